@@ -1,0 +1,79 @@
+# DataOps developer commands. `make run` and `make test` set up everything they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
+
+.PHONY: help run test lint fmt bench migrate api worker setup setup-dev chromium frontend clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: setup ## Set up and run DataOps locally (API + worker + frontend, SQLite) on http://127.0.0.1:8000
+	$(VENV)/bin/dataops up
+
+test: setup-dev ## Set up and run every test (lint, types, Python tests, frontend tests)
+	$(MAKE) --no-print-directory lint
+	$(VENV)/bin/pytest
+	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
+
+lint: ## ruff, mypy and the import contracts that keep the API slim
+	$(VENV)/bin/ruff check backend_fastapi tests bench
+	$(VENV)/bin/ruff format --check backend_fastapi tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent typecheck; fi
+
+fmt: ## Format the Python code
+	$(VENV)/bin/ruff format backend_fastapi tests bench
+	$(VENV)/bin/ruff check --fix backend_fastapi tests bench
+
+bench: setup-dev ## Run the benchmarks and write docs/benchmarks.md
+	$(PIP) install -q -e '.[dev,bench]'
+	$(PY) -m bench.run_all
+
+migrate: $(VENV)/.deps-run ## Apply database migrations
+	$(VENV)/bin/dataops migrate
+
+api: $(VENV)/.deps-run ## Run only the API
+	$(VENV)/bin/dataops api
+
+worker: $(VENV)/.deps-run ## Run only a worker
+	$(VENV)/bin/dataops worker
+
+setup: $(VENV)/.deps-run chromium frontend
+
+setup-dev: $(VENV)/.deps-dev chromium frontend
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.deps-run: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[worker]'
+	@touch $@
+
+$(VENV)/.deps-dev: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[dev]'
+	@touch $@ $(VENV)/.deps-run
+
+chromium: | $(PY)
+	@scripts/install-chromium.sh $(PY)
+
+frontend:
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/dist/index.html; fi
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+	@touch $@
+
+clean: ## Remove the virtualenv, the frontend build and caches (keeps your data)
+	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache

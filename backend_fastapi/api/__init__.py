@@ -1,0 +1,1 @@
+"""The HTTP API: validates requests, writes jobs, reads them back; never runs them."""

@@ -1,0 +1,62 @@
+"""The API application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend_fastapi import __version__, migrations
+from backend_fastapi.api.deps import require_api_key
+from backend_fastapi.api.errors import install_error_handlers
+from backend_fastapi.api.frontend import mount_frontend
+from backend_fastapi.api.job_creation import QueueGauge
+from backend_fastapi.api.limits import BodySizeLimit
+from backend_fastapi.api.routers import health, jobs, pipelines, scrape
+from backend_fastapi.db import Database
+from backend_fastapi.settings import Settings, get_settings
+
+API_ROUTERS = (jobs.router, scrape.router, pipelines.router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI app; the database is opened (and migrated) when it starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        await migrations.upgrade(db)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            await db.close()
+
+    app = FastAPI(
+        title="DataOps",
+        version=__version__,
+        description="Turn web pages into clean data: scrape jobs, pipelines and exports.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.queue_gauge = QueueGauge()
+    install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimit, limit=settings.MAX_REQUEST_BYTES, upload_limit=settings.UPLOAD_MAX_BYTES
+    )
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location"],
+        )
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, dependencies=[Depends(require_api_key)])
+    mount_frontend(app, settings.frontend_dist)
+    return app

@@ -1,0 +1,36 @@
+"""Dependencies shared by the routers: the database, the settings, the API key check."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backend_fastapi.db import Database
+from backend_fastapi.errors import Unauthorized
+from backend_fastapi.settings import Settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def require_api_key(request: Request) -> None:
+    """When `API_KEY` is set, every `/api/*` call needs `Authorization: Bearer <key>`."""
+    expected = request.app.state.settings.API_KEY
+    if not expected:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise Unauthorized()

@@ -1,0 +1,130 @@
+"""Creating a job from a request: backpressure, idempotency, the 202 answer and `?wait=`."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+import orjson
+from fastapi import Response
+from fastapi.responses import JSONResponse
+
+from backend_fastapi import jobstore, queue
+from backend_fastapi.api.errors import error_response
+from backend_fastapi.db import Database
+from backend_fastapi.errors import InvalidRequest, QueueFull
+from backend_fastapi.models import FINISHED_STATUSES
+from backend_fastapi.schemas.common import JobOptionsIn
+from backend_fastapi.schemas.jobs import job_body
+from backend_fastapi.settings import Settings
+
+# The queued count is read at most this often; between reads it is tracked locally.
+QUEUE_COUNT_TTL = 1.0
+WAIT_POLL_FIRST = 0.05
+WAIT_POLL_MAX = 0.5
+
+
+class QueueGauge:
+    """An approximate count of queued jobs for backpressure, cheap enough for every create."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._read_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def queued(self, db: Database) -> int:
+        if time.monotonic() - self._read_at > QUEUE_COUNT_TTL:
+            async with self._lock:
+                if time.monotonic() - self._read_at > QUEUE_COUNT_TTL:
+                    async with db.read() as conn:
+                        self._count = await jobstore.count_queued(conn)
+                    self._read_at = time.monotonic()
+        return self._count
+
+    def added(self) -> None:
+        self._count += 1
+
+
+def request_hash(job_type: str, payload: dict[str, Any], options: JobOptionsIn) -> str:
+    canonical = orjson.dumps(
+        {"type": job_type, "payload": payload, "options": options.model_dump(mode="json")},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+async def create_job(
+    *,
+    db: Database,
+    settings: Settings,
+    gauge: QueueGauge,
+    job_type: str,
+    payload: dict[str, Any],
+    options: JobOptionsIn,
+    label: str | None,
+    idempotency_key: str | None,
+    wait: float | None,
+) -> Response:
+    """Queue a job and answer 202 with its id (or, with `wait`, the finished job)."""
+    limit = settings.MAX_QUEUED_JOBS
+    if limit and await gauge.queued(db) >= limit:
+        raise QueueFull(
+            f"{limit} jobs are already queued (MAX_QUEUED_JOBS); retry later.",
+            details={"max_queued_jobs": limit},
+        )
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidRequest("Idempotency-Key must be 1 to 200 characters.")
+    timeout = min(options.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
+    new = queue.NewJob(
+        type=job_type,
+        payload=payload,
+        max_attempts=options.max_attempts or settings.JOB_MAX_ATTEMPTS,
+        timeout_seconds=timeout,
+        priority=options.priority,
+        name=options.name,
+        label=label,
+        webhook=options.webhook.model_dump(mode="json") if options.webhook else None,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash(job_type, payload, options) if idempotency_key is not None else None,
+    )
+    now = await db.now()
+    outcome = await db.write(lambda c: queue.enqueue(c, new, now))
+    if outcome.conflict:
+        raise InvalidRequest(
+            "This Idempotency-Key was already used with a different request.",
+            details={"job_id": outcome.job_id},
+        )
+    if outcome.created:
+        gauge.added()
+    headers = {"Location": f"/api/jobs/{outcome.job_id}"}
+    if not outcome.created:
+        headers["Idempotent-Replayed"] = "true"
+    if wait:
+        return await wait_for_job(db, outcome.job_id, min(wait, settings.WAIT_MAX_SECONDS), headers)
+    status = "queued"
+    if not outcome.created:
+        async with db.read() as conn:
+            row = await jobstore.get_job(conn, outcome.job_id)
+        status = row.status if row is not None else status
+    return JSONResponse({"job_id": outcome.job_id, "status": status}, status_code=202, headers=headers)
+
+
+async def wait_for_job(db: Database, job_id: str, seconds: float, headers: dict[str, str]) -> Response:
+    """For clients of the old synchronous API: 200 with the finished job, or 202 when time runs out."""
+    deadline = time.monotonic() + seconds
+    delay = WAIT_POLL_FIRST
+    while True:
+        async with db.read() as conn:
+            row = await jobstore.get_job(conn, job_id)
+        if row is None or row.status in FINISHED_STATUSES or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 1.5, WAIT_POLL_MAX)
+    if row is None:
+        return error_response(
+            404, "not_found", "The job was deleted while waiting for it.", {"job_id": job_id}
+        )
+    finished = row.status in FINISHED_STATUSES
+    return JSONResponse(job_body(row), status_code=200 if finished else 202, headers=headers)

@@ -1,0 +1,137 @@
+"""`/api/jobs`: list, read (cheap for pollers), cancel, retry, delete, and page or download records."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+
+from backend_fastapi import jobstore, queue
+from backend_fastapi.api.deps import DbDep
+from backend_fastapi.api.downloads import DownloadFormat, download_records
+from backend_fastapi.db import Database
+from backend_fastapi.errors import Conflict, NotFound
+from backend_fastapi.models import CANCELLED, FINISHED_STATUSES
+from backend_fastapi.schemas.common import ErrorBody
+from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, job_body
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}
+StatusFilter = Literal["queued", "running", "completed", "failed", "cancelled"]
+
+
+def json_response(body: object, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+async def load_job(
+    db: Database, job_id: str, *, detail: bool = False, job_type_prefix: str | None = None
+) -> dict[str, object]:
+    """The job body, or 404 in the error shape (also for a job of another kind)."""
+    async with db.read() as conn:
+        row = await jobstore.get_job(conn, job_id)
+        if row is None or (job_type_prefix and not row.type.startswith(job_type_prefix)):
+            raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+        deliveries = await jobstore.webhook_attempts(conn, job_id) if detail and row.webhook else ()
+    return job_body(row, detail=detail, deliveries=deliveries)
+
+
+def cached_job_response(request: Request, body: dict[str, object]) -> Response:
+    """The body with an ETag; 304 when the poller already has this version."""
+    raw = orjson.dumps(body)
+    etag = '"' + hashlib.blake2b(raw, digest_size=12).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(raw, media_type="application/json", headers=headers)
+
+
+@router.get("", response_model=JobPage, summary="List jobs, newest first")
+async def list_jobs(
+    db: DbDep,
+    status: StatusFilter | None = None,
+    type: Annotated[str | None, Query(max_length=64)] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=36)] = None,
+) -> Response:
+    """Filter by status, type or name; pass `next_cursor` back as `cursor` for the next page."""
+    async with db.read() as conn:
+        rows = await jobstore.list_jobs(
+            conn, status=status, job_type=type, name=name, limit=limit, cursor=cursor
+        )
+    items = [job_body(row) for row in rows]
+    next_cursor = rows[-1].id if len(rows) == limit else None
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/{job_id}", response_model=JobOut, responses={**ERRORS, 304: {"description": "Not modified"}})
+async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
+    """One job; send the last `ETag` as `If-None-Match` to get a 304 while nothing changed."""
+    return cached_job_response(request, await load_job(db, job_id, detail=True))
+
+
+@router.post("/{job_id}/cancel", response_model=JobOut, responses=ERRORS)
+async def cancel_job(job_id: str, db: DbDep) -> Response:
+    """Cancel a queued job at once; a running one is stopped by its worker within seconds."""
+    now = await db.now()
+    status = await db.write(lambda c: queue.cancel_job(c, job_id, now))
+    if status is None:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    if status in FINISHED_STATUSES and status != CANCELLED:
+        raise Conflict(
+            f"The job already finished ({status}); there is nothing to cancel.", details={"status": status}
+        )
+    return json_response(await load_job(db, job_id))
+
+
+@router.post("/{job_id}/retry", response_model=JobOut, responses=ERRORS)
+async def retry_job(job_id: str, db: DbDep) -> Response:
+    """Queue a failed or cancelled job again, with a fresh set of attempts."""
+    now = await db.now()
+    retried, status = await db.write(lambda c: queue.retry_job(c, job_id, now))
+    if status is None:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    if not retried:
+        raise Conflict(
+            f"Only failed or cancelled jobs can be retried; this one is {status}.", details={"status": status}
+        )
+    return json_response(await load_job(db, job_id), status_code=202)
+
+
+@router.delete("/{job_id}", status_code=204, responses=ERRORS)
+async def delete_job(job_id: str, db: DbDep) -> Response:
+    """Delete a job that is not running, with its records."""
+    status = await db.write(lambda c: queue.delete_job(c, job_id))
+    if status is None:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    if status == "running":
+        raise Conflict("The job is running; cancel it first.", details={"status": status})
+    return Response(status_code=204)
+
+
+@router.get("/{job_id}/results", response_model=RecordPage, responses=ERRORS)
+async def job_results(
+    job_id: str,
+    db: DbDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    format: DownloadFormat | None = None,
+) -> Response:
+    """A page of the job's records, or all of them as a file with `format=csv|json|jsonl|xlsx`."""
+    async with db.read() as conn:
+        row = await jobstore.get_job(conn, job_id)
+        if row is None:
+            raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+        if format is None:
+            total = await jobstore.count_records(conn, job_id, row.attempts)
+            items = await jobstore.page_records(conn, job_id, row.attempts, offset, limit)
+    if format is not None:
+        filename = re.sub(r"[^A-Za-z0-9._-]+", "-", row.name or f"job-{job_id[:8]}")
+        return await download_records(db, job_id, row.attempts, format, filename)
+    return json_response({"total": total, "offset": offset, "limit": limit, "items": items})

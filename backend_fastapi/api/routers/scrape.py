@@ -1,0 +1,56 @@
+"""`/api/scrape`: queue a scrape job; read it back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from backend_fastapi.api.deps import DbDep, SettingsDep
+from backend_fastapi.api.job_creation import create_job
+from backend_fastapi.api.routers.jobs import ERRORS, cached_job_response, load_job
+from backend_fastapi.schemas.common import ErrorBody, JobCreated
+from backend_fastapi.schemas.jobs import JobOut
+from backend_fastapi.schemas.scrape import ScrapeRequest
+
+router = APIRouter(prefix="/api/scrape", tags=["scrape"])
+CREATE_RESPONSES: dict[int | str, dict[str, object]] = {
+    202: {"model": JobCreated, "description": "Queued; poll the job at the Location header."},
+    200: {"model": JobOut, "description": "With `?wait=`: the finished job."},
+    413: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}
+WaitParam = Annotated[
+    float | None, Query(ge=0, description="Seconds to wait for the job to finish (capped).")
+]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.post("", status_code=202, responses=CREATE_RESPONSES)
+async def create_scrape(
+    body: ScrapeRequest,
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+    wait: WaitParam = None,
+) -> Response:
+    """Queue a scrape of `url` with the fields of `schema`; answers 202 with the job id at once."""
+    return await create_job(
+        db=db,
+        settings=settings,
+        gauge=request.app.state.queue_gauge,
+        job_type=body.job_type,
+        payload=body.to_payload(),
+        options=body,
+        label=body.url,
+        idempotency_key=idempotency_key,
+        wait=wait,
+    )
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=ERRORS)
+async def get_scrape(job_id: str, request: Request, db: DbDep) -> Response:
+    """A scrape job (the same body as `GET /api/jobs/{job_id}`)."""
+    return cached_job_response(request, await load_job(db, job_id, detail=True, job_type_prefix="scrape."))

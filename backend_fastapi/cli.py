@@ -1,0 +1,255 @@
+"""The `dataops` command: run the API and workers, migrate, back up, and manage jobs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from backend_fastapi.logs import configure_logging
+from backend_fastapi.settings import Settings, get_settings
+
+log = logging.getLogger("backend_fastapi.cli")
+
+
+def _run(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    return asyncio.run(coro_factory())
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from backend_fastapi.api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=args.host or settings.API_HOST,
+        port=args.port or settings.API_PORT,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.WORKER_ENABLED:
+        log.warning("worker.disabled", extra={"reason": "WORKER_ENABLED is false"})
+        return 0
+    if args.concurrency:
+        settings = settings.model_copy(update={"WORKER_CONCURRENCY": args.concurrency})
+
+    async def main() -> int:
+        from backend_fastapi.worker.loop import Worker
+
+        worker = Worker(settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.request_stop)
+        try:
+            await worker.run()
+        finally:
+            await worker.db.close()
+        return 0
+
+    return _run(main)
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """API and one worker as child processes; Ctrl-C (or SIGTERM) stops both cleanly."""
+    base = [sys.executable, "-m", "backend_fastapi.cli"]
+    api_cmd = [*base, "api"]
+    if args.host:
+        api_cmd += ["--host", args.host]
+    if args.port:
+        api_cmd += ["--port", str(args.port)]
+    # The API migrates first, so the worker finds the schema ready.
+    _run(lambda: _migrate(settings))
+    children = {"api": subprocess.Popen(api_cmd)}
+    if settings.WORKER_ENABLED:
+        children["worker"] = subprocess.Popen([*base, "worker"])
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT if stopping else signal.SIGTERM)
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    host, port = args.host or settings.API_HOST, args.port or settings.API_PORT
+    log.info("up.started", extra={"url": f"http://{host}:{port}/", "worker": "worker" in children})
+    exit_code = 0
+    while any(p.poll() is None for p in children.values()):
+        for name, proc in children.items():
+            code = proc.poll()
+            if code is not None and not stopping:
+                log.error("up.child_exited", extra={"process": name, "code": code})
+                exit_code = code or 1
+                stop(signal.SIGTERM, None)
+        time.sleep(0.2)
+    return exit_code
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+async def _migrate(settings: Settings) -> int:
+    from backend_fastapi import migrations
+    from backend_fastapi.db import Database
+
+    db = Database(settings)
+    try:
+        await migrations.upgrade(db)
+        log.info("migrate.done", extra={"revision": await migrations.current_revision(db)})
+    finally:
+        await db.close()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(lambda: _migrate(settings))
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from backend_fastapi.backup import backup_database
+
+    size = backup_database(settings, Path(args.path), overwrite=args.force)
+    print(f"Backed up to {args.path} ({size} bytes, integrity ok).")  # noqa: T201 - command output
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from backend_fastapi.backup import restore_database
+
+    restore_database(settings, Path(args.path), force=args.force)
+    print(f"Restored {args.path}.")  # noqa: T201 - command output
+    return 0
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from backend_fastapi import jobstore, queue
+    from backend_fastapi.db import Database
+    from backend_fastapi.schemas.jobs import job_body
+
+    db = Database(settings)
+    out = sys.stdout
+    try:
+        if args.action == "list":
+            async with db.read() as conn:
+                rows = await jobstore.list_jobs(
+                    conn, status=args.status, job_type=args.type, limit=args.limit
+                )
+            out.write(f"{'JOB ID':36}  {'TYPE':14}  {'STATUS':9}  {'ATT':>3}  {'CREATED':24}  LABEL\n")
+            for row in rows:
+                body = job_body(row)
+                out.write(
+                    f"{row.id:36}  {row.type:14}  {row.status:9}  {row.attempts:>3}  "
+                    f"{body['created_at']:24}  {(row.label or '')[:60]}\n"
+                )
+            return 0
+        now = await db.now()
+        retried = True
+        status: str | None = "shown"
+        if args.action == "cancel":
+            status = await db.write(lambda c: queue.cancel_job(c, args.job_id, now))
+        elif args.action == "retry":
+            retried, status = await db.write(lambda c: queue.retry_job(c, args.job_id, now))
+        async with db.read() as conn:
+            row = await jobstore.get_job(conn, args.job_id)
+        if row is None or status is None:
+            sys.stderr.write(f"No job with id {args.job_id}\n")
+            return 1
+        out.write(json.dumps(job_body(row, detail=True), indent=2) + "\n")
+        if not retried:
+            sys.stderr.write(f"Only failed or cancelled jobs can be retried; this one is {status}.\n")
+            return 1
+        return 0
+    finally:
+        await db.close()
+
+
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(lambda: _jobs(args, settings))
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dataops", description="DataOps: turn web pages into clean data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, helptext in (("api", "run the API server"), ("up", "run the API and a worker together")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", help="bind address (default API_HOST)")
+        p.add_argument("--port", type=int, help="port (default API_PORT)")
+        p.set_defaults(func=cmd_api if name == "api" else cmd_up)
+
+    p = sub.add_parser("worker", help="run one worker process")
+    p.add_argument("--concurrency", type=int, help="jobs at once (default WORKER_CONCURRENCY)")
+    p.set_defaults(func=cmd_worker)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("backup", help="online, consistent copy of the SQLite database")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the SQLite database with a backup (services stopped)")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="restore even if a worker looks alive")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("jobs", help="list, show, cancel or retry jobs")
+    jobs_sub = p.add_subparsers(dest="action", required=True)
+    p_list = jobs_sub.add_parser("list", help="newest jobs first")
+    p_list.add_argument("--status", choices=["queued", "running", "completed", "failed", "cancelled"])
+    p_list.add_argument("--type")
+    p_list.add_argument("--limit", type=int, default=20)
+    for action in ("show", "cancel", "retry"):
+        jobs_sub.add_parser(action).add_argument("job_id")
+    p.set_defaults(func=cmd_jobs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    try:
+        return int(args.func(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from backend_fastapi.errors import DataOpsError
+
+        if isinstance(exc, DataOpsError):
+            sys.stderr.write(f"dataops: {exc.message}\n")
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

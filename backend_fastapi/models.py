@@ -1,0 +1,174 @@
+"""The tables of DataOps (SQLAlchemy Core).
+
+Times are stored as UNIX epoch seconds (float): comparisons and arithmetic on leases stay the
+same SQL on SQLite and PostgreSQL, and the API formats them as ISO 8601 on the way out.
+Nothing here declares foreign keys: child rows are deleted explicitly in `queue.py`, in the same
+transaction as their parent, so pruning stays a couple of indexed deletes on both databases.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Job statuses; `queue.py` is the only module that writes them.
+QUEUED = "queued"
+RUNNING = "running"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+FINISHED_STATUSES = (COMPLETED, FAILED, CANCELLED)
+STATUSES = (QUEUED, RUNNING, *FINISHED_STATUSES)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("label", sa.String(500)),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("run_after", sa.Float, nullable=False),
+    sa.Column("locked_by", sa.String(100)),
+    sa.Column("locked_until", sa.Float),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("timeout_seconds", sa.Float, nullable=False),
+    sa.Column("progress", sa.JSON),
+    sa.Column("error_code", sa.String(64)),
+    sa.Column("error_message", sa.Text),
+    sa.Column("result", sa.JSON),
+    sa.Column("webhook", sa.JSON),
+    sa.Column("idempotency_key", sa.String(200)),
+    sa.Column("request_hash", sa.String(64)),
+    sa.Column("parent_id", sa.String(36)),
+    sa.Column("schedule_id", sa.String(36)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("idempotency_key"),
+    # The claim reads this partial index in priority order and nothing else.
+    sa.Index(
+        "ix_jobs_claim",
+        sa.text("priority DESC"),
+        "run_after",
+        "id",
+        sqlite_where=sa.text("status = 'queued'"),
+        postgresql_where=sa.text("status = 'queued'"),
+    ),
+    # The reaper looks only at running jobs whose lease ran out.
+    sa.Index(
+        "ix_jobs_lease",
+        "locked_until",
+        sqlite_where=sa.text("status = 'running'"),
+        postgresql_where=sa.text("status = 'running'"),
+    ),
+    sa.Index("ix_jobs_status_id", "status", "id"),
+    sa.Index("ix_jobs_type_id", "type", "id"),
+    sa.Index("ix_jobs_name_finished", "name", "finished_at"),
+    sa.Index("ix_jobs_finished_at", "finished_at"),
+)
+
+# Records of a job, tagged with the attempt that wrote them: a rerun never mixes with an
+# earlier attempt, and completion deletes every other attempt's rows (Architecture rule 5).
+job_records = sa.Table(
+    "job_records",
+    metadata,
+    sa.Column("job_id", sa.String(36), primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("hostname", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("concurrency", sa.Integer, nullable=False),
+    sa.Column("running", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("last_heartbeat", sa.Float, nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(36), nullable=False, index=True),
+    sa.Column("delivery_id", sa.String(36), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("duration_ms", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+pipelines = sa.Table(
+    "pipelines",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+exports = sa.Table(
+    "exports",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("job_id", sa.String(36), index=True),
+    sa.Column("pipeline_id", sa.String(36)),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(255)),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("cron", sa.String(100), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("job", sa.JSON, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("next_run_at", sa.Float),
+    sa.Column("last_run_at", sa.Float),
+    sa.Column("last_job_id", sa.String(36)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("ix_schedules_due", "enabled", "next_run_at"),
+)

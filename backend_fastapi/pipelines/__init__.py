@@ -1,0 +1,1 @@
+"""Data pipelines: sources, steps, validations and writers on pandas (worker only)."""

@@ -1,0 +1,594 @@
+"""The job state machine: every change of `jobs.status` is one statement in this module.
+
+The promise is at-least-once execution with exactly-once state change:
+- `claim_jobs` moves queued jobs to running in one atomic statement that increments `attempts`
+  and stamps the owner (`locked_by`) and the lease (`locked_until`).
+- Every later change by a worker is fenced: it matches only
+  `status='running' AND locked_by=:me AND attempts=:my_attempt`, so a worker that lost its lease
+  (frozen, partitioned, too slow) changes nothing and its result is discarded.
+- `reap_expired` hands jobs whose lease ran out back to the queue (or fails them after
+  `max_attempts`); any process may run it.
+Functions take a connection inside a write transaction (see `Database.write`) and the current
+time, so several changes commit together and tests can move the clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend_fastapi.ids import new_id
+from backend_fastapi.models import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    FINISHED_STATUSES,
+    QUEUED,
+    RUNNING,
+    job_records,
+    jobs,
+    webhook_deliveries,
+    workers,
+)
+
+MAX_BACKOFF_SECONDS = 300.0
+WEBHOOK_JOB_TYPE = "webhook.deliver"
+WEBHOOK_MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT_SECONDS = 60.0
+WEBHOOK_PRIORITY = 10
+PIPELINE_JOB_TYPE = "pipeline.run"
+DEFAULT_WEBHOOK_EVENTS = (COMPLETED, FAILED)
+PRUNE_BATCH = 500
+
+
+def _status_is(*statuses: str) -> sa.ColumnElement[bool]:
+    # Literal SQL, not bound parameters: SQLite uses a partial index only when it can prove the
+    # query's WHERE implies the index's `status = 'queued'` (or `'running'`).
+    if len(statuses) == 1:
+        return sa.text(f"jobs.status = '{statuses[0]}'")  # type: ignore[return-value]
+    listed = ", ".join(f"'{s}'" for s in statuses)
+    return sa.text(f"jobs.status IN ({listed})")  # type: ignore[return-value]
+
+
+def _owned(worker_id: str, job_id: str, attempt: int) -> sa.ColumnElement[bool]:
+    """The fencing condition: the job is still running under this worker's attempt."""
+    return sa.and_(
+        jobs.c.id == job_id,
+        _status_is(RUNNING),
+        jobs.c.locked_by == worker_id,
+        jobs.c.attempts == attempt,
+    )
+
+
+def backoff_seconds(attempt: int, base: float, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter; a server's `Retry-After` wins when it asks for longer."""
+    delay: float = min(base * (2 ** max(attempt - 1, 0)), MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
+    return delay
+
+
+@dataclass
+class NewJob:
+    """What a producer asks for; `enqueue` fills in the bookkeeping columns."""
+
+    type: str
+    payload: dict[str, Any]
+    max_attempts: int
+    timeout_seconds: float
+    priority: int = 0
+    name: str | None = None
+    label: str | None = None
+    webhook: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    parent_id: str | None = None
+    schedule_id: str | None = None
+    delay_seconds: float = 0.0
+    id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    job_id: str
+    created: bool
+    # True when an idempotency key was reused with a different request.
+    conflict: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: str
+    type: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    timeout_seconds: float
+    name: str | None
+
+
+@dataclass(frozen=True)
+class LeaseRenewal:
+    renewed: frozenset[str]
+    cancel_requested: frozenset[str]
+
+
+# --- producing ---------------------------------------------------------------------------
+
+
+async def enqueue(conn: AsyncConnection, job: NewJob, now: float) -> Enqueued:
+    """Insert a queued job; with an idempotency key, return the existing job for that key."""
+    if job.idempotency_key is not None:
+        existing = (
+            await conn.execute(
+                sa.select(jobs.c.id, jobs.c.request_hash).where(jobs.c.idempotency_key == job.idempotency_key)
+            )
+        ).first()
+        if existing is not None:
+            return Enqueued(existing.id, created=False, conflict=existing.request_hash != job.request_hash)
+    await conn.execute(
+        jobs.insert().values(
+            id=job.id,
+            type=job.type,
+            status=QUEUED,
+            name=job.name,
+            label=job.label,
+            payload=job.payload,
+            priority=job.priority,
+            attempts=0,
+            max_attempts=job.max_attempts,
+            run_after=now + job.delay_seconds,
+            cancel_requested=False,
+            timeout_seconds=job.timeout_seconds,
+            webhook=job.webhook,
+            idempotency_key=job.idempotency_key,
+            request_hash=job.request_hash,
+            parent_id=job.parent_id,
+            schedule_id=job.schedule_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return Enqueued(job.id, created=True)
+
+
+# --- working -----------------------------------------------------------------------------
+
+
+async def claim_jobs(
+    conn: AsyncConnection, worker_id: str, limit: int, lease_seconds: float, now: float
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs, highest priority first, in one atomic statement."""
+    if limit <= 0:
+        return []
+    due = (
+        sa.select(jobs.c.id)
+        .where(_status_is(QUEUED), jobs.c.run_after <= now)
+        .order_by(jobs.c.priority.desc(), jobs.c.run_after, jobs.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        # SKIP LOCKED lets many workers claim side by side; MATERIALIZED keeps the planner from
+        # re-running the LIMIT subquery per row (which can update more rows than asked for).
+        picked = (
+            due.with_for_update(skip_locked=True)
+            .cte("picked")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        target = jobs.c.id.in_(sa.select(picked.c.id))
+    else:
+        target = jobs.c.id.in_(due.scalar_subquery())
+    rows = await conn.execute(
+        jobs.update()
+        .where(target)
+        .values(
+            status=RUNNING,
+            attempts=jobs.c.attempts + 1,
+            locked_by=worker_id,
+            locked_until=now + lease_seconds,
+            started_at=now,
+            updated_at=now,
+        )
+        .returning(
+            jobs.c.id,
+            jobs.c.type,
+            jobs.c.payload,
+            jobs.c.attempts,
+            jobs.c.max_attempts,
+            jobs.c.timeout_seconds,
+            jobs.c.name,
+            jobs.c.priority,
+            jobs.c.run_after,
+        )
+    )
+    claimed = sorted(rows, key=lambda r: (-r.priority, r.run_after, r.id))
+    return [
+        ClaimedJob(r.id, r.type, r.payload, r.attempts, r.max_attempts, r.timeout_seconds, r.name)
+        for r in claimed
+    ]
+
+
+async def renew_leases(
+    conn: AsyncConnection,
+    worker_id: str,
+    owned: Sequence[tuple[str, int]],
+    lease_seconds: float,
+    now: float,
+) -> LeaseRenewal:
+    """Extend the leases of all `(job_id, attempt)` pairs still held, in one statement.
+
+    A lease that already ran out is not renewed: the job may have been handed to another worker.
+    """
+    if not owned:
+        return LeaseRenewal(frozenset(), frozenset())
+    rows = await conn.execute(
+        jobs.update()
+        .where(
+            _status_is(RUNNING),
+            jobs.c.locked_by == worker_id,
+            jobs.c.locked_until > now,
+            sa.tuple_(jobs.c.id, jobs.c.attempts).in_(list(owned)),
+        )
+        .values(locked_until=now + lease_seconds)
+        .returning(jobs.c.id, jobs.c.cancel_requested)
+    )
+    renewed, cancelled = set(), set()
+    for row in rows:
+        renewed.add(row.id)
+        if row.cancel_requested:
+            cancelled.add(row.id)
+    return LeaseRenewal(frozenset(renewed), frozenset(cancelled))
+
+
+async def save_progress(
+    conn: AsyncConnection, worker_id: str, job_id: str, attempt: int, progress: dict[str, Any], now: float
+) -> bool:
+    """Store a running job's progress; False when the worker no longer owns the job."""
+    result = await conn.execute(
+        jobs.update().where(_owned(worker_id, job_id, attempt)).values(progress=progress, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def complete_job(
+    conn: AsyncConnection,
+    worker_id: str,
+    job_id: str,
+    attempt: int,
+    result: dict[str, Any] | None,
+    now: float,
+    progress: dict[str, Any] | None = None,
+) -> bool:
+    """Mark the job completed with its result; False (and nothing changed) if the lease was lost."""
+    values: dict[str, Any] = {
+        "status": COMPLETED,
+        "result": result,
+        "finished_at": now,
+        "updated_at": now,
+        "locked_by": None,
+        "locked_until": None,
+        "error_code": None,
+        "error_message": None,
+    }
+    if progress is not None:
+        values["progress"] = progress
+    row = (
+        await conn.execute(
+            jobs.update()
+            .where(_owned(worker_id, job_id, attempt))
+            .values(**values)
+            .returning(*_FINISH_COLUMNS)
+        )
+    ).first()
+    if row is None:
+        return False
+    # Records of earlier (lost or failed) attempts are replaced by this attempt's.
+    await conn.execute(
+        job_records.delete().where(job_records.c.job_id == job_id, job_records.c.attempt != attempt)
+    )
+    await _after_finish(conn, row, now)
+    return True
+
+
+async def fail_job(
+    conn: AsyncConnection,
+    worker_id: str,
+    job_id: str,
+    attempt: int,
+    code: str,
+    message: str,
+    *,
+    retryable: bool,
+    retry_delay: float,
+    now: float,
+) -> str | None:
+    """Record a failed attempt: requeue it after `retry_delay` while attempts remain and the error
+    is retryable, otherwise fail the job. Returns the new status, or None if the lease was lost."""
+    may_retry = sa.and_(sa.literal(retryable), jobs.c.attempts < jobs.c.max_attempts)
+    new_status = sa.case((jobs.c.cancel_requested, CANCELLED), (may_retry, QUEUED), else_=FAILED)
+    row = (
+        await conn.execute(
+            jobs.update()
+            .where(_owned(worker_id, job_id, attempt))
+            .values(
+                status=new_status,
+                run_after=now + retry_delay,
+                finished_at=sa.case((new_status == QUEUED, None), else_=now),
+                updated_at=now,
+                locked_by=None,
+                locked_until=None,
+                error_code=code,
+                error_message=message,
+            )
+            .returning(*_FINISH_COLUMNS)
+        )
+    ).first()
+    if row is None:
+        return None
+    await _after_finish(conn, row, now)
+    return str(row.status)
+
+
+async def acknowledge_cancel(
+    conn: AsyncConnection, worker_id: str, job_id: str, attempt: int, now: float
+) -> bool:
+    """The worker stopped a job whose cancellation was requested: mark it cancelled."""
+    row = (
+        await conn.execute(
+            jobs.update()
+            .where(_owned(worker_id, job_id, attempt))
+            .values(
+                status=CANCELLED,
+                finished_at=now,
+                updated_at=now,
+                locked_by=None,
+                locked_until=None,
+                error_code="cancelled",
+                error_message="Cancelled on request.",
+            )
+            .returning(*_FINISH_COLUMNS)
+        )
+    ).first()
+    if row is None:
+        return False
+    await _after_finish(conn, row, now)
+    return True
+
+
+async def release_job(conn: AsyncConnection, worker_id: str, job_id: str, attempt: int, now: float) -> bool:
+    """Give a job back to the queue on shutdown; the interrupted attempt does not count."""
+    result = await conn.execute(
+        jobs.update()
+        .where(_owned(worker_id, job_id, attempt))
+        .values(
+            status=sa.case((jobs.c.cancel_requested, CANCELLED), else_=QUEUED),
+            finished_at=sa.case((jobs.c.cancel_requested, now), else_=None),
+            attempts=jobs.c.attempts - 1,
+            run_after=now,
+            updated_at=now,
+            locked_by=None,
+            locked_until=None,
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    await conn.execute(
+        job_records.delete().where(job_records.c.job_id == job_id, job_records.c.attempt == attempt)
+    )
+    return True
+
+
+async def reap_expired(conn: AsyncConnection, now: float) -> list[tuple[str, str]]:
+    """Requeue (or fail, after max_attempts) running jobs whose lease ran out; their worker died
+    or froze. Returns `(job_id, new_status)` pairs."""
+    new_status = sa.case(
+        (jobs.c.cancel_requested, CANCELLED),
+        (jobs.c.attempts >= jobs.c.max_attempts, FAILED),
+        else_=QUEUED,
+    )
+    rows = (
+        await conn.execute(
+            jobs.update()
+            .where(_status_is(RUNNING), jobs.c.locked_until < now)
+            .values(
+                status=new_status,
+                run_after=now,
+                finished_at=sa.case((new_status == QUEUED, None), else_=now),
+                updated_at=now,
+                locked_by=None,
+                locked_until=None,
+                error_code=sa.case((jobs.c.cancel_requested, "cancelled"), else_="worker_lost"),
+                error_message=sa.case(
+                    (jobs.c.cancel_requested, "Cancelled on request."),
+                    else_="The worker running this job stopped renewing its lease (it crashed or froze).",
+                ),
+            )
+            .returning(*_FINISH_COLUMNS)
+        )
+    ).all()
+    for row in rows:
+        await _after_finish(conn, row, now)
+    return [(row.id, row.status) for row in rows]
+
+
+# --- operator actions --------------------------------------------------------------------
+
+
+async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | None:
+    """Cancel a queued job at once, or ask the worker of a running one to stop it.
+
+    Returns the job's status afterwards (`cancelled`, `running` while the stop is pending, or a
+    finished status left as it was), or None for an unknown job.
+    """
+    row = (
+        await conn.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id, _status_is(QUEUED))
+            .values(
+                status=CANCELLED,
+                finished_at=now,
+                updated_at=now,
+                error_code="cancelled",
+                error_message="Cancelled on request.",
+            )
+            .returning(*_FINISH_COLUMNS)
+        )
+    ).first()
+    if row is not None:
+        await _after_finish(conn, row, now)
+        return CANCELLED
+    await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, _status_is(RUNNING))
+        .values(cancel_requested=True, updated_at=now)
+    )
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    return None if status is None else str(status)
+
+
+async def retry_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[bool, str | None]:
+    """Queue a failed or cancelled job again with a fresh set of attempts.
+
+    Returns `(retried, status)`: status is the job's status afterwards, None for an unknown job.
+    """
+    result = await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, _status_is(FAILED, CANCELLED))
+        .values(
+            status=QUEUED,
+            attempts=0,
+            run_after=now,
+            cancel_requested=False,
+            updated_at=now,
+            started_at=None,
+            finished_at=None,
+            error_code=None,
+            error_message=None,
+            result=None,
+            progress=None,
+        )
+    )
+    if result.rowcount == 1:
+        await conn.execute(job_records.delete().where(job_records.c.job_id == job_id))
+        return True, QUEUED
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    return False, None if status is None else str(status)
+
+
+async def delete_job(conn: AsyncConnection, job_id: str) -> str | None:
+    """Delete a job that is not running, with its records. Returns the status it had, or None."""
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    if status is None or status == RUNNING:
+        return None if status is None else str(status)
+    await _delete_jobs(conn, [job_id])
+    return str(status)
+
+
+async def prune_finished(conn: AsyncConnection, older_than: float) -> int:
+    """Delete up to PRUNE_BATCH finished jobs that ended before `older_than`, with their records."""
+    ids = (
+        (
+            await conn.execute(
+                sa.select(jobs.c.id)
+                .where(jobs.c.finished_at < older_than, _status_is(*FINISHED_STATUSES))
+                .limit(PRUNE_BATCH)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await _delete_jobs(conn, list(ids))
+    return len(ids)
+
+
+async def _delete_jobs(conn: AsyncConnection, ids: list[str]) -> None:
+    if not ids:
+        return
+    await conn.execute(job_records.delete().where(job_records.c.job_id.in_(ids)))
+    await conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.job_id.in_(ids)))
+    await conn.execute(jobs.delete().where(jobs.c.id.in_(ids)))
+
+
+# --- follow-up work on finish ------------------------------------------------------------
+
+_FINISH_COLUMNS = (
+    jobs.c.id,
+    jobs.c.status,
+    jobs.c.type,
+    jobs.c.payload,
+    jobs.c.webhook,
+    jobs.c.max_attempts,
+    jobs.c.timeout_seconds,
+    jobs.c.name,
+)
+
+
+async def _after_finish(conn: AsyncConnection, row: sa.Row[Any], now: float) -> None:
+    """Queue what a finished job triggers, in the same transaction, so it is never lost:
+    a webhook delivery, and the pipeline chained with `then`."""
+    if row.status not in FINISHED_STATUSES:
+        return
+    webhook = row.webhook
+    if webhook and row.status in webhook.get("events", DEFAULT_WEBHOOK_EVENTS):
+        await enqueue(
+            conn,
+            NewJob(
+                type=WEBHOOK_JOB_TYPE,
+                payload={
+                    "job_id": row.id,
+                    "event": row.status,
+                    "url": webhook["url"],
+                    "delivery_id": new_id(),
+                },
+                max_attempts=WEBHOOK_MAX_ATTEMPTS,
+                timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
+                priority=WEBHOOK_PRIORITY,
+                label=webhook["url"],
+                parent_id=row.id,
+            ),
+            now,
+        )
+    then = (row.payload or {}).get("then") if isinstance(row.payload, dict) else None
+    if row.status == COMPLETED and then:
+        payload = {**then, "source": {"type": "job", "job_id": row.id}}
+        await enqueue(
+            conn,
+            NewJob(
+                type=PIPELINE_JOB_TYPE,
+                payload=payload,
+                max_attempts=row.max_attempts,
+                timeout_seconds=row.timeout_seconds,
+                label=then.get("pipeline_id"),
+                parent_id=row.id,
+            ),
+            now,
+        )
+
+
+# --- workers -----------------------------------------------------------------------------
+
+
+async def register_worker(conn: AsyncConnection, info: dict[str, Any], now: float) -> None:
+    """Add this worker to the `workers` table (API /health counts live ones)."""
+    await conn.execute(workers.delete().where(workers.c.id == info["id"]))
+    await conn.execute(workers.insert().values(**info, started_at=now, last_heartbeat=now))
+
+
+async def beat_worker(conn: AsyncConnection, worker_id: str, running: int, now: float) -> None:
+    await conn.execute(
+        workers.update().where(workers.c.id == worker_id).values(last_heartbeat=now, running=running)
+    )
+
+
+async def deregister_worker(conn: AsyncConnection, worker_id: str) -> None:
+    await conn.execute(workers.delete().where(workers.c.id == worker_id))
+
+
+async def prune_dead_workers(conn: AsyncConnection, older_than: float) -> int:
+    result = await conn.execute(workers.delete().where(workers.c.last_heartbeat < older_than))
+    return int(result.rowcount or 0)

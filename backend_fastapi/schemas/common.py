@@ -1,0 +1,87 @@
+"""Pieces every request model uses: strict models, job options, webhooks, the error body."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend_fastapi.errors import BlockedAddress
+from backend_fastapi.netguard import check_url
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,199}$"
+
+
+class StrictModel(BaseModel):
+    """Request bodies reject unknown keys: a typo must never be dropped silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC with a `Z`, as every timestamp leaves the API."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def validate_outbound_url(url: str) -> str:
+    """An http(s) URL that is not a literal private/loopback address (DNS is checked by the worker)."""
+    from backend_fastapi.settings import get_settings
+
+    url = url.strip()
+    if len(url) > 2048:
+        raise ValueError("URL longer than 2048 characters")
+    try:
+        check_url(url, get_settings().SCRAPE_ALLOW_HOSTS)
+    except BlockedAddress as exc:
+        raise ValueError(exc.message) from exc
+    return url
+
+
+WebhookEvent = Literal["completed", "failed", "cancelled"]
+DEFAULT_EVENTS: tuple[WebhookEvent, ...] = ("completed", "failed")
+
+
+class WebhookIn(StrictModel):
+    """Where to POST the final job body, and on which events."""
+
+    url: str = Field(description="http(s) URL; private and loopback addresses are refused.")
+    events: list[WebhookEvent] = Field(default_factory=lambda: list(DEFAULT_EVENTS), min_length=1)
+
+    _url = field_validator("url")(validate_outbound_url)
+
+
+class JobOptionsIn(StrictModel):
+    """Options every job-creating request accepts."""
+
+    name: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="A name to find this run by (`latest` sources)."
+    )
+    priority: int = Field(default=0, ge=-100, le=100, description="Higher runs first.")
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    timeout_seconds: float | None = Field(
+        default=None, gt=0, description="Hard time limit of the job (capped by JOB_TIMEOUT_MAX_SECONDS)."
+    )
+    webhook: WebhookIn | None = None
+
+
+JOB_OPTION_FIELDS = frozenset(JobOptionsIn.model_fields)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every 4xx/5xx answer."""
+
+    error: ErrorDetail
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    status: str

@@ -1,0 +1,1 @@
+"""The scraping engine: fetchers (static, browser), schema extraction, crawling (worker only)."""

@@ -1,0 +1,123 @@
+"""Every setting of DataOps, read from the environment and `backend_fastapi/.env`.
+
+Each field is documented in the README's configuration table and in `.env.example`;
+a test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resolve_package_path(value: str) -> Path:
+    """Resolve a relative path against `backend_fastapi/`, so the service finds its data from any cwd."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PACKAGE_DIR / path).resolve()
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """One place for configuration; UPPER_CASE names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=PACKAGE_DIR / ".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    DATABASE_URL: str = "sqlite+aiosqlite:///./data/dataops.db"
+    SQLITE_SYNCHRONOUS: Literal["FULL", "NORMAL", "OFF", "EXTRA"] = "FULL"
+    EXPORTS_DIR: str = "./data/exports"
+    UPLOADS_DIR: str = "./data/uploads"
+
+    # --- logging -------------------------------------------------------------------------
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["plain", "json"] = "plain"
+
+    # --- API -----------------------------------------------------------------------------
+    API_HOST: str = "127.0.0.1"
+    API_PORT: int = Field(default=8000, ge=1, le=65535)
+    API_KEY: str = ""
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    MAX_REQUEST_BYTES: int = Field(default=1_048_576, ge=1024)
+    UPLOAD_MAX_BYTES: int = Field(default=100 * 1_048_576, ge=1024)
+    MAX_QUEUED_JOBS: int = Field(default=10_000, ge=0)
+    WAIT_MAX_SECONDS: float = Field(default=60.0, ge=0)
+    FRONTEND_DIST: str = "../frontend/dist"
+
+    # --- jobs ----------------------------------------------------------------------------
+    JOB_LEASE_SECONDS: float = Field(default=30.0, ge=1)
+    JOB_MAX_ATTEMPTS: int = Field(default=3, ge=1, le=100)
+    JOB_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0)
+    JOB_TIMEOUT_SECONDS: float = Field(default=600.0, gt=0)
+    JOB_TIMEOUT_MAX_SECONDS: float = Field(default=3600.0, gt=0)
+    JOB_RETENTION_DAYS: float = Field(default=30.0, ge=0)
+    WEBHOOK_SECRET: str = ""
+
+    # --- worker --------------------------------------------------------------------------
+    WORKER_ENABLED: bool = True
+    WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=256)
+    WORKER_POLL_INTERVAL: float = Field(default=5.0, gt=0)
+    WORKER_SHUTDOWN_GRACE_SECONDS: float = Field(default=20.0, ge=0)
+    WORKER_HANDLERS: Annotated[list[str], NoDecode] = []
+    WORKER_MEMORY_HIGH_WATERMARK: float = Field(default=0.8, gt=0, le=1)
+
+    # --- scraping ------------------------------------------------------------------------
+    SCRAPE_ALLOW_HOSTS: Annotated[list[str], NoDecode] = []
+    CHROMIUM_PATH: str = ""
+    BROWSER_MAX_PAGES: int = Field(default=100, ge=1)
+    BROWSER_IDLE_SECONDS: float = Field(default=60.0, ge=0)
+
+    # --- pipelines -----------------------------------------------------------------------
+    PIPELINE_MEMORY_LIMIT_MB: int = Field(default=512, ge=64)
+
+    _split = field_validator("CORS_ORIGINS", "WORKER_HANDLERS", "SCRAPE_ALLOW_HOSTS", mode="before")(
+        _split_csv
+    )
+
+    @property
+    def database_url(self) -> str:
+        """`DATABASE_URL` with a relative SQLite path made absolute against `backend_fastapi/`."""
+        prefix, sep, rest = self.DATABASE_URL.partition(":///")
+        if sep and prefix.startswith("sqlite") and rest and not rest.startswith(("/", ":memory:")):
+            path, _, query = rest.partition("?")
+            return f"{prefix}:///{resolve_package_path(path)}" + (f"?{query}" if query else "")
+        return self.DATABASE_URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def exports_dir(self) -> Path:
+        return resolve_package_path(self.EXPORTS_DIR)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return resolve_package_path(self.UPLOADS_DIR)
+
+    @property
+    def frontend_dist(self) -> Path:
+        return resolve_package_path(self.FRONTEND_DIST)
+
+    @property
+    def heartbeat_interval(self) -> float:
+        """Leases are renewed three times per lease, so one slow renewal never loses a job."""
+        return self.JOB_LEASE_SECONDS / 3
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache after changing the environment)."""
+    return Settings()

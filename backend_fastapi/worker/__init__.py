@@ -1,0 +1,1 @@
+"""The worker process: claims jobs from the database and runs their handlers."""

@@ -1,0 +1,104 @@
+"""What a handler gets: its job, progress reporting and a buffered writer for its records."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend_fastapi import jobstore, queue
+from backend_fastapi.db import Database
+from backend_fastapi.queue import ClaimedJob
+from backend_fastapi.settings import Settings
+
+# Records are written in batches: one transaction per RECORD_BATCH records or per FLUSH_SECONDS.
+RECORD_BATCH = 500
+FLUSH_SECONDS = 0.5
+# Progress is written at most this often, however often a handler reports it.
+PROGRESS_SECONDS = 0.5
+
+
+class LeaseLost(Exception):
+    """The worker no longer owns this job; whatever the handler does now is discarded."""
+
+
+class JobContext:
+    """The handler's view of one attempt of one job."""
+
+    def __init__(self, db: Database, settings: Settings, worker_id: str, job: ClaimedJob) -> None:
+        self.db = db
+        self.settings = settings
+        self.worker_id = worker_id
+        self.job = job
+        self.log = logging.getLogger(f"backend_fastapi.jobs.{job.type}")
+        self.record_count = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+        self._progress: dict[str, Any] | None = None
+        self._progress_dirty = False
+        self._last_progress = 0.0
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+    @property
+    def attempt(self) -> int:
+        return self.job.attempt
+
+    @property
+    def progress(self) -> dict[str, Any] | None:
+        return self._progress
+
+    async def set_progress(self, progress: dict[str, Any], *, force: bool = False) -> None:
+        """Report progress (e.g. `{"pages_done": 3, "pages_queued": 10}`); writes are throttled."""
+        self._progress = dict(progress)
+        self._progress_dirty = True
+        if force or time.monotonic() - self._last_progress >= PROGRESS_SECONDS:
+            await self._write_progress()
+
+    async def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+        """Store records of this job (written in batches; `flush` writes the rest)."""
+        self._buffer.extend(records)
+        if len(self._buffer) >= RECORD_BATCH or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write buffered records and the latest progress now."""
+        while self._buffer:
+            batch, self._buffer = self._buffer[:RECORD_BATCH], self._buffer[RECORD_BATCH:]
+            first = self.record_count
+            self.record_count += len(batch)
+            await self.db.write(self._records_writer(first, batch))
+        self._last_flush = time.monotonic()
+        if self._progress_dirty:
+            await self._write_progress()
+
+    def _records_writer(
+        self, first: int, batch: list[dict[str, Any]]
+    ) -> Callable[[AsyncConnection], Awaitable[None]]:
+        return lambda conn: jobstore.add_records(conn, self.id, self.attempt, first, batch)
+
+    async def reset_records(self) -> None:
+        """Forget what this attempt stored so far (a handler that restarts its output)."""
+        self._buffer.clear()
+        self.record_count = 0
+        await self.db.write(lambda c: jobstore.clear_records(c, self.id, self.attempt))
+
+    async def _write_progress(self) -> None:
+        progress = self._progress or {}
+        self._progress_dirty = False
+        self._last_progress = time.monotonic()
+        now = await self.db.now()
+        owned = await self.db.write(
+            lambda c: queue.save_progress(c, self.worker_id, self.id, self.attempt, progress, now)
+        )
+        if not owned:
+            raise LeaseLost(f"job {self.id} attempt {self.attempt} is no longer owned by {self.worker_id}")

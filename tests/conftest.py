@@ -1,0 +1,50 @@
+"""Fixtures that start real things: a SQLite file, API and worker processes, loopback servers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from backend_fastapi import migrations
+from backend_fastapi.db import Database
+from backend_fastapi.settings import Settings, get_settings
+
+# Settings come from the environment; make sure a developer's backend_fastapi/.env or shell
+# cannot change what the tests see.
+for _name in list(os.environ):
+    if _name in Settings.model_fields:
+        del os.environ[_name]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}"
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=db_url,
+        EXPORTS_DIR=str(tmp_path / "exports"),
+        UPLOADS_DIR=str(tmp_path / "uploads"),
+        JOB_LEASE_SECONDS=3,
+    )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    await migrations.upgrade(database)
+    yield database
+    await database.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_cache() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
