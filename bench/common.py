@@ -1,0 +1,111 @@
+"""Shared pieces of the benchmarks: machine description, RSS sampling, and the results file.
+
+Each benchmark module has a `run(quick: bool = False) -> str` returning a Markdown section and
+can run alone (`python -m bench.<module>`): its section of docs/benchmarks.md is replaced
+between `<!-- bench:NAME -->` markers, so benchmarks can be re-run one at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "benchmarks.md"
+HEADER = """# Benchmarks
+
+Run on demand with `make bench` (all) or `.venv/bin/python -m bench.<name>` (one); each run
+replaces its own section below. Figures are from the machine named in each section; read them as
+ratios between rows, not as promises for other hardware.
+"""
+
+
+def machine() -> str:
+    """One line describing where the numbers were taken."""
+    cpus = os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {cpus} cores{mem}, Python {platform.python_version()}"
+
+
+def percentile(values: Iterable[float], p: float) -> float:
+    data = sorted(values)
+    if not data:
+        return float("nan")
+    k = max(0, min(len(data) - 1, round(p / 100 * (len(data) - 1))))
+    return data[k]
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def process_tree_rss(pid: int) -> int:
+    """RSS in bytes of a process and all its descendants (Chromium's helpers included)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+class PeakRss:
+    """Samples the RSS of process trees in a thread; `peak` is the largest sum seen."""
+
+    def __init__(self, pids: Iterable[int], interval: float = 0.05) -> None:
+        self.pids = list(pids)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(process_tree_rss(pid) for pid in self.pids))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def update_section(name: str, markdown: str) -> None:
+    """Replace (or append) the section `name` of docs/benchmarks.md."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    text = RESULTS.read_text() if RESULTS.exists() else HEADER
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
+
+
+def stamp() -> str:
+    return time.strftime("%Y-%m-%d")
