@@ -155,7 +155,8 @@ def test_up_runs_api_and_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Pat
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        assert health is not None and health["workers"]["alive"] == 1, (tmp_path / "up.log").read_text()
+        assert health is not None, (tmp_path / "up.log").read_text()
+        assert health["workers"]["alive"] == 1
         created = httpx.post(f"{base}/api/scrape", json={"url": "https://shop.example/", "schema": {}})
         assert created.status_code == 202
     finally:
