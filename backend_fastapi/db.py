@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -224,25 +225,41 @@ def _settle(future: asyncio.Future[Any], *, result: Any = None, exc: BaseExcepti
 class SqliteChangeWatcher:
     """Notices commits by other processes through `PRAGMA data_version` (~6 µs a call).
 
-    The value changes whenever another connection commits; reading it takes no lock, so an idle
-    worker can look every few milliseconds at almost no CPU cost.
+    The value changes whenever another connection commits; reading it takes no lock. A small
+    thread reads it every `interval` seconds (a thread's sleep costs far less CPU than an event
+    loop iteration: ~0.5 % of a core at 20 ms) and calls `on_change` in the event loop.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._version = self._read()
+    def __init__(self, path: Path, interval: float) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def _read(self) -> int:
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+    def start(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[], None]) -> None:
+        self._thread = threading.Thread(
+            target=self._watch, args=(loop, on_change), name="db-watch", daemon=True
+        )
+        self._thread.start()
 
-    def changed(self) -> bool:
-        """True when another connection committed since the last call."""
-        version = self._read()
-        if version == self._version:
-            return False
-        self._version = version
-        return True
+    def _watch(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[], None]) -> None:
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            last = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not self._stop.wait(self.interval):
+                try:
+                    version = conn.execute("PRAGMA data_version").fetchone()[0]
+                except sqlite3.Error:
+                    log.exception("db.watch_failed")
+                    continue
+                if version != last:
+                    last = version
+                    loop.call_soon_threadsafe(on_change)
+        finally:
+            conn.close()
 
-    def close(self) -> None:
-        self._conn.close()
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, migrations, queue
+from backend_fastapi import __version__, migrations, queue, schedules
 from backend_fastapi.db import Database, SqliteChangeWatcher, sqlite_path
 from backend_fastapi.errors import JobError, JobTimeout
 from backend_fastapi.logs import current_job_id
@@ -35,8 +35,9 @@ from backend_fastapi.worker.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
-# How often an idle worker reads SQLite's change counter: ~100 reads/s of a ~6 µs pragma.
-WAKEUP_POLL_SECONDS = 0.01
+# How often the watcher thread reads SQLite's change counter: new jobs start ~10 ms after their
+# creation on average, for ~0.5 % of a core.
+WAKEUP_POLL_SECONDS = 0.02
 CANCEL_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
 StopReason = Literal["cancel", "lease_lost", "shutdown"]
@@ -79,7 +80,7 @@ class Worker:
         self._background: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
         path = sqlite_path(settings.database_url) if self.db.is_sqlite else None
-        self._watcher = SqliteChangeWatcher(path) if path is not None else None
+        self._watcher = SqliteChangeWatcher(path, WAKEUP_POLL_SECONDS) if path is not None else None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -111,9 +112,10 @@ class Worker:
                 self._every(self.settings.heartbeat_interval, self._maintain), name="maintenance"
             ),
             asyncio.create_task(self._every(CANCEL_CHECK_SECONDS, self._check_cancellations), name="cancels"),
+            asyncio.create_task(self._every(schedules.CHECK_SECONDS, self._fire_schedules), name="schedules"),
         ]
         if self._watcher is not None:
-            self._background.append(asyncio.create_task(self._watch_changes(), name="wakeup"))
+            self._watcher.start(asyncio.get_running_loop(), self._on_database_change)
         try:
             await self._claim_loop()
         finally:
@@ -124,7 +126,7 @@ class Worker:
             with suppress(Exception):
                 await self.db.write(lambda c: queue.deregister_worker(c, self.id))
             if self._watcher is not None:
-                self._watcher.close()
+                self._watcher.stop()
             log.info("worker.stopped", extra={"worker_id": self.id})
 
     async def _register(self) -> None:
@@ -189,23 +191,17 @@ class Worker:
         # Claimed some: look again at once. Claimed none: another worker was faster; wait.
         return 0.0 if claimed else self.settings.WORKER_POLL_INTERVAL
 
-    async def _watch_changes(self) -> None:
-        assert self._watcher is not None
-        while True:
-            await asyncio.sleep(WAKEUP_POLL_SECONDS)
-            try:
-                if self._watcher.changed() and len(self._running) < self.concurrency:
-                    self._wakeup.set()
-            except Exception:
-                log.exception("worker.watch_failed")
-                await asyncio.sleep(1)
+    def _on_database_change(self) -> None:
+        """Another process committed: maybe a new job; look if there is room for one."""
+        if len(self._running) < self.concurrency:
+            self._wakeup.set()
 
     # --- running one job -------------------------------------------------------------------
 
     async def _run_job(self, job: ClaimedJob) -> None:
         token = current_job_id.set(job.id)
         ctx = JobContext(self.db, self.settings, self.id, job)
-        log.info("job.started", extra={"job_type": job.type, "attempt": job.attempt})
+        log.debug("job.started", extra={"job_type": job.type, "attempt": job.attempt})
         started = time.monotonic()
         try:
             result = await self._execute(job, ctx)
@@ -342,6 +338,10 @@ class Worker:
                 running.stop("lease_lost")
             elif job_id in renewal.cancel_requested:
                 running.stop("cancel")
+
+    async def _fire_schedules(self) -> None:
+        """Queue the jobs of due schedules (exactly once across workers, see schedules.py)."""
+        await schedules.fire_due(self.db, self.settings)
 
     async def _check_cancellations(self) -> None:
         if not self._running:
