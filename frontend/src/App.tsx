@@ -1,0 +1,93 @@
+/** The shell: navigation, status bar, the API key prompt, and the screen for the current path. */
+
+import { useEffect } from "react";
+import { ApiKeyDialog } from "./components/ApiKeyDialog";
+import { StatusBar } from "./components/StatusBar";
+import { ExportsPage } from "./pages/ExportsPage";
+import { JobDetailPage } from "./pages/JobDetailPage";
+import { JobsPage } from "./pages/JobsPage";
+import { NewScrapePage } from "./pages/NewScrapePage";
+import { PipelineEditorPage } from "./pages/PipelineEditorPage";
+import { PipelinesPage } from "./pages/PipelinesPage";
+import { Link, matchPath, navigate, useLocation } from "./lib/router";
+
+const NAV = [
+  { to: "/jobs", label: "Jobs", match: ["/jobs"] },
+  { to: "/scrape/new", label: "New scrape", match: ["/scrape"] },
+  { to: "/pipelines", label: "Pipelines", match: ["/pipelines"] },
+  { to: "/exports", label: "Exports", match: ["/exports"] },
+];
+
+function Screen({ path }: { path: string }) {
+  let params: Record<string, string> | null;
+  if (path === "/" || path === "") {
+    return <Redirect to="/jobs" />;
+  }
+  if (matchPath("/jobs", path)) return <JobsPage />;
+  if ((params = matchPath("/jobs/:id", path))) return <JobDetailPage id={params.id!} key={params.id} />;
+  if (matchPath("/scrape/new", path)) return <NewScrapePage />;
+  if (matchPath("/pipelines", path)) return <PipelinesPage />;
+  if (matchPath("/pipelines/new", path)) return <PipelineEditorPage id={null} key="new" />;
+  if ((params = matchPath("/pipelines/:id", path))) return <PipelineEditorPage id={params.id!} key={params.id} />;
+  if (matchPath("/exports", path)) return <ExportsPage />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <Link to="/jobs">Go to the jobs</Link>.
+      </p>
+    </section>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+const TITLES: Array<[string, string]> = [
+  ["/jobs/", "Job"],
+  ["/jobs", "Jobs"],
+  ["/scrape/new", "New scrape"],
+  ["/pipelines", "Pipelines"],
+  ["/exports", "Exports"],
+];
+
+export function App() {
+  const { path } = useLocation();
+  useEffect(() => {
+    const title = TITLES.find(([prefix]) => path.startsWith(prefix))?.[1];
+    document.title = title ? `${title} · DataOps` : "DataOps";
+  }, [path]);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/jobs" className="brand" aria-label="DataOps home">
+          <span className="logo" aria-hidden="true">
+            D
+          </span>
+          DataOps
+        </Link>
+        <nav aria-label="Main">
+          {NAV.map((item) => {
+            const active = item.match.some((m) => path === m || path.startsWith(`${m}/`));
+            return (
+              <Link key={item.to} to={item.to} className={active ? "active" : ""} aria-current={active ? "page" : undefined}>
+                {item.label}
+              </Link>
+            );
+          })}
+        </nav>
+      </header>
+      <StatusBar />
+      <main id="main" tabIndex={-1}>
+        <Screen path={path} />
+      </main>
+      <ApiKeyDialog />
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import type { Health } from "../api/types";
+import { healthWarnings, NO_WORKER } from "./health";
+
+function health(overrides: Partial<Health> & { queued?: number; workers?: Health["workers"] } = {}): Health {
+  const { queued = 0, ...rest } = overrides;
+  return {
+    status: "ok",
+    version: "0.1.0",
+    database: { status: "ok", dialect: "sqlite" },
+    workers: {
+      alive: 1,
+      items: [
+        { id: "w1", hostname: "h", pid: 1, concurrency: 2, running: 0, version: "0.1.0", started_at: null, last_heartbeat: null },
+      ],
+    },
+    queue: { queued, running: 0, completed: 0, failed: 0, cancelled: 0 },
+    limits: { max_queued_jobs: 10000 },
+    ...rest,
+  };
+}
+
+describe("health warnings", () => {
+  it("says nothing while a worker is alive and the queue is short", () => {
+    expect(healthWarnings(health({ queued: 5 }))).toEqual([]);
+  });
+
+  it("warns that jobs stay queued when no worker is alive", () => {
+    expect(healthWarnings(health({ workers: { alive: 0, items: [] } }))).toEqual([NO_WORKER]);
+  });
+
+  it("warns when the queue holds more than ten jobs per worker slot", () => {
+    expect(healthWarnings(health({ queued: 21 }))[0]).toBe("The queue is backing up: 21 jobs waiting for 2 worker slots.");
+  });
+
+  it("warns before the queue limit refuses new jobs, and when it does", () => {
+    expect(healthWarnings(health({ queued: 80, limits: { max_queued_jobs: 100 } }))[0]).toMatch(/refused at 100/);
+    expect(healthWarnings(health({ queued: 100, limits: { max_queued_jobs: 100 } }))[0]).toMatch(/queue is full/);
+  });
+});

@@ -1,0 +1,92 @@
+/** Files written by pipelines: size, rows, when; download and delete. */
+
+import { useState } from "react";
+import { deleteExport, exportDownloadPath, listExports } from "../api/endpoints";
+import type { ExportFile } from "../api/types";
+import { Empty, ErrorMessage, Loading } from "../components/common";
+import { DownloadButton } from "../components/Downloads";
+import { formatAge, formatBytes, formatNumber, formatTime } from "../lib/format";
+import { Link } from "../lib/router";
+import { usePolling } from "../lib/usePolling";
+
+function fileName(e: ExportFile): string {
+  const name = String(e.filename ?? e.name ?? e.id);
+  return e.format && !name.endsWith(`.${e.format}`) ? `${name}.${e.format}` : name;
+}
+
+export function ExportsPage() {
+  const polled = usePolling<ExportFile[]>(listExports, () => false, []);
+  const [error, setError] = useState<unknown>(null);
+
+  async function remove(e: ExportFile) {
+    if (!window.confirm(`Delete ${fileName(e)}?`)) return;
+    try {
+      await deleteExport(e.id);
+      polled.refresh();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  const exports = polled.data;
+  return (
+    <section aria-labelledby="exports-title">
+      <div className="page-head">
+        <h1 id="exports-title">Exports</h1>
+        <button type="button" onClick={polled.refresh}>
+          Refresh
+        </button>
+      </div>
+      <p className="muted">Files written by pipeline runs.</p>
+      <ErrorMessage error={error} title="Action failed" />
+      {polled.error ? <ErrorMessage error={polled.error} title="Exports could not be loaded" /> : null}
+      {!exports && !polled.error && <Loading what="Loading exports" />}
+      {exports && exports.length === 0 && (
+        <Empty>
+          No exports yet. A pipeline with an output writes one: <Link to="/pipelines">Pipelines</Link>.
+        </Empty>
+      )}
+      {exports && exports.length > 0 && (
+        <div className="table-scroll">
+          <table className="cards-on-phone" data-testid="exports-table">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Size</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Created</th>
+                <th scope="col">From</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {exports.map((e) => (
+                <tr key={e.id}>
+                  <td data-label="File">
+                    <code>{fileName(e)}</code>
+                  </td>
+                  <td data-label="Size">{formatBytes(e.size_bytes)}</td>
+                  <td data-label="Rows">{formatNumber(e.rows)}</td>
+                  <td data-label="Created" title={formatTime(e.created_at)}>
+                    {formatAge(e.created_at)}
+                  </td>
+                  <td data-label="From">{e.job_id ? <Link to={`/jobs/${e.job_id}`}>job {String(e.job_id).slice(0, 8)}</Link> : ""}</td>
+                  <td>
+                    <div className="row-actions">
+                      <DownloadButton path={exportDownloadPath(e.id)} fallbackName={fileName(e)} label="Download" />
+                      <button type="button" className="danger" onClick={() => remove(e)} aria-label={`Delete ${fileName(e)}`}>
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,271 @@
+/** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
+
+import { useRef, useState } from "react";
+import { api } from "../api/client";
+import { getJob } from "../api/endpoints";
+import type { Job, JobCreated } from "../api/types";
+import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
+import { RecordDownloads } from "../components/Downloads";
+import { PipelineReport } from "../components/PipelineReport";
+import { RecordsTable, RowsTable } from "../components/RecordsTable";
+import { formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
+import { isUnfinished, jobKind, rerunRequest } from "../lib/jobs";
+import { cellText, columnsFor, recordRow, schemaFieldNames } from "../lib/records";
+import { Link, navigate } from "../lib/router";
+import { usePolling } from "../lib/usePolling";
+import { JobActions } from "./JobsPage";
+
+type Obj = Record<string, unknown>;
+
+function Timeline({ job }: { job: Job }) {
+  const created = parseTime(job.created_at);
+  const started = parseTime(job.started_at);
+  const steps: Array<{ label: string; at: string | null | undefined; note?: string; done: boolean }> = [
+    { label: "Queued", at: job.created_at, done: true },
+    {
+      label: "Running",
+      at: job.started_at,
+      note: started !== null && created !== null ? `waited ${formatDuration(started - created)}` : undefined,
+      done: Boolean(job.started_at),
+    },
+    {
+      label: isUnfinished(job) ? "Finished" : job.status[0]!.toUpperCase() + job.status.slice(1),
+      at: job.finished_at,
+      note: job.finished_at ? `took ${jobDuration(job.started_at, job.finished_at)}` : undefined,
+      done: Boolean(job.finished_at),
+    },
+  ];
+  return (
+    <ol className="timeline" aria-label="Status timeline">
+      {steps.map((s) => (
+        <li key={s.label} className={s.done ? "done" : "pending"}>
+          <span className="step-label">{s.label}</span>
+          <span className="muted small">
+            {s.at ? formatTime(s.at) : "—"}
+            {s.note ? ` · ${s.note}` : ""}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Progress({ progress }: { progress: Obj }) {
+  const done = Number(progress.pages_done ?? progress.done ?? NaN);
+  const queued = Number(progress.pages_queued ?? NaN);
+  const total = Number(progress.total ?? NaN);
+  if (!Number.isNaN(done) && !Number.isNaN(queued)) {
+    return (
+      <div className="progress" data-testid="job-progress">
+        <progress value={done} max={Math.max(done + queued, 1)} aria-label="Crawl progress" />
+        <span>
+          {done.toLocaleString("en-US")} pages done / {queued.toLocaleString("en-US")} queued
+        </span>
+      </div>
+    );
+  }
+  if (!Number.isNaN(done) && !Number.isNaN(total)) {
+    return (
+      <div className="progress" data-testid="job-progress">
+        <progress value={done} max={Math.max(total, 1)} aria-label="Progress" />
+        <span>
+          {done} / {total}
+        </span>
+      </div>
+    );
+  }
+  return <p className="muted">Progress: {Object.entries(progress).map(([k, v]) => `${k} ${cellText(v)}`).join(", ")}</p>;
+}
+
+function ScrapeResult({ result }: { result: Obj }) {
+  const missing = Array.isArray(result.missing_fields) ? (result.missing_fields as unknown[]).map(String) : [];
+  const message = typeof result.message === "string" ? result.message : null;
+  const extras = ["markdown", "text", "links", "metadata", "html"].filter((k) => result[k] !== undefined);
+  const facts = [
+    result.url ? ["Final URL", String(result.url)] : null,
+    result.status_code ? ["HTTP status", String(result.status_code)] : null,
+    result.strategy_used ? ["Strategy used", String(result.strategy_used)] : null,
+    result.pages !== undefined ? ["Pages", String(result.pages)] : null,
+    result.records !== undefined ? ["Records", String(result.records)] : null,
+    result.errors !== undefined && !Array.isArray(result.errors) ? ["Errors", String(result.errors)] : null,
+  ].filter((f): f is string[] => f !== null);
+  return (
+    <>
+      {facts.length > 0 && (
+        <dl className="facts">
+          {facts.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {(missing.length > 0 || message) && (
+        <Notice kind="warn">
+          {missing.length > 0 && (
+            <>
+              Not found on the page: <strong>{missing.join(", ")}</strong>.{" "}
+            </>
+          )}
+          {message}
+        </Notice>
+      )}
+      {extras.map((k) => (
+        <details key={k} className="json">
+          <summary>{k}</summary>
+          <pre>{typeof result[k] === "string" ? (result[k] as string) : JSON.stringify(result[k], null, 2)}</pre>
+        </details>
+      ))}
+    </>
+  );
+}
+
+export function JobDetailPage({ id }: { id: string }) {
+  const etag = useRef<{ id: string; etag: string | null; job: Job | null }>({ id, etag: null, job: null });
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [rerunning, setRerunning] = useState(false);
+
+  const polled = usePolling<Job>(
+    async (signal) => {
+      if (etag.current.id !== id) etag.current = { id, etag: null, job: null };
+      const answer = await getJob(id, etag.current.etag, signal);
+      if (answer) etag.current = { id, etag: answer.etag, job: answer.body };
+      return etag.current.job!;
+    },
+    isUnfinished,
+    [id],
+  );
+
+  const job = polled.data;
+  if (polled.error && !job) return <ErrorMessage error={polled.error} title="The job could not be loaded" />;
+  if (!job) return <Loading what="Loading job" />;
+
+  const rerun = rerunRequest(job);
+  const isScrape = job.type.startsWith("scrape.");
+  const isPipeline = job.type.startsWith("pipeline.");
+  const result = (job.result ?? null) as Obj | null;
+  const schemaFields = schemaFieldNames(job.request?.schema);
+  const pipelineId = typeof job.request?.pipeline_id === "string" ? job.request.pipeline_id : null;
+
+  async function runAgain() {
+    if (!rerun) return;
+    setRerunning(true);
+    setActionError(null);
+    try {
+      const created = await api<JobCreated>(rerun.path, { method: "POST", body: rerun.body });
+      navigate(`/jobs/${created.job_id}`);
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setRerunning(false);
+    }
+  }
+
+  function editAndRerun() {
+    if (isScrape) navigate(`/scrape/new?from=${encodeURIComponent(job!.job_id)}`);
+    else if (pipelineId) navigate(`/pipelines/${encodeURIComponent(pipelineId)}`);
+    else navigate(`/pipelines/new?from=${encodeURIComponent(job!.job_id)}`);
+  }
+
+  return (
+    <section aria-labelledby="job-title" className="job-detail">
+      <p className="crumbs">
+        <Link to="/jobs">← Jobs</Link>
+      </p>
+      <div className="page-head">
+        <div className="title-block">
+          <h1 id="job-title" className="break">
+            {job.label || job.name || job.job_id}
+          </h1>
+          <p className="muted small">
+            {jobKind(job.type)} · <code>{job.job_id}</code>
+            {job.name ? ` · name “${job.name}”` : ""} · priority {job.priority ?? 0}
+            {job.parent_id && (
+              <>
+                {" "}· after <Link to={`/jobs/${job.parent_id}`}>job {job.parent_id.slice(0, 8)}</Link>
+              </>
+            )}
+          </p>
+        </div>
+        <StatusBadge status={job.status} />
+      </div>
+
+      <div className="actions">
+        {rerun && (
+          <button type="button" onClick={runAgain} disabled={rerunning}>
+            {rerunning ? "Starting…" : "Run again"}
+          </button>
+        )}
+        {(isScrape || job.type === "pipeline.run") && job.request && (
+          <button type="button" onClick={editAndRerun}>
+            Edit and re-run
+          </button>
+        )}
+        <JobActions
+          job={job}
+          onDone={(action) => (action === "delete" ? navigate("/jobs") : polled.refresh())}
+          onError={setActionError}
+        />
+        <span className="live muted" aria-live="polite">
+          {isUnfinished(job) ? "● Live: updating every 2 s" : ""}
+        </span>
+      </div>
+      <ErrorMessage error={actionError} title="Action failed" />
+      {polled.error ? <ErrorMessage error={polled.error} title="Update failed; retrying" /> : null}
+
+      <Timeline job={job} />
+      <p className="muted small">
+        Attempt {job.attempts} of {job.max_attempts}
+        {job.retry_at ? ` · next attempt at ${formatTime(job.retry_at)}` : ""}
+        {job.cancel_requested && isUnfinished(job) ? " · cancel requested" : ""}
+      </p>
+
+      {job.progress && <Progress progress={job.progress} />}
+
+      {job.error && (
+        <div className="alert alert-error" role="alert" data-testid="job-error">
+          <code className="error-code">{job.error.code}</code> {job.error.message}
+        </div>
+      )}
+
+      {result && isScrape && <ScrapeResult result={result} />}
+      {result && isPipeline && <PipelineReport result={result} />}
+      {job.type === "pipeline.preview" && result && Array.isArray(result.preview_rows) && (
+        <RowsTable rows={(result.preview_rows as unknown[]).map(recordRow)} columns={columnsFor((result.preview_rows as unknown[]).map(recordRow))} />
+      )}
+
+      <section aria-labelledby="records-title">
+        <div className="section-head">
+          <h2 id="records-title">Records</h2>
+          {job.status === "completed" && <RecordDownloads jobId={job.job_id} />}
+        </div>
+        {job.status === "queued" ? (
+          <p className="empty">Records appear here once the job runs.</p>
+        ) : (
+          <RecordsTable jobId={job.job_id} schemaFields={schemaFields} version={`${polled.data?.status}-${etag.current.etag ?? ""}`} />
+        )}
+      </section>
+
+      {job.webhook && (
+        <section>
+          <h2>Webhook</h2>
+          <p className="small">
+            <code>{job.webhook.url}</code> on {job.webhook.events.join(", ")}
+          </p>
+          {(job.webhook.deliveries ?? []).length > 0 && (
+            <ul className="small">
+              {job.webhook.deliveries!.map((d) => (
+                <li key={`${d.delivery_id}-${d.attempt}`}>
+                  {formatTime(d.at)} · {d.event} · attempt {d.attempt} · {d.status_code ?? d.error}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+
+      <JsonBlock value={job} label="Raw JSON" />
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+/** Saved pipelines: list, run, delete; the editor is one click away. */
+
+import { useState } from "react";
+import { deletePipeline, listPipelines, runPipeline } from "../api/endpoints";
+import type { Pipeline } from "../api/types";
+import { Empty, ErrorMessage, Loading, Notice } from "../components/common";
+import { formatAge, formatTime } from "../lib/format";
+import { Link } from "../lib/router";
+import { usePolling } from "../lib/usePolling";
+
+export function describeSource(source: Record<string, unknown> | undefined): string {
+  if (!source) return "given at run time";
+  switch (source.type) {
+    case "job":
+      return `job ${String(source.job_id ?? "").slice(0, 8)}`;
+    case "latest":
+      return `latest “${String(source.name ?? "")}”`;
+    case "upload":
+      return "uploaded file";
+    case "inline":
+      return `${Array.isArray(source.records) ? source.records.length : 0} inline rows`;
+    case "url":
+      return String(source.url ?? "URL");
+    default:
+      return String(source.type ?? "");
+  }
+}
+
+function describeOutput(output: unknown): string {
+  if (Array.isArray(output)) return output.map((o) => String((o as Record<string, unknown>).format)).join(", ");
+  if (output && typeof output === "object") return String((output as Record<string, unknown>).format ?? "");
+  return "records only";
+}
+
+export function PipelinesPage() {
+  const polled = usePolling<Pipeline[]>(listPipelines, () => false, []);
+  const [notice, setNotice] = useState<{ id: string; name: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function run(pipeline: Pipeline) {
+    setError(null);
+    try {
+      const created = await runPipeline({ pipeline_id: pipeline.id });
+      setNotice({ id: created.job_id, name: pipeline.name });
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function remove(pipeline: Pipeline) {
+    if (!window.confirm(`Delete the pipeline “${pipeline.name}”? Its past runs and exports stay.`)) return;
+    try {
+      await deletePipeline(pipeline.id);
+      polled.refresh();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  const pipelines = polled.data;
+  return (
+    <section aria-labelledby="pipelines-title">
+      <div className="page-head">
+        <h1 id="pipelines-title">Pipelines</h1>
+        <Link to="/pipelines/new" className="button primary">
+          New pipeline
+        </Link>
+      </div>
+      <p className="muted">Saved clean-ups: a source, ordered steps, an output file. Each run is a job.</p>
+      {notice && (
+        <Notice kind="ok">
+          Running “{notice.name}”: <Link to={`/jobs/${notice.id}`}>open the run</Link>
+        </Notice>
+      )}
+      <ErrorMessage error={error} title="Action failed" />
+      {polled.error ? <ErrorMessage error={polled.error} title="Pipelines could not be loaded" /> : null}
+      {!pipelines && !polled.error && <Loading what="Loading pipelines" />}
+      {pipelines && pipelines.length === 0 && (
+        <Empty>
+          No saved pipelines yet. <Link to="/pipelines/new">Create one</Link>.
+        </Empty>
+      )}
+      {pipelines && pipelines.length > 0 && (
+        <div className="table-scroll">
+          <table className="cards-on-phone" data-testid="pipelines-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Source</th>
+                <th scope="col">Steps</th>
+                <th scope="col">Output</th>
+                <th scope="col">Updated</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {pipelines.map((p) => (
+                <tr key={p.id}>
+                  <td data-label="Name">
+                    <Link to={`/pipelines/${p.id}`}>{p.name}</Link>
+                    {p.description && <span className="muted small">{p.description}</span>}
+                  </td>
+                  <td data-label="Source">{describeSource(p.definition?.source)}</td>
+                  <td data-label="Steps">
+                    {(p.definition?.steps ?? []).map((s) => s.op).join(" → ") || "none"}
+                  </td>
+                  <td data-label="Output">{describeOutput(p.definition?.output)}</td>
+                  <td data-label="Updated" title={formatTime(p.updated_at)}>
+                    {formatAge(p.updated_at)}
+                  </td>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" onClick={() => run(p)} aria-label={`Run ${p.name}`}>
+                        Run
+                      </button>
+                      <button type="button" className="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
