@@ -21,6 +21,7 @@ import httpx
 from bench.common import PeakRss, machine, median, process_tree_rss, stamp, update_section
 from tests.support.processes import REPO_ROOT, Service, free_port, service_env
 
+NAME = "api"
 SCRAPE = {"url": "https://shop.example/p/1", "schema": {"title": "string", "price": "number"}}
 
 
@@ -133,5 +134,5 @@ def run(quick: bool = False) -> str:
 if __name__ == "__main__":
     import sys
 
-    update_section("api", run(quick="--quick" in sys.argv))
+    update_section(NAME, run(quick="--quick" in sys.argv))
     print(f"wrote {REPO_ROOT / 'docs' / 'benchmarks.md'}")

@@ -11,6 +11,8 @@ import subprocess
 
 from bench.common import ROOT, machine, stamp, update_section
 
+NAME = "frontend-bundle"
+
 FRONTEND = ROOT / "frontend"
 DIST = FRONTEND / "dist"
 JS_BUDGET_BYTES = 250 * 1024
@@ -59,4 +61,4 @@ Gzipped JavaScript is {verdict} the 250 KB budget ({js_gz / JS_BUDGET_BYTES:.0%}
 
 
 if __name__ == "__main__":
-    update_section("frontend-bundle", run())
+    update_section(NAME, run())

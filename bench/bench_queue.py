@@ -24,6 +24,8 @@ from bench.common import machine, percentile, stamp, update_section
 from bench.handlers import HANDLERS
 from tests.support.processes import service_env, start_worker
 
+NAME = "queue"
+
 
 def _settings(url: str, synchronous: str) -> Settings:
     return Settings(_env_file=None, DATABASE_URL=url, SQLITE_SYNCHRONOUS=synchronous)  # type: ignore[call-arg]
@@ -46,8 +48,14 @@ async def _drain(work: Path, synchronous: str, jobs: int, workers: int, concurre
     db = Database(_settings(url, synchronous))
     await migrations.upgrade(db)
     await _fill(db, jobs)
-    env = service_env(url, work, WORKER_HANDLERS=HANDLERS, WORKER_CONCURRENCY=concurrency,
-                      SQLITE_SYNCHRONOUS=synchronous, JOB_LEASE_SECONDS=30)
+    env = service_env(
+        url,
+        work,
+        WORKER_HANDLERS=HANDLERS,
+        WORKER_CONCURRENCY=concurrency,
+        SQLITE_SYNCHRONOUS=synchronous,
+        JOB_LEASE_SECONDS=30,
+    )
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     started = time.monotonic()
     procs = [start_worker(env, work, f"drain-{synchronous}-{i}") for i in range(workers)]
@@ -141,4 +149,4 @@ def run(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    update_section("queue", run(quick="--quick" in sys.argv))
+    update_section(NAME, run(quick="--quick" in sys.argv))
