@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -222,6 +222,22 @@ def _settle(future: asyncio.Future[Any], *, result: Any = None, exc: BaseExcepti
         future.set_result(result)
 
 
+class ChangeFeed(Protocol):
+    """Tells a waiting worker that another process changed the jobs table (maybe a new job)."""
+
+    async def start(self, on_change: Callable[[], None]) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def change_feed(db: Database, interval: float) -> ChangeFeed | None:
+    """The wake-up signal for this database: SQLite's change counter or PostgreSQL's NOTIFY."""
+    if db.is_sqlite:
+        path = sqlite_path(db.settings.database_url)
+        return SqliteChangeWatcher(path, interval) if path is not None else None
+    return PostgresListener(db.settings.database_url)
+
+
 class SqliteChangeWatcher:
     """Notices commits by other processes through `PRAGMA data_version` (~6 µs a call).
 
@@ -236,10 +252,9 @@ class SqliteChangeWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[], None]) -> None:
-        self._thread = threading.Thread(
-            target=self._watch, args=(loop, on_change), name="db-watch", daemon=True
-        )
+    async def start(self, on_change: Callable[[], None]) -> None:
+        args = (asyncio.get_running_loop(), on_change)
+        self._thread = threading.Thread(target=self._watch, args=args, name="db-watch", daemon=True)
         self._thread.start()
 
     def _watch(self, loop: asyncio.AbstractEventLoop, on_change: Callable[[], None]) -> None:
@@ -259,7 +274,63 @@ class SqliteChangeWatcher:
         finally:
             conn.close()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            await asyncio.to_thread(self._thread.join, 5)
+
+
+NOTIFY_CHANNEL = "dataops_jobs"
+LISTEN_CHECK_SECONDS = 10.0
+LISTEN_CHECK_TIMEOUT = 5.0
+
+
+class PostgresListener:
+    """LISTEN on the channel a trigger NOTIFYs when a job becomes queued (migration 0002).
+
+    A LISTEN connection can die silently (a half-open TCP connection never errors on its own),
+    so it is pinged every LISTEN_CHECK_SECONDS and re-established when the ping fails; after a
+    reconnect `on_change` fires once, since notifications may have been missed meanwhile.
+    Polling stays the fallback throughout.
+    """
+
+    def __init__(self, url: str) -> None:
+        parsed = sa.engine.make_url(url).set(drivername="postgresql")
+        self.dsn = parsed.render_as_string(hide_password=False)
+        self._task: asyncio.Task[None] | None = None
+        self.reconnects = 0
+
+    async def start(self, on_change: Callable[[], None]) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._listen(on_change), name="db-listen")
+
+    async def _listen(self, on_change: Callable[[], None]) -> None:
+        import asyncpg
+
+        def notified(*_: Any) -> None:
+            on_change()
+
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(self.dsn, timeout=LISTEN_CHECK_TIMEOUT)
+                await conn.add_listener(NOTIFY_CHANNEL, notified)
+                if self.reconnects:
+                    on_change()
+                while True:
+                    await asyncio.sleep(LISTEN_CHECK_SECONDS)
+                    await asyncio.wait_for(conn.fetchval("SELECT 1"), LISTEN_CHECK_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("db.listen_lost", extra={"error": f"{type(exc).__name__}: {exc}"})
+                await asyncio.sleep(1.0)
+                self.reconnects += 1
+            finally:
+                if conn is not None:
+                    conn.terminate()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task

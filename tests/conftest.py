@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from backend_fastapi import migrations
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings, get_settings
+from tests.support.postgres import PostgresServer, find_bindir
 
 # Settings come from the environment; make sure a developer's backend_fastapi/.env or shell
 # cannot change what the tests see.
@@ -19,8 +21,32 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (a database per test)."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: the PostgreSQL half of the suite "
+            "did NOT run. Install them (apt-get install postgresql) or set PG_BINDIR."
+        )
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    """`sqlite` unless a module parametrizes it (tests.support.postgres.BOTH_BACKENDS)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
     return f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}"
 
 

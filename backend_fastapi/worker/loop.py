@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import __version__, migrations, queue, schedules
-from backend_fastapi.db import Database, SqliteChangeWatcher, sqlite_path
+from backend_fastapi.db import Database, change_feed
 from backend_fastapi.errors import JobError, JobTimeout
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.models import QUEUED, jobs
@@ -35,8 +35,8 @@ from backend_fastapi.worker.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
-# How often the watcher thread reads SQLite's change counter: new jobs start ~10 ms after their
-# creation on average, for ~0.5 % of a core.
+# How often SQLite's change counter is read: new jobs start ~10 ms after their creation on
+# average, for ~0.5 % of a core. (PostgreSQL pushes a NOTIFY instead.)
 WAKEUP_POLL_SECONDS = 0.02
 CANCEL_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
@@ -79,8 +79,7 @@ class Worker:
         self._stop_now = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
-        path = sqlite_path(settings.database_url) if self.db.is_sqlite else None
-        self._watcher = SqliteChangeWatcher(path, WAKEUP_POLL_SECONDS) if path is not None else None
+        self._feed = change_feed(self.db, WAKEUP_POLL_SECONDS)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -114,8 +113,8 @@ class Worker:
             asyncio.create_task(self._every(CANCEL_CHECK_SECONDS, self._check_cancellations), name="cancels"),
             asyncio.create_task(self._every(schedules.CHECK_SECONDS, self._fire_schedules), name="schedules"),
         ]
-        if self._watcher is not None:
-            self._watcher.start(asyncio.get_running_loop(), self._on_database_change)
+        if self._feed is not None:
+            await self._feed.start(self._on_database_change)
         try:
             await self._claim_loop()
         finally:
@@ -125,8 +124,8 @@ class Worker:
             await asyncio.gather(*self._background, return_exceptions=True)
             with suppress(Exception):
                 await self.db.write(lambda c: queue.deregister_worker(c, self.id))
-            if self._watcher is not None:
-                self._watcher.stop()
+            if self._feed is not None:
+                await self._feed.stop()
             log.info("worker.stopped", extra={"worker_id": self.id})
 
     async def _register(self) -> None:

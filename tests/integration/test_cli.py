@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend_fastapi import jobstore
+from backend_fastapi import jobstore, migrations
 from backend_fastapi.db import Database
 from tests.support.processes import REPO_ROOT, free_port, service_env, start_worker
 from tests.support.waiting import enqueue, enqueue_many, eventually
@@ -129,7 +129,7 @@ def test_migrate_is_safe_when_many_processes_start_at_once(db_url: str, tmp_path
     outputs = [p.communicate(timeout=60)[0] for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, outputs
     with sqlite3.connect(db_url.split("///", 1)[1]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
 
 
 def test_up_runs_api_and_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Path) -> None:

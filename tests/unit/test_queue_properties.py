@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from backend_fastapi import migrations, queue
 from backend_fastapi.db import Database
 from backend_fastapi.models import FINISHED_STATUSES, jobs
 from backend_fastapi.settings import Settings
+from tests.support.postgres import BOTH_BACKENDS
+
+pytestmark = BOTH_BACKENDS
 
 T = TypeVar("T")
 WORKERS = ("w1", "w2")
@@ -26,12 +27,12 @@ LEASE = 10.0
 
 
 class QueueMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, url: str) -> None:
         super().__init__()
-        self.tmp = tempfile.mkdtemp()
         self.loop = asyncio.new_event_loop()
-        self.db = Database(Settings(_env_file=None, DATABASE_URL=f"sqlite+aiosqlite:///{self.tmp}/q.db"))  # type: ignore[call-arg]
+        self.db = Database(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
         self.run(migrations.upgrade(self.db))
+        self.run(self._empty_tables())
         self.now = 1_000_000.0
         # Every (worker, job, attempt) ever handed out by a claim: stale ones must stay powerless.
         self.claims: list[tuple[str, str, int]] = []
@@ -39,13 +40,17 @@ class QueueMachine(RuleBasedStateMachine):
         self.finished: dict[str, tuple[Any, ...]] = {}
         self.ids: list[str] = []
 
+    async def _empty_tables(self) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(sa.text("DELETE FROM job_records"))
+            await conn.execute(sa.text("DELETE FROM jobs"))
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
 
     def teardown(self) -> None:
         self.run(self.db.close())
         self.loop.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def row(self, job_id: str) -> Any:
         async def read() -> Any:
@@ -223,11 +228,14 @@ _phases = (
     if not os.environ.get("QUEUE_PROPERTIES_NO_SHRINK")
     else tuple(p for p in Phase if p != Phase.shrink)
 )
-QueueMachine.TestCase.settings = settings(
+SETTINGS = settings(
     max_examples=60,
     stateful_step_count=50,
     deadline=None,
     phases=_phases,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-TestQueueStateMachine = QueueMachine.TestCase
+
+
+def test_random_operation_sequences_keep_the_queue_invariants(db_url: str) -> None:
+    run_state_machine_as_test(lambda: QueueMachine(db_url), settings=SETTINGS)
