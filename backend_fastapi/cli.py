@@ -143,6 +143,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from backend_fastapi.dbcopy import copy_database
+
+    alive_after = None if args.force else time.time() - settings.JOB_LEASE_SECONDS
+    counts = asyncio.run(copy_database(args.source, args.target, alive_after=alive_after))
+    for count in counts:
+        sys.stdout.write(f"{count.table:20} {count.rows:>10} rows\n")
+    sys.stdout.write("Copied and verified: every table has the same number of rows in both databases.\n")
+    return 0
+
+
 # --- jobs ----------------------------------------------------------------------------------
 
 
@@ -220,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--force", action="store_true", help="restore even if a worker looks alive")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("db", help="database tools")
+    db_sub = p.add_subparsers(dest="action", required=True)
+    p_copy = db_sub.add_parser(
+        "copy", help="copy everything into an empty database (e.g. SQLite -> PostgreSQL)"
+    )
+    p_copy.add_argument("--from", dest="source", required=True, help="source DATABASE_URL")
+    p_copy.add_argument("--to", dest="target", required=True, help="target DATABASE_URL (empty)")
+    p_copy.add_argument("--force", action="store_true", help="copy even if a worker still uses the source")
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("jobs", help="list, show, cancel or retry jobs")
     jobs_sub = p.add_subparsers(dest="action", required=True)
