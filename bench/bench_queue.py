@@ -43,8 +43,8 @@ async def _fill(db: Database, n: int) -> None:
         await db.write(insert)
 
 
-async def _drain(work: Path, synchronous: str, jobs: int, workers: int, concurrency: int) -> float:
-    url = f"sqlite+aiosqlite:///{work}/drain-{synchronous}-{workers}.db"
+async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int, concurrency: int) -> float:
+    """Jobs/s of `workers` worker processes emptying a queue of `jobs` no-op jobs."""
     db = Database(_settings(url, synchronous))
     await migrations.upgrade(db)
     await _fill(db, jobs)
@@ -58,7 +58,7 @@ async def _drain(work: Path, synchronous: str, jobs: int, workers: int, concurre
     )
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     started = time.monotonic()
-    procs = [start_worker(env, work, f"drain-{synchronous}-{i}") for i in range(workers)]
+    procs = [start_worker(env, work, f"drain-{synchronous}-{workers}-{i}") for i in range(workers)]
     # Worker start-up (imports, migration check) is not queue throughput: time from the first claim.
     first = None
     while True:
@@ -76,13 +76,13 @@ async def _drain(work: Path, synchronous: str, jobs: int, workers: int, concurre
     return jobs / took
 
 
-async def _pickup(work: Path, samples: int) -> tuple[list[float], float]:
-    url = f"sqlite+aiosqlite:///{work}/pickup.db"
+async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float]:
+    """Creation-to-running delays of jobs created one by one for an idle worker, and its idle CPU."""
     db = Database(_settings(url, "FULL"))
     await migrations.upgrade(db)
     env = service_env(url, work, WORKER_HANDLERS=HANDLERS, WORKER_POLL_INTERVAL=5)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    worker = start_worker(env, work, "pickup")
+    worker = start_worker(env, work, f"pickup-{time.monotonic_ns()}")
     await asyncio.sleep(1.0)
     proc = psutil.Process(worker.pid)
     cpu_before, wall_before = sum(proc.cpu_times()[:2]), time.monotonic()
@@ -113,13 +113,14 @@ async def _run(quick: bool) -> str:
         rows = []
         for synchronous in ("FULL", "NORMAL"):
             for workers, concurrency in ((1, 32), (2, 32)):
-                rate = await _drain(work, synchronous, jobs, workers, concurrency)
+                url = f"sqlite+aiosqlite:///{work}/drain-{synchronous}-{workers}.db"
+                rate = await drain(url, work, synchronous, jobs, workers, concurrency)
                 rows.append(
                     f"| Drain {jobs:,} no-op jobs, `synchronous={synchronous}`, {workers} worker process"
                     f"{'es' if workers > 1 else ''} x concurrency {concurrency} | {rate:,.0f} jobs/s |"
                     + (" >= 1,000 jobs/s |" if synchronous == "FULL" else " |")
                 )
-        delays, idle_cpu = await _pickup(work, 50 if quick else 200)
+        delays, idle_cpu = await pickup(f"sqlite+aiosqlite:///{work}/pickup.db", work, 50 if quick else 200)
         ms = [d * 1000 for d in delays]
         rows.append(
             f"| Idle worker pickup, creation -> running ({len(ms)} jobs) | p50 {percentile(ms, 50):.1f} ms, "

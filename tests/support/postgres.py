@@ -38,8 +38,9 @@ def find_bindir() -> Path | None:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="dataops-pg-"))
         self.data = self.root / "data"
@@ -48,7 +49,9 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         command = " ".join(shlex.quote(a) for a in args)
         if self.as_root:
-            subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], check=True, capture_output=True)
+            subprocess.run(
+                ["su", "postgres", "-s", "/bin/sh", "-c", command], check=True, capture_output=True
+            )
         else:
             subprocess.run(args, check=True, capture_output=True)
 
@@ -56,18 +59,30 @@ class PostgresServer:
         if self.as_root:
             shutil.chown(self.root, "postgres")
             os.chmod(self.root, 0o700)
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-        # Tests never crash PostgreSQL itself, so durability settings only slow them down.
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        self._run(
+            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"
         )
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "start")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            # Tests never crash PostgreSQL itself, so durability settings only slow them down.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            ready = subprocess.run([str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
-                                   capture_output=True)
+            ready = subprocess.run(
+                [str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True,
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
@@ -78,9 +93,19 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         subprocess.run(
-            [str(self.bindir / "psql") if (self.bindir / "psql").exists() else "psql",
-             "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c", f'CREATE DATABASE "{name}"'],
-            check=True, capture_output=True,
+            [
+                str(self.bindir / "psql") if (self.bindir / "psql").exists() else "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            capture_output=True,
         )
         return self.url(name)
 
