@@ -84,7 +84,7 @@ def restore_database(settings: Settings, backup: Path, *, force: bool = False) -
     if target.exists():
         conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            alive_after = time.time() - settings.JOB_LEASE_SECONDS
+            alive_after = time.time() - settings.worker_alive_seconds
             alive = (
                 conn.execute(
                     "SELECT count(*) FROM workers WHERE last_heartbeat > ?", (alive_after,)

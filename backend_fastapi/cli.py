@@ -107,6 +107,40 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     return exit_code
 
 
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when healthy: the API answers /health, or (--worker) this host's worker beats."""
+    if args.worker:
+        return _run(lambda: _worker_alive(settings))
+    import urllib.request
+
+    url = args.url or f"http://127.0.0.1:{settings.API_PORT}/health"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return 0 if response.status == 200 else 1
+    except OSError as exc:
+        sys.stderr.write(f"unhealthy: {exc}\n")
+        return 1
+
+
+async def _worker_alive(settings: Settings) -> int:
+    import socket
+
+    from backend_fastapi import jobstore
+    from backend_fastapi.db import Database
+
+    db = Database(settings)
+    try:
+        alive_after = await db.now() - settings.worker_alive_seconds
+        async with db.read() as conn:
+            alive = await jobstore.live_workers(conn, alive_after)
+        mine = [w for w in alive if w.hostname == socket.gethostname()]
+    finally:
+        await db.close()
+    if not mine:
+        sys.stderr.write("unhealthy: no worker on this host has sent a heartbeat recently\n")
+    return 0 if mine else 1
+
+
 # --- database ------------------------------------------------------------------------------
 
 
@@ -146,7 +180,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from backend_fastapi.dbcopy import copy_database
 
-    alive_after = None if args.force else time.time() - settings.JOB_LEASE_SECONDS
+    alive_after = None if args.force else time.time() - settings.worker_alive_seconds
     counts = asyncio.run(copy_database(args.source, args.target, alive_after=alive_after))
     for count in counts:
         sys.stdout.write(f"{count.table:20} {count.rows:>10} rows\n")
@@ -221,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("health", help="exit 0 when the API (or this host's worker) is healthy")
+    p.add_argument("--url", help="health URL (default http://127.0.0.1:API_PORT/health)")
+    p.add_argument("--worker", action="store_true", help="check this host's worker heartbeat instead")
+    p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("backup", help="online, consistent copy of the SQLite database")
     p.add_argument("path")

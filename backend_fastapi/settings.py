@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         """Leases are renewed three times per lease, so one slow renewal never loses a job."""
         return self.JOB_LEASE_SECONDS / 3
 
+    @property
+    def worker_alive_seconds(self) -> float:
+        """A worker counts as alive while its last heartbeat is at most two beats old."""
+        return 2 * self.heartbeat_interval + 2
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -19,9 +19,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Service health")
 async def health(db: DbDep, settings: SettingsDep) -> JSONResponse:
     """Database status, live workers and queue depth by status (open even when API_KEY is set)."""
-    # A worker is alive while its heartbeat (every lease/3) is at most two beats old.
-    now = await db.now()
-    alive_after = now - 2 * settings.heartbeat_interval - 2
+    alive_after = await db.now() - settings.worker_alive_seconds
     try:
         async with db.read() as conn:
             counts = await jobstore.count_by_status(conn)

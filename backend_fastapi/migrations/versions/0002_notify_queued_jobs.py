@@ -37,7 +37,8 @@ def upgrade() -> None:
     for event in ("INSERT", "UPDATE"):
         op.execute(
             f"CREATE TRIGGER jobs_notify_{event.lower()} AFTER {event} ON jobs "
-            "REFERENCING NEW TABLE AS changed_jobs FOR EACH STATEMENT EXECUTE FUNCTION dataops_notify_queued()"
+            "REFERENCING NEW TABLE AS changed_jobs "
+            "FOR EACH STATEMENT EXECUTE FUNCTION dataops_notify_queued()"
         )
 
 
