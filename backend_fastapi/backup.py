@@ -37,13 +37,18 @@ def _check_integrity(conn: sqlite3.Connection, what: str) -> None:
     result = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
         raise BackupError(f"{what} failed PRAGMA integrity_check: {result}")
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "jobs" not in tables:
+
+
+def _check_dataops_database(conn: sqlite3.Connection, what: str) -> None:
+    if not _has_table(conn, "jobs"):
         raise BackupError(f"{what} is not a DataOps database (it has no jobs table).")
 
 
 def backup_database(settings: Settings, dest: Path, *, overwrite: bool = False) -> int:
-    """Copy the live database to `dest` (a single self-contained file); returns its size."""
+    """Copy the live database to `dest` (a single self-contained file); returns its size.
+
+    Any SQLite database can be backed up this way, including one of an older DataOps version.
+    """
     source = _database_file(settings)
     if not source.exists():
         raise BackupError(f"There is no database at {source} yet.")
@@ -77,6 +82,7 @@ def restore_database(settings: Settings, backup: Path, *, force: bool = False) -
     check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:
         _check_integrity(check, "The backup")
+        _check_dataops_database(check, "The backup")
     finally:
         check.close()
 
