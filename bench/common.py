@@ -11,10 +11,14 @@ import os
 import platform
 import re
 import statistics
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+# Memory sampling lives with the test helpers: the small-box test measures the same way.
+from tests.support.memory import PeakRss, process_tree_rss
+
+__all__ = ["PeakRss", "machine", "median", "percentile", "process_tree_rss", "stamp", "update_section"]
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "benchmarks.md"
@@ -49,48 +53,6 @@ def percentile(values: Iterable[float], p: float) -> float:
 
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
-
-
-def process_tree_rss(pid: int) -> int:
-    """RSS in bytes of a process and all its descendants (Chromium's helpers included)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-class PeakRss:
-    """Samples the RSS of process trees in a thread; `peak` is the largest sum seen."""
-
-    def __init__(self, pids: Iterable[int], interval: float = 0.05) -> None:
-        self.pids = list(pids)
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, sum(process_tree_rss(pid) for pid in self.pids))
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def update_section(name: str, markdown: str) -> None:
