@@ -104,7 +104,11 @@ class Service:
 
 def start_worker(env: dict[str, str], tmp_path: Path, name: str = "worker", *extra: str) -> Service:
     service = Service(["worker", *extra], env, tmp_path / f"{name}.log")
-    service.wait_for_log("worker.started")
+    try:
+        service.wait_for_log("worker.started")
+    except BaseException:
+        service.kill()
+        raise
     return service
 
 
