@@ -131,7 +131,8 @@ def check_url(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int]
         raise BlockedAddress("The URL has no host.")
     if is_exempt(host, port, allow_hosts):
         return scheme, host, port
-    if host in _BLOCKED_NAMES or host.endswith(".localhost"):
+    name = host.rstrip(".")  # "localhost." is the same name as "localhost"
+    if name in _BLOCKED_NAMES or name.endswith(".localhost"):
         raise BlockedAddress(f"{host} is a loopback name.")
     address = parse_ip(host)
     if address is not None:

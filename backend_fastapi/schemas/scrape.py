@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from backend_fastapi.extraction_spec import SchemaError, check_regex, normalize_schema, parse_selector
 from backend_fastapi.schemas.common import JOB_OPTION_FIELDS, JobOptionsIn, StrictModel, validate_outbound_url
 
 SCRAPE_PAGE = "scrape.page"
 OutputFormat = Literal["data", "markdown", "text", "links", "metadata", "html"]
 SCRAPE_CRAWL = "scrape.crawl"
+DEFAULT_USER_AGENT = "DataOps/0.1 (self-hosted web data extraction; respects robots.txt)"
+ResourceType = Literal[
+    "image", "font", "media", "stylesheet", "script", "xhr", "fetch", "websocket", "manifest", "other"
+]
+WaitUntil = Literal["load", "domcontentloaded", "networkidle", "commit"]
+# Headers the client computes itself: a request that sets them would break the connection.
+_FORBIDDEN_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive"}
+)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+
+
+def _selector(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        parse_selector(value)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "selector", "{where}: {reason}", {"where": where, "reason": str(exc)}
+        ) from exc
+    return value
 
 
 class ThenIn(StrictModel):
@@ -19,23 +44,131 @@ class ThenIn(StrictModel):
     pipeline_id: str = Field(min_length=1, max_length=200)
 
 
+class CrawlIn(StrictModel):
+    """Follow links from the start page; records come from pages reached through `follow`."""
+
+    follow: str | None = Field(default=None, description="Selector of links to item pages (records).")
+    next_page: str | None = Field(default=None, description="Selector of the next listing page link.")
+    max_pages: int = Field(default=100, ge=1, le=100_000)
+    max_depth: int = Field(default=3, ge=0, le=50)
+    include: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to keep.")
+    exclude: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to skip.")
+    same_domain: bool = True
+
+    @field_validator("follow", "next_page")
+    @classmethod
+    def _compile_selector(cls, value: str | None) -> str | None:
+        return _selector(value, "selector")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _compile_patterns(cls, values: list[str]) -> list[str]:
+        for pattern in values:
+            try:
+                check_regex(pattern, "pattern")
+            except SchemaError as exc:
+                raise PydanticCustomError("regex", "{reason}", {"reason": exc.reason}) from exc
+        return values
+
+
+class ScrapeOptionsIn(StrictModel):
+    """How pages are fetched."""
+
+    timeout_s: float = Field(default=30.0, gt=0, le=300, description="Per request (or page load).")
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1, max_length=500)
+    respect_robots: bool = True
+    max_concurrency: int = Field(default=8, ge=1, le=64, description="Requests in flight per host.")
+    delay_ms: int = Field(default=0, ge=0, le=60_000, description="Pause between requests per host.")
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    max_redirects: int = Field(default=10, ge=0, le=20)
+    wait_for: str | None = Field(default=None, description="Browser: wait until this selector matches.")
+    wait_until: WaitUntil = "load"
+    block_resources: list[ResourceType] = Field(
+        default_factory=lambda: list[ResourceType](["image", "font", "media"])
+    )
+    screenshot: bool = False
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.match(name) or name.lower() in _FORBIDDEN_HEADERS:
+                raise PydanticCustomError("header", "header {name!r} cannot be set", {"name": name})
+            if "\r" in value or "\n" in value or len(value) > 8192:
+                raise PydanticCustomError("header", "header {name!r} has an invalid value", {"name": name})
+        return headers
+
+    @field_validator("wait_for")
+    @classmethod
+    def _compile_wait_for(cls, value: str | None) -> str | None:
+        return _selector(value, "selector")
+
+
 class ScrapeRequest(JobOptionsIn):
     """Scrape one page, or crawl from it, and extract the fields of `schema`."""
 
     url: str = Field(examples=["https://shop.example/p/1"])
     strategy: Literal["static", "dynamic", "auto"] = "static"
-    schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
-    crawl: dict[str, Any] | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]))
+    schema_: dict[str, Any] = Field(
+        default_factory=dict,
+        alias="schema",
+        description="Fields to extract, in any of the four forms (see docs/scraping.md).",
+    )
+    crawl: CrawlIn | None = None
+    options: ScrapeOptionsIn = Field(default_factory=ScrapeOptionsIn)
+    formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]), max_length=6)
     then: ThenIn | None = None
+    _normalized: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     _url = field_validator("url")(validate_outbound_url)
+
+    @field_validator("formats")
+    @classmethod
+    def _unique_formats(cls, formats: list[OutputFormat]) -> list[OutputFormat]:
+        return list(dict.fromkeys(formats))
+
+    @field_validator("schema_")
+    @classmethod
+    def _compile_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        try:
+            normalize_schema(schema)
+        except SchemaError as exc:
+            raise PydanticCustomError(
+                "schema", "{path}: {reason}", {"path": exc.path, "reason": exc.reason}
+            ) from exc
+        return schema
+
+    @model_validator(mode="after")
+    def _browser_options_need_a_browser(self) -> ScrapeRequest:
+        browser_only = [name for name in ("wait_for", "screenshot") if getattr(self.options, name)]
+        if self.strategy == "static" and browser_only:
+            raise PydanticCustomError(
+                "strategy",
+                "options.{name} needs a browser: use strategy 'dynamic' or 'auto'",
+                {"name": browser_only[0]},
+            )
+        return self
+
+    @property
+    def normalized_schema(self) -> dict[str, Any]:
+        """The schema in form 2, as the worker runs it."""
+        if not self._normalized and self.schema_:
+            self._normalized = normalize_schema(self.schema_)
+        return self._normalized
 
     @property
     def job_type(self) -> str:
         return SCRAPE_CRAWL if self.crawl else SCRAPE_PAGE
 
     def to_payload(self) -> dict[str, Any]:
-        """What the worker's scrape handler receives (job options stay on the job row)."""
-        return self.model_dump(mode="json", by_alias=True, exclude=set(JOB_OPTION_FIELDS), exclude_none=True)
+        """What the worker's scrape handler receives (job options stay on the job row).
+
+        `schema` stays as the client sent it (it is shown back in the job's `request`);
+        `normalized_schema` is form 2, which the worker runs without parsing the schema again.
+        """
+        payload = self.model_dump(
+            mode="json", by_alias=True, exclude=set(JOB_OPTION_FIELDS), exclude_none=True
+        )
+        payload["normalized_schema"] = self.normalized_schema
+        return payload

@@ -1,0 +1,207 @@
+"""Crawling: a frontier of pages, fetched concurrently and politely, records from `follow` pages.
+
+The start page is fetched first (its failure fails the job). Then `max_concurrency` tasks take
+pages from the frontier. On every page within `max_depth`, `follow` links become record pages
+one level deeper and `next_page` links become listing pages at the same depth (pagination does
+not count as depth). Without `follow` every page is a record page, and without either selector
+every link is followed. `max_pages` bounds the pages fetched, listing pages included. Failed
+pages are counted and sampled in the result; 429/5xx/network errors are retried twice first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from backend_fastapi.errors import JobError
+from backend_fastapi.schemas.scrape import CrawlIn
+from backend_fastapi.scraping.dom import Selector
+from backend_fastapi.scraping.errors import RequiredFieldMissing
+from backend_fastapi.scraping.extract import Schema
+from backend_fastapi.scraping.formats import extract_links
+from backend_fastapi.scraping.guarded_http import sleep_backoff
+from backend_fastapi.scraping.page import PageOutput, PageProcessor, select_links
+from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
+from backend_fastapi.scraping.strategy import load_page
+from backend_fastapi.worker.context import JobContext
+
+PAGE_RETRIES = 2
+MAX_ERROR_SAMPLES = 100
+
+
+def canonical(url: str) -> str:
+    """The form URLs are de-duplicated by: lower-case scheme and host, no default port, no fragment."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+
+
+def _site(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass
+class _Task:
+    url: str
+    depth: int
+    records: bool
+
+
+class Crawler:
+    """One crawl job's frontier and workers."""
+
+    def __init__(self, ctx: JobContext, session: ScrapeSession, schema: Schema) -> None:
+        request = session.request
+        self.ctx = ctx
+        self.session = session
+        self.schema = schema
+        self.config: CrawlIn = request.crawl or CrawlIn()
+        self.processor = PageProcessor(schema, request.formats)
+        self.follow = Selector.parse(self.config.follow) if self.config.follow else None
+        self.next_page = Selector.parse(self.config.next_page) if self.config.next_page else None
+        self.include = [re.compile(p) for p in self.config.include]
+        self.exclude = [re.compile(p) for p in self.config.exclude]
+        self.site = _site((urlsplit(request.url).hostname or "").lower())
+        self.seen: set[str] = set()
+        self.queue: asyncio.Queue[_Task] = asyncio.Queue()
+        self.scheduled = 0
+        self.pages_done = 0
+        self.records = 0
+        self.failed: list[dict[str, Any]] = []
+        self.errors = 0
+        dynamic = request.strategy == "dynamic"
+        self.concurrency = min(request.options.max_concurrency, BROWSER_PAGES_PER_JOB if dynamic else 64)
+
+    def _wanted(self, url: str) -> bool:
+        if self.config.same_domain and _site((urlsplit(url).hostname or "").lower()) != self.site:
+            return False
+        if self.include and not any(p.search(url) for p in self.include):
+            return False
+        return not any(p.search(url) for p in self.exclude)
+
+    def _schedule(self, url: str, depth: int, records: bool) -> None:
+        if self.scheduled >= self.config.max_pages:
+            return
+        key = canonical(url)
+        if key in self.seen or not self._wanted(url):
+            return
+        self.seen.add(key)
+        self.scheduled += 1
+        self.queue.put_nowait(_Task(url, depth, records))
+
+    async def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        start = _Task(self.session.request.url, 0, self.follow is None)
+        self.seen.add(canonical(start.url))
+        self.scheduled = 1
+        await self._page(start, retries=PAGE_RETRIES, first=True)
+        workers = [asyncio.create_task(self._work(), name=f"crawl-{i}") for i in range(self.concurrency)]
+        try:
+            await self.queue.join()
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        await self._progress(force=True)
+        elapsed = time.monotonic() - started
+        return {
+            "url": self.session.request.url,
+            "pages": self.pages_done,
+            "records": self.records,
+            "errors": self.errors,
+            "failed_pages": self.failed,
+            "stopped_by": "max_pages" if self.scheduled >= self.config.max_pages else "frontier_exhausted",
+            "duration_s": round(elapsed, 3),
+            "pages_per_s": round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
+        }
+
+    async def _work(self) -> None:
+        while True:
+            task = await self.queue.get()
+            try:
+                await self._page(task, retries=PAGE_RETRIES, first=False)
+            finally:
+                self.queue.task_done()
+
+    async def _page(self, task: _Task, *, retries: int, first: bool) -> None:
+        for attempt in range(retries + 1):
+            try:
+                await self._visit(task)
+                break
+            except JobError as exc:
+                if exc.retryable and attempt < retries:
+                    await sleep_backoff(attempt, exc.retry_after)
+                    continue
+                if first:
+                    raise
+                self._fail(task.url, exc.code, exc.message)
+                break
+        self.pages_done += 1
+        await self._progress()
+
+    async def _visit(self, task: _Task) -> None:
+        page = await load_page(self.session, self.processor, task.url)
+        doc, out = page.doc, page.out
+        if doc.url != task.url:
+            self.seen.add(canonical(doc.url))
+        if doc.html is not None:
+            self._discover(task, out, doc.html)
+        if task.records:
+            await self._store(out)
+
+    def _discover(self, task: _Task, out: PageOutput, html: str) -> None:
+        # Item links first: under max_pages, records matter more than reaching the last listing.
+        tree = out.tree
+        if tree is None:
+            return
+        if task.depth < self.config.max_depth:
+            if self.follow is not None:
+                for url in select_links(tree, html, self.follow, out.url):
+                    self._schedule(url, task.depth + 1, True)
+            elif self.next_page is None:
+                for link in extract_links(tree, out.url):
+                    self._schedule(link["url"], task.depth + 1, True)
+        if self.next_page is not None:
+            for url in select_links(tree, html, self.next_page, out.url):
+                self._schedule(url, task.depth, self.follow is None)
+
+    async def _store(self, out: PageOutput) -> None:
+        if out.extraction.required_missing:
+            names = ", ".join(out.extraction.required_missing)
+            self._fail(out.url, RequiredFieldMissing.code, f"Required field(s) not found: {names}.")
+            return
+        records = out.records(self.schema)
+        if records:
+            self.records += len(records)
+            await self.ctx.add_records(records)
+
+    def _fail(self, url: str, code: str, message: str) -> None:
+        self.errors += 1
+        if len(self.failed) < MAX_ERROR_SAMPLES:
+            self.failed.append({"url": url, "code": code, "message": message})
+        self.ctx.log.info("scrape.page_failed", extra={"url": url, "code": code})
+
+    async def _progress(self, force: bool = False) -> None:
+        await self.ctx.set_progress(
+            {
+                "pages_done": self.pages_done,
+                "pages_queued": self.scheduled - self.pages_done,
+                "records": self.records,
+                "errors": self.errors,
+            },
+            force=force,
+        )
+
+
+async def run_crawl(ctx: JobContext, session: ScrapeSession, schema: Schema) -> dict[str, Any]:
+    """Crawl from the request's URL; records go to the job's records, the summary is returned."""
+    return await Crawler(ctx, session, schema).run()

@@ -1,0 +1,153 @@
+"""Parsed pages and compiled selectors, on two parsers behind one small interface.
+
+lexbor (selectolax) parses and runs CSS several times faster than lxml, so it carries every page.
+lxml is loaded only for a schema that needs it: XPath, or CSS that lexbor does not support
+(cssselect translates such CSS to XPath). Both answer the same four questions about a node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+from backend_fastapi.extraction_spec import parse_selector
+from backend_fastapi.scraping.errors import UnsupportedContent
+
+EXSLT_REGEX = "http://exslt.org/regular-expressions"
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Whitespace collapsed to single spaces, ends trimmed: what a reader sees."""
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A compiled selector: CSS (run by lexbor, or by lxml through cssselect) or XPath (lxml)."""
+
+    css: str | None = None
+    xpath: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Selector:
+        spec = parse_selector(text)
+        return cls(css=spec.get("selector"), xpath=spec.get("xpath"))
+
+    @property
+    def needs_lxml(self) -> bool:
+        return self.xpath is not None or not lexbor_supports(self.css or "")
+
+
+@lru_cache(maxsize=1024)
+def lexbor_supports(css: str) -> bool:
+    """True when lexbor can run this CSS (cssselect accepts a few pseudo-classes lexbor lacks)."""
+    try:
+        LexborHTMLParser("<p></p>").css(css)
+    except SelectolaxError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _lxml_xpath(expr: str) -> Any:
+    from lxml import etree
+
+    return etree.XPath(expr, namespaces={"re": EXSLT_REGEX}, smart_strings=False)
+
+
+@lru_cache(maxsize=1024)
+def _css_as_xpath(css: str) -> Any:
+    from cssselect import HTMLTranslator
+
+    return _lxml_xpath(HTMLTranslator().css_to_xpath(css))
+
+
+class Tree(Protocol):
+    """The questions extraction asks of a parsed page."""
+
+    root: Any
+
+    def select(self, node: Any, selector: Selector) -> list[Any]: ...
+
+    def text(self, node: Any) -> str: ...
+
+    def attr(self, node: Any, name: str) -> str | None: ...
+
+    def html(self, node: Any) -> str: ...
+
+
+class LexborTree:
+    """A page parsed by lexbor; nodes are selectolax nodes."""
+
+    def __init__(self, parser: LexborHTMLParser) -> None:
+        self.parser = parser
+        self.root: LexborNode = parser.root or parser.body  # type: ignore[assignment]
+
+    def select(self, node: Any, selector: Selector) -> list[Any]:
+        return list(node.css(selector.css)) if selector.css else []
+
+    def text(self, node: Any) -> str:
+        if isinstance(node, str):
+            return clean_text(node)
+        return clean_text(node.text(deep=True, separator=" "))
+
+    def attr(self, node: Any, name: str) -> str | None:
+        value = node.attributes.get(name) if not isinstance(node, str) else None
+        return value if isinstance(value, str) else None
+
+    def html(self, node: Any) -> str:
+        return str(node.html or "") if not isinstance(node, str) else node
+
+
+class LxmlTree:
+    """A page parsed by lxml; nodes are elements, or strings and numbers an XPath returned."""
+
+    def __init__(self, html: str) -> None:
+        import lxml.html
+        from lxml import etree
+
+        try:
+            self.root = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError) as exc:
+            raise UnsupportedContent(f"The page cannot be parsed as HTML: {exc}") from exc
+
+    def select(self, node: Any, selector: Selector) -> list[Any]:
+        if not hasattr(node, "xpath"):
+            return []
+        compiled = _lxml_xpath(selector.xpath) if selector.xpath else _css_as_xpath(selector.css or "*")
+        found = compiled(node)
+        if isinstance(found, list):
+            return found
+        if isinstance(found, bool):
+            return [str(found).lower()]
+        if isinstance(found, float) and found.is_integer():
+            return [str(int(found))]
+        return [str(found)]
+
+    def text(self, node: Any) -> str:
+        if isinstance(node, str):
+            return clean_text(node)
+        if hasattr(node, "text_content"):
+            return clean_text(node.text_content())
+        return clean_text(str(node))
+
+    def attr(self, node: Any, name: str) -> str | None:
+        value = node.get(name) if hasattr(node, "get") else None
+        return value if isinstance(value, str) else None
+
+    def html(self, node: Any) -> str:
+        if not hasattr(node, "tag"):
+            return str(node)
+        from lxml import etree
+
+        return str(etree.tostring(node, encoding="unicode", method="html", with_tail=False))
+
+
+def parse_html(html: str | bytes) -> LexborTree:
+    """Parse a page with lexbor (the fast parser every page goes through)."""
+    return LexborTree(LexborHTMLParser(html))

@@ -1,0 +1,206 @@
+"""Running a normalized schema (form 2) over a parsed page: selectors, nesting, regex, types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend_fastapi.scraping import meaning
+from backend_fastapi.scraping.coerce import CoercionError, coerce
+from backend_fastapi.scraping.dom import LexborTree, LxmlTree, Selector, Tree
+from backend_fastapi.scraping.structured import PageMetadata
+
+_URL_ATTRS = ("href", "src", "content", "data-src")
+
+
+@dataclass
+class Field:
+    """One compiled field of a schema."""
+
+    name: str
+    kind: str
+    many: bool = False
+    selector: Selector | None = None
+    attr: str | None = None
+    html: bool = False
+    regex: re.Pattern[str] | None = None
+    default: Any = None
+    has_default: bool = False
+    required: bool = False
+    fields: list[Field] = field(default_factory=list)
+
+    @classmethod
+    def compile(cls, name: str, spec: dict[str, Any]) -> Field:
+        selector = None
+        if spec.get("selector") or spec.get("xpath"):
+            selector = Selector(css=spec.get("selector"), xpath=spec.get("xpath"))
+        return cls(
+            name=name,
+            kind=spec.get("type", "string"),
+            many=bool(spec.get("many")),
+            selector=selector,
+            attr=spec.get("attr"),
+            html=bool(spec.get("html")),
+            regex=re.compile(spec["regex"]) if spec.get("regex") else None,
+            default=spec.get("default"),
+            has_default="default" in spec,
+            required=bool(spec.get("required")),
+            fields=[cls.compile(n, s) for n, s in (spec.get("fields") or {}).items()],
+        )
+
+    def walk(self) -> list[Field]:
+        return [self, *(f for child in self.fields for f in child.walk())]
+
+
+@dataclass
+class Schema:
+    """A compiled schema; `needs_lxml` when any selector is XPath or CSS that lexbor cannot run."""
+
+    fields: list[Field]
+    needs_lxml: bool
+
+    @classmethod
+    def compile(cls, spec: dict[str, Any]) -> Schema:
+        fields = [Field.compile(name, s) for name, s in spec.items()]
+        selectors = [f.selector for top in fields for f in top.walk() if f.selector is not None]
+        return cls(fields, any(s.needs_lxml for s in selectors))
+
+    @property
+    def item_field(self) -> Field | None:
+        """The one list-of-objects field whose items are a single page's records, if there is one."""
+        lists = [f for f in self.fields if f.many and f.fields]
+        return lists[0] if len(lists) == 1 else None
+
+
+@dataclass
+class Extraction:
+    """What a schema found on one page."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    required_missing: list[str] = field(default_factory=list)
+    dropped: int = 0
+
+    def explain(self) -> dict[str, Any]:
+        """The part of a result that says what was not found, and why."""
+        out: dict[str, Any] = {"missing_fields": self.missing}
+        if self.errors:
+            out["field_errors"] = self.errors
+        if self.dropped:
+            out["dropped_items"] = self.dropped
+        return out
+
+
+class Extractor:
+    """Runs one schema over pages (compiled once per job, used for every page of a crawl)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    def run(self, html: str, tree: LexborTree, metadata: PageMetadata, base_url: str) -> Extraction:
+        out = Extraction()
+        selector_tree: Tree = LxmlTree(html) if self.schema.needs_lxml else tree
+        for spec in self.schema.fields:
+            path = spec.name
+            try:
+                if spec.selector is None:
+                    value = _by_meaning(spec, tree, metadata, base_url)
+                else:
+                    value = _read(spec, selector_tree, selector_tree.root, base_url, out, path)
+            except CoercionError as exc:
+                out.errors[path] = str(exc)
+                value = None
+            if value in (None, []) and spec.has_default:
+                value = spec.default
+            if value in (None, []):
+                out.missing.append(path)
+                if spec.required:
+                    out.required_missing.append(path)
+            out.data[spec.name] = value
+        return out
+
+
+def _by_meaning(spec: Field, tree: LexborTree, metadata: PageMetadata, base_url: str) -> Any:
+    values = meaning.from_structured(spec.name, metadata)
+    if not values:
+        values = meaning.from_page(spec.name, spec.kind, spec.many, tree, metadata)
+    if spec.many:
+        values = meaning.split_list(values)
+    converted: list[Any] = []
+    first_error: CoercionError | None = None
+    for raw in values:
+        try:
+            value = _convert(spec, raw, base_url)
+        except CoercionError as exc:
+            first_error = first_error or exc
+            continue
+        if value not in (None, ""):
+            converted.append(value)
+            if not spec.many:
+                break
+    if not converted and first_error is not None:
+        raise first_error
+    return converted if spec.many else (converted[0] if converted else None)
+
+
+def _convert(spec: Field, raw: Any, base_url: str) -> Any:
+    if spec.regex is not None and raw is not None:
+        match = spec.regex.search(str(raw))
+        if match is None:
+            return None
+        raw = match.group(1) if match.groups() else match.group(0)
+    return coerce(raw, spec.kind, base_url)
+
+
+def _raw_value(spec: Field, tree: Tree, node: Any) -> Any:
+    if spec.html:
+        return tree.html(node)
+    if spec.attr:
+        return tree.attr(node, spec.attr)
+    if spec.kind == "url" and not isinstance(node, str):
+        for name in _URL_ATTRS:
+            if (value := tree.attr(node, name)) is not None:
+                return value
+    return tree.text(node)
+
+
+def _read(spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str) -> Any:
+    nodes = tree.select(node, spec.selector) if spec.selector is not None else [node]
+    if not spec.many:
+        nodes = nodes[:1]
+    if spec.fields:
+        items = []
+        for item_node in nodes:
+            item = _read_object(spec, tree, item_node, base_url, out, path)
+            if item is not None:
+                items.append(item)
+        return items if spec.many else (items[0] if items else None)
+    values = []
+    for value_node in nodes:
+        value = _convert(spec, _raw_value(spec, tree, value_node), base_url)
+        if value not in (None, ""):
+            values.append(value)
+    return values if spec.many else (values[0] if values else None)
+
+
+def _read_object(
+    spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str
+) -> dict[str, Any] | None:
+    item: dict[str, Any] = {}
+    for child in spec.fields:
+        child_path = f"{path}.{child.name}"
+        try:
+            value = _read(child, tree, node, base_url, out, child_path)
+        except CoercionError as exc:
+            out.errors.setdefault(child_path, str(exc))
+            value = None
+        if value in (None, []) and child.has_default:
+            value = child.default
+        if value in (None, []) and child.required:
+            out.dropped += 1
+            out.errors.setdefault(child_path, "required but missing in some items (they were left out)")
+            return None
+        item[child.name] = value
+    return item

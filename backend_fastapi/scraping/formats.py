@@ -1,0 +1,188 @@
+"""Page outputs beyond `data`: main content as Markdown or text, links, and a script-rendered check."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from backend_fastapi.scraping.dom import LexborTree, clean_text
+
+MAIN_CANDIDATES = ("main", "article", "[role=main]", "#content", "#main", ".content", ".main-content")
+# Boilerplate and things that are not content at all.
+DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "aside",
+             "form", "button", "select", "dialog")  # fmt: skip
+BLOCKS = frozenset(
+    {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "hr",
+     "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}
+)  # fmt: skip
+MAX_LINKS = 5000
+_APP_ROOT = re.compile(r"""<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""", re.I)
+_NEEDS_JS = re.compile(r"enable javascript|requires javascript|javascript is (?:required|disabled)", re.I)
+
+
+def main_node(tree: LexborTree) -> Any:
+    """The element holding the page's main content (else `<body>`)."""
+    root = tree.root
+    for selector in MAIN_CANDIDATES:
+        node = root.css_first(selector)
+        if node is not None and len(node.text(deep=True).strip()) > 80:
+            return node
+    return tree.parser.body or root
+
+
+def content_tree(html: str) -> Any:
+    """The main content of a page with boilerplate removed (parsed afresh: removal is destructive)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborTree(LexborHTMLParser(html))
+    node = main_node(tree)
+    for tag in DROP_TAGS:
+        for unwanted in node.css(tag):
+            unwanted.decompose()
+    return node
+
+
+class _Writer:
+    """Walks a subtree and writes Markdown (or plain text when `plain`)."""
+
+    def __init__(self, base_url: str, plain: bool) -> None:
+        self.base = base_url
+        self.plain = plain
+
+    def inline(self, node: Any) -> str:
+        parts: list[str] = []
+        for child in node.iter(include_text=True):
+            parts.append(self.node(child))
+        return "".join(parts)
+
+    def node(self, node: Any) -> str:
+        tag = node.tag
+        if tag == "-text":
+            return re.sub(r"\s+", " ", node.text_content or "")
+        if tag in ("-comment",) or tag in DROP_TAGS:
+            return ""
+        if self.plain:
+            return self._plain(node, tag)
+        return self._markdown(node, tag)
+
+    def _plain(self, node: Any, tag: str) -> str:
+        inner = self.inline(node)
+        if tag == "br":
+            return "\n"
+        if tag in ("td", "th"):
+            return inner.strip() + "\t"
+        return f"\n\n{inner.strip()}\n\n" if tag in BLOCKS else inner
+
+    def _markdown(self, node: Any, tag: str) -> str:
+        attrs = node.attributes
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return f"\n\n{'#' * int(tag[1])} {clean_text(self.inline(node))}\n\n"
+        if tag == "a":
+            text = clean_text(self.inline(node))
+            href = attrs.get("href")
+            if not href or str(href).startswith(("javascript:", "#")):
+                return text
+            return f"[{text}]({urljoin(self.base, str(href))})" if text else ""
+        if tag == "img":
+            src = attrs.get("src")
+            return f"![{attrs.get('alt') or ''}]({urljoin(self.base, str(src))})" if src else ""
+        if tag in ("strong", "b"):
+            text = self.inline(node).strip()
+            return f"**{text}**" if text else ""
+        if tag in ("em", "i"):
+            text = self.inline(node).strip()
+            return f"*{text}*" if text else ""
+        if tag == "code":
+            return f"`{node.text(deep=True)}`"
+        if tag == "pre":
+            return f"\n\n```\n{node.text(deep=True).rstrip()}\n```\n\n"
+        if tag == "br":
+            return "  \n"
+        if tag == "hr":
+            return "\n\n---\n\n"
+        if tag in ("ul", "ol"):
+            items = [c for c in node.iter() if c.tag == "li"]
+            lines = [
+                f"{f'{i}.' if tag == 'ol' else '-'} {clean_text(self.inline(li))}"
+                for i, li in enumerate(items, 1)
+            ]
+            return "\n\n" + "\n".join(lines) + "\n\n"
+        if tag == "blockquote":
+            text = clean_text(self.inline(node))
+            return f"\n\n> {text}\n\n"
+        if tag == "table":
+            return self._table(node)
+        inner = self.inline(node)
+        return f"\n\n{inner.strip()}\n\n" if tag in BLOCKS else inner
+
+    def _table(self, node: Any) -> str:
+        rows = [
+            [clean_text(self.inline(c)).replace("|", "\\|") for c in tr.css("th, td")]
+            for tr in node.css("tr")
+        ]
+        rows = [r for r in rows if r]
+        if not rows:
+            return ""
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def to_markdown(html: str, base_url: str) -> str:
+    """The page's main content as Markdown."""
+    return _tidy(_Writer(base_url, plain=False).inline(content_tree(html)))
+
+
+def to_text(html: str, base_url: str) -> str:
+    """The page's main content as plain text, one paragraph a block."""
+    text = _Writer(base_url, plain=True).inline(content_tree(html))
+    return _tidy("\n".join(" ".join(line.split()) for line in text.splitlines()))
+
+
+def extract_links(tree: LexborTree, base_url: str) -> list[dict[str, str]]:
+    """Every http(s) link of the page, absolute, without fragments, once each, with its text."""
+    seen: dict[str, str] = {}
+    for node in tree.root.css("a[href]"):
+        url = absolute_link(base_url, node.attributes.get("href"))
+        if url is not None and url not in seen:
+            seen[url] = clean_text(node.text(deep=True, separator=" "))
+            if len(seen) >= MAX_LINKS:
+                break
+    return [{"url": url, "text": text} for url, text in seen.items()]
+
+
+def absolute_link(base_url: str, href: Any) -> str | None:
+    """An href made absolute and without its fragment; None unless it is http(s)."""
+    if not href:
+        return None
+    url = urldefrag(urljoin(base_url, str(href).strip()))[0]
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def looks_script_rendered(html: str, tree: LexborTree) -> bool:
+    """True when the page is evidently rendered by JavaScript (an empty app root, a 'needs JS' notice,
+    or scripts and almost no text)."""
+    body = tree.parser.body
+    if body is None:
+        return False
+    text_len = 0
+    for node in body.iter(include_text=False):
+        if node.tag not in ("script", "style", "noscript", "template"):
+            text_len += len(node.text(deep=True).strip())
+            if text_len > 400:
+                break
+    scripts = len(tree.root.css("script[src], script:not([type]), script[type=module]"))
+    if _APP_ROOT.search(html) and text_len < 400:
+        return True
+    noscript = " ".join(n.text(deep=True) for n in tree.root.css("noscript"))
+    if _NEEDS_JS.search(noscript) and text_len < 1000:
+        return True
+    return scripts > 0 and text_len < 100

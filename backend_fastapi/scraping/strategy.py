@@ -1,0 +1,58 @@
+"""The `strategy` of a request applied to one URL: static, dynamic, or auto (static, then the
+browser when the page needs it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from backend_fastapi.scraping.guarded_http import Response
+from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
+from backend_fastapi.scraping.session import ScrapeSession
+
+if TYPE_CHECKING:
+    from backend_fastapi.scraping.render import Rendered
+
+
+@dataclass
+class LoadedPage:
+    """A page fetched (and maybe rendered) and processed."""
+
+    response: Response
+    doc: Document
+    out: PageOutput
+    rendered: Rendered | None = None
+    switched: str | None = None
+
+    @property
+    def strategy_used(self) -> str:
+        return "dynamic" if self.rendered is not None else "static"
+
+
+def switch_reason(out: PageOutput, processor: PageProcessor) -> str | None:
+    """Why `auto` should render a statically fetched page in the browser, or None."""
+    if out.script_rendered:
+        return "the page looks rendered by JavaScript"
+    fields = processor.schema.fields
+    if fields and len(out.extraction.missing) == len(fields):
+        return "no field was found in the static HTML"
+    return None
+
+
+async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) -> LoadedPage:
+    """Fetch `url` as the request's strategy says and run the processor over it."""
+    strategy = session.request.strategy
+    response, doc = await session.fetch(url)
+    out: PageOutput | None = None
+    switched: str | None = None
+    if doc.html is not None and strategy == "auto":
+        out = processor.process(doc)
+        switched = switch_reason(out, processor)
+    rendered: Rendered | None = None
+    if doc.html is not None and (strategy == "dynamic" or switched):
+        rendered = await session.render(response.url, response)
+        doc = Document(rendered.url, doc.status, doc.content_type, html=rendered.html)
+        out = None
+    if out is None:
+        out = processor.process(doc)
+    return LoadedPage(response, doc, out, rendered, switched)

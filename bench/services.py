@@ -1,0 +1,129 @@
+"""Processes the scrape benchmarks start: the shop site, a DataOps worker and API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_site(products: int) -> tuple[subprocess.Popen[bytes], str]:
+    """The shop on an aiohttp server in its own process."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.sites", str(port), str(products), "plain"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/robots.txt", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the bench site did not start")
+
+
+def service_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": db_url,
+            "EXPORTS_DIR": str(tmp / "exports"),
+            "UPLOADS_DIR": str(tmp / "uploads"),
+            "LOG_LEVEL": "WARNING",
+            "WORKER_POLL_INTERVAL": "0.5",
+            **extra,
+        }
+    )
+    return env
+
+
+def start_worker(env: dict[str, str], tmp: Path) -> subprocess.Popen[bytes]:
+    log = (tmp / "worker.log").open("ab")
+    command = [sys.executable, "-m", "backend_fastapi.cli", "worker"]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    time.sleep(0.2)
+    return proc
+
+
+def allow_site(base: str) -> str:
+    """Let this process validate requests for the loopback site, as the API would with the setting."""
+    from backend_fastapi.settings import get_settings
+
+    host_port = base.split("//", 1)[1]
+    os.environ["SCRAPE_ALLOW_HOSTS"] = host_port
+    get_settings.cache_clear()
+    return host_port
+
+
+def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A `dataops api` process; returns it and its base URL once /health answers."""
+    port = free_port()
+    log = (tmp / "api.log").open("ab")
+    command = [sys.executable, "-m", "backend_fastapi.cli", "api", "--port", str(port)]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the API did not start")
+
+
+async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout: float) -> list[Any]:
+    """Queue `(type, payload)` jobs straight into the database and wait until all are finished."""
+    from backend_fastapi import jobstore, migrations, queue
+    from backend_fastapi.db import Database
+    from backend_fastapi.settings import Settings
+
+    db = Database(Settings(_env_file=None, DATABASE_URL=db_url))  # type: ignore[call-arg]
+    try:
+        await migrations.upgrade(db)
+        now = await db.now()
+        new = [queue.NewJob(type=t, payload=p, max_attempts=1, timeout_seconds=timeout) for t, p in jobs]
+
+        async def insert(conn: Any) -> list[str]:
+            return [(await queue.enqueue(conn, job, now)).job_id for job in new]
+
+        ids = await db.write(insert)
+        deadline = time.monotonic() + timeout
+        rows: dict[str, Any] = {}
+        while len(rows) < len(ids):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{len(ids) - len(rows)} jobs did not finish")
+            async with db.read() as conn:
+                for job_id in ids:
+                    if job_id not in rows:
+                        row = await jobstore.get_job(conn, job_id)
+                        if row.status in ("completed", "failed", "cancelled"):
+                            rows[job_id] = row
+            await asyncio.sleep(0.05)
+        return [rows[job_id] for job_id in ids]
+    finally:
+        await db.close()

@@ -1,0 +1,162 @@
+"""Extraction from page HTML: fields by meaning, selectors (CSS and XPath), nesting, formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend_fastapi.extraction_spec import normalize_schema
+from backend_fastapi.scraping.dom import parse_html
+from backend_fastapi.scraping.extract import Schema
+from backend_fastapi.scraping.formats import looks_script_rendered
+from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
+from tests.support.servers import Recorded
+from tests.support.sites import ShopSite
+
+BASE = "https://shop.example"
+
+
+def shop_page(path: str) -> str:
+    status, _, body = ShopSite().respond(Recorded("GET", path, {}, b""))
+    assert status == 200
+    return body.decode("utf-8", errors="replace")
+
+
+def scrape(html: str, schema: Any, formats: list[str] | None = None, url: str = f"{BASE}/x") -> PageOutput:
+    processor = PageProcessor(Schema.compile(normalize_schema(schema)), formats or ["data"])
+    return processor.process(Document(url, 200, "text/html", html=html))
+
+
+MEANING = {"title": "string", "price": "number", "in_stock": "boolean", "image": "url"}
+
+
+def test_json_ld_is_read_first_including_offers_price() -> None:
+    out = scrape(
+        shop_page("/p/3"), {**MEANING, "published": "date", "tags": "list[string]"}, url=f"{BASE}/p/3"
+    )
+    assert out.data == {
+        "title": "Blue Mug 3",
+        "price": 1237.5,
+        "in_stock": True,
+        "image": f"{BASE}/img/3.jpg",
+        "published": "2024-03-04",
+        "tags": ["kitchen", "mug", "tag3"],
+    }
+    assert out.extraction.missing == []
+
+
+def test_microdata_is_read_with_nested_offers() -> None:
+    out = scrape(shop_page("/micro/4"), MEANING, url=f"{BASE}/micro/4")
+    assert out.data == {
+        "title": "Blue Mug 4",
+        "price": 1238.5,
+        "in_stock": False,
+        "image": f"{BASE}/img/4.jpg",
+    }
+
+
+def test_opengraph_is_read_and_the_title_never_carries_the_site_name() -> None:
+    out = scrape(shop_page("/og/5"), {"title": "string", "price": "number", "published": "datetime",
+                                      "tags": "list[string]"})  # fmt: skip
+    assert out.data == {
+        "title": "Blue Mug 5",
+        "price": 1239.5,
+        "published": "2024-03-06T10:00:00+00:00",
+        "tags": ["kitchen", "mug", "tag5"],
+    }
+
+
+def test_plain_pages_use_h1_and_class_names() -> None:
+    out = scrape(shop_page("/plain/2"), {**MEANING, "published": "date", "tags": "list[string]"})
+    assert out.data == {
+        "title": "Blue Mug 2",
+        "price": 1236.5,
+        "in_stock": False,
+        "image": f"{BASE}/img/2.jpg",
+        "published": "2024-03-03",
+        "tags": ["kitchen", "mug", "tag2"],
+    }
+
+
+def test_the_title_tag_is_used_without_its_site_suffix_when_nothing_better_exists() -> None:
+    html = "<html><head><title>Red Kettle | Demo Shop</title></head><body><p>x</p></body></html>"
+    assert scrape(html, {"title": "string"}).data == {"title": "Red Kettle"}
+
+
+def test_selector_fields_with_nesting_attr_regex_and_default() -> None:
+    schema = {
+        "heading": "h1",
+        "items": {
+            "selector": "li.item",
+            "many": True,
+            "fields": {
+                "name": {"selector": "a"},
+                "url": {"selector": "a", "attr": "href", "type": "url"},
+                "price": {"selector": ".p", "type": "number"},
+                "cents": {"selector": ".p", "regex": r",(\d+)", "type": "integer"},
+                "badge": {"selector": ".badge", "default": "none"},
+            },
+        },
+    }
+    out = scrape(shop_page("/catalog/1"), schema)
+    assert out.data["heading"] == "Catalog page 1"
+    assert len(out.data["items"]) == 20
+    assert out.data["items"][0] == {"name": "Blue Mug 1", "url": f"{BASE}/p/1", "price": 1235.5, "cents": 50,
+                                    "badge": "none"}  # fmt: skip
+    records = out.records(Schema.compile(normalize_schema(schema)))
+    assert len(records) == 20
+    assert records[1] == {"url": f"{BASE}/p/2", "data": out.data["items"][1]}
+
+
+def test_xpath_and_css_that_lexbor_lacks_run_on_lxml() -> None:
+    schema = {
+        "names": {"xpath": "//li/a/text()", "many": True},
+        "first_href": "xpath:(//a[@class='product-link'])[1]/@href",
+        "count": {"xpath": "count(//li)", "type": "integer"},
+        "third": {"selector": "li:contains('Mug 3') a"},
+    }
+    out = scrape(shop_page("/catalog/1"), schema)
+    assert out.data["names"][:2] == ["Blue Mug 1", "Blue Mug 2"]
+    assert out.data["first_href"] == "/p/1"
+    assert out.data["count"] == 20
+    assert out.data["third"] == "Blue Mug 3"
+
+
+def test_missing_required_and_unreadable_fields_are_explained() -> None:
+    html = "<html><body><h1>T</h1><span class=price>call us</span><ul><li><b>x</b></li><li></li></ul>"
+    out = scrape(html, {
+        "title": "string", "price": "number", "sku": {"selector": ".sku", "required": True},
+        "rows": {"selector": "li", "many": True, "fields": {"b": {"selector": "b", "required": True}}},
+    })  # fmt: skip
+    assert out.data["title"] == "T"
+    assert out.data["price"] is None
+    assert out.extraction.missing == ["price", "sku"]
+    assert out.extraction.required_missing == ["sku"]
+    assert "no number" in out.extraction.errors["price"]
+    assert out.data["rows"] == [{"b": "x"}]
+    assert out.extraction.dropped == 1
+
+
+def test_formats_markdown_text_links_and_metadata() -> None:
+    out = scrape(
+        shop_page("/plain/1"), {}, ["markdown", "text", "links", "metadata", "html"], url=f"{BASE}/plain/1"
+    )
+    markdown = out.formats["markdown"]
+    assert markdown.startswith("# Blue Mug 1")
+    assert "| Size | Colour |" in markdown
+    assert "[kitchen](https://shop.example/tag/kitchen)" in markdown
+    assert "Home" not in markdown
+    assert "all rights reserved" not in markdown
+    assert out.formats["text"].startswith("Blue Mug 1\n\nEUR 1.235,50")
+    assert {"url": f"{BASE}/catalog/1", "text": "Catalog"} in out.formats["links"]
+    assert out.formats["metadata"]["title"] == "Blue Mug 1 - Demo Shop"
+    assert out.formats["html"].startswith("<!doctype html>")
+    jsonld = scrape(shop_page("/p/1"), {}, ["metadata"]).formats["metadata"]
+    assert [item["@type"] for item in jsonld["json_ld"]] == ["WebSite", "Product"]
+    assert jsonld["opengraph"]["og:site_name"] == "Demo Shop"
+
+
+def test_script_rendered_pages_are_recognised() -> None:
+    js = shop_page("/js/1")
+    assert looks_script_rendered(js, parse_html(js))
+    plain = shop_page("/plain/1")
+    assert not looks_script_rendered(plain, parse_html(plain))
