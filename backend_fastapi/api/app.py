@@ -14,11 +14,18 @@ from backend_fastapi.api.errors import install_error_handlers
 from backend_fastapi.api.frontend import mount_frontend
 from backend_fastapi.api.job_creation import QueueGauge
 from backend_fastapi.api.limits import BodySizeLimit
-from backend_fastapi.api.routers import health, jobs, pipelines, scrape
+from backend_fastapi.api.routers import exports, health, jobs, pipelines, schedules, scrape, uploads
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings, get_settings
 
-API_ROUTERS = (jobs.router, scrape.router, pipelines.router)
+API_ROUTERS = (
+    jobs.router,
+    scrape.router,
+    pipelines.router,
+    exports.router,
+    uploads.router,
+    schedules.router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

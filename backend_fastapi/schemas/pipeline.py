@@ -1,27 +1,172 @@
-"""`POST /api/pipeline/run`: run a saved pipeline by id or an inline definition."""
+"""Pipeline definitions, `POST /api/pipeline/run`, previews and saved pipelines (light imports only)."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
-from backend_fastapi.schemas.common import JOB_OPTION_FIELDS, JobOptionsIn
+from backend_fastapi.schemas.common import (
+    JOB_OPTION_FIELDS,
+    NAME_PATTERN,
+    JobOptionsIn,
+    StrictModel,
+    iso,
+)
+from backend_fastapi.schemas.pipeline_sources import FileFormat, Source
+from backend_fastapi.schemas.pipeline_steps import Step
 
 PIPELINE_RUN = "pipeline.run"
+PIPELINE_PREVIEW = "pipeline.preview"
+MAX_STEPS = 100
+# Export names become file names: no separators, no leading dot, so they cannot leave EXPORTS_DIR.
+EXPORT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+DEFAULT_EXPORT_NAME = "export"
 
 
-class PipelineRunRequest(JobOptionsIn):
-    """Exactly one of `pipeline_id` or `pipeline`."""
+def export_name(text: str | None) -> str:
+    """A safe file stem from a pipeline name (`Daily prices: EU` -> `Daily-prices-EU`)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", text or "").strip("-.")
+    stem = re.sub(r"\.{2,}", ".", stem)[:100]
+    return stem or DEFAULT_EXPORT_NAME
 
-    pipeline_id: str | None = Field(default=None, min_length=1, max_length=200)
-    pipeline: dict[str, Any] | None = None
+
+class OutputSpec(StrictModel):
+    """A file written to EXPORTS_DIR and listed under `/api/exports`."""
+
+    format: FileFormat
+    name: str | None = Field(
+        default=None, pattern=EXPORT_NAME_PATTERN, description="File name without extension."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _no_dot_runs(cls, value: str | None) -> str | None:
+        if value is not None and ".." in value:
+            raise ValueError("the name must not contain '..'")
+        return value
+
+
+def _output_kind(value: Any) -> str:
+    return "files" if isinstance(value, list) else "file"
+
+
+# One output or a list; the callable discriminator keeps errors to the shape that was sent.
+Outputs = Annotated[
+    Annotated[OutputSpec, Tag("file")] | Annotated[list[OutputSpec], Tag("files")],
+    Discriminator(_output_kind),
+]
+
+
+class PipelineSpec(StrictModel):
+    """A pipeline: where rows come from, the steps that clean them, and where they go."""
+
+    name: str | None = Field(default=None, pattern=NAME_PATTERN)
+    description: str | None = Field(default=None, max_length=2000)
+    source: Source | None = Field(
+        default=None, description="May be left out for pipelines that only run chained after a scrape."
+    )
+    steps: list[Step] = Field(default_factory=list, max_length=MAX_STEPS)
+    output: Outputs | None = Field(
+        default=None, description="Files to write; the output rows are stored on the job either way."
+    )
+    store_records: bool = Field(
+        default=True, description="Store the output rows on the job (paged by /api/jobs/{id}/results)."
+    )
 
     @model_validator(mode="after")
-    def _one_of(self) -> PipelineRunRequest:
+    def _distinct_outputs(self) -> PipelineSpec:
+        keys = [(o.name or "", o.format) for o in self.outputs()]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two outputs have the same name and format")
+        return self
+
+    def outputs(self) -> list[OutputSpec]:
+        """Every output, with the default name (from the pipeline's name) filled in."""
+        listed = self.output if isinstance(self.output, list) else [self.output] if self.output else []
+        default = export_name(self.name)
+        return [o if o.name else o.model_copy(update={"name": default}) for o in listed]
+
+    def to_json(self) -> dict[str, Any]:
+        """The definition as stored and as sent to the worker: what the user gave, normalized."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class PipelineIn(PipelineSpec):
+    """A saved pipeline: a definition with a unique name."""
+
+    name: str = Field(pattern=NAME_PATTERN)  # type: ignore[assignment]
+
+
+class _PipelineChoice(JobOptionsIn):
+    """Exactly one of `pipeline_id` (a saved pipeline's id or name) or `pipeline` (inline)."""
+
+    pipeline_id: str | None = Field(default=None, min_length=1, max_length=200)
+    pipeline: PipelineSpec | None = None
+    source: Source | None = Field(default=None, description="Replaces the pipeline's own source.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> _PipelineChoice:
         if (self.pipeline_id is None) == (self.pipeline is None):
             raise ValueError("give exactly one of 'pipeline_id' or 'pipeline'")
+        if self.pipeline is not None and self.pipeline.source is None and self.source is None:
+            raise ValueError("the inline pipeline has no source: give 'pipeline.source' or 'source'")
         return self
 
     def to_payload(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude=set(JOB_OPTION_FIELDS), exclude_none=True)
+        """What the worker's handler receives (job options stay on the job row)."""
+        # What the client sent (no filled-in defaults), so the job's `request` reads like the request.
+        payload = self.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude=set(JOB_OPTION_FIELDS) | {"pipeline", "rows"},
+            exclude_unset=True,
+            exclude_none=True,
+        )
+        if self.pipeline is not None:
+            payload["pipeline"] = self.pipeline.to_json()
+        return payload
+
+
+class PipelineRunRequest(_PipelineChoice):
+    """Run a saved pipeline (`pipeline_id`: id or name) or an inline one (`pipeline`) as a job."""
+
+
+class PipelinePreviewRequest(_PipelineChoice):
+    """Run the steps on the first `rows` rows of the source and return the result; writes nothing."""
+
+    priority: int = Field(
+        default=50, ge=-100, le=100, description="Previews are interactive: ahead by default."
+    )
+    rows: int = Field(default=20, ge=1, le=1000, description="Rows read from the source.")
+
+    def to_payload(self) -> dict[str, Any]:
+        """The run's payload plus how many source rows to preview."""
+        return {**super().to_payload(), "rows": self.rows}
+
+
+class PipelineOut(BaseModel):
+    pipeline_id: str
+    name: str
+    description: str | None = None
+    definition: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class PipelinePage(BaseModel):
+    items: list[PipelineOut]
+    next_cursor: str | None = None
+
+
+def pipeline_body(row: Any) -> dict[str, Any]:
+    """The JSON body of a saved pipeline."""
+    return {
+        "pipeline_id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "definition": row.definition,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }

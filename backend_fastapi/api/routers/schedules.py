@@ -1,0 +1,197 @@
+"""`/api/schedules`: queue a scrape or a pipeline run at cron times; workers fire them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from sqlalchemy.exc import IntegrityError
+
+from backend_fastapi import catalog, schedules
+from backend_fastapi.api.deps import DbDep, SettingsDep
+from backend_fastapi.api.routers.jobs import json_response
+from backend_fastapi.db import Database
+from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
+from backend_fastapi.schemas.common import ErrorBody, JobCreated, iso
+from backend_fastapi.schemas.pipeline import PipelineRunRequest
+from backend_fastapi.schemas.schedule import ScheduleIn, ScheduleOut, SchedulePage
+
+router = APIRouter(prefix="/api/schedules", tags=["schedules"])
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+
+
+def schedule_body(row: Any, last_status: str | None) -> dict[str, Any]:
+    """The JSON body of a schedule, with its next and last run."""
+    return {
+        "schedule_id": row.id,
+        "name": row.name,
+        "cron": row.cron,
+        "timezone": row.timezone,
+        "job": row.job,
+        "enabled": bool(row.enabled),
+        "next_run_at": iso(row.next_run_at),
+        "last_run_at": iso(row.last_run_at),
+        "last_job": {"job_id": row.last_job_id, "status": last_status} if row.last_job_id else None,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+async def _load(db: Database, ref: str) -> dict[str, Any]:
+    async with db.read() as conn:
+        row = await schedules.find(conn, ref)
+        if row is None:
+            raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
+        return schedule_body(row, await schedules.job_status(conn, row.last_job_id))
+
+
+async def _job_json(db: Database, body: ScheduleIn) -> dict[str, Any]:
+    """The job as stored: a saved pipeline is referred to by its id, which must exist."""
+    job = body.job_json()
+    if isinstance(body.job, PipelineRunRequest) and body.job.pipeline_id is not None:
+        async with db.read() as conn:
+            row = await catalog.find_pipeline(conn, body.job.pipeline_id)
+        if row is None:
+            raise InvalidRequest(
+                f"No saved pipeline with id or name {body.job.pipeline_id!r}.",
+                details=[
+                    {"field": "body.job.pipeline_id", "message": "no such pipeline", "type": "not_found"}
+                ],
+            )
+        if body.job.source is None and not (row.definition or {}).get("source"):
+            raise InvalidRequest(
+                f"The pipeline {row.name!r} has no source of its own: give 'job.source'.",
+                details=[
+                    {"field": "body.job.source", "message": "required for this pipeline", "type": "missing"}
+                ],
+            )
+        job["pipeline_id"] = row.id
+    return job
+
+
+def _name_conflict(name: str) -> Conflict:
+    return Conflict(f"A schedule named {name!r} already exists.", details={"name": name})
+
+
+@router.post("", status_code=201, response_model=ScheduleOut, responses=ERRORS)
+async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
+    """Create a schedule; its first run is the next cron time from now (none while disabled)."""
+    job = await _job_json(db, body)
+    now = await db.now()
+    next_run = schedules.next_run_after(body.cron, body.timezone, now) if body.enabled else None
+    values = {
+        "name": body.name,
+        "cron": body.cron,
+        "timezone": body.timezone,
+        "job": job,
+        "enabled": body.enabled,
+        "next_run_at": next_run,
+    }
+
+    async def insert(conn: Any) -> str | None:
+        if await schedules.name_taken(conn, body.name):
+            return None
+        return await schedules.insert(conn, values, now)
+
+    try:
+        schedule_id = await db.write(insert)
+    except IntegrityError:  # a concurrent create of the same name on PostgreSQL
+        schedule_id = None
+    if schedule_id is None:
+        raise _name_conflict(body.name)
+    return json_response(await _load(db, schedule_id), 201, {"Location": f"/api/schedules/{schedule_id}"})
+
+
+@router.get("", response_model=SchedulePage)
+async def list_schedules(db: DbDep) -> Response:
+    """Every schedule, by name, with its next and last run."""
+    async with db.read() as conn:
+        rows = await schedules.list_all(conn)
+        items = [schedule_body(row, await schedules.job_status(conn, row.last_job_id)) for row in rows]
+    return json_response({"items": items})
+
+
+@router.get("/{ref}", response_model=ScheduleOut, responses=ERRORS)
+async def get_schedule(ref: str, db: DbDep) -> Response:
+    """A schedule by id or name."""
+    return json_response(await _load(db, ref))
+
+
+@router.put("/{ref}", response_model=ScheduleOut, responses=ERRORS)
+async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
+    """Replace a schedule; a new cron, time zone or enabling computes the next run from now."""
+    job = await _job_json(db, body)
+    now = await db.now()
+
+    async def change(conn: Any) -> str:
+        row = await schedules.find(conn, ref)
+        if row is None:
+            return "missing"
+        if await schedules.name_taken(conn, body.name, except_id=row.id):
+            return "taken"
+        timing_changed = (row.cron, row.timezone, bool(row.enabled)) != (
+            body.cron,
+            body.timezone,
+            body.enabled,
+        )
+        next_run = row.next_run_at
+        if not body.enabled:
+            next_run = None
+        elif timing_changed or next_run is None:
+            next_run = schedules.next_run_after(body.cron, body.timezone, now)
+        values = {
+            "name": body.name,
+            "cron": body.cron,
+            "timezone": body.timezone,
+            "job": job,
+            "enabled": body.enabled,
+            "next_run_at": next_run,
+        }
+        await schedules.update(conn, row.id, values, now)
+        return str(row.id)
+
+    try:
+        outcome = await db.write(change)
+    except IntegrityError:
+        outcome = "taken"
+    if outcome == "missing":
+        raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
+    if outcome == "taken":
+        raise _name_conflict(body.name)
+    return json_response(await _load(db, outcome))
+
+
+@router.delete("/{ref}", status_code=204, responses=ERRORS)
+async def delete_schedule(ref: str, db: DbDep) -> Response:
+    """Delete a schedule; jobs it queued stay."""
+
+    async def remove(conn: Any) -> bool:
+        row = await schedules.find(conn, ref)
+        return row is not None and await schedules.delete(conn, row.id)
+
+    if not await db.write(remove):
+        raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
+    return Response(status_code=204)
+
+
+@router.post("/{ref}/run", status_code=202, response_model=JobCreated, responses=ERRORS)
+async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Response:
+    """Queue the schedule's job now (its next cron time stays); 409 while its last run is active."""
+    now = await db.now()
+
+    async def trigger(conn: Any) -> tuple[str, str | None]:
+        row = await schedules.find(conn, ref)
+        if row is None:
+            return "missing", None
+        return "ok", await schedules.run_now(conn, row, now, settings)
+
+    outcome, job_id = await db.write(trigger)
+    if outcome == "missing":
+        raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
+    if job_id is None:
+        raise Conflict("The schedule's last run is still queued or running.")
+    return json_response({"job_id": job_id, "status": "queued"}, 202, {"Location": f"/api/jobs/{job_id}"})

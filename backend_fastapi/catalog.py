@@ -1,0 +1,203 @@
+"""Rows of saved pipelines, uploads and exports: the SQL the API and the pipeline worker share.
+
+Functions take a connection (a write transaction for changes, see `Database.write`) and never
+commit themselves, so a caller can combine several changes in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend_fastapi.ids import new_id
+from backend_fastapi.models import exports, jobs, pipelines, schedules, uploads
+
+
+class NameTaken(Exception):
+    """Another row already has this unique name."""
+
+
+# --- pipelines -------------------------------------------------------------------------------
+
+
+async def find_pipeline(conn: AsyncConnection, ref: str) -> Any:
+    """A saved pipeline by id, else by its unique name; None when neither matches."""
+    row = (await conn.execute(sa.select(pipelines).where(pipelines.c.id == ref))).first()
+    if row is None:
+        row = (await conn.execute(sa.select(pipelines).where(pipelines.c.name == ref))).first()
+    return row
+
+
+async def list_pipelines(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[Any]:
+    """Saved pipelines, newest first; `cursor` is the last id of the previous page."""
+    query = sa.select(pipelines).order_by(pipelines.c.id.desc()).limit(limit)
+    if cursor is not None:
+        query = query.where(pipelines.c.id < cursor)
+    return list((await conn.execute(query)).all())
+
+
+async def _name_free(conn: AsyncConnection, table: sa.Table, name: str, except_id: str | None) -> None:
+    query = sa.select(table.c.id).where(table.c.name == name)
+    if except_id is not None:
+        query = query.where(table.c.id != except_id)
+    if (await conn.execute(query)).first() is not None:
+        raise NameTaken(name)
+
+
+async def insert_pipeline(
+    conn: AsyncConnection, name: str, description: str | None, definition: dict[str, Any], now: float
+) -> str:
+    """Save a new pipeline; raises NameTaken."""
+    await _name_free(conn, pipelines, name, None)
+    pipeline_id = new_id()
+    try:
+        await conn.execute(
+            pipelines.insert().values(
+                id=pipeline_id,
+                name=name,
+                description=description,
+                definition=definition,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    except IntegrityError as exc:  # a concurrent insert of the same name on PostgreSQL
+        raise NameTaken(name) from exc
+    return pipeline_id
+
+
+async def update_pipeline(
+    conn: AsyncConnection,
+    pipeline_id: str,
+    name: str,
+    description: str | None,
+    definition: dict[str, Any],
+    now: float,
+) -> bool:
+    """Replace a saved pipeline's definition; False when it no longer exists; raises NameTaken."""
+    await _name_free(conn, pipelines, name, pipeline_id)
+    try:
+        result = await conn.execute(
+            pipelines.update()
+            .where(pipelines.c.id == pipeline_id)
+            .values(name=name, description=description, definition=definition, updated_at=now)
+        )
+    except IntegrityError as exc:  # a concurrent rename to the same name on PostgreSQL
+        raise NameTaken(name) from exc
+    return result.rowcount == 1
+
+
+async def delete_pipeline(conn: AsyncConnection, pipeline_id: str) -> bool:
+    """Delete a saved pipeline; False when it did not exist."""
+    result = await conn.execute(pipelines.delete().where(pipelines.c.id == pipeline_id))
+    return result.rowcount == 1
+
+
+async def schedules_running(conn: AsyncConnection, pipeline_id: str) -> list[str]:
+    """Names of the schedules whose job runs this pipeline."""
+    rows = await conn.execute(sa.select(schedules.c.name, schedules.c.job))
+    return [
+        row.name for row in rows if isinstance(row.job, dict) and row.job.get("pipeline_id") == pipeline_id
+    ]
+
+
+async def latest_pipeline_run(conn: AsyncConnection, pipeline: Any) -> Any:
+    """The newest completed run of a saved pipeline, chained runs included (they carry no name,
+    and are labelled with the id or name the scrape's `then` gave)."""
+    return (
+        await conn.execute(
+            sa.select(jobs)
+            .where(
+                jobs.c.type == "pipeline.run",
+                jobs.c.label.in_([pipeline.id, pipeline.name]),
+                jobs.c.status == "completed",
+            )
+            .order_by(jobs.c.finished_at.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+async def insert_upload(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Record an uploaded file."""
+    await conn.execute(uploads.insert().values(**values))
+
+
+async def get_upload(conn: AsyncConnection, upload_id: str) -> Any:
+    """One upload, or None."""
+    return (await conn.execute(sa.select(uploads).where(uploads.c.id == upload_id))).first()
+
+
+async def list_uploads(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[Any]:
+    """Uploads newest first; `cursor` is the last id of the previous page."""
+    query = sa.select(uploads).order_by(uploads.c.id.desc()).limit(limit)
+    if cursor is not None:
+        query = query.where(uploads.c.id < cursor)
+    return list((await conn.execute(query)).all())
+
+
+async def delete_upload(conn: AsyncConnection, upload_id: str) -> Any:
+    """Delete an upload's row and return it (its file is the caller's to remove), or None."""
+    row = await get_upload(conn, upload_id)
+    if row is not None:
+        await conn.execute(uploads.delete().where(uploads.c.id == upload_id))
+    return row
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+async def get_export(conn: AsyncConnection, export_id: str) -> Any:
+    """One export, or None."""
+    return (await conn.execute(sa.select(exports).where(exports.c.id == export_id))).first()
+
+
+async def list_exports(
+    conn: AsyncConnection,
+    limit: int,
+    cursor: str | None = None,
+    job_id: str | None = None,
+    pipeline_id: str | None = None,
+) -> list[Any]:
+    """Exports newest first, optionally of one job or one saved pipeline."""
+    query = sa.select(exports).order_by(exports.c.id.desc()).limit(limit)
+    if cursor is not None:
+        query = query.where(exports.c.id < cursor)
+    if job_id is not None:
+        query = query.where(exports.c.job_id == job_id)
+    if pipeline_id is not None:
+        query = query.where(exports.c.pipeline_id == pipeline_id)
+    return list((await conn.execute(query)).all())
+
+
+async def exports_of_job(conn: AsyncConnection, job_id: str) -> list[Any]:
+    """The exports one job wrote, oldest first."""
+    query = sa.select(exports).where(exports.c.job_id == job_id).order_by(exports.c.id)
+    return list((await conn.execute(query)).all())
+
+
+async def replace_job_exports(
+    conn: AsyncConnection, job_id: str, rows: Sequence[dict[str, Any]]
+) -> list[str]:
+    """Make `rows` the job's exports (a rerun replaces the earlier run's); returns the paths dropped."""
+    old = await exports_of_job(conn, job_id)
+    await conn.execute(exports.delete().where(exports.c.job_id == job_id))
+    if rows:
+        await conn.execute(exports.insert(), list(rows))
+    kept = {row["path"] for row in rows}
+    return [row.path for row in old if row.path not in kept]
+
+
+async def delete_export(conn: AsyncConnection, export_id: str) -> Any:
+    """Delete an export's row and return it (its file is the caller's to remove), or None."""
+    row = await get_export(conn, export_id)
+    if row is not None:
+        await conn.execute(exports.delete().where(exports.c.id == export_id))
+    return row

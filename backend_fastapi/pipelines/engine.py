@@ -1,0 +1,237 @@
+"""Running a pipeline's steps on its source and writing the outputs (inside the child process).
+
+The leading row-local steps run chunk by chunk while the source is read, so a step such as
+`select`, `filter` or `cast` shrinks each chunk before the next one is read; the first step that
+needs every row (dedupe, sort, join, append, aggregate, a `unique` rule) gathers the chunks, and it
+and everything after it run on the whole frame. The report says, per step, rows in and out, what
+it did and how long it took.
+
+`spec` (written by the parent, see `pipelines/handler.py`):
+    steps        the step definitions (sources of join/append replaced: their rows are in `inputs`)
+    inputs       {"source": file, "<step index>": file} where file = {"path", "format", "options", "label"}
+    outputs      [{"name", "format"}]; files go to `out_dir`
+    records_path where to write the output rows as JSONL for the job's records, or null
+    preview_rows read only this many source rows and return the result rows, write nothing
+    chunk_rows   rows per chunk while streaming
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import TypeAdapter
+
+from backend_fastapi.errors import JobError
+from backend_fastapi.pipelines import readers, writers
+from backend_fastapi.pipelines.errors import StepError, StepFailed
+from backend_fastapi.pipelines.frames import release_memory, to_records
+from backend_fastapi.pipelines.steps import FINISHERS, OPS, StepContext, streamable
+from backend_fastapi.schemas.pipeline_steps import Step
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 100_000
+PREVIEW_MAX_ROWS = 1000
+Emit = Callable[[dict[str, Any]], None]
+_STEPS = TypeAdapter(list[Step])
+
+
+class _Run:
+    def __init__(self, spec: dict[str, Any], emit: Emit) -> None:
+        self.spec = spec
+        self.emit = emit
+        self.steps = _STEPS.validate_python(spec["steps"])
+        self.inputs: dict[str, dict[str, Any]] = spec["inputs"]
+        self.chunk_rows = int(spec.get("chunk_rows") or CHUNK_ROWS)
+        self.preview_rows: int | None = spec.get("preview_rows")
+        self.contexts = [
+            StepContext(i, step.op, self._loader(str(i)), preview=self.preview_rows is not None)
+            for i, step in enumerate(self.steps)
+        ]
+        self.rows = [[0, 0] for _ in self.steps]
+        self.seconds = [0.0 for _ in self.steps]
+        self.timings: dict[str, float] = {"read_seconds": 0.0, "steps_seconds": 0.0, "write_seconds": 0.0}
+
+    def _loader(self, key: str) -> Callable[[], pd.DataFrame] | None:
+        source = self.inputs.get(key)
+        if source is None:
+            return None
+        cache: list[pd.DataFrame] = []
+
+        def load() -> pd.DataFrame:
+            if not cache:
+                started = time.perf_counter()
+                cache.append(readers.read_all(source, self.chunk_rows))
+                self.timings["read_seconds"] += time.perf_counter() - started
+            return cache[0]
+
+        return load
+
+    def apply(self, index: int, frame: pd.DataFrame) -> pd.DataFrame:
+        """Run step `index` on `frame`, counting rows and time; step errors name the step."""
+        step, ctx = self.steps[index], self.contexts[index]
+        started = time.perf_counter()
+        try:
+            out = OPS[step.op](frame, step, ctx)
+        except StepError as exc:
+            raise StepFailed(f"steps[{index}] ({step.op}) failed: {exc}", details={"step": index}) from exc
+        except (JobError, MemoryError):
+            raise
+        except Exception as exc:
+            log.warning("pipeline.step_error", exc_info=exc, extra={"step": index, "op": step.op})
+            raise StepFailed(
+                f"steps[{index}] ({step.op}) failed: {type(exc).__name__}: {exc}", details={"step": index}
+            ) from exc
+        elapsed = time.perf_counter() - started
+        self.seconds[index] += elapsed
+        self.timings["steps_seconds"] += elapsed
+        self.rows[index][0] += len(frame)
+        self.rows[index][1] += len(out)
+        return out
+
+    def finish(self, index: int) -> None:
+        """Let a step conclude after its last rows (validate decides `fail` here)."""
+        finisher = FINISHERS.get(self.steps[index].op)
+        if finisher is not None:
+            finisher(self.steps[index], self.contexts[index])
+
+    def transform(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Read the source and run every step; returns the result and facts about the source."""
+        prefix = 0
+        while prefix < len(self.steps) and streamable(self.steps[prefix]):
+            prefix += 1
+        parts: list[pd.DataFrame] = []
+        source_rows = 0
+        columns: list[str] = []
+        stopped_early = False
+        chunks = readers.read_chunks(self.inputs["source"], self.chunk_rows, self.preview_rows)
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            self.timings["read_seconds"] += time.perf_counter() - started
+            if chunk is None:
+                break
+            if not columns:
+                columns = [str(c) for c in chunk.columns]
+            source_rows += len(chunk)
+            self.emit({"phase": "reading", "rows_read": source_rows})
+            for index in range(prefix):
+                chunk = self.apply(index, chunk)
+            parts.append(chunk)
+            if any(ctx.exhausted for ctx in self.contexts[:prefix]):
+                stopped_early = True
+                break
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts)
+        del parts
+        release_memory()  # the chunks' parser buffers are the largest free memory of a run
+        for index in range(prefix):
+            self.finish(index)
+        for index in range(prefix, len(self.steps)):
+            self.emit({"phase": "step", "step": index, "op": self.steps[index].op, "rows": len(frame)})
+            frame = self.apply(index, frame)
+            self.finish(index)
+        source = {"rows": source_rows, "columns": columns, "streamed_steps": prefix}
+        if stopped_early:
+            source["stopped_early"] = True
+        return frame, source
+
+    def step_reports(self) -> list[dict[str, Any]]:
+        """Rows in and out, details and time of every step."""
+        reports = []
+        for index, (step, ctx) in enumerate(zip(self.steps, self.contexts, strict=True)):
+            rows_in, rows_out = self.rows[index]
+            details = {k: v for k, v in ctx.details.items() if k != "rules"}
+            reports.append(
+                {
+                    "index": index,
+                    "op": step.op,
+                    "rows_in": rows_in,
+                    "rows_out": rows_out,
+                    "summary": f"{step.op}: {rows_in:,} -> {rows_out:,}",
+                    "details": details,
+                    "seconds": round(self.seconds[index], 4),
+                }
+            )
+        return reports
+
+    def validation_report(self) -> dict[str, Any] | None:
+        """Every rule of every validate step with its failures and samples."""
+        rules = [rule for ctx in self.contexts for rule in ctx.details.get("rules", [])]
+        if not rules:
+            return None
+        return {
+            "rules": rules,
+            "rows_failed": sum(rule["failed"] for rule in rules),
+            "rows_dropped": sum(
+                int(ctx.details.get("dropped", 0)) for ctx in self.contexts if ctx.op == "validate"
+            ),
+        }
+
+    def write_outputs(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """Write each output file; their names, sizes and row counts."""
+        out_dir = Path(self.spec["out_dir"])
+        written = []
+        for output in self.spec.get("outputs") or []:
+            fmt = output["format"]
+            filename = f"{output['name']}.{writers.EXTENSIONS[fmt]}"
+            self.emit({"phase": "writing", "format": fmt, "rows": len(frame)})
+            started = time.perf_counter()
+            writers.write(frame, fmt, out_dir / filename)
+            elapsed = time.perf_counter() - started
+            self.timings["write_seconds"] += elapsed
+            written.append(
+                {
+                    "name": output["name"],
+                    "format": fmt,
+                    "filename": filename,
+                    "size_bytes": (out_dir / filename).stat().st_size,
+                    "rows": len(frame),
+                    "seconds": round(elapsed, 3),
+                }
+            )
+        return written
+
+
+def run(spec: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
+    """Run the pipeline described by `spec`; returns the report (raises JobError subclasses)."""
+    started = time.perf_counter()
+    state = _Run(spec, emit or (lambda _: None))
+    try:
+        frame, source = state.transform()
+    except JobError as exc:
+        # The report of the steps that ran so far explains the failure (validation samples).
+        exc.details = {
+            **(exc.details or {}),
+            "steps": state.step_reports(),
+            "validation": state.validation_report(),
+        }
+        raise
+    result: dict[str, Any] = {
+        "source": source,
+        "steps": state.step_reports(),
+        "rows": len(frame),
+        "columns": [str(c) for c in frame.columns],
+    }
+    validation = state.validation_report()
+    if validation is not None:
+        result["validation"] = validation
+    if state.preview_rows is not None:
+        result["preview"] = {
+            "rows": to_records(frame.head(PREVIEW_MAX_ROWS)),
+            "truncated": len(frame) > PREVIEW_MAX_ROWS,
+        }
+    else:
+        result["outputs"] = state.write_outputs(frame)
+        records_path = spec.get("records_path")
+        if records_path:
+            begun = time.perf_counter()
+            writers.write(frame, "jsonl", Path(records_path))
+            state.timings["write_seconds"] += time.perf_counter() - begun
+    state.timings["engine_seconds"] = time.perf_counter() - started
+    result["timings"] = {k: round(v, 3) for k, v in state.timings.items()}
+    return result

@@ -1,0 +1,145 @@
+"""Small facts about pandas columns that every step needs: what kind of values, which are missing."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import sys
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from backend_fastapi.pipelines.errors import StepError
+
+Kind = Literal["text", "number", "bool", "datetime", "date", "mixed", "empty"]
+DATE_DTYPE = pd.ArrowDtype(pa.date32())
+SAMPLE_TEXT_LIMIT = 200
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps it otherwise), so the process's
+    resident size, which the memory limit watches, follows what it really holds."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def kind(series: pd.Series) -> Kind:
+    """What a column holds, as the expression language and the steps see it."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_date(dtype.pyarrow_dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if isinstance(dtype, pd.StringDtype):
+        return "text"
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    return {
+        "string": "text",
+        "empty": "empty",
+        "integer": "number",
+        "floating": "number",
+        "mixed-integer-float": "number",
+        "decimal": "number",
+        "boolean": "bool",
+        "datetime": "datetime",
+        "datetime64": "datetime",
+        "date": "date",
+    }.get(inferred, "mixed")  # type: ignore[return-value]
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """The column as text (`str` dtype), missing values kept missing."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series
+    if kind(series) == "number" and pd.api.types.is_float_dtype(series.dtype):
+        return number_text(series)
+    return series.astype("str")
+
+
+def number_text(series: pd.Series) -> pd.Series:
+    """Numbers as text without a needless `.0` (`12.0` -> `12`, `12.5` -> `12.5`)."""
+    values = series.astype("float64")
+    whole = values.notna() & np.isfinite(values) & (values == np.floor(values)) & (values.abs() < 2**53)
+    text = values.astype("str")
+    if whole.any():
+        text = text.where(~whole, values.where(whole).astype("Int64").astype("str"))
+    return text
+
+
+def blank(series: pd.Series) -> pd.Series:
+    """True where a value is missing or, for text, empty or only whitespace."""
+    missing = series.isna()
+    if kind(series) in ("text", "mixed"):
+        text = series.astype("str")
+        missing = missing | text.str.strip().eq("").fillna(False).astype(bool)
+    return missing
+
+
+def require(frame: pd.DataFrame, columns: Iterable[str], what: str = "column") -> None:
+    """Fail the step with the list of columns when one it names does not exist."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing)
+        have = ", ".join(repr(c) for c in list(frame.columns)[:50]) or "none"
+        plural = "s" if len(missing) > 1 else ""
+        raise StepError(f"unknown {what}{plural} {shown}; the columns are: {have}")
+
+
+def text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns holding text (or text mixed with other values)."""
+    return [c for c in frame.columns if kind(frame[c]) in ("text", "mixed")]
+
+
+def jsonable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose `to_json` writes dates as `YYYY-MM-DD` (pandas would add a time)."""
+    dates = [c for c in frame.columns if kind(frame[c]) == "date"]
+    if not dates:
+        return frame
+    out = frame.copy(deep=False)
+    for column in dates:
+        out[column] = frame[column].astype("str")
+    return out
+
+
+def to_json_lines(frame: pd.DataFrame) -> str:
+    """One JSON object per row, dates and times in ISO 8601, missing values as null."""
+    if frame.empty:
+        return ""
+    text: str = jsonable(frame).to_json(
+        orient="records", lines=True, date_format="iso", date_unit="s", force_ascii=False, double_precision=15
+    )
+    return text if text.endswith("\n") else text + "\n"
+
+
+def to_records(frame: pd.DataFrame, text_limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (previews and validation samples), long text shortened."""
+    records = [orjson.loads(line) for line in to_json_lines(frame).splitlines() if line]
+    if text_limit is not None:
+        for record in records:
+            for key, value in record.items():
+                if isinstance(value, str) and len(value) > text_limit:
+                    record[key] = value[:text_limit] + "…"
+    return records
+
+
+def unique_names(names: Iterable[Any]) -> list[str]:
+    """Column names as distinct strings (`a`, `a.1`, ...), blank names as `column_<n>`."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for index, raw in enumerate(names):
+        name = str(raw).strip() if raw is not None and str(raw).strip() else f"column_{index + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out

@@ -1,0 +1,229 @@
+"""The `pipeline.run` and `pipeline.preview` job handlers (worker side: no pandas in this process).
+
+A run: load the definition (saved or inline; a chained run's `source` replaces the saved one),
+turn the sources into local files, run the engine in a child process under the memory limit,
+then publish the files it wrote as exports and store its rows as the job's records. Work files
+live under `EXPORTS_DIR/.work/` (same file system as the exports, so publishing is a rename) and
+are removed whatever happens; nothing is published unless every step succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from backend_fastapi import catalog
+from backend_fastapi.errors import InvalidPayload, JobError
+from backend_fastapi.ids import new_id
+from backend_fastapi.pipelines.errors import PipelineNotFound
+from backend_fastapi.pipelines.inputs import materialize
+from backend_fastapi.pipelines.process import run_child
+from backend_fastapi.schemas.pipeline import PipelineSpec
+from backend_fastapi.schemas.pipeline_sources import Source
+from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep
+from backend_fastapi.worker.context import JobContext
+
+WORK_DIR = ".work"
+_SOURCE = TypeAdapter(Source)
+_PLACEHOLDER = {"type": "inline", "records": []}
+
+
+async def load_definition(ctx: JobContext) -> tuple[PipelineSpec, dict[str, Any] | None]:
+    """The pipeline to run and, for a saved one, its row's id and name."""
+    payload = ctx.payload
+    saved: dict[str, Any] | None = None
+    try:
+        if payload.get("pipeline_id"):
+            async with ctx.db.read() as conn:
+                row = await catalog.find_pipeline(conn, str(payload["pipeline_id"]))
+            if row is None:
+                raise PipelineNotFound(
+                    f"The saved pipeline {payload['pipeline_id']!r} does not exist (deleted?)."
+                )
+            spec = PipelineSpec.model_validate(row.definition)
+            saved = {"pipeline_id": row.id, "name": row.name}
+        elif isinstance(payload.get("pipeline"), dict):
+            spec = PipelineSpec.model_validate(payload["pipeline"])
+        else:
+            raise InvalidPayload("The job needs 'pipeline_id' or 'pipeline'.")
+        if payload.get("source"):
+            spec = spec.model_copy(update={"source": _SOURCE.validate_python(payload["source"])})
+    except ValidationError as exc:
+        raise InvalidPayload(f"The pipeline definition is invalid: {exc}") from exc
+    if spec.source is None:
+        raise InvalidPayload("The pipeline has no source; give one in the definition or with the run.")
+    return spec, saved
+
+
+def _workdir(ctx: JobContext) -> Path:
+    root = ctx.settings.exports_dir / WORK_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(f"{ctx.id}-*"):  # left by an attempt whose worker died
+        shutil.rmtree(stale, ignore_errors=True)
+    path = root / f"{ctx.id}-{ctx.attempt}"
+    path.mkdir()
+    return path
+
+
+async def _prepare(
+    ctx: JobContext, spec: PipelineSpec, workdir: Path, preview_rows: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The child's spec and the report's description of the sources."""
+    await ctx.set_progress({"phase": "preparing"}, force=True)
+    inputs: dict[str, Any] = {}
+    described: dict[str, Any] = {}
+    inputs["source"], described["source"] = await materialize(
+        ctx, spec.source, workdir / "source", preview_rows
+    )
+    steps = []
+    for index, step in enumerate(spec.steps):
+        body = step.model_dump(mode="json", by_alias=True)
+        if isinstance(step, JoinStep | AppendStep):
+            key = str(index)
+            inputs[key], described[f"steps[{index}]"] = await materialize(
+                ctx, step.source, workdir / f"step{index}", None
+            )
+            body["source"] = _PLACEHOLDER  # the rows are in `inputs`; the child never fetches
+        steps.append(body)
+    out_dir = workdir / "out"
+    out_dir.mkdir()
+    child_spec = {
+        "steps": steps,
+        "inputs": inputs,
+        "outputs": [o.model_dump(mode="json") for o in spec.outputs()] if preview_rows is None else [],
+        "out_dir": str(out_dir),
+        "records_path": str(workdir / "records.jsonl")
+        if spec.store_records and preview_rows is None
+        else None,
+        "preview_rows": preview_rows,
+    }
+    return child_spec, described
+
+
+async def _run(
+    ctx: JobContext, spec: PipelineSpec, workdir: Path, preview_rows: int | None, started: float
+) -> dict[str, Any]:
+    child_spec, described = await _prepare(ctx, spec, workdir, preview_rows)
+    prepared = time.monotonic()
+
+    async def progress(update: dict[str, Any]) -> None:
+        await ctx.set_progress(update)
+
+    try:
+        outcome = await run_child(child_spec, workdir, ctx.settings.PIPELINE_MEMORY_LIMIT_MB, progress)
+    except JobError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        if details.get("steps") or details.get("validation"):
+            # A failed job has no result: its progress keeps the report of what ran.
+            await ctx.set_progress({"phase": "failed", **details}, force=True)
+        raise
+    result = outcome.result
+    result["source"] = {**described.pop("source"), **result.get("source", {})}
+    if described:
+        result["joined_sources"] = described
+    result["memory"] = {
+        "peak_rss_mb": round(outcome.peak_rss_bytes / 1048576, 1),
+        "limit_mb": ctx.settings.PIPELINE_MEMORY_LIMIT_MB,
+    }
+    result.setdefault("timings", {})["child_seconds"] = round(outcome.seconds, 3)
+    result["timings"]["prepare_seconds"] = round(prepared - started, 3)
+    return result
+
+
+async def _publish(
+    ctx: JobContext, saved: dict[str, Any] | None, workdir: Path, result: dict[str, Any]
+) -> None:
+    """Move the written files into EXPORTS_DIR/<job id>/ and list them as the job's exports."""
+    written = result.get("outputs") or []
+    target = ctx.settings.exports_dir / ctx.id
+    target.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    rows = []
+    for output in written:
+        relative = f"{ctx.id}/{output['filename']}"
+        os.replace(workdir / "out" / output["filename"], ctx.settings.exports_dir / relative)
+        export_id = new_id()
+        rows.append(
+            {
+                "id": export_id,
+                "job_id": ctx.id,
+                "pipeline_id": saved["pipeline_id"] if saved else None,
+                "name": output["name"],
+                "format": output["format"],
+                "path": relative,
+                "size_bytes": output["size_bytes"],
+                "rows": output["rows"],
+                "created_at": now,
+            }
+        )
+        output["export_id"] = export_id
+        output["download_url"] = f"/api/exports/{export_id}/download"
+    dropped = await ctx.db.write(lambda c: catalog.replace_job_exports(c, ctx.id, rows))
+    for path in dropped:
+        (ctx.settings.exports_dir / path).unlink(missing_ok=True)
+
+
+async def _store_records(ctx: JobContext, path: Path) -> int:
+    """Stream the output rows from the child's JSONL into the job's records."""
+    stored = 0
+    batch: list[dict[str, Any]] = []
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.strip():
+                batch.append(orjson.loads(line))
+            if len(batch) >= 500:
+                await ctx.add_records(batch)
+                stored += len(batch)
+                batch = []
+                await ctx.set_progress({"phase": "storing", "records": stored})
+    if batch:
+        await ctx.add_records(batch)
+        stored += len(batch)
+    await ctx.flush()
+    return stored
+
+
+async def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
+    """`pipeline.run`: run the pipeline, publish its exports, store its rows; returns the report."""
+    started = time.monotonic()
+    spec, saved = await load_definition(ctx)
+    workdir = _workdir(ctx)
+    try:
+        result = await _run(ctx, spec, workdir, None, started)
+        await _publish(ctx, saved, workdir, result)
+        records = workdir / "records.jsonl"
+        if records.is_file():
+            stored_at = time.monotonic()
+            await ctx.reset_records()
+            result["records"] = await _store_records(ctx, records)
+            result["timings"]["store_seconds"] = round(time.monotonic() - stored_at, 3)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    result["pipeline"] = saved or {"pipeline_id": None, "name": spec.name}
+    result["timings"]["total_seconds"] = round(time.monotonic() - started, 3)
+    await ctx.set_progress({"phase": "done", "rows": result.get("rows")}, force=True)
+    return result
+
+
+async def run_preview_job(ctx: JobContext) -> dict[str, Any]:
+    """`pipeline.preview`: the steps on the first `rows` source rows; returns the rows, writes nothing."""
+    started = time.monotonic()
+    spec, saved = await load_definition(ctx)
+    rows = int(ctx.payload.get("rows") or 20)
+    workdir = _workdir(ctx)
+    try:
+        result = await _run(ctx, spec, workdir, rows, started)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    preview = result.pop("preview", {})
+    result["pipeline"] = saved or {"pipeline_id": None, "name": spec.name}
+    result["preview_rows"] = preview.get("rows", [])
+    result["truncated"] = bool(preview.get("truncated"))
+    result["timings"]["total_seconds"] = round(time.monotonic() - started, 3)
+    return result

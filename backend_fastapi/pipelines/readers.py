@@ -1,0 +1,246 @@
+"""Reading a source file as chunks of rows, so big inputs never sit in memory twice.
+
+Every reader yields DataFrames of at most `chunk_rows` rows (at least one, possibly empty, so the
+columns are known even without rows); their index is the row number in the source.
+CSV streams through pandas' chunked parser, JSONL line by line, a JSON array element by element,
+XLSX through openpyxl's read-only mode and Parquet by row group batches.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from backend_fastapi.pipelines.errors import SourceUnreadable
+from backend_fastapi.pipelines.frames import DATE_DTYPE, unique_names
+from backend_fastapi.tabular import record_row
+
+JSON_BLOCK = 1 << 20
+Chunks = Iterator[pd.DataFrame]
+
+
+def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
+    encoding = str(options.get("encoding") or "utf-8")
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # a byte order mark would otherwise stick to the first column's name
+    kwargs: dict[str, Any] = {
+        "sep": options.get("delimiter") or ",",
+        "encoding": encoding,
+        "dtype": None if options.get("infer_types", True) else "str",
+    }
+    try:
+        with pd.read_csv(path, chunksize=chunk_rows, nrows=nrows, **kwargs) as reader:
+            yielded = False
+            for chunk in reader:
+                yielded = True
+                yield chunk
+    except pd.errors.EmptyDataError:
+        return
+    if not yielded:
+        yield pd.read_csv(path, nrows=0, **kwargs)
+
+
+def _frames(records: Iterator[Any], chunk_rows: int, nrows: int | None) -> Chunks:
+    rows: list[dict[str, Any]] = []
+    seen = 0
+    for value in records:
+        if nrows is not None and seen >= nrows:
+            break
+        rows.append(record_row(value))
+        seen += 1
+        if len(rows) >= chunk_rows:
+            yield pd.DataFrame(rows)
+            rows = []
+    if rows:
+        yield pd.DataFrame(rows)
+
+
+def _json_lines(path: Path) -> Iterator[Any]:
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise SourceUnreadable(f"line {number} is not JSON: {exc}") from exc
+
+
+def _json_array(fh: Any, buffer: str, pos: int) -> Iterator[Any]:
+    """Elements of a JSON array one by one, reading the file in blocks."""
+    decoder = json.JSONDecoder()
+    while True:
+        while pos < len(buffer) and buffer[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(buffer):
+            more = fh.read(JSON_BLOCK)
+            if not more:
+                raise SourceUnreadable("the JSON array is not closed with ']'")
+            buffer, pos = more, 0
+            continue
+        if buffer[pos] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buffer, pos)
+        except json.JSONDecodeError as exc:
+            more = fh.read(JSON_BLOCK)
+            if not more:
+                raise SourceUnreadable(f"invalid JSON: {exc}") from exc
+            buffer, pos = buffer[pos:] + more, 0
+            continue
+        if end >= len(buffer):
+            # A number at the very end of the buffer may continue in the next block.
+            more = fh.read(JSON_BLOCK)
+            if more:
+                buffer, pos = buffer[pos:] + more, 0
+                continue
+        yield value
+        pos = end
+        if pos > JSON_BLOCK:
+            buffer, pos = buffer[pos:], 0
+
+
+def _records_in(document: Any, path: str | None) -> list[Any]:
+    """The list of records inside a JSON document: at `records_path`, else the only list of objects."""
+    if path:
+        node = document
+        for key in path.split("."):
+            if not isinstance(node, dict) or key not in node:
+                raise SourceUnreadable(f"records_path {path!r} does not exist in the JSON document")
+            node = node[key]
+        document = node
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        lists = [v for v in document.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        return lists[0] if len(lists) == 1 else [document]
+    return [document]
+
+
+def _json(path: Path, options: dict[str, Any]) -> Iterator[Any]:
+    with path.open("r", encoding="utf-8-sig") as fh:
+        buffer = fh.read(JSON_BLOCK)
+        stripped = buffer.lstrip()
+        if stripped.startswith("[") and not options.get("records_path"):
+            yield from _json_array(fh, stripped, 1)
+            return
+        text = buffer + fh.read()
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise SourceUnreadable(f"invalid JSON: {exc}") from exc
+    yield from _records_in(document, options.get("records_path"))
+
+
+def _xlsx(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise SourceUnreadable(f"not a readable XLSX file: {exc}") from exc
+    try:
+        sheet_ref = options.get("sheet")
+        if sheet_ref is None:
+            sheet = workbook.worksheets[0]
+        elif isinstance(sheet_ref, int):
+            if not 0 <= sheet_ref < len(workbook.worksheets):
+                raise SourceUnreadable(
+                    f"the workbook has no sheet {sheet_ref} (it has {len(workbook.worksheets)})"
+                )
+            sheet = workbook.worksheets[sheet_ref]
+        elif sheet_ref in workbook.sheetnames:
+            sheet = workbook[sheet_ref]
+        else:
+            raise SourceUnreadable(f"no sheet {sheet_ref!r}; the sheets are {workbook.sheetnames}")
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        names = unique_names(header)
+        width = len(names)
+        batch: list[tuple[Any, ...]] = []
+        seen = 0
+        for row in rows:
+            if nrows is not None and seen >= nrows:
+                break
+            if all(v is None for v in row):
+                continue
+            batch.append(tuple(row[:width]) + (None,) * (width - len(row)))
+            seen += 1
+            if len(batch) >= chunk_rows:
+                yield pd.DataFrame(batch, columns=names)
+                batch = []
+        yield pd.DataFrame(batch, columns=names)
+    finally:
+        workbook.close()
+
+
+def _parquet(path: Path, chunk_rows: int, nrows: int | None) -> Chunks:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceUnreadable(f"not a readable Parquet file: {exc}") from exc
+    dates = {pa.date32(): DATE_DTYPE}
+    seen = 0
+    yielded = False
+    for batch in parquet.iter_batches(batch_size=chunk_rows):
+        frame = batch.to_pandas(types_mapper=dates.get)
+        if nrows is not None:
+            frame = frame.head(nrows - seen)
+        seen += len(frame)
+        yielded = True
+        yield frame
+        if nrows is not None and seen >= nrows:
+            return
+    if not yielded:
+        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=dates.get)
+
+
+def read_chunks(source: dict[str, Any], chunk_rows: int, nrows: int | None = None) -> Chunks:
+    """The rows of a materialised source (`{"path", "format", "options", "label"}`) in chunks."""
+    path = Path(source["path"])
+    fmt = source["format"]
+    options = source.get("options") or {}
+    if fmt == "csv":
+        chunks = _csv(path, options, chunk_rows, nrows)
+    elif fmt == "jsonl":
+        chunks = _frames(_json_lines(path), chunk_rows, nrows)
+    elif fmt == "json":
+        chunks = _frames(_json(path, options), chunk_rows, nrows)
+    elif fmt == "xlsx":
+        chunks = _xlsx(path, options, chunk_rows, nrows)
+    elif fmt == "parquet":
+        chunks = _parquet(path, chunk_rows, nrows)
+    else:
+        raise SourceUnreadable(f"unknown format {fmt!r}")
+    label = source.get("label") or fmt
+    offset = 0
+    yielded = False
+    try:
+        for chunk in chunks:
+            chunk.columns = unique_names(chunk.columns)
+            chunk.index = pd.RangeIndex(offset, offset + len(chunk))
+            offset += len(chunk)
+            yielded = True
+            yield chunk
+    except SourceUnreadable as exc:
+        raise SourceUnreadable(f"{label}: {exc.message}") from exc
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pa.ArrowException, OSError) as exc:
+        hint = " (set 'encoding' or 'delimiter')" if fmt == "csv" else ""
+        raise SourceUnreadable(f"{label}: cannot read it as {fmt}: {exc}{hint}") from exc
+    if not yielded:
+        yield pd.DataFrame()
+
+
+def read_all(source: dict[str, Any], chunk_rows: int) -> pd.DataFrame:
+    """Every row of a source as one frame (the other side of a join or append)."""
+    chunks = list(read_chunks(source, chunk_rows))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks)

@@ -1,0 +1,143 @@
+"""Writing the result frame as CSV, JSON, JSONL, XLSX or Parquet, in slices of rows.
+
+XLSX goes through xlsxwriter's constant-memory mode row by row: pandas' own Excel path keeps
+every cell object of the sheet in memory (gigabytes for a large frame) and, in constant-memory
+mode, writes cells column by column, which that mode silently drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from backend_fastapi.pipelines.frames import kind, to_json_lines
+
+WRITE_ROWS = 50_000
+# Excel's sheet height, header row included; longer results continue on the next sheet.
+XLSX_MAX_ROWS = 1_048_576
+EXTENSIONS = {"csv": "csv", "json": "json", "jsonl": "jsonl", "xlsx": "xlsx", "parquet": "parquet"}
+
+
+def _slices(frame: pd.DataFrame, rows: int = WRITE_ROWS) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start : start + rows]
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV with a header row, UTF-8, `\n` line ends."""
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", chunksize=WRITE_ROWS)
+
+
+def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
+    """One JSON object per line."""
+    with path.open("w", encoding="utf-8") as fh:
+        for part in _slices(frame):
+            fh.write(to_json_lines(part))
+
+
+def write_json(frame: pd.DataFrame, path: Path) -> None:
+    """A JSON array of objects, one per line, written slice by slice."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("[")
+        separator = "\n"
+        for part in _slices(frame):
+            for line in to_json_lines(part).splitlines():
+                fh.write(separator + line)
+                separator = ",\n"
+        fh.write("\n]\n")
+
+
+def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing text and numbers become text: Parquet columns have one type."""
+    out = frame
+    for column in frame.columns:
+        if kind(frame[column]) == "mixed":
+            if out is frame:
+                out = frame.copy(deep=False)
+            out[column] = (
+                frame[column].map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype("str")
+            )
+    return out
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet through pyarrow (columns mixing text and numbers become text)."""
+    try:
+        frame.to_parquet(path, index=False, engine="pyarrow")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        _arrow_safe(frame).to_parquet(path, index=False, engine="pyarrow")
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    """XLSX row by row in constant-memory mode; typed cells, text never read as formulas."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+            "remove_timezone": True,
+        },
+    )
+    header = workbook.add_format({"bold": True})
+    as_date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    as_datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    names = [str(c) for c in frame.columns]
+    sheets = 0
+
+    def new_sheet() -> Any:
+        nonlocal sheets
+        sheets += 1
+        sheet = workbook.add_worksheet("data" if sheets == 1 else f"data {sheets}")
+        for col, name in enumerate(names):
+            sheet.write_string(0, col, name, header)
+        return sheet
+
+    sheet = new_sheet()
+    row_number = 1
+    for part in _slices(frame):
+        values = part.astype(object).where(part.notna(), None)
+        for row in values.itertuples(index=False, name=None):
+            if row_number >= XLSX_MAX_ROWS:
+                sheet = new_sheet()
+                row_number = 1
+            for col, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, datetime):
+                    sheet.write_datetime(row_number, col, value, as_datetime)
+                elif isinstance(value, date):
+                    sheet.write_datetime(row_number, col, value, as_date)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row_number, col, value)
+                elif isinstance(value, (int, float)):
+                    sheet.write_number(row_number, col, value)
+                else:
+                    sheet.write_string(row_number, col, str(value))
+            row_number += 1
+    workbook.close()
+
+
+WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+    "csv": write_csv,
+    "json": write_json,
+    "jsonl": write_jsonl,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
+}
+
+
+def write(frame: pd.DataFrame, fmt: str, path: Path) -> None:
+    """Write `frame` to `path` in `fmt` (through a temporary name, so readers never see half a file)."""
+    partial = path.with_name(f".{path.name}.partial")
+    WRITERS[fmt](frame, partial)
+    partial.replace(path)

@@ -1,0 +1,252 @@
+"""Schedules: cron times in a time zone, and firing them exactly once per due time.
+
+Every worker looks for due schedules every CHECK_SECONDS. Firing one is a single write
+transaction (`Database.write`, BEGIN IMMEDIATE on SQLite): a conditional UPDATE moves
+`next_run_at` from the value the worker read to the next cron time after now, and only the
+worker whose UPDATE matched enqueues the job, in that same transaction. So several workers fire
+a due time once, a crash between the two writes is impossible, and a schedule that was due many
+times while everything was down fires once (its next time is computed from now). While the
+schedule's last job is still queued or running the due time is skipped, not queued behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from croniter import croniter
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend_fastapi import queue
+from backend_fastapi.db import Database
+from backend_fastapi.ids import new_id
+from backend_fastapi.models import QUEUED, RUNNING, jobs, schedules
+from backend_fastapi.schemas.pipeline import PIPELINE_RUN, PipelineRunRequest
+from backend_fastapi.schemas.schedule import SCHEDULED_JOB, ScheduledRequest
+from backend_fastapi.schemas.scrape import ScrapeRequest
+from backend_fastapi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 1.0
+DUE_BATCH = 100
+ACTIVE = (QUEUED, RUNNING)
+
+
+def _repeated_wall_time(moment: datetime, zone: ZoneInfo) -> bool:
+    """True for the second occurrence of a local time that the end of summer time repeats."""
+    naive = moment.replace(tzinfo=None)
+    first = naive.replace(tzinfo=zone, fold=0).utcoffset()
+    return (
+        first != moment.utcoffset() and naive.replace(tzinfo=zone, fold=1).utcoffset() == moment.utcoffset()
+    )
+
+
+def next_run_after(cron: str, timezone: str, after: float) -> float:
+    """The first cron time strictly after `after` (epoch seconds), in the schedule's time zone.
+
+    Times skipped by the start of summer time run at the next valid minute; a daily job at a
+    time the end of summer time repeats runs once, not twice.
+    """
+    zone = ZoneInfo(timezone)
+    times = croniter(cron, datetime.fromtimestamp(after, zone))
+    hour_field = cron.split(" ")[1] if not cron.startswith("@") else "0"
+    for _ in range(4):
+        moment: datetime = times.get_next(datetime)
+        if hour_field == "*" or not _repeated_wall_time(moment, zone):
+            return moment.timestamp()
+    return moment.timestamp()
+
+
+# --- the job a schedule runs ------------------------------------------------------------------
+
+
+def scheduled_request(job: dict[str, Any]) -> ScrapeRequest | PipelineRunRequest:
+    """The stored job request, validated again (the worker checks it at every firing)."""
+    return SCHEDULED_JOB.validate_python(job)
+
+
+def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> queue.NewJob:
+    """The job one firing queues: named after the schedule, so `latest` sources find its result."""
+    if isinstance(request, ScrapeRequest):
+        job_type, label = request.job_type, request.url
+    else:
+        job_type, label = PIPELINE_RUN, request.pipeline_id or "inline pipeline"
+    timeout = min(request.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
+    return queue.NewJob(
+        type=job_type,
+        payload=request.to_payload(),
+        max_attempts=request.max_attempts or settings.JOB_MAX_ATTEMPTS,
+        timeout_seconds=timeout,
+        priority=request.priority,
+        name=schedule.name,
+        label=label,
+        webhook=request.webhook.model_dump(mode="json") if request.webhook else None,
+        schedule_id=schedule.id,
+    )
+
+
+# --- firing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Firing:
+    schedule_id: str
+    name: str
+    job_id: str | None
+    next_run_at: float
+    skipped: str | None = None
+
+
+async def _last_job_active(conn: AsyncConnection, job_id: str | None) -> bool:
+    if job_id is None:
+        return False
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    return status in ACTIVE
+
+
+async def fire(
+    conn: AsyncConnection, schedule_id: str, expected: float, now: float, settings: Settings
+) -> Firing | None:
+    """Fire one due time of a schedule; None when another worker already did (or it changed)."""
+    row = (await conn.execute(sa.select(schedules).where(schedules.c.id == schedule_id))).first()
+    if row is None or not row.enabled or row.next_run_at != expected:
+        return None
+    following = next_run_after(row.cron, row.timezone, now)
+    skipped: str | None = None
+    job: queue.NewJob | None = None
+    if await _last_job_active(conn, row.last_job_id):
+        skipped = "the last run is still queued or running"
+    else:
+        try:
+            job = new_job(row, scheduled_request(row.job), settings)
+        except ValidationError as exc:
+            skipped = f"the scheduled job is no longer valid: {exc.errors()[0].get('msg', exc)}"
+    values: dict[str, Any] = {"next_run_at": following, "updated_at": now}
+    if job is not None:
+        values.update(last_run_at=now, last_job_id=job.id)
+    # The claim: only the firing that still sees the due time (and the last job) it read wins.
+    # On PostgreSQL a concurrent firing waits for this row and then matches nothing.
+    claimed = await conn.execute(
+        schedules.update()
+        .where(
+            schedules.c.id == schedule_id,
+            schedules.c.next_run_at == expected,
+            schedules.c.last_job_id.is_not_distinct_from(row.last_job_id),
+            schedules.c.enabled,
+        )
+        .values(**values)
+    )
+    if claimed.rowcount != 1:
+        return None
+    if job is not None:
+        await queue.enqueue(conn, job, now)
+    return Firing(row.id, row.name, job.id if job else None, following, skipped)
+
+
+async def run_now(conn: AsyncConnection, schedule: Any, now: float, settings: Settings) -> str | None:
+    """Queue the schedule's job at once (its next due time stays); None while its last run is active."""
+    if await _last_job_active(conn, schedule.last_job_id):
+        return None
+    job = new_job(schedule, scheduled_request(schedule.job), settings)
+    claimed = await conn.execute(
+        schedules.update()
+        .where(
+            schedules.c.id == schedule.id,
+            schedules.c.last_job_id.is_not_distinct_from(schedule.last_job_id),
+        )
+        .values(last_run_at=now, last_job_id=job.id)
+    )
+    if claimed.rowcount != 1:
+        return None  # a firing queued a run meanwhile
+    await queue.enqueue(conn, job, now)
+    return job.id
+
+
+def _firing(
+    schedule_id: str, expected: float, now: float, settings: Settings
+) -> Callable[[AsyncConnection], Awaitable[Firing | None]]:
+    return lambda conn: fire(conn, schedule_id, expected, now, settings)
+
+
+async def fire_due(db: Database, settings: Settings) -> list[Firing]:
+    """Fire every schedule that is due now (called by each worker every CHECK_SECONDS)."""
+    now = await db.now()
+    async with db.read() as conn:
+        due = (
+            await conn.execute(
+                sa.select(schedules.c.id, schedules.c.next_run_at)
+                .where(schedules.c.enabled, schedules.c.next_run_at <= now)
+                .order_by(schedules.c.next_run_at)
+                .limit(DUE_BATCH)
+            )
+        ).all()
+    fired: list[Firing] = []
+    for schedule_id, expected in due:
+        outcome = await db.write(_firing(str(schedule_id), float(expected), now, settings))
+        if outcome is None:
+            continue
+        fired.append(outcome)
+        if outcome.skipped:
+            log.warning("schedule.skipped", extra={"schedule": outcome.name, "reason": outcome.skipped})
+        else:
+            log.info("schedule.fired", extra={"schedule": outcome.name, "job": outcome.job_id})
+    return fired
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+async def find(conn: AsyncConnection, ref: str) -> Any:
+    """A schedule by id, else by its unique name."""
+    row = (await conn.execute(sa.select(schedules).where(schedules.c.id == ref))).first()
+    if row is None:
+        row = (await conn.execute(sa.select(schedules).where(schedules.c.name == ref))).first()
+    return row
+
+
+async def list_all(conn: AsyncConnection) -> list[Any]:
+    """Every schedule, by name."""
+    return list((await conn.execute(sa.select(schedules).order_by(schedules.c.name))).all())
+
+
+async def job_status(conn: AsyncConnection, job_id: str | None) -> str | None:
+    """The status of a schedule's last job (None when it has none or it was deleted)."""
+    if job_id is None:
+        return None
+    return (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+
+
+async def name_taken(conn: AsyncConnection, name: str, except_id: str | None = None) -> bool:
+    """True when another schedule has this name."""
+    query = sa.select(schedules.c.id).where(schedules.c.name == name)
+    if except_id is not None:
+        query = query.where(schedules.c.id != except_id)
+    return (await conn.execute(query)).first() is not None
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any], now: float) -> str:
+    """Create a schedule row; returns its id."""
+    schedule_id = new_id()
+    await conn.execute(schedules.insert().values(id=schedule_id, created_at=now, updated_at=now, **values))
+    return schedule_id
+
+
+async def update(conn: AsyncConnection, schedule_id: str, values: dict[str, Any], now: float) -> bool:
+    """Change a schedule row; False when it no longer exists."""
+    result = await conn.execute(
+        schedules.update().where(schedules.c.id == schedule_id).values(updated_at=now, **values)
+    )
+    return result.rowcount == 1
+
+
+async def delete(conn: AsyncConnection, schedule_id: str) -> bool:
+    """Delete a schedule row; False when it did not exist."""
+    result = await conn.execute(schedules.delete().where(schedules.c.id == schedule_id))
+    return result.rowcount == 1

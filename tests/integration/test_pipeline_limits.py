@@ -1,0 +1,130 @@
+"""Pipelines run in a child process: a memory limit, cancellation and time limits stop it cleanly,
+and the worker itself never loads pandas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from backend_fastapi.db import Database
+from backend_fastapi.settings import Settings
+from tests.support.pipeline_stack import Stack, pipeline_stack, wait_for, wait_job
+from tests.support.waiting import enqueue, wait_status
+
+CROSS_JOIN = {
+    "pipeline": {
+        "source": {"type": "inline", "records": [{"k": 1, "i": i} for i in range(4000)]},
+        "steps": [
+            {
+                "op": "join",
+                "source": {"type": "inline", "records": [{"k": 1, "j": i} for i in range(4000)]},
+                "on": ["k"],
+            }
+        ],
+    }
+}
+# `(a+)+b` backtracks exponentially on a run of a's without a b: a step that never ends.
+ENDLESS = {
+    "pipeline": {
+        "source": {"type": "inline", "records": [{"text": "a" * 40}]},
+        "steps": [{"op": "regex_extract", "column": "text", "pattern": "(a+)+b", "into": "x"}],
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp_path = tmp_path_factory.mktemp("limits")
+    with pipeline_stack(
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, PIPELINE_MEMORY_LIMIT_MB=256
+    ) as running:
+        yield running
+
+
+def pipeline_children(stack: Stack) -> list[psutil.Process]:
+    """Pipeline processes started by this test's workers."""
+    found = []
+    for worker in stack.workers:
+        try:
+            found += [
+                p
+                for p in psutil.Process(worker.pid).children()
+                if "backend_fastapi.pipelines.child" in " ".join(p.cmdline())
+            ]
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def start(stack: Stack, body: dict[str, Any]) -> str:
+    response = httpx.post(f"{stack.base}/api/pipeline/run", json=body)
+    assert response.status_code == 202, response.text
+    job_id: str = response.json()["job_id"]
+    return job_id
+
+
+def test_a_pipeline_over_its_memory_limit_fails_with_memory_limit_and_the_worker_carries_on(
+    stack: Stack,
+) -> None:
+    job = wait_job(stack.base, start(stack, CROSS_JOIN), "completed", "failed", timeout=120)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "memory_limit"
+    assert "more than 256 MB while running steps[0] (join)" in job["error"]["message"]
+    assert job["attempts"] == 1
+    assert pipeline_children(stack) == []
+    small = start(stack, {"pipeline": {"source": {"type": "inline", "records": [{"a": 1}]}}})
+    assert wait_job(stack.base, small, "completed", "failed")["status"] == "completed"
+
+
+def test_cancelling_a_running_pipeline_kills_its_process(stack: Stack) -> None:
+    job_id = start(stack, ENDLESS)
+    wait_for(lambda: httpx.get(f"{stack.base}/api/jobs/{job_id}").json().get("progress", {}) or {})
+    children = wait_for(lambda: pipeline_children(stack))
+    assert httpx.post(f"{stack.base}/api/jobs/{job_id}/cancel").status_code == 200
+    assert wait_job(stack.base, job_id, "cancelled")["error"]["code"] == "cancelled"
+    psutil.wait_procs(children, timeout=10)
+    assert not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children)
+    assert pipeline_children(stack) == []
+
+
+def test_a_pipeline_past_its_time_limit_fails_with_timeout_and_its_process_is_killed(stack: Stack) -> None:
+    job_id = start(stack, {**ENDLESS, "timeout_seconds": 3})
+    job = wait_job(stack.base, job_id, "failed", timeout=60)
+    assert job["error"]["code"] == "timeout"
+    wait_for(lambda: pipeline_children(stack) == [], timeout=10)
+
+
+async def test_the_worker_process_never_imports_pandas_even_after_pipelines(stack: Stack) -> None:
+    run = start(
+        stack,
+        {"pipeline": {"source": {"type": "inline", "records": [{"a": 1}]}, "output": {"format": "parquet"}}},
+    )
+    wait_job(stack.base, run, "completed")
+    db = Database(Settings(_env_file=None, DATABASE_URL=stack.env["DATABASE_URL"]))  # type: ignore[call-arg]
+    try:
+        probe = await enqueue(db, "test.modules")
+        row = await wait_status(db, probe, "completed")
+    finally:
+        await db.close()
+    heavy = row.result["heavy"]
+    assert not [m for m in heavy if m.split(".")[0] in ("pandas", "pyarrow")], heavy
+    assert "backend_fastapi.pipelines.handler" in heavy
+    assert not any(
+        m in heavy for m in ("backend_fastapi.pipelines.engine", "backend_fastapi.pipelines.steps")
+    )
+
+
+def test_a_killed_worker_takes_its_pipeline_process_with_it(db_url: str, tmp_path: Path) -> None:
+    with pipeline_stack(db_url, tmp_path) as own:
+        job_id = start(own, ENDLESS)
+        (child,) = wait_for(lambda: pipeline_children(own))
+        own.worker.kill()
+        gone, alive = psutil.wait_procs([child], timeout=10)
+        assert alive == []
+        assert gone == [child]
+        assert httpx.get(f"{own.base}/api/jobs/{job_id}").json()["status"] == "running"
