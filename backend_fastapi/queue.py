@@ -118,6 +118,8 @@ class LeaseRenewal:
     cancel_requested: frozenset[str]
 
 
+_INSERT_JOB = jobs.insert()
+
 # --- producing ---------------------------------------------------------------------------
 
 
@@ -131,28 +133,31 @@ async def enqueue(conn: AsyncConnection, job: NewJob, now: float) -> Enqueued:
         ).first()
         if existing is not None:
             return Enqueued(existing.id, created=False, conflict=existing.request_hash != job.request_hash)
+    # Values as parameters of one prebuilt statement: SQLAlchemy compiles it once, where
+    # `.values(...)` would build and fingerprint a new statement per job.
     await conn.execute(
-        jobs.insert().values(
-            id=job.id,
-            type=job.type,
-            status=QUEUED,
-            name=job.name,
-            label=job.label,
-            payload=job.payload,
-            priority=job.priority,
-            attempts=0,
-            max_attempts=job.max_attempts,
-            run_after=now + job.delay_seconds,
-            cancel_requested=False,
-            timeout_seconds=job.timeout_seconds,
-            webhook=job.webhook,
-            idempotency_key=job.idempotency_key,
-            request_hash=job.request_hash,
-            parent_id=job.parent_id,
-            schedule_id=job.schedule_id,
-            created_at=now,
-            updated_at=now,
-        )
+        _INSERT_JOB,
+        {
+            "id": job.id,
+            "type": job.type,
+            "status": QUEUED,
+            "name": job.name,
+            "label": job.label,
+            "payload": job.payload,
+            "priority": job.priority,
+            "attempts": 0,
+            "max_attempts": job.max_attempts,
+            "run_after": now + job.delay_seconds,
+            "cancel_requested": False,
+            "timeout_seconds": job.timeout_seconds,
+            "webhook": job.webhook,
+            "idempotency_key": job.idempotency_key,
+            "request_hash": job.request_hash,
+            "parent_id": job.parent_id,
+            "schedule_id": job.schedule_id,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     return Enqueued(job.id, created=True)
 

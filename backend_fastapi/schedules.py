@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from croniter import croniter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -55,6 +54,8 @@ def next_run_after(cron: str, timezone: str, after: float) -> float:
     time the end of summer time repeats runs once, not twice.
     """
     zone = ZoneInfo(timezone)
+    from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
+
     times = croniter(cron, datetime.fromtimestamp(after, zone))
     hour_field = cron.split(" ")[1] if not cron.startswith("@") else "0"
     for _ in range(4):

@@ -11,13 +11,16 @@ from backend_fastapi.db import Database
 from backend_fastapi.errors import Unauthorized
 from backend_fastapi.settings import Settings
 
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool,
+# a thread hop per dependency per request.
 
-def get_db(request: Request) -> Database:
+
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -26,7 +29,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request) -> None:
     """When `API_KEY` is set, every `/api/*` call needs `Authorization: Bearer <key>`."""
     expected = request.app.state.settings.API_KEY
     if not expected:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
 from pydantic import BaseModel, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
 from backend_fastapi.schemas.common import NAME_PATTERN, StrictModel
@@ -17,6 +16,8 @@ def validate_cron(expression: str) -> str:
     """A standard five-field cron expression (or an alias such as `@daily`)."""
     text = " ".join(expression.split())
     fields = text.split(" ")
+    from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
+
     if not (text.startswith("@") or len(fields) == 5) or not croniter.is_valid(text):
         raise ValueError(
             f"{expression!r} is not a cron expression like '0 6 * * *' (minute hour day month weekday)"

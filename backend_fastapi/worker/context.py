@@ -96,9 +96,8 @@ class JobContext:
         progress = self._progress or {}
         self._progress_dirty = False
         self._last_progress = time.monotonic()
-        now = await self.db.now()
-        owned = await self.db.write(
-            lambda c: queue.save_progress(c, self.worker_id, self.id, self.attempt, progress, now)
+        owned = await self.db.write_timed(
+            lambda c, now: queue.save_progress(c, self.worker_id, self.id, self.attempt, progress, now)
         )
         if not owned:
             raise LeaseLost(f"job {self.id} attempt {self.attempt} is no longer owned by {self.worker_id}")

@@ -10,6 +10,7 @@ through a stop event. An idle worker notices new jobs through the database's cha
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import secrets
@@ -24,7 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import __version__, migrations, queue, schedules
-from backend_fastapi.db import Database, change_feed
+from backend_fastapi.changefeed import change_feed
+from backend_fastapi.db import Database
 from backend_fastapi.errors import JobError, JobTimeout
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.models import QUEUED, jobs
@@ -35,8 +37,8 @@ from backend_fastapi.worker.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
-# How often SQLite's change counter is read: new jobs start ~10 ms after their creation on
-# average, for ~0.5 % of a core. (PostgreSQL pushes a NOTIFY instead.)
+# Where inotify is missing, how often SQLite's change counter is read (new jobs then start ~10 ms
+# after their creation on average, for ~1 % of a core).
 WAKEUP_POLL_SECONDS = 0.02
 CANCEL_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
@@ -49,6 +51,9 @@ class _Running:
     task: asyncio.Task[None]
     stop_reason: StopReason | None = None
     started: float = field(default_factory=time.monotonic)
+    # Set while the outcome is being written: a heartbeat that finds the job no longer running
+    # then sees a finished job, not a lost lease.
+    finishing: bool = False
 
     def stop(self, reason: StopReason) -> None:
         if self.stop_reason is None and not self.task.done():
@@ -95,6 +100,8 @@ class Worker:
         """Run until `request_stop`; then drain, release what is left and deregister."""
         await migrations.upgrade(self.db)
         await self._register()
+        gc.collect()
+        gc.freeze()
         log.info(
             "worker.started",
             extra={
@@ -183,7 +190,7 @@ class Worker:
             return self.settings.WORKER_POLL_INTERVAL
         if next_due > now:
             return next_due - now
-        claimed = await self.db.write(lambda c: queue.claim_jobs(c, self.id, free, self.lease, now))
+        claimed = await self.db.write_timed(lambda c, at: queue.claim_jobs(c, self.id, free, self.lease, at))
         for job in claimed:
             task = asyncio.create_task(self._run_job(job), name=f"job-{job.id}")
             self._running[job.id] = _Running(job, task)
@@ -212,6 +219,7 @@ class Worker:
             await self._record_failure(job, exc, time.monotonic() - started)
         else:
             await self._finish(
+                job,
                 "job.completed",
                 lambda c, now: queue.complete_job(c, self.id, job.id, job.attempt, result, now, ctx.progress),
                 duration=time.monotonic() - started,
@@ -242,13 +250,15 @@ class Worker:
         reason = running.stop_reason if running else "shutdown"
         if reason == "cancel":
             await self._finish(
-                "job.cancelled", lambda c, now: queue.acknowledge_cancel(c, self.id, job.id, job.attempt, now)
+                job,
+                "job.cancelled",
+                lambda c, now: queue.acknowledge_cancel(c, self.id, job.id, job.attempt, now),
             )
         elif reason == "lease_lost":
             log.warning("job.lease_lost", extra={"attempt": job.attempt})
         else:
             await self._finish(
-                "job.released", lambda c, now: queue.release_job(c, self.id, job.id, job.attempt, now)
+                job, "job.released", lambda c, now: queue.release_job(c, self.id, job.id, job.attempt, now)
             )
 
     async def _record_failure(self, job: ClaimedJob, exc: BaseException, duration: float) -> None:
@@ -264,6 +274,7 @@ class Worker:
         message = str(exc) or type(exc).__name__
         delay = queue.backoff_seconds(job.attempt, self.settings.JOB_RETRY_BACKOFF_SECONDS, retry_after)
         status = await self._finish(
+            job,
             "job.failed",
             lambda c, now: queue.fail_job(
                 c,
@@ -284,12 +295,17 @@ class Worker:
             log.info("job.retry_scheduled", extra={"attempt": job.attempt, "delay": round(delay, 2)})
 
     async def _finish(
-        self, event: str, change: Callable[[AsyncConnection, float], Awaitable[Any]], **fields: Any
+        self,
+        job: ClaimedJob,
+        event: str,
+        change: Callable[[AsyncConnection, float], Awaitable[Any]],
+        **fields: Any,
     ) -> Any:
         """Apply a fenced state change; a change that matches nothing means the lease was lost."""
+        if (running := self._running.get(job.id)) is not None:
+            running.finishing = True
         try:
-            now = await self.db.now()
-            write = asyncio.ensure_future(self.db.write(lambda c: change(c, now)))
+            write = asyncio.ensure_future(self.db.write_timed(change))
             try:
                 outcome = await asyncio.shield(write)
             except asyncio.CancelledError:
@@ -319,18 +335,17 @@ class Worker:
                 log.exception("worker.background_failed", extra={"action": action.__name__})
 
     async def _heartbeat(self) -> None:
-        owned = [(r.job.id, r.job.attempt) for r in self._running.values()]
-        now = await self.db.now()
+        owned = [(r.job.id, r.job.attempt) for r in self._running.values() if not r.finishing]
 
-        async def beat(conn: AsyncConnection) -> queue.LeaseRenewal:
+        async def beat(conn: AsyncConnection, now: float) -> queue.LeaseRenewal:
             renewal = await queue.renew_leases(conn, self.id, owned, self.lease, now)
             await queue.beat_worker(conn, self.id, len(owned), now)
             return renewal
 
-        renewal = await self.db.write(beat)
+        renewal = await self.db.write_timed(beat)
         for job_id, attempt in owned:
             running = self._running.get(job_id)
-            if running is None or running.job.attempt != attempt:
+            if running is None or running.job.attempt != attempt or running.finishing:
                 continue
             if job_id not in renewal.renewed:
                 log.warning("job.lease_expired", extra={"job": job_id})
@@ -363,7 +378,7 @@ class Worker:
 
     async def _maintain(self) -> None:
         now = await self.db.now()
-        reaped = await self.db.write(lambda c: queue.reap_expired(c, now))
+        reaped = await self.db.write_timed(queue.reap_expired)
         for job_id, status in reaped:
             log.warning("job.reaped", extra={"job": job_id, "status": status})
         dead_before = now - max(3 * self.lease, 60.0)

@@ -6,6 +6,7 @@ imported by the first scrape job, pandas by the first pipeline job, never before
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -66,5 +67,7 @@ class HandlerRegistry:
             log.exception("worker.handler_import_failed", extra={"job_type": job_type, "target": target})
             raise PermanentJobError(f"The handler for {job_type!r} cannot be loaded: {exc}") from exc
         log.info("worker.handler_loaded", extra={"job_type": job_type, "target": target})
+        # The handler's modules live as long as the process: keep them out of GC passes.
+        gc.freeze()
         self._loaded[job_type] = handler
         return handler

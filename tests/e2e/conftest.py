@@ -31,8 +31,10 @@ def _respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
     return 404, {"Content-Type": "text/plain"}, b"not found"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+    # while it is open, which would break every asyncio test collected after the browser tests.
     if not DIST.is_file():
         pytest.fail("frontend/dist is missing: build it with `make frontend` (or `npm ci && npm run build`).")
     with sync_playwright() as p:
