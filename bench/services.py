@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,8 @@ from typing import Any
 import httpx
 
 from bench.common import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import processes
+from tests.support.processes import free_port
 
 
 def start_site(products: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -44,28 +39,16 @@ def start_site(products: int) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def service_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": db_url,
-            "EXPORTS_DIR": str(tmp / "exports"),
-            "UPLOADS_DIR": str(tmp / "uploads"),
-            "LOG_LEVEL": "WARNING",
-            "WORKER_POLL_INTERVAL": "0.5",
-            **extra,
-        }
-    )
-    return env
+    """The test services' environment, quieter (no per-job log lines) and polling faster."""
+    defaults = {"LOG_LEVEL": "WARNING", "WORKER_POLL_INTERVAL": "0.5", "JOB_LEASE_SECONDS": "30"}
+    return processes.service_env(db_url, tmp, **{**defaults, **extra})
 
 
 def start_worker(env: dict[str, str], tmp: Path) -> subprocess.Popen[bytes]:
-    log = (tmp / "worker.log").open("ab")
-    command = [sys.executable, "-m", "backend_fastapi.cli", "worker"]
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    """A `dataops worker` process (its log in `tmp/worker.log`)."""
+    service = processes.Service(["worker"], env, tmp / "worker.log")
     time.sleep(0.2)
-    return proc
+    return service.proc
 
 
 def allow_site(base: str) -> str:
@@ -80,20 +63,8 @@ def allow_site(base: str) -> str:
 
 def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A `dataops api` process; returns it and its base URL once /health answers."""
-    port = free_port()
-    log = (tmp / "api.log").open("ab")
-    command = [sys.executable, "-m", "backend_fastapi.cli", "api", "--port", str(port)]
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the API did not start")
+    service, base = processes.start_api(env, tmp)
+    return service.proc, base
 
 
 async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout: float) -> list[Any]:

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.routers.jobs import json_response
+from backend_fastapi.api.responses import json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import NotFound
 from backend_fastapi.fileformats import MEDIA_TYPES
@@ -41,8 +41,7 @@ async def list_exports(
     """Exported files, newest first; `job_id` or `pipeline_id` narrow the list."""
     async with db.read() as conn:
         rows = await catalog.list_exports(conn, limit + 1, cursor, job_id, pipeline_id)
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return json_response({"items": [export_body(r) for r in rows[:limit]], "next_cursor": next_cursor})
+    return page_response(rows, limit, export_body)
 
 
 @router.get("/{export_id}", response_model=ExportOut, responses=ERRORS)

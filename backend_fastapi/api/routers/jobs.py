@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from backend_fastapi import jobstore, queue
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import DownloadFormat, download_records
+from backend_fastapi.api.responses import json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.models import CANCELLED, FINISHED_STATUSES
@@ -21,12 +22,6 @@ from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, job_body
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}
 StatusFilter = Literal["queued", "running", "completed", "failed", "cancelled"]
-
-
-def json_response(body: object, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
-    )
 
 
 async def load_job(
@@ -63,11 +58,9 @@ async def list_jobs(
     """Filter by status, type or name; pass `next_cursor` back as `cursor` for the next page."""
     async with db.read() as conn:
         rows = await jobstore.list_jobs(
-            conn, status=status, job_type=type, name=name, limit=limit, cursor=cursor
+            conn, status=status, job_type=type, name=name, limit=limit + 1, cursor=cursor
         )
-    items = [job_body(row) for row in rows]
-    next_cursor = rows[-1].id if len(rows) == limit else None
-    return json_response({"items": items, "next_cursor": next_cursor})
+    return page_response(rows, limit, job_body)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses={**ERRORS, 304: {"description": "Not modified"}})

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
-from backend_fastapi.api.routers.jobs import json_response
+from backend_fastapi.api.responses import json_response, page_response
 from backend_fastapi.api.routers.scrape import CREATE_RESPONSES, IdempotencyKey, WaitParam
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
@@ -145,8 +145,7 @@ async def list_pipelines(
     """Saved pipelines, newest first; pass `next_cursor` back as `cursor` for the next page."""
     async with db.read() as conn:
         rows = await catalog.list_pipelines(conn, limit + 1, cursor)
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return json_response({"items": [pipeline_body(r) for r in rows[:limit]], "next_cursor": next_cursor})
+    return page_response(rows, limit, pipeline_body)
 
 
 @router.get("/pipelines/{ref}", response_model=PipelineOut, responses=ERRORS)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend_fastapi import catalog, schedules
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.routers.jobs import json_response
+from backend_fastapi.api.responses import json_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.schemas.common import ErrorBody, JobCreated, iso

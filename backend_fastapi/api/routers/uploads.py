@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.routers.jobs import json_response
+from backend_fastapi.api.responses import json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import AppError, InvalidRequest, NotFound, PayloadTooLarge
 from backend_fastapi.fileformats import FORMATS, SNIFF_BYTES, guess_format, sniff_problem
@@ -127,8 +127,7 @@ async def list_uploads(
     """Uploaded files, newest first."""
     async with db.read() as conn:
         rows = await catalog.list_uploads(conn, limit + 1, cursor)
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return json_response({"items": [upload_body(r) for r in rows[:limit]], "next_cursor": next_cursor})
+    return page_response(rows, limit, upload_body)
 
 
 @router.get("/{upload_id}", response_model=UploadOut, responses=ERRORS)

@@ -1,0 +1,22 @@
+"""JSON answers built once: orjson bodies and the cursor page every list endpoint returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from fastapi import Response
+
+
+def json_response(body: object, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+def page_response(rows: Sequence[Any], limit: int, to_body: Callable[[Any], Any]) -> Response:
+    """`{"items", "next_cursor"}` from up to `limit + 1` rows, newest first: the extra row only
+    tells that another page exists, so the last page never points at an empty one."""
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return json_response({"items": [to_body(r) for r in rows[:limit]], "next_cursor": next_cursor})
