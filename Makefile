@@ -48,6 +48,7 @@ worker: $(VENV)/.deps-run ## Run only a worker
 setup: $(VENV)/.deps-run chromium frontend
 
 setup-dev: $(VENV)/.deps-dev chromium frontend
+	@scripts/install-test-tools.sh
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
