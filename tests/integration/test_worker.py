@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from backend_fastapi import jobstore
 from backend_fastapi.db import Database
+from backend_fastapi.models import jobs as jobs_table
 from tests.support.postgres import BOTH_BACKENDS
 from tests.support.processes import REPO_ROOT, service_env, start_worker
 from tests.support.waiting import enqueue, enqueue_many, eventually, job_row, wait_status
@@ -163,6 +165,35 @@ async def test_killed_workers_lose_no_job_and_complete_none_twice(
     )
 
 
+async def record_completions(db: Database) -> None:
+    """A test-only trigger counting every change of a job to `completed`, inside the database
+    itself: the authoritative count (a worker killed right after committing never logs it)."""
+    async with db.transaction() as conn:
+        await conn.execute(sa.text("CREATE TABLE completions (job_id VARCHAR(36) NOT NULL)"))
+        if db.is_sqlite:
+            await conn.execute(
+                sa.text(
+                    "CREATE TRIGGER count_completions AFTER UPDATE OF status ON jobs "
+                    "WHEN NEW.status = 'completed' AND OLD.status <> 'completed' "
+                    "BEGIN INSERT INTO completions VALUES (NEW.id); END"
+                )
+            )
+        else:
+            await conn.execute(
+                sa.text(
+                    "CREATE FUNCTION count_completion() RETURNS trigger AS $$ BEGIN "
+                    "INSERT INTO completions VALUES (NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "CREATE TRIGGER count_completions AFTER UPDATE OF status ON jobs FOR EACH ROW "
+                    "WHEN (NEW.status = 'completed' AND OLD.status <> 'completed') "
+                    "EXECUTE FUNCTION count_completion()"
+                )
+            )
+
+
 async def run_chaos(
     db: Database,
     db_url: str,
@@ -183,6 +214,7 @@ async def run_chaos(
     marks = tmp_path / "marks.txt"
     payloads = [{"file": str(marks), "seconds": rng.uniform(0, max_job_seconds)} for _ in range(jobs)]
     ids = await enqueue_many(db, "test.mark", payloads, max_attempts=10)
+    await record_completions(db)
     env = service_env(db_url, tmp_path, WORKER_CONCURRENCY=concurrency, JOB_LEASE_SECONDS=1.5)
     procs = [start_worker(env, tmp_path, f"w{i}") for i in range(workers)]
     generation = workers
@@ -204,14 +236,19 @@ async def run_chaos(
     finally:
         for proc in procs:
             proc.stop()
-    completions: dict[str, int] = {}
-    for log_file in tmp_path.glob("w*.log"):
-        for line in log_file.read_text().splitlines():
-            if "job.completed" in line and "outcome=True" in line:
-                job_id = line.split("job_id=")[1].split()[0]
-                completions[job_id] = completions.get(job_id, 0) + 1
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.text("SELECT job_id, count(*) FROM completions GROUP BY job_id"))).all()
+    completions = dict(rows)
     assert set(completions) == set(ids)
     assert max(completions.values()) == 1, "a job was completed twice"
+    async with db.read() as conn:
+        finished = (
+            await conn.execute(
+                sa.select(jobs_table.c.attempts, jobs_table.c.result).where(jobs_table.c.id.in_(ids))
+            )
+        ).all()
+    # The stored result is the one of the attempt that owned the job last, never a stale one.
+    assert all(row.result["attempt"] == row.attempts for row in finished)
     async with db.read() as conn:
         counts = await jobstore.count_by_status(conn)
         assert counts["running"] == counts["queued"] == 0
