@@ -270,32 +270,26 @@ async def complete_job(
     progress: dict[str, Any] | None = None,
 ) -> bool:
     """Mark the job completed with its result; False (and nothing changed) if the lease was lost."""
-    values: dict[str, Any] = {
-        "status": COMPLETED,
-        "result": result,
-        "finished_at": now,
-        "updated_at": now,
-        "locked_by": None,
-        "locked_until": None,
-        "error_code": None,
-        "error_message": None,
+    params: dict[str, Any] = {
+        "p_job_id": job_id,
+        "p_worker_id": worker_id,
+        "p_attempt": attempt,
+        "p_now": now,
+        "p_result": result,
     }
-    if progress is not None:
-        values["progress"] = progress
-    row = (
-        await conn.execute(
-            jobs.update()
-            .where(_owned(worker_id, job_id, attempt))
-            .values(**values)
-            .returning(*_FINISH_COLUMNS)
-        )
-    ).first()
+    if progress is None:
+        statement = _COMPLETE_JOB
+    else:
+        statement, params["p_progress"] = _COMPLETE_JOB_WITH_PROGRESS, progress
+    row = (await conn.execute(statement, params)).first()
     if row is None:
         return False
-    # Records of earlier (lost or failed) attempts are replaced by this attempt's.
-    await conn.execute(
-        job_records.delete().where(job_records.c.job_id == job_id, job_records.c.attempt != attempt)
-    )
+    if attempt > 1:
+        # Records of earlier (lost or failed) attempts are replaced by this attempt's; a first
+        # attempt has no earlier ones, and the hot path of the queue saves the statement.
+        await conn.execute(
+            job_records.delete().where(job_records.c.job_id == job_id, job_records.c.attempt != attempt)
+        )
     await _after_finish(conn, row, now)
     return True
 
@@ -531,6 +525,34 @@ _FINISH_COLUMNS = (
     jobs.c.timeout_seconds,
     jobs.c.name,
 )
+
+
+def _complete_statement(with_progress: bool) -> sa.Update:
+    """`complete_job`'s UPDATE, built once with bound parameters: building and fingerprinting a
+    new statement per job cost more CPU than the database spent running it."""
+    values: dict[str, Any] = {
+        "status": COMPLETED,
+        "result": sa.bindparam("p_result", type_=jobs.c.result.type),
+        "finished_at": sa.bindparam("p_now", type_=sa.Float),
+        "updated_at": sa.bindparam("p_now", type_=sa.Float),
+        "locked_by": None,
+        "locked_until": None,
+        "error_code": None,
+        "error_message": None,
+    }
+    if with_progress:
+        values["progress"] = sa.bindparam("p_progress", type_=jobs.c.progress.type)
+    owned = sa.and_(
+        jobs.c.id == sa.bindparam("p_job_id", type_=jobs.c.id.type),
+        _status_is(RUNNING),
+        jobs.c.locked_by == sa.bindparam("p_worker_id", type_=jobs.c.locked_by.type),
+        jobs.c.attempts == sa.bindparam("p_attempt", type_=sa.Integer),
+    )
+    return jobs.update().where(owned).values(**values).returning(*_FINISH_COLUMNS)
+
+
+_COMPLETE_JOB = _complete_statement(with_progress=False)
+_COMPLETE_JOB_WITH_PROGRESS = _complete_statement(with_progress=True)
 
 
 async def _after_finish(conn: AsyncConnection, row: sa.Row[Any], now: float) -> None:

@@ -13,12 +13,15 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import sqlalchemy as sa
 
 from backend_fastapi import jobstore, migrations, queue
 from backend_fastapi.db import Database
+from backend_fastapi.models import jobs as jobs_table
 from backend_fastapi.settings import Settings
 from bench.common import machine, percentile, stamp, update_section
 from bench.handlers import HANDLERS
@@ -43,8 +46,27 @@ async def _fill(db: Database, n: int) -> None:
         await db.write(insert)
 
 
-async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int, concurrency: int) -> float:
-    """Jobs/s of `workers` worker processes emptying a queue of `jobs` no-op jobs."""
+@dataclass
+class Drain:
+    """One drain run: throughput, the machine's CPU use meanwhile, and the most sessions seen
+    waiting on a row lock at once (PostgreSQL only; SKIP LOCKED should keep it at 0)."""
+
+    rate: float
+    cpu_percent: float
+    max_lock_waiters: int
+
+
+# Sessions blocked on a row lock right now (a row another transaction holds: the wait events
+# 'tuple' and 'transactionid'), what SKIP LOCKED keeps claims from ever doing. Other lock waits,
+# such as extending the table file, are not between workers' rows.
+_LOCK_WAITERS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE wait_event_type = 'Lock' AND wait_event IN ('tuple', 'transactionid')"
+)
+
+
+async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int, concurrency: int) -> Drain:
+    """`workers` worker processes emptying a queue of `jobs` no-op jobs."""
     db = Database(_settings(url, synchronous))
     await migrations.upgrade(db)
     await _fill(db, jobs)
@@ -57,23 +79,31 @@ async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int,
         JOB_LEASE_SECONDS=30,
     )
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    started = time.monotonic()
     procs = [start_worker(env, work, f"drain-{synchronous}-{workers}-{i}") for i in range(workers)]
-    # Worker start-up (imports, migration check) is not queue throughput: time from the first claim.
-    first = None
+    psutil.cpu_percent()
+    max_waiters = 0
     while True:
         async with db.read() as conn:
             counts = await jobstore.count_by_status(conn)
-            if first is None and counts["completed"] + counts["running"] > 0:
-                first = time.monotonic()
+            if not db.is_sqlite:
+                max_waiters = max(max_waiters, (await conn.execute(_LOCK_WAITERS)).scalar_one())
         if counts["completed"] == jobs:
             break
-        await asyncio.sleep(0.02)
-    took = time.monotonic() - (first or started)
+        await asyncio.sleep(0.05)
+    cpu = psutil.cpu_percent()
+    # Worker start-up (imports, migration check) is not queue throughput: the window runs from the
+    # first claim to the last completion, as the jobs' own timestamps record them (a polling
+    # observer starved of CPU by the workers would misplace both ends).
+    async with db.read() as conn:
+        first, last = (
+            await conn.execute(
+                sa.select(sa.func.min(jobs_table.c.started_at), sa.func.max(jobs_table.c.finished_at))
+            )
+        ).one()
     for proc in procs:
         proc.stop()
     await db.close()
-    return jobs / took
+    return Drain(jobs / float(last - first), cpu, max_waiters)
 
 
 async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float]:
@@ -114,7 +144,7 @@ async def _run(quick: bool) -> str:
         for synchronous in ("FULL", "NORMAL"):
             for workers, concurrency in ((1, 32), (2, 32)):
                 url = f"sqlite+aiosqlite:///{work}/drain-{synchronous}-{workers}.db"
-                rate = await drain(url, work, synchronous, jobs, workers, concurrency)
+                rate = (await drain(url, work, synchronous, jobs, workers, concurrency)).rate
                 rows.append(
                     f"| Drain {jobs:,} no-op jobs, `synchronous={synchronous}`, {workers} worker process"
                     f"{'es' if workers > 1 else ''} x concurrency {concurrency} | {rate:,.0f} jobs/s |"
