@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: help run test lint fmt bench migrate api worker setup setup-dev chromium frontend clean
+.PHONY: help run test lint fmt bench screenshots migrate api worker setup setup-dev chromium frontend clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ fmt: ## Format the Python code
 bench: setup-dev ## Run the benchmarks and write docs/benchmarks.md
 	$(PIP) install -q -e '.[dev,bench]'
 	$(PY) -m bench.run_all
+
+screenshots: setup-dev ## Retake the screenshots in docs/screenshots with the browser tests
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -q
 
 migrate: $(VENV)/.deps-run ## Apply database migrations
 	$(VENV)/bin/dataops migrate
