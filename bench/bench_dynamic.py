@@ -22,15 +22,29 @@ CONCURRENCY = 2
 SCHEMA = {"title": "string", "price": "number"}
 
 
+def _part(proc: Any) -> str:
+    """Which part of the dynamic stack a process is."""
+    name = proc.name()
+    if name.startswith("node"):
+        return "Playwright driver (Node.js)"
+    if name.startswith("chrom"):
+        return "Chromium (all its processes)"
+    return "worker (Python)"
+
+
 class PeakPss(PeakRss):
     """Like PeakRss, but proportional set size: pages shared between Chromium's processes (its
-    binary, the zygote's memory) are counted once instead of once per process."""
+    binary, the zygote's memory) are counted once instead of once per process. Keeps the split by
+    part at the peak."""
+
+    parts: dict[str, int]
 
     def _sample(self) -> None:
         import psutil
 
+        self.parts = {}
         while not self._stop.is_set():
-            total = 0
+            parts: dict[str, int] = {}
             for pid in self.pids:
                 try:
                     root = psutil.Process(pid)
@@ -39,10 +53,13 @@ class PeakPss(PeakRss):
                     continue
                 for proc in procs:
                     try:
-                        total += proc.memory_full_info().pss
+                        part = _part(proc)
+                        parts[part] = parts.get(part, 0) + proc.memory_full_info().pss
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         pass
-            self.peak = max(self.peak, total)
+            total = sum(parts.values())
+            if total > self.peak:
+                self.peak, self.parts = total, parts
             time.sleep(self.interval)
 
 
@@ -91,9 +108,16 @@ def run(quick: bool = False) -> str:
         f"| {count} | {len(completed)} | {seconds:.2f} | {count / seconds:.1f} | {rss.peak / 2**20:.0f} MB "
         f"| {pss.peak / 2**20:.0f} MB |",
         "",
+        "At the PSS peak: "
+        + ", ".join(f"{part} {size / 2**20:.0f} MB" for part, size in sorted(pss.parts.items()))
+        + ".",
+        "",
         "Target: under 600 MB together, to fit a 1 GB box. RSS adds up every process's resident pages, so "
-        "the Chromium binary and zygote pages its processes share are counted several times; PSS counts "
-        "them once and is closer to what the box really spends.",
+        "the Chromium binary and the libraries its processes share are counted once per process (each "
+        "renderer's RSS is mostly those shared pages); PSS divides shared pages between the processes "
+        "that map them, so it adds up to what the box really spends, and it is the figure the target "
+        "is judged by. Playwright's driver runs with `NODE_OPTIONS=--max-semi-space-size=1` (a small V8 "
+        "young generation): 150 MB -> 125 MB RSS for the driver in this run's setup.",
     ]
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -31,6 +32,12 @@ GUARD_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND", "--disable-features=DnsO
 # adding --no-zygote (possible only without the sandbox, i.e. when running as root).
 MEMORY_FLAGS = ("--enable-features=NetworkServiceInProcess2", "--in-process-gpu", "--disable-gpu",
                 "--disable-extensions")  # fmt: skip
+
+
+# Playwright's Node.js driver with a 1 MB young generation instead of V8's default 16 MB (times
+# three): measured 150 MB -> 125 MB RSS for the driver over 100 dynamic jobs, at no cost in pages/s.
+# An operator's own NODE_OPTIONS wins.
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
 
 
 def browser_args() -> list[str]:
@@ -137,6 +144,8 @@ class BrowserPool:
         executable = find_chromium(settings.CHROMIUM_PATH)
         try:
             if self._playwright is None:
+                # Playwright's driver (Node.js) inherits this process's environment.
+                os.environ.setdefault("NODE_OPTIONS", DRIVER_NODE_OPTIONS)
                 self._playwright = await async_playwright().start()
             browser = await self._playwright.chromium.launch(
                 executable_path=executable,
