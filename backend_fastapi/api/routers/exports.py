@@ -23,8 +23,7 @@ ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
 
 
 async def _export(db: Database, export_id: str) -> Any:
-    async with db.read() as conn:
-        row = await catalog.get_export(conn, export_id)
+    row = await db.fetch(lambda conn: catalog.get_export(conn, export_id))
     if row is None:
         raise NotFound(f"No export with id {export_id!r}.", details={"export_id": export_id})
     return row
@@ -39,8 +38,7 @@ async def list_exports(
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Response:
     """Exported files, newest first; `job_id` or `pipeline_id` narrow the list."""
-    async with db.read() as conn:
-        rows = await catalog.list_exports(conn, limit + 1, cursor, job_id, pipeline_id)
+    rows = await db.fetch(lambda conn: catalog.list_exports(conn, limit + 1, cursor, job_id, pipeline_id))
     return page_response(rows, limit, export_body)
 
 

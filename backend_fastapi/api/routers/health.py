@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import __version__, jobstore
 from backend_fastapi.api.deps import DbDep, SettingsDep
@@ -21,9 +22,11 @@ async def health(db: DbDep, settings: SettingsDep) -> JSONResponse:
     """Database status, live workers and queue depth by status (open even when API_KEY is set)."""
     alive_after = await db.now() - settings.worker_alive_seconds
     try:
-        async with db.read() as conn:
-            counts = await jobstore.count_by_status(conn)
-            workers = await jobstore.live_workers(conn, alive_after)
+
+        async def read(conn: AsyncConnection) -> tuple[dict[str, int], Any]:
+            return await jobstore.count_by_status(conn), await jobstore.live_workers(conn, alive_after)
+
+        counts, workers = await db.fetch(read)
     except Exception as exc:
         log.exception("health.database_error")
         body: dict[str, Any] = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import jobstore, queue
 from backend_fastapi.api.deps import DbDep
@@ -28,11 +29,16 @@ async def load_job(
     db: Database, job_id: str, *, detail: bool = False, job_type_prefix: str | None = None
 ) -> dict[str, object]:
     """The job body, or 404 in the error shape (also for a job of another kind)."""
-    async with db.read() as conn:
+
+    async def read(conn: AsyncConnection) -> tuple[Any, Any]:
         row = await jobstore.get_job(conn, job_id)
-        if row is None or (job_type_prefix and not row.type.startswith(job_type_prefix)):
-            raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
-        deliveries = await jobstore.webhook_attempts(conn, job_id) if detail and row.webhook else ()
+        if row is None or not (detail and row.webhook):
+            return row, ()
+        return row, await jobstore.webhook_attempts(conn, job_id)
+
+    row, deliveries = await db.fetch(read)
+    if row is None or (job_type_prefix and not row.type.startswith(job_type_prefix)):
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
     return job_body(row, detail=detail, deliveries=deliveries)
 
 
@@ -56,10 +62,11 @@ async def list_jobs(
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Response:
     """Filter by status, type or name; pass `next_cursor` back as `cursor` for the next page."""
-    async with db.read() as conn:
-        rows = await jobstore.list_jobs(
+    rows = await db.fetch(
+        lambda conn: jobstore.list_jobs(
             conn, status=status, job_type=type, name=name, limit=limit + 1, cursor=cursor
         )
+    )
     return page_response(rows, limit, job_body)
 
 

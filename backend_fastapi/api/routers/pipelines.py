@@ -39,8 +39,7 @@ PipelineRequest = PipelineRunRequest | PipelinePreviewRequest
 
 
 async def _saved(db: Database, ref: str) -> Any:
-    async with db.read() as conn:
-        row = await catalog.find_pipeline(conn, ref)
+    row = await db.fetch(lambda conn: catalog.find_pipeline(conn, ref))
     if row is None:
         raise NotFound(f"No saved pipeline with id or name {ref!r}.", details={"pipeline_id": ref})
     return row
@@ -143,8 +142,7 @@ async def list_pipelines(
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Response:
     """Saved pipelines, newest first; pass `next_cursor` back as `cursor` for the next page."""
-    async with db.read() as conn:
-        rows = await catalog.list_pipelines(conn, limit + 1, cursor)
+    rows = await db.fetch(lambda conn: catalog.list_pipelines(conn, limit + 1, cursor))
     return page_response(rows, limit, pipeline_body)
 
 

@@ -53,8 +53,8 @@ async def _job_json(db: Database, body: ScheduleIn) -> dict[str, Any]:
     """The job as stored: a saved pipeline is referred to by its id, which must exist."""
     job = body.job_json()
     if isinstance(body.job, PipelineRunRequest) and body.job.pipeline_id is not None:
-        async with db.read() as conn:
-            row = await catalog.find_pipeline(conn, body.job.pipeline_id)
+        pipeline_ref = body.job.pipeline_id
+        row = await db.fetch(lambda conn: catalog.find_pipeline(conn, pipeline_ref))
         if row is None:
             raise InvalidRequest(
                 f"No saved pipeline with id or name {body.job.pipeline_id!r}.",

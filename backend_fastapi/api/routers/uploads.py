@@ -64,8 +64,7 @@ def _store(source: IO[bytes], dest: Path, limit: int) -> tuple[int, bytes, bytes
 
 
 async def _upload(db: Database, upload_id: str) -> Any:
-    async with db.read() as conn:
-        row = await catalog.get_upload(conn, upload_id)
+    row = await db.fetch(lambda conn: catalog.get_upload(conn, upload_id))
     if row is None:
         raise NotFound(f"No upload with id {upload_id!r}.", details={"upload_id": upload_id})
     return row
@@ -125,8 +124,7 @@ async def list_uploads(
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Response:
     """Uploaded files, newest first."""
-    async with db.read() as conn:
-        rows = await catalog.list_uploads(conn, limit + 1, cursor)
+    rows = await db.fetch(lambda conn: catalog.list_uploads(conn, limit + 1, cursor))
     return page_response(rows, limit, upload_body)
 
 
