@@ -65,3 +65,41 @@ export function Notice({ kind = "info", children }: { kind?: "info" | "warn" | "
     </div>
   );
 }
+
+/** A table that scrolls sideways on narrow screens and turns into cards on a phone: the column
+ * names also label each cell there (`data-label`). `actions` adds an unlabelled last column. */
+export function CardTable({
+  columns,
+  testId,
+  className,
+  actions = false,
+  children,
+}: {
+  columns: string[];
+  testId: string;
+  className?: string;
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-scroll">
+      <table className={className ? `${className} cards-on-phone` : "cards-on-phone"} data-testid={testId}>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { deleteExport, exportDownloadPath, listExports } from "../api/endpoints";
 import type { ExportFile } from "../api/types";
-import { Empty, ErrorMessage, Loading } from "../components/common";
+import { CardTable, Empty, ErrorMessage, Loading } from "../components/common";
 import { DownloadButton } from "../components/Downloads";
 import { formatAge, formatBytes, formatNumber, formatTime } from "../lib/format";
 import { Link } from "../lib/router";
@@ -47,45 +47,29 @@ export function ExportsPage() {
         </Empty>
       )}
       {exports && exports.length > 0 && (
-        <div className="table-scroll">
-          <table className="cards-on-phone" data-testid="exports-table">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Size</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Created</th>
-                <th scope="col">From</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {exports.map((e) => (
-                <tr key={e.id}>
-                  <td data-label="File">
-                    <code>{fileName(e)}</code>
-                  </td>
-                  <td data-label="Size">{formatBytes(e.size_bytes)}</td>
-                  <td data-label="Rows">{formatNumber(e.rows)}</td>
-                  <td data-label="Created" title={formatTime(e.created_at)}>
-                    {formatAge(e.created_at)}
-                  </td>
-                  <td data-label="From">{e.job_id ? <Link to={`/jobs/${e.job_id}`}>job {String(e.job_id).slice(0, 8)}</Link> : ""}</td>
-                  <td>
-                    <div className="row-actions">
-                      <DownloadButton path={exportDownloadPath(e.id)} fallbackName={fileName(e)} label="Download" />
-                      <button type="button" className="danger" onClick={() => remove(e)} aria-label={`Delete ${fileName(e)}`}>
-                        Delete
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable columns={["File", "Size", "Rows", "Created", "From"]} testId="exports-table" actions>
+          {exports.map((e) => (
+            <tr key={e.id}>
+              <td data-label="File">
+                <code>{fileName(e)}</code>
+              </td>
+              <td data-label="Size">{formatBytes(e.size_bytes)}</td>
+              <td data-label="Rows">{formatNumber(e.rows)}</td>
+              <td data-label="Created" title={formatTime(e.created_at)}>
+                {formatAge(e.created_at)}
+              </td>
+              <td data-label="From">{e.job_id ? <Link to={`/jobs/${e.job_id}`}>job {String(e.job_id).slice(0, 8)}</Link> : ""}</td>
+              <td>
+                <div className="row-actions">
+                  <DownloadButton path={exportDownloadPath(e.id)} fallbackName={fileName(e)} label="Download" />
+                  <button type="button" className="danger" onClick={() => remove(e)} aria-label={`Delete ${fileName(e)}`}>
+                    Delete
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
     </section>
   );

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { cancelJob, deleteJob, listJobs, retryJob } from "../api/endpoints";
 import { JOB_STATUSES, type Job, type JobPage } from "../api/types";
-import { Empty, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
+import { CardTable, Empty, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { formatAge, formatTime, jobDuration } from "../lib/format";
 import { anyUnfinished, isUnfinished, jobKind } from "../lib/jobs";
 import { Link, navigate, useLocation } from "../lib/router";
@@ -154,51 +154,35 @@ export function JobsPage() {
         </Empty>
       )}
       {page && page.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="jobs cards-on-phone" data-testid="jobs-table">
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Job</th>
-                <th scope="col">Age</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((job) => (
-                <tr key={job.job_id} data-job-id={job.job_id} className={job.job_id === created ? "highlight" : ""}>
-                  <td data-label="Status">
-                    <StatusBadge status={job.status} />
-                  </td>
-                  <td data-label="Job" className="job-cell">
-                    <Link to={`/jobs/${job.job_id}`} className="job-link">
-                      {job.label || job.name || job.job_id}
-                    </Link>
-                    <span className="muted small">
-                      {jobKind(job.type)}
-                      {job.name ? ` · ${job.name}` : ""}
-                      {job.error ? ` · ${job.error.code}` : ""}
-                    </span>
-                  </td>
-                  <td data-label="Age" title={formatTime(job.created_at)}>
-                    {formatAge(job.created_at)}
-                  </td>
-                  <td data-label="Duration">{jobDuration(job.started_at, job.finished_at)}</td>
-                  <td data-label="Attempts">
-                    {job.attempts}/{job.max_attempts}
-                  </td>
-                  <td>
-                    <JobActions job={job} onDone={() => polled.refresh()} onError={setActionError} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable className="jobs" columns={["Status", "Job", "Age", "Duration", "Attempts"]} testId="jobs-table" actions>
+          {page.items.map((job) => (
+            <tr key={job.job_id} data-job-id={job.job_id} className={job.job_id === created ? "highlight" : ""}>
+              <td data-label="Status">
+                <StatusBadge status={job.status} />
+              </td>
+              <td data-label="Job" className="job-cell">
+                <Link to={`/jobs/${job.job_id}`} className="job-link">
+                  {job.label || job.name || job.job_id}
+                </Link>
+                <span className="muted small">
+                  {jobKind(job.type)}
+                  {job.name ? ` · ${job.name}` : ""}
+                  {job.error ? ` · ${job.error.code}` : ""}
+                </span>
+              </td>
+              <td data-label="Age" title={formatTime(job.created_at)}>
+                {formatAge(job.created_at)}
+              </td>
+              <td data-label="Duration">{jobDuration(job.started_at, job.finished_at)}</td>
+              <td data-label="Attempts">
+                {job.attempts}/{job.max_attempts}
+              </td>
+              <td>
+                <JobActions job={job} onDone={() => polled.refresh()} onError={setActionError} />
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
       {page && (cursor || page.next_cursor) && (
         <nav className="pager" aria-label="Job pages">

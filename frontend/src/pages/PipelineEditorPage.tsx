@@ -5,7 +5,7 @@ import { api } from "../api/client";
 import { deletePipeline, getJob, getPipeline, listJobs, previewPipeline, runPipeline, savePipeline } from "../api/endpoints";
 import type { Job, JobPage, PipelineDefinition } from "../api/types";
 import { CodecInput, formatJson, parseJson } from "../components/CodecInput";
-import { ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
+import { CardTable, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { PipelineReport } from "../components/PipelineReport";
 import { RowsTable } from "../components/RecordsTable";
 import { SourceEditor } from "../components/SourceEditor";
@@ -37,36 +37,23 @@ function RunHistory({ name, version }: { name: string; version: number }) {
       {!runs && !polled.error && <Loading what="Loading runs" />}
       {runs && runs.length === 0 && <p className="empty">No runs yet.</p>}
       {runs && runs.length > 0 && (
-        <div className="table-scroll">
-          <table className="cards-on-phone" data-testid="pipeline-runs">
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Job</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.slice(0, 20).map((r) => (
-                <tr key={r.job_id}>
-                  <td data-label="Status">
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td data-label="Started" title={formatTime(r.created_at)}>
-                    {formatAge(r.created_at)}
-                  </td>
-                  <td data-label="Duration">{jobDuration(r.started_at, r.finished_at)}</td>
-                  <td data-label="Rows">{r.result ? String(r.result.rows_out ?? r.result.rows ?? r.result.records ?? "") : r.error?.code ?? ""}</td>
-                  <td data-label="Job">
-                    <Link to={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable columns={["Status", "Started", "Duration", "Rows", "Job"]} testId="pipeline-runs">
+          {runs.slice(0, 20).map((r) => (
+            <tr key={r.job_id}>
+              <td data-label="Status">
+                <StatusBadge status={r.status} />
+              </td>
+              <td data-label="Started" title={formatTime(r.created_at)}>
+                {formatAge(r.created_at)}
+              </td>
+              <td data-label="Duration">{jobDuration(r.started_at, r.finished_at)}</td>
+              <td data-label="Rows">{r.result ? String(r.result.rows_out ?? r.result.rows ?? r.result.records ?? "") : r.error?.code ?? ""}</td>
+              <td data-label="Job">
+                <Link to={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link>
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
       {latest && (
         <div className="latest-report">

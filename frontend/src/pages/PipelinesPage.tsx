@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { deletePipeline, listPipelines, runPipeline } from "../api/endpoints";
 import type { Pipeline } from "../api/types";
-import { Empty, ErrorMessage, Loading, Notice } from "../components/common";
+import { CardTable, Empty, ErrorMessage, Loading, Notice } from "../components/common";
 import { formatAge, formatTime } from "../lib/format";
 import { Link } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
@@ -81,50 +81,34 @@ export function PipelinesPage() {
         </Empty>
       )}
       {pipelines && pipelines.length > 0 && (
-        <div className="table-scroll">
-          <table className="cards-on-phone" data-testid="pipelines-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Source</th>
-                <th scope="col">Steps</th>
-                <th scope="col">Output</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {pipelines.map((p) => (
-                <tr key={p.id}>
-                  <td data-label="Name">
-                    <Link to={`/pipelines/${p.id}`}>{p.name}</Link>
-                    {p.description && <span className="muted small">{p.description}</span>}
-                  </td>
-                  <td data-label="Source">{describeSource(p.definition?.source)}</td>
-                  <td data-label="Steps">
-                    {(p.definition?.steps ?? []).map((s) => s.op).join(" → ") || "none"}
-                  </td>
-                  <td data-label="Output">{describeOutput(p.definition?.output)}</td>
-                  <td data-label="Updated" title={formatTime(p.updated_at)}>
-                    {formatAge(p.updated_at)}
-                  </td>
-                  <td>
-                    <div className="row-actions">
-                      <button type="button" onClick={() => run(p)} aria-label={`Run ${p.name}`}>
-                        Run
-                      </button>
-                      <button type="button" className="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>
-                        Delete
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable columns={["Name", "Source", "Steps", "Output", "Updated"]} testId="pipelines-table" actions>
+          {pipelines.map((p) => (
+            <tr key={p.id}>
+              <td data-label="Name">
+                <Link to={`/pipelines/${p.id}`}>{p.name}</Link>
+                {p.description && <span className="muted small">{p.description}</span>}
+              </td>
+              <td data-label="Source">{describeSource(p.definition?.source)}</td>
+              <td data-label="Steps">
+                {(p.definition?.steps ?? []).map((s) => s.op).join(" → ") || "none"}
+              </td>
+              <td data-label="Output">{describeOutput(p.definition?.output)}</td>
+              <td data-label="Updated" title={formatTime(p.updated_at)}>
+                {formatAge(p.updated_at)}
+              </td>
+              <td>
+                <div className="row-actions">
+                  <button type="button" onClick={() => run(p)} aria-label={`Run ${p.name}`}>
+                    Run
+                  </button>
+                  <button type="button" className="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>
+                    Delete
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
     </section>
   );
