@@ -6,7 +6,9 @@ commit themselves, so a caller can combine several changes in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
 from backend_fastapi.models import exports, jobs, pipelines, schedules, uploads
+from backend_fastapi.safepaths import UnsafePath, inside
 
 
 class NameTaken(Exception):
@@ -193,6 +196,29 @@ async def replace_job_exports(
         await conn.execute(exports.insert(), list(rows))
     kept = {row["path"] for row in rows}
     return [row.path for row in old if row.path not in kept]
+
+
+async def prune_exports(conn: AsyncConnection, older_than: float, limit: int = 500) -> list[str]:
+    """Delete up to `limit` exports created before `older_than`; their paths, whose files the
+    caller removes after the commit (a listed export must never lack its file)."""
+    rows = (
+        await conn.execute(
+            sa.select(exports.c.id, exports.c.path).where(exports.c.created_at < older_than).limit(limit)
+        )
+    ).all()
+    if rows:
+        await conn.execute(exports.delete().where(exports.c.id.in_([row.id for row in rows])))
+    return [row.path for row in rows]
+
+
+def remove_export_file(exports_dir: Path, relative: str) -> None:
+    """Remove an export's file, and its job's folder once the folder is empty; a path that would
+    leave EXPORTS_DIR is ignored."""
+    with contextlib.suppress(UnsafePath):
+        path = inside(exports_dir, relative)
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
 
 
 async def delete_export(conn: AsyncConnection, export_id: str) -> Any:

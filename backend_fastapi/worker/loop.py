@@ -24,7 +24,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, migrations, queue, schedules
+from backend_fastapi import __version__, catalog, migrations, queue, schedules
 from backend_fastapi.changefeed import change_feed
 from backend_fastapi.db import Database
 from backend_fastapi.errors import JobError, JobTimeout
@@ -84,6 +84,7 @@ class Worker:
         self._stop_now = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
+        self._last_export_prune = 0.0
         self._feed = change_feed(self.db, WAKEUP_POLL_SECONDS)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -393,6 +394,22 @@ class Worker:
                     break
             if total:
                 log.info("jobs.pruned", extra={"count": total})
+        if (
+            self.settings.EXPORT_RETENTION_DAYS > 0
+            and time.monotonic() - self._last_export_prune > PRUNE_EVERY_SECONDS
+        ):
+            self._last_export_prune = time.monotonic()
+            await self._prune_exports(now - self.settings.EXPORT_RETENTION_DAYS * 86400)
+
+    async def _prune_exports(self, cutoff: float) -> None:
+        """Delete exports older than EXPORT_RETENTION_DAYS: rows first, files once that committed."""
+        total = 0
+        while paths := await self.db.write(lambda c: catalog.prune_exports(c, cutoff)):
+            for path in paths:
+                catalog.remove_export_file(self.settings.exports_dir, path)
+            total += len(paths)
+        if total:
+            log.info("exports.pruned", extra={"count": total})
 
 
 async def _next_due(conn: AsyncConnection) -> float | None:

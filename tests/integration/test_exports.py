@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,25 @@ def test_an_export_whose_path_points_outside_the_exports_folder_is_not_served(st
         response = httpx.get(stack.base + export["download_url"])
         assert response.status_code == 404
         assert b"do not serve" not in response.content
+
+
+def test_exports_older_than_the_retention_are_deleted_with_their_files(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}"
+    exports_dir = tmp_path / "exports"
+    with pipeline_stack(db_url, tmp_path) as stack:
+        old, new = export_everything(stack, "old"), export_everything(stack, "new")
+        # Age the first job's exports by 40 days; the second job's stay fresh.
+        sql(db_url, "UPDATE exports SET created_at = created_at - 40 * 86400 WHERE job_id = ?", old["job_id"])
+        assert all((exports_dir / path).is_file() for (path,) in sql(db_url, "SELECT path FROM exports"))
+        stack.workers[0].stop()
+        stack.add_worker("pruner", EXPORT_RETENTION_DAYS=30)
+        deadline = time.monotonic() + 30
+        while sql(db_url, "SELECT 1 FROM exports WHERE job_id = ?", old["job_id"]):
+            assert time.monotonic() < deadline, "old exports were not pruned"
+            time.sleep(0.1)
+        kept = sql(db_url, "SELECT path FROM exports WHERE job_id = ?", new["job_id"])
+        assert len(kept) == len(FORMATS)
+        assert all((exports_dir / path).is_file() for (path,) in kept)
+        assert not (exports_dir / old["job_id"]).exists()
+        listed = httpx.get(f"{stack.base}/api/exports").json()["items"]
+        assert {item["job_id"] for item in listed} == {new["job_id"]}

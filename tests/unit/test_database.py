@@ -30,7 +30,8 @@ async def test_fetch_sees_every_commit_of_this_and_other_processes(db: Database,
         for _ in range(5):
             job_id = await _enqueue(other)
             row = await db.fetch(lambda conn, job_id=job_id: jobstore.get_job(conn, job_id))
-            assert row is not None and row.id == job_id
+            assert row is not None
+            assert row.id == job_id
         counts = await db.fetch(jobstore.count_by_status)
         assert counts["queued"] == 6
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -71,9 +70,5 @@ async def delete_export(export_id: str, db: DbDep, settings: SettingsDep) -> Res
     row = await db.write(lambda c: catalog.delete_export(c, export_id))
     if row is None:
         raise NotFound(f"No export with id {export_id!r}.", details={"export_id": export_id})
-    with contextlib.suppress(UnsafePath):
-        path = inside(settings.exports_dir, row.path)
-        path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            path.parent.rmdir()  # the job's folder, once its last export is gone
+    catalog.remove_export_file(settings.exports_dir, row.path)
     return Response(status_code=204)
