@@ -48,19 +48,22 @@ async def _fill(db: Database, n: int) -> None:
 
 @dataclass
 class Drain:
-    """One drain run: throughput, the machine's CPU use meanwhile, and the most sessions seen
-    waiting on a row lock at once (PostgreSQL only; SKIP LOCKED should keep it at 0)."""
+    """One drain run: throughput, the machine's CPU use meanwhile, and (PostgreSQL only) the
+    most sessions seen waiting on a row lock at once: claims (SKIP LOCKED should keep that at 0)
+    and other statements."""
 
     rate: float
     cpu_percent: float
-    max_lock_waiters: int
+    max_claims_waiting: int = 0
+    max_others_waiting: int = 0
 
 
-# Sessions blocked on a row lock right now (a row another transaction holds: the wait events
-# 'tuple' and 'transactionid'), what SKIP LOCKED keeps claims from ever doing. Other lock waits,
-# such as extending the table file, are not between workers' rows.
+# Sessions blocked on a row lock right now (the wait events 'tuple' and 'transactionid'), split
+# into claims (the statement with SKIP LOCKED) and the rest. Other lock waits, such as extending
+# the table file, are not between workers' rows.
 _LOCK_WAITERS = sa.text(
-    "SELECT count(*) FROM pg_stat_activity "
+    "SELECT count(*) FILTER (WHERE query LIKE '%SKIP LOCKED%'), "
+    "count(*) FILTER (WHERE query NOT LIKE '%SKIP LOCKED%') FROM pg_stat_activity "
     "WHERE wait_event_type = 'Lock' AND wait_event IN ('tuple', 'transactionid')"
 )
 
@@ -81,12 +84,13 @@ async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int,
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     procs = [start_worker(env, work, f"drain-{synchronous}-{workers}-{i}") for i in range(workers)]
     psutil.cpu_percent()
-    max_waiters = 0
+    claims_waiting = others_waiting = 0
     while True:
         async with db.read() as conn:
             counts = await jobstore.count_by_status(conn)
             if not db.is_sqlite:
-                max_waiters = max(max_waiters, (await conn.execute(_LOCK_WAITERS)).scalar_one())
+                claims, others = (await conn.execute(_LOCK_WAITERS)).one()
+                claims_waiting, others_waiting = max(claims_waiting, claims), max(others_waiting, others)
         if counts["completed"] == jobs:
             break
         await asyncio.sleep(0.05)
@@ -103,7 +107,7 @@ async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int,
     for proc in procs:
         proc.stop()
     await db.close()
-    return Drain(jobs / float(last - first), cpu, max_waiters)
+    return Drain(jobs / float(last - first), cpu, claims_waiting, others_waiting)
 
 
 async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float]:
