@@ -62,13 +62,16 @@ def _serve(imports: str, work: Path) -> tuple[float, int]:
         proc.wait()
 
 
-def _venv_size(extra: str, work: Path) -> int:
+def _venv_size(extra: str, work: Path, *, strip: bool = False) -> int:
     """Bytes of a fresh virtualenv with DataOps and `extra` installed, without pip itself."""
-    venv = work / f"venv-{extra or 'api'}"
+    venv = work / f"venv-{extra.replace(',', '-') or 'api'}"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     target = f"{ROOT}[{extra}]" if extra else str(ROOT)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-cache-dir", target], check=True)
     subprocess.run([str(venv / "bin" / "pip"), "uninstall", "-y", "-q", "pip", "setuptools"], check=True)
+    if strip and shutil.which("strip"):
+        # As Dockerfile.api does: compiled extensions without their debug symbols.
+        subprocess.run(["strip", "--strip-unneeded", *map(str, venv.rglob("*.so"))], check=True)
     return sum(f.stat().st_size for f in venv.rglob("*") if f.is_file() and not f.is_symlink())
 
 
@@ -85,8 +88,9 @@ def run(quick: bool = False) -> str:
     try:
         before = [_serve(MONOLITH_IMPORTS, work) for _ in range(rounds)]
         after = [_serve("", work) for _ in range(rounds)]
-        api_venv = _venv_size("", work)
-        worker_venv = _venv_size("worker", work)
+        # The extras the Dockerfiles install.
+        api_venv = _venv_size("postgres", work, strip=True)
+        worker_venv = _venv_size("worker,postgres", work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     chromium = _deb_size("chromium-headless-shell")
@@ -107,10 +111,10 @@ def run(quick: bool = False) -> str:
         "",
         "| Image | Adds | Size |",
         "| --- | --- | --- |",
-        f"| `dataops-api` | virtualenv with the API's dependencies | {api_venv / mb:.0f} MB |",
+        f"| `dataops-api` | virtualenv with the API's dependencies and the PostgreSQL driver, extensions stripped | {api_venv / mb:.0f} MB |",
         f"| `dataops-api` | the built web app | "
         f"{sum(f.stat().st_size for f in (ROOT / 'frontend' / 'dist').rglob('*') if f.is_file()) / mb:.1f} MB |",
-        f"| `dataops-worker` | virtualenv with the worker extra (scraping, Playwright, pandas, pyarrow) | "
+        f"| `dataops-worker` | virtualenv with the worker extra (scraping, Playwright, pandas, pyarrow) and the PostgreSQL driver | "
         f"{worker_venv / mb:.0f} MB |",
         "| `dataops-worker` | Debian's `chromium-headless-shell` (installed size, without its shared libraries) | "
         + (f"{chromium / mb:.0f} MB |" if chromium else "not installed here |"),
