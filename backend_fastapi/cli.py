@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,19 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return _run_worker_loop(main)
 
 
+# A worker that dies within this many seconds of its start, this many times in a row, is not
+# restarted again by `dataops up` (it would only crash again: a bad setting, a broken install).
+UP_QUICK_EXIT_SECONDS = 10.0
+UP_MAX_QUICK_EXITS = 3
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    """API and one worker as child processes; Ctrl-C (or SIGTERM) stops both cleanly."""
+    """API and one worker as child processes; Ctrl-C (or SIGTERM) stops both cleanly.
+
+    A worker that dies (a crash, an out-of-memory kill) is started again, as the compose file's
+    `restart: unless-stopped` would: its jobs come back when their leases expire. If the API
+    exits, or the worker keeps dying at start, everything stops.
+    """
     base = [sys.executable, "-m", "backend_fastapi.cli"]
     api_cmd = [*base, "api"]
     if args.host:
@@ -116,9 +128,12 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     # The API migrates first, so the worker finds the schema ready.
     _run(lambda: _migrate(settings))
     children = {"api": subprocess.Popen(api_cmd)}
+    started = {"api": time.monotonic()}
     if settings.WORKER_ENABLED:
         children["worker"] = subprocess.Popen([*base, "worker"])
+        started["worker"] = time.monotonic()
     stopping = False
+    quick_exits = 0
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
@@ -132,14 +147,32 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     host, port = args.host or settings.API_HOST, args.port or settings.API_PORT
     log.info("up.started", extra={"url": f"http://{host}:{port}/", "worker": "worker" in children})
     exit_code = 0
-    while any(p.poll() is None for p in children.values()):
-        for name, proc in children.items():
-            code = proc.poll()
-            if code is not None and not stopping:
-                log.error("up.child_exited", extra={"process": name, "code": code})
+    try:
+        while any(p.poll() is None for p in children.values()):
+            for name, proc in list(children.items()):
+                code = proc.poll()
+                if code is None or stopping:
+                    continue
+                lived = time.monotonic() - started[name]
+                quick_exits = quick_exits + 1 if lived < UP_QUICK_EXIT_SECONDS else 0
+                if name == "worker" and quick_exits < UP_MAX_QUICK_EXITS:
+                    log.error("up.worker_restarting", extra={"code": code, "ran_seconds": round(lived, 1)})
+                    children["worker"] = subprocess.Popen([*base, "worker"])
+                    started["worker"] = time.monotonic()
+                    continue
+                log.error("up.child_exited", extra={"child": name, "code": code})
                 exit_code = code or 1
                 stop(signal.SIGTERM, None)
-        time.sleep(0.2)
+            time.sleep(0.2)
+    finally:
+        # Never leave a child behind, whatever ended this loop.
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.terminate()
+                with suppress(subprocess.TimeoutExpired):
+                    proc.wait(30)
+                if proc.poll() is None:
+                    proc.kill()
     return exit_code
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from backend_fastapi import jobstore, migrations
@@ -132,7 +133,7 @@ def test_migrate_is_safe_when_many_processes_start_at_once(db_url: str, tmp_path
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
 
 
-def test_up_runs_api_and_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Path) -> None:
+def test_up_runs_api_and_worker_restarts_a_killed_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Path) -> None:
     port = free_port()
     env = service_env(db_url, tmp_path)
     log = (tmp_path / "up.log").open("w")
@@ -158,13 +159,26 @@ def test_up_runs_api_and_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Pat
         assert health is not None, (tmp_path / "up.log").read_text()
         assert health["workers"]["alive"] == 1
         assert httpx.get(f"{base}/api/jobs").status_code == 200
+        # A worker killed outright is started again; the API stays up.
+        first_worker = health["workers"]["items"][0]["pid"]
+        subprocess.run(["kill", "-9", str(first_worker)], check=True)
+        deadline = time.monotonic() + 30
+        new_workers: list[int] = []
+        while not new_workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            items = httpx.get(f"{base}/health", timeout=2).json()["workers"]["items"]
+            new_workers = [item["pid"] for item in items if item["pid"] != first_worker]
+        assert new_workers, (tmp_path / "up.log").read_text()
+        assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(30)
         log.close()
     assert code == 0
     text = (tmp_path / "up.log").read_text()
+    assert "up.worker_restarting" in text
     assert "worker.stopped" in text
     assert "Finished server process" in text
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{base}/health", timeout=1)
+    assert not any(psutil.pid_exists(pid) for pid in new_workers), "the restarted worker outlived `up`"
