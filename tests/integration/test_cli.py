@@ -133,7 +133,9 @@ def test_migrate_is_safe_when_many_processes_start_at_once(db_url: str, tmp_path
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
 
 
-def test_up_runs_api_and_worker_restarts_a_killed_worker_and_ctrl_c_stops_both(db_url: str, tmp_path: Path) -> None:
+def test_up_runs_api_and_worker_restarts_a_killed_worker_and_ctrl_c_stops_both(
+    db_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     env = service_env(db_url, tmp_path)
     log = (tmp_path / "up.log").open("w")
