@@ -198,7 +198,7 @@ async def replace_job_exports(
     return [row.path for row in old if row.path not in kept]
 
 
-async def prune_exports(conn: AsyncConnection, older_than: float, limit: int = 500) -> list[str]:
+async def prune_exports(conn: AsyncConnection, older_than: float, limit: int) -> list[str]:
     """Delete up to `limit` exports created before `older_than`; their paths, whose files the
     caller removes after the commit (a listed export must never lack its file)."""
     rows = (

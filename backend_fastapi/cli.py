@@ -128,7 +128,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     # The API migrates first, so the worker finds the schema ready.
     _run(lambda: _migrate(settings))
     children = {"api": subprocess.Popen(api_cmd)}
-    started = {"api": time.monotonic()}
+    started: dict[str, float] = {}
     if settings.WORKER_ENABLED:
         children["worker"] = subprocess.Popen([*base, "worker"])
         started["worker"] = time.monotonic()
@@ -153,13 +153,16 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                 code = proc.poll()
                 if code is None or stopping:
                     continue
-                lived = time.monotonic() - started[name]
-                quick_exits = quick_exits + 1 if lived < UP_QUICK_EXIT_SECONDS else 0
-                if name == "worker" and quick_exits < UP_MAX_QUICK_EXITS:
-                    log.error("up.worker_restarting", extra={"code": code, "ran_seconds": round(lived, 1)})
-                    children["worker"] = subprocess.Popen([*base, "worker"])
-                    started["worker"] = time.monotonic()
-                    continue
+                if name == "worker":
+                    lived = time.monotonic() - started[name]
+                    quick_exits = quick_exits + 1 if lived < UP_QUICK_EXIT_SECONDS else 0
+                    if quick_exits < UP_MAX_QUICK_EXITS:
+                        log.error(
+                            "up.worker_restarting", extra={"code": code, "ran_seconds": round(lived, 1)}
+                        )
+                        children["worker"] = subprocess.Popen([*base, "worker"])
+                        started["worker"] = time.monotonic()
+                        continue
                 log.error("up.child_exited", extra={"child": name, "code": code})
                 exit_code = code or 1
                 stop(signal.SIGTERM, None)

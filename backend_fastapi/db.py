@@ -36,6 +36,8 @@ from backend_fastapi.settings import Settings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# An operation on a connection that awaits nothing else (see `run_inline`); the two names say
+# whether it may write.
 WriteOp = Callable[[AsyncConnection], Awaitable[T]]
 ReadOp = Callable[[AsyncConnection], Awaitable[T]]
 READER_THREADS = 2
@@ -438,6 +440,8 @@ class Database:
 
         async def timed(conn: AsyncConnection) -> T:
             if self.is_sqlite:
+                # The system clock, read per op: it costs nothing, and SQLite batches run in the
+                # writer thread, outside the context that holds the batch's clock.
                 return await op(conn, time.time())
             # One clock read per batch transaction: its ops run within milliseconds of each
             # other, and a round trip per op was a third of the queue's PostgreSQL statements.

@@ -13,6 +13,8 @@ from backend_fastapi import migrations
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings, get_settings
 from tests.support.postgres import PostgresServer, find_bindir
+from tests.support.servers import LoopbackServer, loopback_server
+from tests.support.sites import shop_server
 
 # Settings come from the environment; make sure a developer's backend_fastapi/.env or shell
 # cannot change what the tests see.
@@ -74,3 +76,18 @@ def _fresh_settings_cache() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[LoopbackServer]:
+    """The generated test shop on a loopback port, one per test module."""
+    with shop_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def counter() -> Iterator[LoopbackServer]:
+    """Stands for the private network: a loopback server the address guard must keep every
+    request from (the tests of a module assert it saw nothing)."""
+    with loopback_server(lambda _: (200, {"Content-Type": "text/html"}, b"<h1>secret</h1>")) as server:
+        yield server

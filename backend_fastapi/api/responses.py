@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Response
+from fastapi import Query, Response
 
 
 def json_response(body: object, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
     )
+
+
+# The query parameters of every cursor-paged list: `limit` rows, after `cursor` (the id of the
+# last row of the previous page).
+PageLimit = Annotated[int, Query(ge=1, le=200)]
+PageCursor = Annotated[str | None, Query(max_length=36)]
 
 
 def page_response(rows: Sequence[Any], limit: int, to_body: Callable[[Any], Any]) -> Response:

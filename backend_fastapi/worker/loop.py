@@ -84,7 +84,6 @@ class Worker:
         self._stop_now = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
-        self._last_export_prune = 0.0
         self._feed = change_feed(self.db, WAKEUP_POLL_SECONDS)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -384,32 +383,32 @@ class Worker:
             log.warning("job.reaped", extra={"job": job_id, "status": status})
         dead_before = now - max(3 * self.lease, 60.0)
         await self.db.write(lambda c: queue.prune_dead_workers(c, dead_before))
-        if self.settings.JOB_RETENTION_DAYS > 0 and time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
+        if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
             self._last_prune = time.monotonic()
-            cutoff = now - self.settings.JOB_RETENTION_DAYS * 86400
-            total = 0
-            while (n := await self.db.write(lambda c: queue.prune_finished(c, cutoff))) > 0:
-                total += n
-                if n < queue.PRUNE_BATCH:
-                    break
-            if total:
-                log.info("jobs.pruned", extra={"count": total})
-        if (
-            self.settings.EXPORT_RETENTION_DAYS > 0
-            and time.monotonic() - self._last_export_prune > PRUNE_EVERY_SECONDS
-        ):
-            self._last_export_prune = time.monotonic()
-            await self._prune_exports(now - self.settings.EXPORT_RETENTION_DAYS * 86400)
+            await self._apply_retention(now)
 
-    async def _prune_exports(self, cutoff: float) -> None:
-        """Delete exports older than EXPORT_RETENTION_DAYS: rows first, files once that committed."""
-        total = 0
-        while paths := await self.db.write(lambda c: catalog.prune_exports(c, cutoff)):
+    async def _apply_retention(self, now: float) -> None:
+        """Delete finished jobs (with their records) and exports older than their retention, a
+        batch per transaction; an export's file goes once its row's deletion has committed."""
+        job_days, export_days = self.settings.JOB_RETENTION_DAYS, self.settings.EXPORT_RETENTION_DAYS
+        job_cutoff, export_cutoff = now - job_days * 86400, now - export_days * 86400
+        jobs_pruned = exports_pruned = 0
+        while job_days > 0:
+            n = await self.db.write(lambda c: queue.prune_finished(c, job_cutoff))
+            jobs_pruned += n
+            if n < queue.PRUNE_BATCH:
+                break
+        while export_days > 0:
+            paths = await self.db.write(lambda c: catalog.prune_exports(c, export_cutoff, queue.PRUNE_BATCH))
             for path in paths:
                 catalog.remove_export_file(self.settings.exports_dir, path)
-            total += len(paths)
-        if total:
-            log.info("exports.pruned", extra={"count": total})
+            exports_pruned += len(paths)
+            if len(paths) < queue.PRUNE_BATCH:
+                break
+        if jobs_pruned:
+            log.info("jobs.pruned", extra={"count": jobs_pruned})
+        if exports_pruned:
+            log.info("exports.pruned", extra={"count": exports_pruned})
 
 
 async def _next_due(conn: AsyncConnection) -> float | None:

@@ -134,16 +134,19 @@ def test_an_export_whose_path_points_outside_the_exports_folder_is_not_served(st
         assert b"do not serve" not in response.content
 
 
-def test_exports_older_than_the_retention_are_deleted_with_their_files(tmp_path: Path) -> None:
+def test_jobs_and_exports_older_than_their_retention_are_deleted_exports_with_their_files(
+    tmp_path: Path,
+) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}"
     exports_dir = tmp_path / "exports"
     with pipeline_stack(db_url, tmp_path) as stack:
         old, new = export_everything(stack, "old"), export_everything(stack, "new")
         # Age the first job's exports by 40 days; the second job's stay fresh.
         sql(db_url, "UPDATE exports SET created_at = created_at - 40 * 86400 WHERE job_id = ?", old["job_id"])
+        sql(db_url, "UPDATE jobs SET finished_at = finished_at - 40 * 86400 WHERE id = ?", old["job_id"])
         assert all((exports_dir / path).is_file() for (path,) in sql(db_url, "SELECT path FROM exports"))
         stack.workers[0].stop()
-        stack.add_worker("pruner", EXPORT_RETENTION_DAYS=30)
+        stack.add_worker("pruner", EXPORT_RETENTION_DAYS=30, JOB_RETENTION_DAYS=30)
         deadline = time.monotonic() + 30
         while sql(db_url, "SELECT 1 FROM exports WHERE job_id = ?", old["job_id"]):
             assert time.monotonic() < deadline, "old exports were not pruned"
@@ -152,5 +155,9 @@ def test_exports_older_than_the_retention_are_deleted_with_their_files(tmp_path:
         assert len(kept) == len(FORMATS)
         assert all((exports_dir / path).is_file() for (path,) in kept)
         assert not (exports_dir / old["job_id"]).exists()
+        # The same pass applies the jobs' retention: the aged job is gone, the fresh one stays.
+        assert sql(db_url, "SELECT id FROM jobs WHERE id IN (?, ?)", old["job_id"], new["job_id"]) == [
+            (new["job_id"],)
+        ]
         listed = httpx.get(f"{stack.base}/api/exports").json()["items"]
         assert {item["job_id"] for item in listed} == {new["job_id"]}

@@ -11,23 +11,10 @@ import pytest
 
 from backend_fastapi.chromium import find_chromium, launch_args
 from tests.support.scrape_stack import Stack, browser_roots, chromium_processes, scrape_stack
-from tests.support.servers import LoopbackServer, loopback_server
-from tests.support.sites import shop_server
+from tests.support.servers import LoopbackServer
 
 pytestmark = pytest.mark.browser
 IDLE_SECONDS = 3
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[LoopbackServer]:
-    with shop_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def counter() -> Iterator[LoopbackServer]:
-    with loopback_server(lambda _: (200, {"Content-Type": "text/plain"}, b"secret")) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -11,22 +11,8 @@ import pytest
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
 from tests.support.scrape_stack import Stack, scrape_stack
-from tests.support.servers import LoopbackServer, loopback_server
-from tests.support.sites import shop_server
+from tests.support.servers import LoopbackServer
 from tests.support.waiting import enqueue, wait_status
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[LoopbackServer]:
-    with shop_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def counter() -> Iterator[LoopbackServer]:
-    """Stands for the private network: every test of this module asserts it saw nothing."""
-    with loopback_server(lambda _: (200, {"Content-Type": "text/html"}, b"<h1>secret</h1>")) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

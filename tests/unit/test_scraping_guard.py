@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from backend_fastapi.errors import BlockedAddress
 from backend_fastapi.scraping.errors import PageNotFound, ResponseTooLarge, ServerBusy, TooManyRedirects
 from backend_fastapi.scraping.guarded_http import GuardedClient, GuardedResolver, raise_for_status
-from tests.support.servers import LoopbackServer, loopback_server
-from tests.support.sites import shop_server
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[LoopbackServer]:
-    with shop_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def counter() -> Iterator[LoopbackServer]:
-    """A loopback server that must never be reached (by any test of this module)."""
-    with loopback_server(lambda _: (200, {"Content-Type": "text/html"}, b"<h1>secret</h1>")) as server:
-        yield server
+from tests.support.servers import LoopbackServer
 
 
 @pytest.fixture

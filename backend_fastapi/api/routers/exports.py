@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.responses import json_response, page_response
+from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import NotFound
 from backend_fastapi.fileformats import MEDIA_TYPES
@@ -33,8 +33,8 @@ async def list_exports(
     db: DbDep,
     job_id: Annotated[str | None, Query(max_length=36)] = None,
     pipeline_id: Annotated[str | None, Query(max_length=36)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=36)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Response:
     """Exported files, newest first; `job_id` or `pipeline_id` narrow the list."""
     rows = await db.fetch(lambda conn: catalog.list_exports(conn, limit + 1, cursor, job_id, pipeline_id))

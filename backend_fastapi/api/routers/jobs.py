@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backend_fastapi import jobstore, queue
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import DownloadFormat, download_records
-from backend_fastapi.api.responses import json_response, page_response
+from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.models import CANCELLED, FINISHED_STATUSES
@@ -58,8 +58,8 @@ async def list_jobs(
     status: StatusFilter | None = None,
     type: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=36)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Response:
     """Filter by status, type or name; pass `next_cursor` back as `cursor` for the next page."""
     rows = await db.fetch(

@@ -6,14 +6,14 @@ in the worker (`pipeline.run`, `pipeline.preview` jobs), never in this process.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
-from backend_fastapi.api.responses import json_response, page_response
+from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.api.routers.scrape import CREATE_RESPONSES, IdempotencyKey, WaitParam
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
@@ -138,8 +138,8 @@ async def create_pipeline(body: PipelineIn, db: DbDep) -> Response:
 @router.get("/pipelines", response_model=PipelinePage)
 async def list_pipelines(
     db: DbDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=36)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Response:
     """Saved pipelines, newest first; pass `next_cursor` back as `cursor` for the next page."""
     rows = await db.fetch(lambda conn: catalog.list_pipelines(conn, limit + 1, cursor))

@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from backend_fastapi import catalog
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.responses import json_response, page_response
+from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import AppError, InvalidRequest, NotFound, PayloadTooLarge
 from backend_fastapi.fileformats import FORMATS, SNIFF_BYTES, guess_format, sniff_problem
@@ -120,8 +120,8 @@ async def create_upload(
 @router.get("", response_model=UploadPage)
 async def list_uploads(
     db: DbDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=36)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Response:
     """Uploaded files, newest first."""
     rows = await db.fetch(lambda conn: catalog.list_uploads(conn, limit + 1, cursor))
