@@ -275,7 +275,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from backend_fastapi import jobstore, queue
+    from backend_fastapi import jobqueue, jobstore
     from backend_fastapi.db import Database
     from backend_fastapi.schemas.jobs import job_body
 
@@ -299,9 +299,9 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
         retried = True
         status: str | None = "shown"
         if args.action == "cancel":
-            status = await db.write(lambda c: queue.cancel_job(c, args.job_id, now))
+            status = await db.write(lambda c: jobqueue.cancel_job(c, args.job_id, now))
         elif args.action == "retry":
-            retried, status = await db.write(lambda c: queue.retry_job(c, args.job_id, now))
+            retried, status = await db.write(lambda c: jobqueue.retry_job(c, args.job_id, now))
         async with db.read() as conn:
             row = await jobstore.get_job(conn, args.job_id)
         if row is None or status is None:

@@ -1,6 +1,6 @@
 """Reads of jobs and workers, and the job records that handlers write.
 
-Nothing here changes `jobs.status` (that is `queue.py`'s); records are tagged with the attempt
+Nothing here changes `jobs.status` (that is `jobqueue.py`'s); records are tagged with the attempt
 that wrote them, so writing them needs no lock on the job row.
 """
 

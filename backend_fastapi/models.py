@@ -2,7 +2,7 @@
 
 Times are stored as UNIX epoch seconds (float): comparisons and arithmetic on leases stay the
 same SQL on SQLite and PostgreSQL, and the API formats them as ISO 8601 on the way out.
-Nothing here declares foreign keys: child rows are deleted explicitly in `queue.py`, in the same
+Nothing here declares foreign keys: child rows are deleted explicitly in `jobqueue.py`, in the same
 transaction as their parent, so pruning stays a couple of indexed deletes on both databases.
 """
 
@@ -18,7 +18,7 @@ metadata = sa.MetaData(
     }
 )
 
-# Job statuses; `queue.py` is the only module that writes them.
+# Job statuses; `jobqueue.py` is the only module that writes them.
 QUEUED = "queued"
 RUNNING = "running"
 COMPLETED = "completed"

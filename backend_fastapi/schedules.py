@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import queue
+from backend_fastapi import jobqueue
 from backend_fastapi.db import Database
 from backend_fastapi.ids import new_id
 from backend_fastapi.models import QUEUED, RUNNING, jobs, schedules
@@ -73,14 +73,14 @@ def scheduled_request(job: dict[str, Any]) -> ScrapeRequest | PipelineRunRequest
     return SCHEDULED_JOB.validate_python(job)
 
 
-def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> queue.NewJob:
+def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> jobqueue.NewJob:
     """The job one firing queues: named after the schedule, so `latest` sources find its result."""
     if isinstance(request, ScrapeRequest):
         job_type, label = request.job_type, request.url
     else:
         job_type, label = PIPELINE_RUN, request.pipeline_id or "inline pipeline"
     timeout = min(request.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
-    return queue.NewJob(
+    return jobqueue.NewJob(
         type=job_type,
         payload=request.to_payload(),
         max_attempts=request.max_attempts or settings.JOB_MAX_ATTEMPTS,
@@ -121,7 +121,7 @@ async def fire(
         return None
     following = next_run_after(row.cron, row.timezone, now)
     skipped: str | None = None
-    job: queue.NewJob | None = None
+    job: jobqueue.NewJob | None = None
     if await _last_job_active(conn, row.last_job_id):
         skipped = "the last run is still queued or running"
     else:
@@ -147,7 +147,7 @@ async def fire(
     if claimed.rowcount != 1:
         return None
     if job is not None:
-        await queue.enqueue(conn, job, now)
+        await jobqueue.enqueue(conn, job, now)
     return Firing(row.id, row.name, job.id if job else None, following, skipped)
 
 
@@ -166,7 +166,7 @@ async def run_now(conn: AsyncConnection, schedule: Any, now: float, settings: Se
     )
     if claimed.rowcount != 1:
         return None  # a firing queued a run meanwhile
-    await queue.enqueue(conn, job, now)
+    await jobqueue.enqueue(conn, job, now)
     return job.id
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import sqlalchemy as sa
 
-from backend_fastapi import jobstore, migrations, queue
+from backend_fastapi import jobqueue, jobstore, migrations
 from backend_fastapi.db import Database
 from backend_fastapi.models import jobs as jobs_table
 from backend_fastapi.settings import Settings
@@ -37,11 +37,11 @@ def _settings(url: str, synchronous: str) -> Settings:
 async def _fill(db: Database, n: int) -> None:
     now = await db.now()
     for start in range(0, n, 1000):
-        batch = [queue.NewJob("bench.noop", {}, 3, 60) for _ in range(min(1000, n - start))]
+        batch = [jobqueue.NewJob("bench.noop", {}, 3, 60) for _ in range(min(1000, n - start))]
 
-        async def insert(conn: object, batch: list[queue.NewJob] = batch) -> None:
+        async def insert(conn: object, batch: list[jobqueue.NewJob] = batch) -> None:
             for job in batch:
-                await queue.enqueue(conn, job, now)  # type: ignore[arg-type]
+                await jobqueue.enqueue(conn, job, now)  # type: ignore[arg-type]
 
         await db.write(insert)
 
@@ -125,9 +125,9 @@ async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float
     delays: list[float] = []
     for _ in range(samples):
         await asyncio.sleep(random.uniform(0.05, 0.25))
-        job = queue.NewJob("bench.noop", {}, 3, 60)
+        job = jobqueue.NewJob("bench.noop", {}, 3, 60)
         now = time.time()
-        await db.write(lambda c, job=job, now=now: queue.enqueue(c, job, now))
+        await db.write(lambda c, job=job, now=now: jobqueue.enqueue(c, job, now))
         while True:
             async with db.read() as conn:
                 row = await jobstore.get_job(conn, job.id)

@@ -69,7 +69,7 @@ def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], 
 
 async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout: float) -> list[Any]:
     """Queue `(type, payload)` jobs straight into the database and wait until all are finished."""
-    from backend_fastapi import jobstore, migrations, queue
+    from backend_fastapi import jobqueue, jobstore, migrations
     from backend_fastapi.db import Database
     from backend_fastapi.settings import Settings
 
@@ -77,10 +77,10 @@ async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout:
     try:
         await migrations.upgrade(db)
         now = await db.now()
-        new = [queue.NewJob(type=t, payload=p, max_attempts=1, timeout_seconds=timeout) for t, p in jobs]
+        new = [jobqueue.NewJob(type=t, payload=p, max_attempts=1, timeout_seconds=timeout) for t, p in jobs]
 
         async def insert(conn: Any) -> list[str]:
-            return [(await queue.enqueue(conn, job, now)).job_id for job in new]
+            return [(await jobqueue.enqueue(conn, job, now)).job_id for job in new]
 
         ids = await db.write(insert)
         deadline = time.monotonic() + timeout

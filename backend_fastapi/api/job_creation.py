@@ -11,7 +11,7 @@ import orjson
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.api.errors import error_response
 from backend_fastapi.db import Database
 from backend_fastapi.errors import InvalidRequest, QueueFull
@@ -77,7 +77,7 @@ async def create_job(
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidRequest("Idempotency-Key must be 1 to 200 characters.")
     timeout = min(options.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
-    new = queue.NewJob(
+    new = jobqueue.NewJob(
         type=job_type,
         payload=payload,
         max_attempts=options.max_attempts or settings.JOB_MAX_ATTEMPTS,
@@ -90,7 +90,7 @@ async def create_job(
         request_hash=request_hash(job_type, payload, options) if idempotency_key is not None else None,
     )
     now = await db.now()
-    outcome = await db.write(lambda c: queue.enqueue(c, new, now))
+    outcome = await db.write(lambda c: jobqueue.enqueue(c, new, now))
     if outcome.conflict:
         raise InvalidRequest(
             "This Idempotency-Key was already used with a different request.",

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.db import Database
-from backend_fastapi.queue import ClaimedJob
+from backend_fastapi.jobqueue import ClaimedJob
 from backend_fastapi.settings import Settings
 
 # Records are written in batches: one transaction per RECORD_BATCH records or per FLUSH_SECONDS.
@@ -97,7 +97,7 @@ class JobContext:
         self._progress_dirty = False
         self._last_progress = time.monotonic()
         owned = await self.db.write_timed(
-            lambda c, now: queue.save_progress(c, self.worker_id, self.id, self.attempt, progress, now)
+            lambda c, now: jobqueue.save_progress(c, self.worker_id, self.id, self.attempt, progress, now)
         )
         if not owned:
             raise LeaseLost(f"job {self.id} attempt {self.attempt} is no longer owned by {self.worker_id}")

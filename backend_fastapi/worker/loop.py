@@ -24,13 +24,13 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, catalog, migrations, queue, schedules
+from backend_fastapi import __version__, catalog, jobqueue, migrations, schedules
 from backend_fastapi.changefeed import change_feed
 from backend_fastapi.db import Database
 from backend_fastapi.errors import JobError, JobTimeout
+from backend_fastapi.jobqueue import ClaimedJob
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.models import QUEUED, jobs
-from backend_fastapi.queue import ClaimedJob
 from backend_fastapi.settings import Settings
 from backend_fastapi.worker.context import JobContext, LeaseLost
 from backend_fastapi.worker.registry import HandlerRegistry
@@ -130,7 +130,7 @@ class Worker:
                 task.cancel()
             await asyncio.gather(*self._background, return_exceptions=True)
             with suppress(Exception):
-                await self.db.write(lambda c: queue.deregister_worker(c, self.id))
+                await self.db.write(lambda c: jobqueue.deregister_worker(c, self.id))
             if self._feed is not None:
                 await self._feed.stop()
             log.info("worker.stopped", extra={"worker_id": self.id})
@@ -145,7 +145,7 @@ class Worker:
             "version": __version__,
         }
         now = await self.db.now()
-        await self.db.write(lambda c: queue.register_worker(c, info, now))
+        await self.db.write(lambda c: jobqueue.register_worker(c, info, now))
 
     async def _drain(self) -> None:
         """Wait up to the grace period for running jobs, then release the rest to the queue."""
@@ -190,7 +190,9 @@ class Worker:
             return self.settings.WORKER_POLL_INTERVAL
         if next_due > now:
             return next_due - now
-        claimed = await self.db.write_timed(lambda c, at: queue.claim_jobs(c, self.id, free, self.lease, at))
+        claimed = await self.db.write_timed(
+            lambda c, at: jobqueue.claim_jobs(c, self.id, free, self.lease, at)
+        )
         for job in claimed:
             task = asyncio.create_task(self._run_job(job), name=f"job-{job.id}")
             self._running[job.id] = _Running(job, task)
@@ -221,7 +223,9 @@ class Worker:
             await self._finish(
                 job,
                 "job.completed",
-                lambda c, now: queue.complete_job(c, self.id, job.id, job.attempt, result, now, ctx.progress),
+                lambda c, now: jobqueue.complete_job(
+                    c, self.id, job.id, job.attempt, result, now, ctx.progress
+                ),
                 duration=time.monotonic() - started,
             )
         finally:
@@ -252,13 +256,13 @@ class Worker:
             await self._finish(
                 job,
                 "job.cancelled",
-                lambda c, now: queue.acknowledge_cancel(c, self.id, job.id, job.attempt, now),
+                lambda c, now: jobqueue.acknowledge_cancel(c, self.id, job.id, job.attempt, now),
             )
         elif reason == "lease_lost":
             log.warning("job.lease_lost", extra={"attempt": job.attempt})
         else:
             await self._finish(
-                job, "job.released", lambda c, now: queue.release_job(c, self.id, job.id, job.attempt, now)
+                job, "job.released", lambda c, now: jobqueue.release_job(c, self.id, job.id, job.attempt, now)
             )
 
     async def _record_failure(self, job: ClaimedJob, exc: BaseException, duration: float) -> None:
@@ -272,11 +276,11 @@ class Worker:
             code, retryable, retry_after = "internal_error", True, None
             log.error("job.crashed", exc_info=exc)
         message = str(exc) or type(exc).__name__
-        delay = queue.backoff_seconds(job.attempt, self.settings.JOB_RETRY_BACKOFF_SECONDS, retry_after)
+        delay = jobqueue.backoff_seconds(job.attempt, self.settings.JOB_RETRY_BACKOFF_SECONDS, retry_after)
         status = await self._finish(
             job,
             "job.failed",
-            lambda c, now: queue.fail_job(
+            lambda c, now: jobqueue.fail_job(
                 c,
                 self.id,
                 job.id,
@@ -337,9 +341,9 @@ class Worker:
     async def _heartbeat(self) -> None:
         owned = [(r.job.id, r.job.attempt) for r in self._running.values() if not r.finishing]
 
-        async def beat(conn: AsyncConnection, now: float) -> queue.LeaseRenewal:
-            renewal = await queue.renew_leases(conn, self.id, owned, self.lease, now)
-            await queue.beat_worker(conn, self.id, len(owned), now)
+        async def beat(conn: AsyncConnection, now: float) -> jobqueue.LeaseRenewal:
+            renewal = await jobqueue.renew_leases(conn, self.id, owned, self.lease, now)
+            await jobqueue.beat_worker(conn, self.id, len(owned), now)
             return renewal
 
         renewal = await self.db.write_timed(beat)
@@ -378,11 +382,11 @@ class Worker:
 
     async def _maintain(self) -> None:
         now = await self.db.now()
-        reaped = await self.db.write_timed(queue.reap_expired)
+        reaped = await self.db.write_timed(jobqueue.reap_expired)
         for job_id, status in reaped:
             log.warning("job.reaped", extra={"job": job_id, "status": status})
         dead_before = now - max(3 * self.lease, 60.0)
-        await self.db.write(lambda c: queue.prune_dead_workers(c, dead_before))
+        await self.db.write(lambda c: jobqueue.prune_dead_workers(c, dead_before))
         if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
             self._last_prune = time.monotonic()
             await self._apply_retention(now)
@@ -394,16 +398,18 @@ class Worker:
         job_cutoff, export_cutoff = now - job_days * 86400, now - export_days * 86400
         jobs_pruned = exports_pruned = 0
         while job_days > 0:
-            n = await self.db.write(lambda c: queue.prune_finished(c, job_cutoff))
+            n = await self.db.write(lambda c: jobqueue.prune_finished(c, job_cutoff))
             jobs_pruned += n
-            if n < queue.PRUNE_BATCH:
+            if n < jobqueue.PRUNE_BATCH:
                 break
         while export_days > 0:
-            paths = await self.db.write(lambda c: catalog.prune_exports(c, export_cutoff, queue.PRUNE_BATCH))
+            paths = await self.db.write(
+                lambda c: catalog.prune_exports(c, export_cutoff, jobqueue.PRUNE_BATCH)
+            )
             for path in paths:
                 catalog.remove_export_file(self.settings.exports_dir, path)
             exports_pruned += len(paths)
-            if len(paths) < queue.PRUNE_BATCH:
+            if len(paths) < jobqueue.PRUNE_BATCH:
                 break
         if jobs_pruned:
             log.info("jobs.pruned", extra={"count": jobs_pruned})

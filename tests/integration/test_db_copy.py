@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import jobstore, migrations, queue
+from backend_fastapi import jobqueue, jobstore, migrations
 from backend_fastapi.db import Database
 from backend_fastapi.models import job_records, jobs, pipelines, schedules, webhook_deliveries
 from backend_fastapi.settings import Settings
@@ -100,7 +100,7 @@ async def test_copy_moves_everything_and_verifies_counts(
             assert await _rows(target, table) == await _rows(db, table), table.name
         # The copy is a working installation: new rows get fresh ids, and jobs can be queued.
         now = await target.now()
-        await target.write(lambda c: queue.enqueue(c, queue.NewJob("test.noop", {}, 3, 60), now))
+        await target.write(lambda c: jobqueue.enqueue(c, jobqueue.NewJob("test.noop", {}, 3, 60), now))
         assert await migrations.current_revision(target) == migrations.HEAD
     finally:
         await target.close()

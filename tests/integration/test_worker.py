@@ -96,11 +96,11 @@ async def test_cancelling_a_running_job_stops_it_within_seconds(
     try:
         job_id = await enqueue(db, "test.sleep", {"seconds": 60})
         await wait_status(db, job_id, "running")
-        from backend_fastapi import queue
+        from backend_fastapi import jobqueue
 
         asked = time.monotonic()
         now = await db.now()
-        assert await db.write(lambda c: queue.cancel_job(c, job_id, now)) == "running"
+        assert await db.write(lambda c: jobqueue.cancel_job(c, job_id, now)) == "running"
         row = await wait_status(db, job_id, "cancelled", timeout=5)
         assert time.monotonic() - asked < 3
         assert row.error_code == "cancelled"

@@ -6,7 +6,7 @@ import asyncio
 import random
 import sys
 
-from backend_fastapi import queue
+from backend_fastapi import jobqueue
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
 
@@ -17,7 +17,9 @@ async def main(url: str, name: str, out: str) -> None:
     empty_rounds = 0
     while empty_rounds < 5:
         now = await db.now()
-        batch = await db.write(lambda c, now=now: queue.claim_jobs(c, name, random.randint(1, 8), 300, now))
+        batch = await db.write(
+            lambda c, now=now: jobqueue.claim_jobs(c, name, random.randint(1, 8), 300, now)
+        )
         if not batch:
             empty_rounds += 1
             await asyncio.sleep(0.02)
@@ -26,7 +28,7 @@ async def main(url: str, name: str, out: str) -> None:
         claimed.extend(f"{job.id} {job.attempt}" for job in batch)
         for job in batch:
             await db.write(
-                lambda c, j=job, now=now: queue.complete_job(c, name, j.id, j.attempt, {"by": name}, now)
+                lambda c, j=job, now=now: jobqueue.complete_job(c, name, j.id, j.attempt, {"by": name}, now)
             )
     await db.close()
     with open(out, "w") as fh:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.db import Database
 
 
@@ -39,7 +39,7 @@ async def wait_status(db: Database, job_id: str, *statuses: str, timeout: float 
 
 
 async def enqueue(db: Database, job_type: str, payload: dict[str, Any] | None = None, **kw: Any) -> str:
-    job = queue.NewJob(
+    job = jobqueue.NewJob(
         type=job_type,
         payload=payload or {},
         max_attempts=kw.pop("max_attempts", 3),
@@ -47,12 +47,12 @@ async def enqueue(db: Database, job_type: str, payload: dict[str, Any] | None = 
         **kw,
     )
     now = await db.now()
-    return (await db.write(lambda c: queue.enqueue(c, job, now))).job_id
+    return (await db.write(lambda c: jobqueue.enqueue(c, job, now))).job_id
 
 
 async def enqueue_many(db: Database, job_type: str, payloads: list[dict[str, Any]], **kw: Any) -> list[str]:
     jobs = [
-        queue.NewJob(
+        jobqueue.NewJob(
             type=job_type,
             payload=p,
             max_attempts=kw.get("max_attempts", 3),
@@ -63,6 +63,6 @@ async def enqueue_many(db: Database, job_type: str, payloads: list[dict[str, Any
     now = await db.now()
 
     async def insert(conn: Any) -> list[str]:
-        return [(await queue.enqueue(conn, job, now)).job_id for job in jobs]
+        return [(await jobqueue.enqueue(conn, job, now)).job_id for job in jobs]
 
     return await db.write(insert)

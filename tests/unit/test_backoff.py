@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from backend_fastapi import queue
+from backend_fastapi import jobqueue
 
 
 @pytest.mark.parametrize("attempt", [1, 2, 5, 20])
 def test_backoff_grows_exponentially_and_honours_retry_after(attempt: int) -> None:
-    delay = queue.backoff_seconds(attempt, 2.0)
-    expected = min(2.0 * 2 ** (attempt - 1), queue.MAX_BACKOFF_SECONDS)
+    delay = jobqueue.backoff_seconds(attempt, 2.0)
+    expected = min(2.0 * 2 ** (attempt - 1), jobqueue.MAX_BACKOFF_SECONDS)
     assert 0.8 * expected <= delay <= 1.2 * expected
-    assert queue.backoff_seconds(1, 2.0, retry_after=120) >= 120
+    assert jobqueue.backoff_seconds(1, 2.0, retry_after=120) >= 120

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import queue
+from backend_fastapi import jobqueue
 from backend_fastapi.changefeed import (
     PostgresListener,
     SqliteInotifyWatcher,
@@ -80,7 +80,7 @@ async def test_postgres_listener_wakes_on_queued_jobs_and_survives_a_killed_conn
     try:
         await asyncio.sleep(0.3)
         now = await db.now()
-        await db.write(lambda c: queue.enqueue(c, queue.NewJob("t", {}, 3, 60), now))
+        await db.write(lambda c: jobqueue.enqueue(c, jobqueue.NewJob("t", {}, 3, 60), now))
         await eventually(lambda: _true(len(woken) >= 1), timeout=3, interval=0.01)
         # Kill the listening connection from the server side: the listener must notice and listen again.
         async with db.read() as conn:
@@ -94,7 +94,7 @@ async def test_postgres_listener_wakes_on_queued_jobs_and_survives_a_killed_conn
         await asyncio.sleep(0.5)
         before = len(woken)
         now = await db.now()
-        await db.write(lambda c: queue.enqueue(c, queue.NewJob("t", {}, 3, 60), now))
+        await db.write(lambda c: jobqueue.enqueue(c, jobqueue.NewJob("t", {}, 3, 60), now))
         await eventually(lambda: _true(len(woken) > before), timeout=3, interval=0.01)
     finally:
         await listener.stop()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
 from tests.support.postgres import BOTH_BACKENDS
@@ -16,8 +16,8 @@ pytestmark = BOTH_BACKENDS
 
 
 async def _enqueue(db: Database) -> str:
-    job = queue.NewJob("test.noop", {}, 3, 60)
-    await db.write(lambda conn: queue.enqueue(conn, job, 1000.0))
+    job = jobqueue.NewJob("test.noop", {}, 3, 60)
+    await db.write(lambda conn: jobqueue.enqueue(conn, job, 1000.0))
     return job.id
 
 

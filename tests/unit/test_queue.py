@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.db import Database
 from backend_fastapi.models import jobs
 from tests.support.postgres import BOTH_BACKENDS
@@ -19,18 +19,20 @@ LEASE = 30.0
 
 
 async def add(db: Database, job_type: str = "t", now: float = NOW, **kw: Any) -> str:
-    job = queue.NewJob(
+    job = jobqueue.NewJob(
         type=job_type,
         payload=kw.pop("payload", {}),
         max_attempts=kw.pop("max_attempts", 3),
         timeout_seconds=60,
         **kw,
     )
-    return (await db.write(lambda c: queue.enqueue(c, job, now))).job_id
+    return (await db.write(lambda c: jobqueue.enqueue(c, job, now))).job_id
 
 
-async def claim(db: Database, worker: str = "w1", limit: int = 1, now: float = NOW) -> list[queue.ClaimedJob]:
-    return await db.write(lambda c: queue.claim_jobs(c, worker, limit, LEASE, now))
+async def claim(
+    db: Database, worker: str = "w1", limit: int = 1, now: float = NOW
+) -> list[jobqueue.ClaimedJob]:
+    return await db.write(lambda c: jobqueue.claim_jobs(c, worker, limit, LEASE, now))
 
 
 async def row(db: Database, job_id: str) -> Any:
@@ -72,17 +74,17 @@ async def test_claim_respects_the_limit(db: Database) -> None:
 async def test_completion_is_fenced_by_owner_and_attempt(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
-    assert not await db.write(lambda c: queue.complete_job(c, "w2", job_id, 1, {"r": 1}, NOW))
-    assert not await db.write(lambda c: queue.complete_job(c, "w1", job_id, 2, {"r": 1}, NOW))
+    assert not await db.write(lambda c: jobqueue.complete_job(c, "w2", job_id, 1, {"r": 1}, NOW))
+    assert not await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, 2, {"r": 1}, NOW))
     assert (await row(db, job_id)).status == "running"
-    assert await db.write(lambda c: queue.complete_job(c, "w1", job_id, job.attempt, {"r": 1}, NOW + 1))
+    assert await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {"r": 1}, NOW + 1))
     r = await row(db, job_id)
     assert (r.status, r.result, r.finished_at, r.locked_by) == ("completed", {"r": 1}, NOW + 1, None)
     # A finished job never changes again through a worker.
-    assert not await db.write(lambda c: queue.complete_job(c, "w1", job_id, 1, {"r": 2}, NOW))
+    assert not await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, 1, {"r": 2}, NOW))
     assert (
         await db.write(
-            lambda c: queue.fail_job(c, "w1", job_id, 1, "x", "y", retryable=True, retry_delay=0, now=NOW)
+            lambda c: jobqueue.fail_job(c, "w1", job_id, 1, "x", "y", retryable=True, retry_delay=0, now=NOW)
         )
         is None
     )
@@ -92,7 +94,7 @@ async def test_retryable_failure_requeues_with_backoff_until_attempts_run_out(db
     job_id = await add(db, max_attempts=2)
     [job] = await claim(db)
     status = await db.write(
-        lambda c: queue.fail_job(
+        lambda c: jobqueue.fail_job(
             c, "w1", job_id, job.attempt, "network_error", "boom", retryable=True, retry_delay=10, now=NOW
         )
     )
@@ -108,7 +110,7 @@ async def test_retryable_failure_requeues_with_backoff_until_attempts_run_out(db
     [job] = await claim(db, now=NOW + 10)
     assert job.attempt == 2
     status = await db.write(
-        lambda c: queue.fail_job(
+        lambda c: jobqueue.fail_job(
             c, "w1", job_id, 2, "network_error", "boom again", retryable=True, retry_delay=10, now=NOW + 11
         )
     )
@@ -120,7 +122,7 @@ async def test_permanent_failure_fails_at_once(db: Database) -> None:
     job_id = await add(db, max_attempts=5)
     [job] = await claim(db)
     status = await db.write(
-        lambda c: queue.fail_job(
+        lambda c: jobqueue.fail_job(
             c, "w1", job_id, job.attempt, "blocked_address", "no", retryable=False, retry_delay=0, now=NOW
         )
     )
@@ -132,56 +134,56 @@ async def test_renewal_extends_live_leases_only_and_reports_cancel_requests(db: 
     a, b = await add(db), await add(db)
     claimed = await claim(db, limit=2)
     owned = [(j.id, j.attempt) for j in claimed]
-    await db.write(lambda c: queue.cancel_job(c, b, NOW))
-    renewal = await db.write(lambda c: queue.renew_leases(c, "w1", owned, LEASE, NOW + 10))
+    await db.write(lambda c: jobqueue.cancel_job(c, b, NOW))
+    renewal = await db.write(lambda c: jobqueue.renew_leases(c, "w1", owned, LEASE, NOW + 10))
     assert renewal.renewed == {a, b}
     assert renewal.cancel_requested == {b}
     assert (await row(db, a)).locked_until == NOW + 10 + LEASE
     # Past the lease nothing is renewed: the job may already belong to someone else.
-    late = await db.write(lambda c: queue.renew_leases(c, "w1", owned, LEASE, NOW + 10 + LEASE + 1))
+    late = await db.write(lambda c: jobqueue.renew_leases(c, "w1", owned, LEASE, NOW + 10 + LEASE + 1))
     assert late.renewed == frozenset()
     # Another worker's renewal touches nothing of ours.
-    other = await db.write(lambda c: queue.renew_leases(c, "w2", owned, LEASE, NOW + 11))
+    other = await db.write(lambda c: jobqueue.renew_leases(c, "w2", owned, LEASE, NOW + 11))
     assert other.renewed == frozenset()
 
 
 async def test_reaper_requeues_expired_jobs_and_fails_them_after_max_attempts(db: Database) -> None:
     job_id = await add(db, max_attempts=2)
     await claim(db)
-    assert await db.write(lambda c: queue.reap_expired(c, NOW + LEASE - 1)) == []
-    assert await db.write(lambda c: queue.reap_expired(c, NOW + LEASE + 1)) == [(job_id, "queued")]
+    assert await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE - 1)) == []
+    assert await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE + 1)) == [(job_id, "queued")]
     r = await row(db, job_id)
     assert (r.status, r.locked_by, r.error_code) == ("queued", None, "worker_lost")
     await claim(db, worker="w2", now=NOW + 40)
-    assert await db.write(lambda c: queue.reap_expired(c, NOW + 40 + LEASE + 1)) == [(job_id, "failed")]
+    assert await db.write(lambda c: jobqueue.reap_expired(c, NOW + 40 + LEASE + 1)) == [(job_id, "failed")]
 
 
 async def test_reaper_cancels_an_expired_job_whose_cancellation_was_requested(db: Database) -> None:
     job_id = await add(db)
     await claim(db)
-    assert await db.write(lambda c: queue.cancel_job(c, job_id, NOW)) == "running"
-    assert await db.write(lambda c: queue.reap_expired(c, NOW + LEASE + 1)) == [(job_id, "cancelled")]
+    assert await db.write(lambda c: jobqueue.cancel_job(c, job_id, NOW)) == "running"
+    assert await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE + 1)) == [(job_id, "cancelled")]
 
 
 async def test_cancel_queued_running_and_finished_jobs(db: Database) -> None:
     queued = await add(db)
-    assert await db.write(lambda c: queue.cancel_job(c, queued, NOW)) == "cancelled"
+    assert await db.write(lambda c: jobqueue.cancel_job(c, queued, NOW)) == "cancelled"
     running = await add(db)
     [job] = await claim(db)
-    assert await db.write(lambda c: queue.cancel_job(c, running, NOW)) == "running"
+    assert await db.write(lambda c: jobqueue.cancel_job(c, running, NOW)) == "running"
     assert (await row(db, running)).cancel_requested
-    assert await db.write(lambda c: queue.acknowledge_cancel(c, "w1", running, job.attempt, NOW))
+    assert await db.write(lambda c: jobqueue.acknowledge_cancel(c, "w1", running, job.attempt, NOW))
     assert (await row(db, running)).status == "cancelled"
-    assert await db.write(lambda c: queue.cancel_job(c, running, NOW)) == "cancelled"
-    assert await db.write(lambda c: queue.cancel_job(c, "missing", NOW)) is None
+    assert await db.write(lambda c: jobqueue.cancel_job(c, running, NOW)) == "cancelled"
+    assert await db.write(lambda c: jobqueue.cancel_job(c, "missing", NOW)) is None
 
 
 async def test_a_cancel_requested_job_that_fails_ends_cancelled(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
-    await db.write(lambda c: queue.cancel_job(c, job_id, NOW))
+    await db.write(lambda c: jobqueue.cancel_job(c, job_id, NOW))
     status = await db.write(
-        lambda c: queue.fail_job(
+        lambda c: jobqueue.fail_job(
             c, "w1", job_id, job.attempt, "x", "y", retryable=True, retry_delay=0, now=NOW
         )
     )
@@ -193,25 +195,25 @@ async def test_retry_requeues_failed_jobs_with_fresh_attempts_and_no_records(db:
     [job] = await claim(db)
     await db.write(lambda c: jobstore.add_records(c, job_id, 1, 0, [{"a": 1}]))
     await db.write(
-        lambda c: queue.fail_job(
+        lambda c: jobqueue.fail_job(
             c, "w1", job_id, job.attempt, "x", "y", retryable=False, retry_delay=0, now=NOW
         )
     )
-    assert await db.write(lambda c: queue.retry_job(c, job_id, NOW + 1)) == (True, "queued")
+    assert await db.write(lambda c: jobqueue.retry_job(c, job_id, NOW + 1)) == (True, "queued")
     r = await row(db, job_id)
     assert (r.status, r.attempts, r.error_code, r.finished_at) == ("queued", 0, None, None)
     async with db.read() as conn:
         assert await jobstore.count_records(conn, job_id, 1) == 0
     [job] = await claim(db, now=NOW + 2)
-    await db.write(lambda c: queue.complete_job(c, "w1", job_id, job.attempt, {}, NOW + 3))
-    assert await db.write(lambda c: queue.retry_job(c, job_id, NOW + 4)) == (False, "completed")
+    await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW + 3))
+    assert await db.write(lambda c: jobqueue.retry_job(c, job_id, NOW + 4)) == (False, "completed")
 
 
 async def test_release_on_shutdown_does_not_count_the_attempt(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
     await db.write(lambda c: jobstore.add_records(c, job_id, job.attempt, 0, [{"partial": True}]))
-    assert await db.write(lambda c: queue.release_job(c, "w1", job_id, job.attempt, NOW))
+    assert await db.write(lambda c: jobqueue.release_job(c, "w1", job_id, job.attempt, NOW))
     r = await row(db, job_id)
     assert (r.status, r.attempts, r.locked_by) == ("queued", 0, None)
     async with db.read() as conn:
@@ -222,10 +224,10 @@ async def test_completion_keeps_only_the_completing_attempts_records(db: Databas
     job_id = await add(db)
     [first] = await claim(db)
     await db.write(lambda c: jobstore.add_records(c, job_id, first.attempt, 0, [{"a": 1}, {"a": 2}]))
-    await db.write(lambda c: queue.reap_expired(c, NOW + LEASE + 1))
+    await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE + 1))
     [second] = await claim(db, worker="w2", now=NOW + 40)
     await db.write(lambda c: jobstore.add_records(c, job_id, second.attempt, 0, [{"b": 1}]))
-    assert await db.write(lambda c: queue.complete_job(c, "w2", job_id, second.attempt, {}, NOW + 41))
+    assert await db.write(lambda c: jobqueue.complete_job(c, "w2", job_id, second.attempt, {}, NOW + 41))
     async with db.read() as conn:
         assert await jobstore.page_records(conn, job_id, 2, 0, 10) == [{"b": 1}]
         assert await jobstore.count_records(conn, job_id, 1) == 0
@@ -234,35 +236,35 @@ async def test_completion_keeps_only_the_completing_attempts_records(db: Databas
 async def test_delete_refuses_running_jobs_and_removes_records(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
-    assert await db.write(lambda c: queue.delete_job(c, job_id)) == "running"
+    assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) == "running"
     await db.write(lambda c: jobstore.add_records(c, job_id, job.attempt, 0, [{"a": 1}]))
-    await db.write(lambda c: queue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
-    assert await db.write(lambda c: queue.delete_job(c, job_id)) == "completed"
+    await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
+    assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) == "completed"
     assert await row(db, job_id) is None
     async with db.read() as conn:
         assert await jobstore.count_records(conn, job_id, 1) == 0
-    assert await db.write(lambda c: queue.delete_job(c, job_id)) is None
+    assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) is None
 
 
 async def test_prune_removes_only_old_finished_jobs(db: Database) -> None:
     old = await add(db)
-    await db.write(lambda c: queue.cancel_job(c, old, NOW))
+    await db.write(lambda c: jobqueue.cancel_job(c, old, NOW))
     recent = await add(db)
-    await db.write(lambda c: queue.cancel_job(c, recent, NOW + 100))
+    await db.write(lambda c: jobqueue.cancel_job(c, recent, NOW + 100))
     waiting = await add(db)
-    assert await db.write(lambda c: queue.prune_finished(c, NOW + 50)) == 1
+    assert await db.write(lambda c: jobqueue.prune_finished(c, NOW + 50)) == 1
     assert await row(db, old) is None
     assert await row(db, recent) is not None
     assert await row(db, waiting) is not None
 
 
 async def test_idempotency_key_returns_the_same_job_and_flags_a_different_request(db: Database) -> None:
-    first = queue.NewJob("t", {}, 3, 60, idempotency_key="k1", request_hash="h1")
-    again = queue.NewJob("t", {}, 3, 60, idempotency_key="k1", request_hash="h1")
-    other = queue.NewJob("t", {"x": 1}, 3, 60, idempotency_key="k1", request_hash="h2")
-    a = await db.write(lambda c: queue.enqueue(c, first, NOW))
-    b = await db.write(lambda c: queue.enqueue(c, again, NOW))
-    c_ = await db.write(lambda c: queue.enqueue(c, other, NOW))
+    first = jobqueue.NewJob("t", {}, 3, 60, idempotency_key="k1", request_hash="h1")
+    again = jobqueue.NewJob("t", {}, 3, 60, idempotency_key="k1", request_hash="h1")
+    other = jobqueue.NewJob("t", {"x": 1}, 3, 60, idempotency_key="k1", request_hash="h2")
+    a = await db.write(lambda c: jobqueue.enqueue(c, first, NOW))
+    b = await db.write(lambda c: jobqueue.enqueue(c, again, NOW))
+    c_ = await db.write(lambda c: jobqueue.enqueue(c, other, NOW))
     assert a.created
     assert not b.created
     assert b.job_id == a.job_id
@@ -277,9 +279,9 @@ async def test_finishing_queues_the_webhook_for_subscribed_events_only(db: Datab
     ok = await add(db, webhook={"url": "https://hooks.example/x", "events": ["completed"]})
     bad = await add(db, webhook={"url": "https://hooks.example/x", "events": ["completed"]})
     a, b = await claim(db, limit=2)
-    await db.write(lambda c: queue.complete_job(c, "w1", a.id, 1, {}, NOW))
+    await db.write(lambda c: jobqueue.complete_job(c, "w1", a.id, 1, {}, NOW))
     await db.write(
-        lambda c: queue.fail_job(c, "w1", b.id, 1, "x", "y", retryable=False, retry_delay=0, now=NOW)
+        lambda c: jobqueue.fail_job(c, "w1", b.id, 1, "x", "y", retryable=False, retry_delay=0, now=NOW)
     )
     async with db.read() as conn:
         hooks = await jobstore.list_jobs(conn, job_type="webhook.deliver")
@@ -290,7 +292,7 @@ async def test_finishing_queues_the_webhook_for_subscribed_events_only(db: Datab
 async def test_completing_a_scrape_with_then_queues_its_pipeline(db: Database) -> None:
     job_id = await add(db, payload={"then": {"pipeline_id": "p1"}})
     [job] = await claim(db)
-    await db.write(lambda c: queue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
+    await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
     async with db.read() as conn:
         [chained] = await jobstore.list_jobs(conn, job_type="pipeline.run")
         full = await jobstore.get_job(conn, chained.id)

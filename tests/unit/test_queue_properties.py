@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from backend_fastapi import migrations, queue
+from backend_fastapi import jobqueue, migrations
 from backend_fastapi.db import Database
 from backend_fastapi.models import FINISHED_STATUSES, jobs
 from backend_fastapi.settings import Settings
@@ -66,22 +66,22 @@ class QueueMachine(RuleBasedStateMachine):
     def try_complete(self, worker: str, job_id: str, attempt: int) -> bool:
         result = {"by": worker, "attempt": attempt}
         return self.run(
-            self.db.write(lambda c: queue.complete_job(c, worker, job_id, attempt, result, self.now))
+            self.db.write(lambda c: jobqueue.complete_job(c, worker, job_id, attempt, result, self.now))
         )
 
-    def try_renew(self, worker: str, owned: list[tuple[str, int]]) -> queue.LeaseRenewal:
-        return self.run(self.db.write(lambda c: queue.renew_leases(c, worker, owned, LEASE, self.now)))
+    def try_renew(self, worker: str, owned: list[tuple[str, int]]) -> jobqueue.LeaseRenewal:
+        return self.run(self.db.write(lambda c: jobqueue.renew_leases(c, worker, owned, LEASE, self.now)))
 
     # --- rules ---------------------------------------------------------------------------
 
     @rule(max_attempts=st.integers(1, 3), priority=st.integers(0, 2), delay=st.sampled_from([0, 0, 5]))
     def create(self, max_attempts: int, priority: int, delay: float) -> None:
-        job = queue.NewJob("t", {}, max_attempts, 60, priority=priority, delay_seconds=delay)
-        self.ids.append(self.run(self.db.write(lambda c: queue.enqueue(c, job, self.now))).job_id)
+        job = jobqueue.NewJob("t", {}, max_attempts, 60, priority=priority, delay_seconds=delay)
+        self.ids.append(self.run(self.db.write(lambda c: jobqueue.enqueue(c, job, self.now))).job_id)
 
     @rule(worker=st.sampled_from(WORKERS), limit=st.integers(1, 3))
     def claim(self, worker: str, limit: int) -> None:
-        claimed = self.run(self.db.write(lambda c: queue.claim_jobs(c, worker, limit, LEASE, self.now)))
+        claimed = self.run(self.db.write(lambda c: jobqueue.claim_jobs(c, worker, limit, LEASE, self.now)))
         assert len(claimed) <= limit
         for job in claimed:
             assert job.attempt <= job.max_attempts
@@ -103,7 +103,7 @@ class QueueMachine(RuleBasedStateMachine):
         expected = self.owns(worker, job_id, attempt)
         status = self.run(
             self.db.write(
-                lambda c: queue.fail_job(
+                lambda c: jobqueue.fail_job(
                     c, worker, job_id, attempt, "e", "m", retryable=retryable, retry_delay=3, now=self.now
                 )
             )
@@ -117,7 +117,7 @@ class QueueMachine(RuleBasedStateMachine):
         worker, job_id, attempt = data.draw(st.sampled_from(self.claims[-8:]))
         expected = self.owns(worker, job_id, attempt)
         assert (
-            self.run(self.db.write(lambda c: queue.release_job(c, worker, job_id, attempt, self.now)))
+            self.run(self.db.write(lambda c: jobqueue.release_job(c, worker, job_id, attempt, self.now)))
             == expected
         )
 
@@ -139,20 +139,20 @@ class QueueMachine(RuleBasedStateMachine):
         if not self.ids:
             return
         job_id = data.draw(st.sampled_from(self.ids))
-        self.run(self.db.write(lambda c: queue.cancel_job(c, job_id, self.now)))
+        self.run(self.db.write(lambda c: jobqueue.cancel_job(c, job_id, self.now)))
 
     @rule(data=st.data())
     def retry(self, data: st.DataObject) -> None:
         if not self.ids:
             return
         job_id = data.draw(st.sampled_from(self.ids))
-        retried, _ = self.run(self.db.write(lambda c: queue.retry_job(c, job_id, self.now)))
+        retried, _ = self.run(self.db.write(lambda c: jobqueue.retry_job(c, job_id, self.now)))
         if retried:
             self.finished.pop(job_id, None)
 
     @rule()
     def reap(self) -> None:
-        for job_id, status in self.run(self.db.write(lambda c: queue.reap_expired(c, self.now))):
+        for job_id, status in self.run(self.db.write(lambda c: jobqueue.reap_expired(c, self.now))):
             assert status in ("queued", "failed", "cancelled")
             assert job_id not in self.finished
 
@@ -164,7 +164,7 @@ class QueueMachine(RuleBasedStateMachine):
                 continue
             done = self.run(
                 self.db.write(
-                    lambda c, w=worker, j=job_id, a=attempt: queue.complete_job(
+                    lambda c, w=worker, j=job_id, a=attempt: jobqueue.complete_job(
                         c, w, j, a, {"stale": True}, self.now
                     )
                 )
@@ -172,7 +172,7 @@ class QueueMachine(RuleBasedStateMachine):
             assert not done, f"stale attempt {attempt} of {worker} completed {job_id}"
             renewal = self.run(
                 self.db.write(
-                    lambda c, w=worker, j=job_id, a=attempt: queue.renew_leases(
+                    lambda c, w=worker, j=job_id, a=attempt: jobqueue.renew_leases(
                         c, w, [(j, a)], LEASE, self.now
                     )
                 )

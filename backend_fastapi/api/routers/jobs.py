@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobstore, queue
+from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import DownloadFormat, download_records
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
@@ -80,7 +80,7 @@ async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
 async def cancel_job(job_id: str, db: DbDep) -> Response:
     """Cancel a queued job at once; a running one is stopped by its worker within seconds."""
     now = await db.now()
-    status = await db.write(lambda c: queue.cancel_job(c, job_id, now))
+    status = await db.write(lambda c: jobqueue.cancel_job(c, job_id, now))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
     if status in FINISHED_STATUSES and status != CANCELLED:
@@ -94,7 +94,7 @@ async def cancel_job(job_id: str, db: DbDep) -> Response:
 async def retry_job(job_id: str, db: DbDep) -> Response:
     """Queue a failed or cancelled job again, with a fresh set of attempts."""
     now = await db.now()
-    retried, status = await db.write(lambda c: queue.retry_job(c, job_id, now))
+    retried, status = await db.write(lambda c: jobqueue.retry_job(c, job_id, now))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
     if not retried:
@@ -107,7 +107,7 @@ async def retry_job(job_id: str, db: DbDep) -> Response:
 @router.delete("/{job_id}", status_code=204, responses=ERRORS)
 async def delete_job(job_id: str, db: DbDep) -> Response:
     """Delete a job that is not running, with its records."""
-    status = await db.write(lambda c: queue.delete_job(c, job_id))
+    status = await db.write(lambda c: jobqueue.delete_job(c, job_id))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
     if status == "running":
