@@ -94,9 +94,14 @@ class ScrapeOptionsIn(StrictModel):
     def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
         for name, value in headers.items():
             if not _HEADER_NAME.match(name) or name.lower() in _FORBIDDEN_HEADERS:
-                raise PydanticCustomError("header", "header {name!r} cannot be set", {"name": name})
+                # pydantic fills `{name}` but knows no `!r`: the quoted, escaped name goes in the context.
+                raise PydanticCustomError("header", "header {name} cannot be set", {"name": repr(name)})
             if "\r" in value or "\n" in value or len(value) > 8192:
-                raise PydanticCustomError("header", "header {name!r} has an invalid value", {"name": name})
+                raise PydanticCustomError(
+                    "header",
+                    "header {name} has an invalid value (a line break, or over 8192 characters)",
+                    {"name": repr(name)},
+                )
         return headers
 
     @field_validator("wait_for")
