@@ -6,9 +6,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
+# Every install takes the versions pinned in requirements.lock (`make lock` refreshes it).
+LOCK := requirements.lock
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: help run test lint fmt bench screenshots migrate api worker setup setup-dev chromium frontend clean
+.PHONY: help run test lint fmt bench screenshots migrate api worker lock setup setup-dev chromium frontend clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,7 +35,7 @@ fmt: ## Format the Python code
 	$(VENV)/bin/ruff check --fix backend_fastapi tests bench
 
 bench: setup-dev ## Run the benchmarks and write docs/benchmarks.md
-	$(PIP) install -q -e '.[dev,bench]'
+	$(PIP) install -q -c $(LOCK) -e '.[dev,bench]'
 	$(PY) -m bench.run_all
 
 screenshots: setup-dev ## Retake the screenshots in docs/screenshots with the browser tests
@@ -48,6 +50,14 @@ api: $(VENV)/.deps-run ## Run only the API
 worker: $(VENV)/.deps-run ## Run only a worker
 	$(VENV)/bin/dataops worker
 
+# Pins every extra for Python 3.11 on every platform. Versions already in the lock are kept while
+# pyproject.toml still allows them, so adding a dependency moves nothing else; UPGRADE=1 takes the newest.
+lock: | $(PY) ## Re-pin requirements.lock from pyproject.toml (UPGRADE=1: newest versions)
+	$(PIP) install -q -c $(LOCK) uv
+	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--no-emit-package dataops --custom-compile-command 'make lock' --quiet \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK)
+
 setup: $(VENV)/.deps-run chromium frontend
 
 setup-dev: $(VENV)/.deps-dev chromium frontend
@@ -57,12 +67,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(VENV)/.deps-run: pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[worker]'
+$(VENV)/.deps-run: pyproject.toml $(LOCK) | $(PY)
+	$(PIP) install -q -c $(LOCK) -e '.[worker]'
 	@touch $@
 
-$(VENV)/.deps-dev: pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[dev]'
+$(VENV)/.deps-dev: pyproject.toml $(LOCK) | $(PY)
+	$(PIP) install -q -c $(LOCK) -e '.[dev]'
 	@touch $@ $(VENV)/.deps-run
 
 chromium: | $(PY)
