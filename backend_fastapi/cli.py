@@ -119,7 +119,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     `restart: unless-stopped` would: its jobs come back when their leases expire. If the API
     exits, or the worker keeps dying at start, everything stops.
     """
-    base = [sys.executable, "-m", "backend_fastapi.cli"]
+    from backend_fastapi.child_python import python_command, python_env
+
+    base, env = python_command("backend_fastapi.cli"), python_env()
     api_cmd = [*base, "api"]
     if args.host:
         api_cmd += ["--host", args.host]
@@ -127,10 +129,10 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         api_cmd += ["--port", str(args.port)]
     # The API migrates first, so the worker finds the schema ready.
     _run(lambda: _migrate(settings))
-    children = {"api": subprocess.Popen(api_cmd)}
+    children = {"api": subprocess.Popen(api_cmd, env=env)}
     started: dict[str, float] = {}
     if settings.WORKER_ENABLED:
-        children["worker"] = subprocess.Popen([*base, "worker"])
+        children["worker"] = subprocess.Popen([*base, "worker"], env=env)
         started["worker"] = time.monotonic()
     stopping = False
     quick_exits = 0
@@ -160,7 +162,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                         log.error(
                             "up.worker_restarting", extra={"code": code, "ran_seconds": round(lived, 1)}
                         )
-                        children["worker"] = subprocess.Popen([*base, "worker"])
+                        children["worker"] = subprocess.Popen([*base, "worker"], env=env)
                         started["worker"] = time.monotonic()
                         continue
                 log.error("up.child_exited", extra={"child": name, "code": code})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -22,6 +21,7 @@ from typing import Any
 import orjson
 import psutil
 
+from backend_fastapi.child_python import python_command, python_env
 from backend_fastapi.pipelines.errors import MemoryLimitExceeded, PipelineCrashed, from_code
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,10 @@ async def run_child(
     started = time.monotonic()
     with stderr_path.open("wb") as stderr:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", CHILD_MODULE, str(spec_path), stdout=asyncio.subprocess.PIPE, stderr=stderr
+            *python_command(CHILD_MODULE, str(spec_path)),
+            env=python_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
         )
     last: dict[str, Any] = {}
     peak = 0
