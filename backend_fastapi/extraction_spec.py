@@ -23,6 +23,7 @@ from typing import Any
 
 from cssselect import HTMLTranslator, SelectorError
 
+from backend_fastapi.regexes import RegexError, compile_regex
 from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
 
 SCALAR_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "url")
@@ -246,13 +247,13 @@ class _Normalizer:
 
 
 def check_regex(pattern: str, path: str) -> str:
-    """The pattern, when it compiles and is not too long."""
+    """The pattern, when it is not too long and the worker's regex engine (RE2) can run it."""
     if len(pattern) > MAX_REGEX_CHARS:
         raise SchemaError(path, f"a regex may have at most {MAX_REGEX_CHARS} characters")
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise SchemaError(path, f"invalid regex: {exc}") from exc
+        compile_regex(pattern)
+    except RegexError as exc:
+        raise SchemaError(path, f"invalid regex: {exc.reason}") from exc
     return pattern
 
 

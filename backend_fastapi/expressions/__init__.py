@@ -1,6 +1,6 @@
 """The small, safe expression language of `filter` and `derive` steps: text in, a tree of allowed nodes out.
 
-Pure Python, no imports beyond the standard library, so the API validates every expression at
+Light (the standard library and `backend_fastapi.regexes` only), so the API validates every expression at
 request time; the worker evaluates the tree against pandas (`pipelines/evaluate.py`). User text is
 never handed to `eval`/`exec`: the tokenizer knows a fixed set of tokens, the parser builds only the
 node types below, names can only be columns or functions from `FUNCTIONS`, and there is no

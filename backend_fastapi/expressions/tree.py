@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from backend_fastapi.regexes import Pattern, RegexError, compile_regex
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -128,14 +129,14 @@ class Call:
 Node = Literal | Column | ListOf | Unary | Arithmetic | Compare | Logical | Membership | TextMatch | Call
 
 
-def check_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a regular expression of a `matches` test or a step, with a clear error."""
+def check_pattern(pattern: str) -> Pattern:
+    """Compile a regular expression of a `matches` test or a step (RE2), with a clear error."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ExpressionError(f"the regular expression is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ExpressionError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return compile_regex(pattern)
+    except RegexError as exc:
+        raise ExpressionError(f"invalid regular expression {pattern!r}: {exc.reason}") from exc
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from backend_fastapi import expressions as ex
-from backend_fastapi.pipelines import casting
+from backend_fastapi.pipelines import casting, regex_columns
 from backend_fastapi.pipelines.errors import StepError
 from backend_fastapi.pipelines.frames import as_text, kind
 
@@ -125,7 +125,10 @@ class Evaluator:
             return ~hit if node.negated else hit
         if isinstance(node, ex.TextMatch):
             text = as_text(_broadcast(self._eval(node.operand), self.frame))
-            hit = text.str.contains(node.pattern, regex=node.op == "matches", na=False).astype(bool)
+            if node.op == "matches":
+                hit = regex_columns.contains(text, node.pattern, na=False)
+            else:
+                hit = text.str.contains(node.pattern, regex=False, na=False).astype(bool)
             return ~hit if node.negated else hit
         if isinstance(node, ex.Call):
             return self._call(node)

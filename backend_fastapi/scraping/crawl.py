@@ -11,13 +11,13 @@ pages are counted and sampled in the result; 429/5xx/network errors are retried 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from backend_fastapi.errors import JobError
+from backend_fastapi.regexes import compile_regex
 from backend_fastapi.schemas.scrape import CrawlIn
 from backend_fastapi.scraping.dom import Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
@@ -68,8 +68,8 @@ class Crawler:
         self.processor = PageProcessor(schema, request.formats)
         self.follow = Selector.parse(self.config.follow) if self.config.follow else None
         self.next_page = Selector.parse(self.config.next_page) if self.config.next_page else None
-        self.include = [re.compile(p) for p in self.config.include]
-        self.exclude = [re.compile(p) for p in self.config.exclude]
+        self.include = [compile_regex(p) for p in self.config.include]
+        self.exclude = [compile_regex(p) for p in self.config.exclude]
         self.site = _site((urlsplit(request.url).hostname or "").lower())
         self.seen: set[str] = set()
         self.queue: asyncio.Queue[_Task] = asyncio.Queue()

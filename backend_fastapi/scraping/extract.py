@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend_fastapi.regexes import Pattern, compile_regex
 from backend_fastapi.scraping import meaning
 from backend_fastapi.scraping.coerce import CoercionError, coerce
 from backend_fastapi.scraping.dom import LexborTree, LxmlTree, Selector, Tree
@@ -24,7 +24,7 @@ class Field:
     selector: Selector | None = None
     attr: str | None = None
     html: bool = False
-    regex: re.Pattern[str] | None = None
+    regex: Pattern | None = None
     default: Any = None
     has_default: bool = False
     required: bool = False
@@ -42,7 +42,7 @@ class Field:
             selector=selector,
             attr=spec.get("attr"),
             html=bool(spec.get("html")),
-            regex=re.compile(spec["regex"]) if spec.get("regex") else None,
+            regex=compile_regex(spec["regex"]) if spec.get("regex") else None,
             default=spec.get("default"),
             has_default="default" in spec,
             required=bool(spec.get("required")),
@@ -150,7 +150,7 @@ def _convert(spec: Field, raw: Any, base_url: str) -> Any:
         match = spec.regex.search(str(raw))
         if match is None:
             return None
-        raw = match.group(1) if match.groups() else match.group(0)
+        raw = match.group(1) if spec.regex.groups else match.group(0)
     return coerce(raw, spec.kind, base_url)
 
 

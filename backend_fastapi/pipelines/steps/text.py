@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from backend_fastapi.pipelines import regex_columns
 from backend_fastapi.pipelines.frames import as_text, kind, require, text_columns
 from backend_fastapi.pipelines.steps.base import StepContext
+from backend_fastapi.regexes import compile_regex
 from backend_fastapi.schemas import pipeline_steps as s
 
 TextFn = Callable[[pd.Series], pd.Series]
@@ -74,13 +75,8 @@ def regex_extract(frame: pd.DataFrame, step: s.RegexExtractStep, ctx: StepContex
     """Copy what the pattern's groups capture into columns."""
     require(frame, [step.column])
     text = as_text(frame[step.column])
-    compiled = re.compile(step.pattern)
     targets = step.targets()
-    if compiled.groups == 0:
-        whole = text.map(lambda v: m.group(0) if isinstance(v, str) and (m := compiled.search(v)) else None)
-        extracted = pd.DataFrame({0: whole.astype("str")}, index=frame.index)
-    else:
-        extracted = text.str.extract(compiled, expand=True)
+    extracted = regex_columns.extract(text, compile_regex(step.pattern))
     out = frame.copy(deep=False)
     for position, name in enumerate(targets):
         out[name] = extracted.iloc[:, position]
@@ -97,8 +93,12 @@ def split(frame: pd.DataFrame, step: s.SplitStep, ctx: StepContext) -> pd.DataFr
     text = as_text(frame[step.column])
     strip: TextFn = (lambda t: t.str.strip()) if step.trim else (lambda t: t)
     out = frame.copy(deep=False)
+    regex = compile_regex(step.separator) if step.regex else None
     if step.explode:
-        parts = text.str.split(step.separator, regex=step.regex)
+        if regex is not None:
+            parts = regex_columns.split(text, regex)
+        else:
+            parts = text.str.split(step.separator, regex=False)
         out[step.column] = parts
         out = out.explode(step.column)
         out[step.column] = strip(out[step.column].astype("str"))
@@ -108,7 +108,10 @@ def split(frame: pd.DataFrame, step: s.SplitStep, ctx: StepContext) -> pd.DataFr
     if len(into) == 1:
         out[into[0]] = strip(text)
         return out
-    pieces = text.str.split(step.separator, n=len(into) - 1, expand=True, regex=step.regex)
+    if regex is not None:
+        pieces = regex_columns.split_columns(text, regex, len(into) - 1)
+    else:
+        pieces = text.str.split(step.separator, n=len(into) - 1, expand=True, regex=False)
     for position, name in enumerate(into):
         if position in pieces.columns:
             out[name] = strip(pieces[position].astype("str"))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from backend_fastapi.pipelines import regex_columns
 from backend_fastapi.pipelines.casting import convert, to_datetime, to_number
 from backend_fastapi.pipelines.errors import StepError, ValidationFailed
 from backend_fastapi.pipelines.frames import SAMPLE_TEXT_LIMIT, as_text, blank, kind, require, to_records
@@ -87,7 +88,7 @@ def failures(frame: pd.DataFrame, rule: Any) -> pd.Series:
     if isinstance(rule, r.BetweenRule):
         return _between(series, rule)
     if isinstance(rule, r.MatchesRule):
-        hit = as_text(series).str.contains(rule.pattern, regex=True, na=True).astype(bool)
+        hit = regex_columns.contains(as_text(series), rule.pattern, na=True)
         return series.notna() & ~hit
     if isinstance(rule, r.InSetRule):
         allowed = [v for v in rule.values if v is not None]

@@ -1,0 +1,129 @@
+"""User and remote regexes run on RE2: linear time, Python's meaning for ordinary patterns, clear refusals."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from backend_fastapi.regexes import RegexError, compile_regex
+
+ORDINARY = [
+    (r"(\d+)", "Price: 1234 EUR"),
+    (r"([0-9.]+) (\w+)", "total 12.50 EUR"),
+    (r"(?P<cur>[A-Z]{3})", "12 EUR"),
+    (r"(?i)^new\b", "NEW arrivals"),
+    (r"(a)|(b)", "b"),
+    (r"(a)+", "aaa"),
+    (r"a|ab", "ab"),
+    (r"\s+", "a \t\u00a0\x0b b"),
+    (r"[\w-]+", "  héllo-wörld!"),
+    (r"\d+", "٣٤٥ (Arabic-Indic digits)"),
+    (r"[^\d\s]+", "12 abc"),
+    (r"\W+", "héllo, wörld"),
+    (r"x{,3}y", "xxxxy"),
+    (r"\u00e9+|\N{EURO SIGN}", "caf\u00e9\u00e9 10\u20ac"),
+    (r"end\Z", "the end"),
+    (r"(?s)a.b", "a\nb"),
+    (r"(?m)^b$", "a\nb\nc"),
+    (r"(?#a comment)ab", "xaby"),
+    (r"\bword\b", "a word here"),
+    (r"[]a]+", "x]a]y"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text"), ORDINARY)
+def test_ordinary_patterns_find_what_python_finds(pattern: str, text: str) -> None:
+    ours, python = compile_regex(pattern).search(text), re.search(pattern, text)
+    assert (ours is None) == (python is None)
+    if ours is not None and python is not None:
+        assert ours.group(0) == python.group(0)
+        assert ours.groups() == python.groups()
+        assert compile_regex(pattern).groups == re.compile(pattern).groups
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "maxsplit"),
+    [(r",\s*", "a, b,c", 0), (r"(,)", "a,b,c", 1), (r"\s+", " a  b ", 0), (r"x*", "abc", 0)],
+)
+def test_split_cuts_where_python_cuts(pattern: str, text: str, maxsplit: int) -> None:
+    assert compile_regex(pattern).split(text, maxsplit) == re.split(pattern, text, maxsplit=maxsplit)
+
+
+def test_named_groups_keep_their_names() -> None:
+    assert dict(compile_regex(r"(?P<amount>\d+) (?P<cur>\w+)").groupindex) == {"amount": 1, "cur": 2}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"(a+)+$", "a" * 34 + "!"),
+        (r"^(.|.)*z$", "https://s.example/" + "a" * 50_000),
+        (r"(x+x+)+y", "x" * 5_000),
+        (r"(\w+\s?)+$", "word " * 5_000 + "!"),
+    ],
+)
+def test_catastrophic_patterns_take_linear_time(pattern: str, text: str) -> None:
+    # Python's backtracking engine needs longer than the universe's age for each of these.
+    started = time.monotonic()
+    assert compile_regex(pattern).search(text) is None
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        (r"(a)\1", "backreference (\\1) is not supported"),
+        (r"(?P<x>a)(?P=x)", "backreference (?P=name) is not supported"),
+        (r"foo(?=bar)", "lookahead (?=...) is not supported"),
+        (r"foo(?!bar)", "negative lookahead"),
+        (r"(?<=\$)\d+", "lookbehind (?<=...) is not supported"),
+        (r"(?<!x)y", "negative lookbehind"),
+        (r"(?>a+)b", "atomic group"),
+        (r"a++b", "possessive quantifiers are not supported"),
+        (r"(a)?(?(1)b|c)", "conditional"),
+        (r"(?x) a b", "verbose (x) flag"),
+        (r"a{2000}", "at most 1000 repetitions"),
+        (r"(", "missing )"),
+        (r"[z-a]", "invalid character class range"),
+        ("a\\", "lone backslash"),
+    ],
+)
+def test_what_re2_cannot_run_is_refused_with_a_reason(pattern: str, says: str) -> None:
+    with pytest.raises(RegexError) as caught:
+        compile_regex(pattern)
+    assert says in caught.value.reason
+    if "not supported" in says:
+        assert "linear-time engine" in caught.value.reason
+
+
+def test_pipeline_columns_give_what_pandas_gives_with_python_re() -> None:
+    import pandas as pd
+
+    from backend_fastapi.pipelines import regex_columns
+
+    values = ["Price: 12.50 EUR", "free", None, "3 USD, 4 GBP", "a, b,c"]
+    text, python = pd.Series(values).astype("str"), pd.Series(values, dtype=object)
+    for pattern in (r"([0-9.]+) (\w+)", r"(\d+)", r"[A-Z]{3}"):
+        expected = [isinstance(v, str) and re.search(pattern, v) is not None for v in values]
+        assert regex_columns.contains(text, pattern, na=False).tolist() == expected
+    ours = regex_columns.extract(text, compile_regex(r"([0-9.]+) (\w+)"))
+    theirs = python.str.extract(r"([0-9.]+) (\w+)", expand=True)
+    assert ours.isna().equals(theirs.isna())
+    assert ours.fillna("").astype(object).values.tolist() == theirs.fillna("").values.tolist()
+    assert regex_columns.split(text, compile_regex(r",\s*")).tolist()[4] == ["a", "b", "c"]
+    pieces = regex_columns.split_columns(text, compile_regex(r"\s+"), 1)
+    assert pieces.fillna("-").values.tolist()[0] == ["Price:", "12.50 EUR"]
+
+
+def test_a_catastrophic_pattern_in_a_pipeline_step_ends_at_once() -> None:
+    import pandas as pd
+
+    from backend_fastapi.pipelines import regex_columns
+
+    text = pd.Series(["a" * 34 + "!"] * 1000).astype("str")
+    started = time.monotonic()
+    assert not regex_columns.contains(text, r"(a+)+$", na=False).any()
+    assert regex_columns.extract(text, compile_regex(r"(a+)+$")).isna().all().all()
+    assert time.monotonic() - started < 5.0
