@@ -3,6 +3,11 @@
 Groups are chosen by the most specific user-agent token matching ours (else `*`); within a group
 the longest matching rule wins and `Allow` wins ties. 4xx means no rules; 5xx or an unreachable
 server means "disallow everything for now" (RFC 9309, 2.3.1.4), reported as a transient error.
+The first 500 KiB of a larger file are read (RFC 9309, 2.5), up to its last whole line.
+
+Rules come from a remote site, so they are never turned into regexes: a rule is its literal parts
+between `*`s, matched left to right with `str.find` (the leftmost place of each part is always
+the right one when `*` is the only wildcard), which takes at most O(len(rule) * len(path)) time.
 """
 
 from __future__ import annotations
@@ -16,18 +21,50 @@ from urllib.parse import unquote, urlsplit
 
 from backend_fastapi.errors import BlockedAddress, JobError
 from backend_fastapi.scraping.errors import RobotsUnavailable
-from backend_fastapi.scraping.guarded_http import GuardedClient
+from backend_fastapi.scraping.guarded_http import GuardedClient, read_chunks
 
 MAX_ROBOTS_BYTES = 500 * 1024
 CACHE_SECONDS = 3600.0
 CACHE_SIZE = 512
 
 
+@dataclass(frozen=True)
+class PathPattern:
+    """A rule's path: literal parts between `*`s; `anchored` when it ended in `$`."""
+
+    parts: tuple[str, ...]
+    anchored: bool
+
+    @classmethod
+    def parse(cls, path: str) -> PathPattern:
+        """The pattern of a rule's value (percent-decoded, as paths are before matching)."""
+        anchored = path.endswith("$")
+        return cls(tuple(unquote(path.rstrip("$") if anchored else path).split("*")), anchored)
+
+    def matches(self, path: str) -> bool:
+        """True when the pattern matches `path` from its start (to its end when anchored)."""
+        first, *middle = self.parts
+        if not path.startswith(first):
+            return False
+        if not middle:
+            return not self.anchored or len(path) == len(first)
+        last = middle.pop()
+        at = len(first)
+        for part in middle:
+            found = path.find(part, at)
+            if found < 0:
+                return False
+            at = found + len(part)
+        if self.anchored:
+            return len(path) - len(last) >= at and path.endswith(last)
+        return path.find(last, at) >= 0
+
+
 @dataclass
 class Rules:
     """The rules of the group that applies to us."""
 
-    rules: list[tuple[bool, str, re.Pattern[str]]] = field(default_factory=list)
+    rules: list[tuple[bool, str, PathPattern]] = field(default_factory=list)
     crawl_delay: float | None = None
 
     def allowed(self, url: str) -> bool:
@@ -38,15 +75,9 @@ class Rules:
             return True
         best_len, verdict = -1, True
         for allow, raw, pattern in self.rules:
-            if pattern.match(path) and (len(raw) > best_len or (len(raw) == best_len and allow)):
+            if (len(raw) > best_len or (len(raw) == best_len and allow)) and pattern.matches(path):
                 best_len, verdict = len(raw), allow
         return verdict
-
-
-def _pattern(path: str) -> re.Pattern[str]:
-    anchored = path.endswith("$")
-    body = re.escape(unquote(path.rstrip("$") if anchored else path)).replace(r"\*", ".*")
-    return re.compile(body + ("$" if anchored else ""))
 
 
 def agent_token(user_agent: str) -> str:
@@ -77,7 +108,7 @@ def parse_robots(text: str, token: str) -> Rules:
             current = Rules()
             groups.append((agents, current))
         if key in ("allow", "disallow") and value:
-            current.rules.append((key == "allow", value, _pattern(value)))
+            current.rules.append((key == "allow", value, PathPattern.parse(value)))
         elif key == "crawl-delay":
             try:
                 current.crawl_delay = float(value)
@@ -154,21 +185,38 @@ class _Interrupted(Exception):
 async def _fetch_rules(client: GuardedClient, origin: str, token: str) -> Rules:
     url = f"{origin}/robots.txt"
     try:
-        response = await client.get(url, max_bytes=MAX_ROBOTS_BYTES, max_redirects=5)
+        status, body = await _read_robots(client, url)
     except BlockedAddress:
         raise
     except JobError as exc:
         raise RobotsUnavailable(
             f"{url} could not be read: {exc.message}", retry_after=exc.retry_after
         ) from exc
-    if response.status >= 500 or response.status == 429:
-        raise RobotsUnavailable(
-            f"{url} answered {response.status}; the site is not fetched until it answers."
-        )
-    if response.status >= 400:
+    if status >= 500 or status == 429:
+        raise RobotsUnavailable(f"{url} answered {status}; the site is not fetched until it answers.")
+    if status >= 400:
         return Rules()
-    text = response.body.decode("utf-8", errors="replace")
-    return parse_robots(text, token)
+    return parse_robots(body.decode("utf-8", errors="replace"), token)
+
+
+async def _read_robots(client: GuardedClient, url: str) -> tuple[int, bytes]:
+    """The status and at most MAX_ROBOTS_BYTES of the body, cut after its last whole line."""
+    async with client.open(url, max_redirects=5) as (resp, _redirects):
+        if resp.status >= 400:
+            return resp.status, b""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in read_chunks(resp):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ROBOTS_BYTES:
+                break
+        data = b"".join(chunks)
+        if size > MAX_ROBOTS_BYTES:
+            # A line cut in two could turn `Allow: /a/b` into the broader `Allow: /a`: drop it.
+            data = data[:MAX_ROBOTS_BYTES]
+            data = data[: data.rfind(b"\n") + 1]
+        return resp.status, data
 
 
 ROBOTS = RobotsCache()
