@@ -1,4 +1,8 @@
-"""Download a job's records as CSV, JSON, JSONL or XLSX, streamed page by page."""
+"""Download a job's records as CSV, JSON, JSONL or XLSX, streamed page by page.
+
+Spreadsheet formats are inert: XLSX text cells are always strings, and CSV text that a spreadsheet
+would run as a formula is escaped unless the caller asks for raw CSV (`escape_formulas=false`).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from starlette.background import BackgroundTask
 
 from backend_fastapi import jobstore
 from backend_fastapi.db import Database
-from backend_fastapi.tabular import columns_of, record_row
+from backend_fastapi.tabular import columns_of, formula_escaped, record_row
 
 DownloadFormat = Literal["csv", "json", "jsonl", "xlsx"]
 PAGE = 1000
@@ -53,8 +57,15 @@ def _cell(value: Any) -> Any:
 
 
 async def download_records(
-    db: Database, job_id: str, attempt: int, fmt: DownloadFormat, filename: str
+    db: Database,
+    job_id: str,
+    attempt: int,
+    fmt: DownloadFormat,
+    filename: str,
+    *,
+    escape_formulas: bool = True,
 ) -> StreamingResponse | FileResponse:
+    """The records as a file; `escape_formulas` (CSV only) neutralises cells a spreadsheet would run."""
     headers = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "xlsx":
         return await _xlsx(db, job_id, attempt, f"{filename}.xlsx")
@@ -63,7 +74,8 @@ async def download_records(
     elif fmt == "json":
         body = _json(db, job_id, attempt)
     else:
-        body = _csv(db, job_id, attempt, await _columns(db, job_id, attempt))
+        columns = await _columns(db, job_id, attempt)
+        body = _csv(db, job_id, attempt, columns, escape_formulas=escape_formulas)
     return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -82,13 +94,29 @@ async def _json(db: Database, job_id: str, attempt: int) -> AsyncIterator[bytes]
     yield b"]"
 
 
-async def _csv(db: Database, job_id: str, attempt: int, columns: list[str]) -> AsyncIterator[bytes]:
+def _csv_cell(value: Any) -> Any:
+    value = _cell(value)
+    return formula_escaped(value) if isinstance(value, str) else value
+
+
+async def _csv(
+    db: Database, job_id: str, attempt: int, columns: list[str], *, escape_formulas: bool
+) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns or ["value"], extrasaction="ignore")
-    writer.writeheader()
+    columns = columns or ["value"]
+    if escape_formulas:
+        # Text cells are quoted too (numbers stay bare): a spreadsheet that splits on `;` or tabs
+        # cannot cut a quoted cell into a new one that starts with `=`.
+        writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+        cell = _csv_cell
+    else:
+        writer = csv.writer(buffer)
+        cell = _cell
+    writer.writerow([cell(name) for name in columns])
     async for page in _pages(db, job_id, attempt):
         for record in page:
-            writer.writerow({k: _cell(v) for k, v in record_row(record).items()})
+            row = record_row(record)
+            writer.writerow([cell(row.get(name)) for name in columns])
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -103,7 +131,10 @@ async def _xlsx(db: Database, job_id: str, attempt: int, filename: str) -> FileR
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     # constant_memory streams rows to disk: memory stays flat however many records there are.
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False})
+    # Text is written as text: never a formula (`=HYPERLINK(...)`), never a live link (a scraped
+    # `external:` or `file://` string would open local files), never a number.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, **options})
     sheet = workbook.add_worksheet("records")
     for col, name in enumerate(columns):
         sheet.write_string(0, col, name)
@@ -113,7 +144,9 @@ async def _xlsx(db: Database, job_id: str, attempt: int, filename: str) -> FileR
             row = record_row(record)
             for col, name in enumerate(columns):
                 value = _cell(row.get(name))
-                if value is not None:
+                if isinstance(value, str):
+                    sheet.write_string(row_index, col, value)
+                elif value is not None:
                     sheet.write(row_index, col, value)
             row_index += 1
     workbook.close()

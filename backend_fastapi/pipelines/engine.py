@@ -181,7 +181,8 @@ class _Run:
             filename = f"{output['name']}.{writers.EXTENSIONS[fmt]}"
             self.emit({"phase": "writing", "format": fmt, "rows": len(frame)})
             started = time.perf_counter()
-            writers.write(frame, fmt, out_dir / filename)
+            escape = output.get("escape_formulas", True)
+            writers.write(frame, fmt, out_dir / filename, escape_formulas=escape)
             elapsed = time.perf_counter() - started
             self.timings["write_seconds"] += elapsed
             written.append(

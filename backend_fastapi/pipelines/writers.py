@@ -1,5 +1,9 @@
 """Writing the result frame as CSV, JSON, JSONL, XLSX or Parquet, in slices of rows.
 
+CSV and XLSX are inert in spreadsheets: XLSX text is written as strings, and CSV text that would run
+as a formula is escaped by the rule the API's downloads use (`tabular.formula_escaped`), unless an
+output asks for raw CSV (`escape_formulas: false`).
+
 XLSX goes through xlsxwriter's constant-memory mode row by row: pandas' own Excel path keeps
 every cell object of the sheet in memory (gigabytes for a large frame) and, in constant-memory
 mode, writes cells column by column, which that mode silently drops.
@@ -7,6 +11,7 @@ mode, writes cells column by column, which that mode silently drops.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from backend_fastapi.pipelines.frames import kind, to_json_lines
+from backend_fastapi.tabular import formula_escaped, formula_escaped_column
 
 WRITE_ROWS = 50_000
 # Excel's sheet height, header row included; longer results continue on the next sheet.
@@ -28,9 +34,24 @@ def _slices(frame: pd.DataFrame, rows: int = WRITE_ROWS) -> Iterator[pd.DataFram
         yield frame.iloc[start : start + rows]
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV with a header row, UTF-8, `\n` line ends."""
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", chunksize=WRITE_ROWS)
+def write_csv(frame: pd.DataFrame, path: Path, *, escape_formulas: bool = True) -> None:
+    """CSV with a header row, UTF-8, `\n` line ends; formulas escaped and text quoted unless raw."""
+    if not escape_formulas:
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", chunksize=WRITE_ROWS)
+        return
+    # Only text can start a formula: numbers, booleans and dates are written as they are.
+    text = [i for i, c in enumerate(frame.columns) if kind(frame[c]) in ("text", "mixed")]
+    # QUOTE_NONNUMERIC quotes text and leaves numbers bare, as the API's CSV downloads do.
+    options: dict[str, Any] = {"index": False, "lineterminator": "\n", "quoting": csv.QUOTE_NONNUMERIC}
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        header = [formula_escaped(str(c)) for c in frame.columns]
+        frame.iloc[:0].to_csv(fh, header=header, **options)
+        for part in _slices(frame):
+            if text:
+                part = part.copy(deep=False)
+                for i in text:
+                    part.isetitem(i, formula_escaped_column(part.iloc[:, i]))
+            part.to_csv(fh, header=False, **options)
 
 
 def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
@@ -136,8 +157,11 @@ WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
 }
 
 
-def write(frame: pd.DataFrame, fmt: str, path: Path) -> None:
+def write(frame: pd.DataFrame, fmt: str, path: Path, *, escape_formulas: bool = True) -> None:
     """Write `frame` to `path` in `fmt` (through a temporary name, so readers never see half a file)."""
     partial = path.with_name(f".{path.name}.partial")
-    WRITERS[fmt](frame, partial)
+    if fmt == "csv":
+        write_csv(frame, partial, escape_formulas=escape_formulas)
+    else:
+        WRITERS[fmt](frame, partial)
     partial.replace(path)

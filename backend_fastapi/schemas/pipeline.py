@@ -39,6 +39,12 @@ class OutputSpec(StrictModel):
     name: str | None = Field(
         default=None, pattern=EXPORT_NAME_PATTERN, description="File name without extension."
     )
+    escape_formulas: bool = Field(
+        default=True,
+        description="CSV only: text a spreadsheet would run as a formula (starting with `=`, `+`, `-`, "
+        "`@`, tab or carriage return; plain numbers such as `-5` excepted) gets a leading `'`, and text "
+        "cells are quoted. `false` writes raw CSV.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -46,6 +52,13 @@ class OutputSpec(StrictModel):
         if value is not None and ".." in value:
             raise ValueError("the name must not contain '..'")
         return value
+
+    @model_validator(mode="after")
+    def _escape_is_for_csv(self) -> OutputSpec:
+        # XLSX text is never a formula and JSON, JSONL and Parquet are data: there is nothing to turn off.
+        if not self.escape_formulas and self.format != "csv":
+            raise ValueError("escape_formulas applies to csv outputs only")
+        return self
 
 
 def _output_kind(value: Any) -> str:

@@ -93,8 +93,9 @@ def test_every_format_downloads_with_its_content_type_and_name_and_reads_back(st
         assert f'filename="prices.{fmt}"' in response.headers["content-disposition"]
         assert int(response.headers["content-length"]) == output["size_bytes"]
         rows = parse(fmt, response.content)
-        if fmt == "csv":
-            assert rows == [{k: (str(v) if v is not None else None) for k, v in r.items()} for r in EXPECTED]
+        if fmt == "csv":  # text read as text; a formula-like cell carries the escape (test_exports_inert)
+            as_text = [{k: (str(v) if v is not None else None) for k, v in r.items()} for r in EXPECTED]
+            assert rows == [{**r, "note": "'=1+1" if r["note"] == "=1+1" else r["note"]} for r in as_text]
         else:
             assert rows == EXPECTED, fmt
 

@@ -58,7 +58,7 @@ def test_json_output_is_one_array_of_objects(tmp_path: Path) -> None:
 
 def test_csv_round_trips_as_text_that_reads_back_to_the_same_values(tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
-    writers.write(sample_frame(), "csv", path)
+    writers.write(sample_frame(), "csv", path, escape_formulas=False)
     assert path.read_text().splitlines() == [
         "sku,price,qty,ok,day,at",
         "a-1,1.5,3,True,2024-01-05,2024-01-05 10:30:00",
@@ -68,6 +68,21 @@ def test_csv_round_trips_as_text_that_reads_back_to_the_same_values(tmp_path: Pa
     back = read_back("csv", path)
     assert [r["sku"] for r in back] == ["a-1", "ß-2", "=SUM(A1)"]
     assert [r["price"] for r in back] == [1.5, None, 1e-7]
+
+
+def test_csv_escapes_formulas_and_quotes_text_by_default_and_keeps_the_values(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    writers.write(sample_frame(), "csv", path)
+    assert path.read_text().splitlines() == [
+        '"sku","price","qty","ok","day","at"',
+        '"a-1",1.5,3,True,"2024-01-05","2024-01-05 10:30:00"',
+        '"ß-2","","",False,"","2024-02-01 00:00:01"',
+        '"\'=SUM(A1)",1e-07,0,"","1999-12-31",""',
+    ]
+    back = read_back("csv", path)
+    assert [r["sku"] for r in back] == ["a-1", "ß-2", "'=SUM(A1)"]
+    assert [r["price"] for r in back] == [1.5, None, 1e-7]
+    assert [r["qty"] for r in back] == [3, None, 0]
 
 
 def test_xlsx_keeps_types_and_never_turns_text_into_formulas(tmp_path: Path) -> None:

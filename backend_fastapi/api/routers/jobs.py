@@ -122,6 +122,14 @@ async def job_results(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     format: DownloadFormat | None = None,
+    escape_formulas: Annotated[
+        bool,
+        Query(
+            description="`format=csv` only: prefix a `'` to text cells that start with `=`, `+`, `-`, `@`, "
+            "tab or carriage return (plain numbers such as `-5` excepted) and quote text cells, so "
+            "spreadsheets never run them; `false` writes the values verbatim."
+        ),
+    ] = True,
 ) -> Response:
     """A page of the job's records, or all of them as a file with `format=csv|json|jsonl|xlsx`."""
     async with db.read() as conn:
@@ -133,5 +141,7 @@ async def job_results(
             items = await jobstore.page_records(conn, job_id, row.attempts, offset, limit)
     if format is not None:
         filename = re.sub(r"[^A-Za-z0-9._-]+", "-", row.name or f"job-{job_id[:8]}")
-        return await download_records(db, job_id, row.attempts, format, filename)
+        return await download_records(
+            db, job_id, row.attempts, format, filename, escape_formulas=escape_formulas
+        )
     return json_response({"total": total, "offset": offset, "limit": limit, "items": items})
