@@ -24,9 +24,21 @@ from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Chromium never resolves a name itself: every request of a page is fetched by the guarded
-# client (see render.py), so a request that slipped past interception could not reach anything.
-GUARD_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND", "--disable-features=DnsOverHttps")
+# Chromium has no network path of its own: every request of a page is intercepted and fetched by
+# the guarded client (see render.py). Whatever escapes interception (a WebSocket, a worker's fetch,
+# a prefetch) meets two walls: the resolver resolves nothing, and everything goes to a proxy whose
+# name resolves to nothing, loopback included (`<-loopback>` removes the implicit bypass), so it
+# fails without a packet even where resolver rules do not cover IP literals. WebRTC may only use
+# proxied UDP, which the black-hole proxy cannot carry: no STUN/TURN datagram leaves the browser
+# (measured: 12 datagrams to a STUN/TURN port without that flag, none with it).
+BLACK_HOLE_PROXY = "http://blackhole.invalid:9"
+GUARD_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-features=DnsOverHttps",
+    f"--proxy-server={BLACK_HOLE_PROXY}",
+    "--proxy-bypass-list=<-loopback>",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+)
 # Fewer processes: the network service and GPU work run inside the browser process. Measured with
 # two pages open (RSS of all processes): 644 MB with Chromium's defaults, 536 MB with these, 484 MB
 # adding --no-zygote (possible only without the sandbox, i.e. when running as root).

@@ -1,25 +1,29 @@
-"""The static fetcher: aiohttp behind the address guard.
+"""The one guarded HTTP client: aiohttp behind the address guard, for every outbound request.
 
-The guard works at three points. Before every request (the first and each redirect hop, which
-are followed here, never by aiohttp) `check_url` refuses schemes and literal addresses. The
-connector's resolver is `GuardedResolver`, which returns only addresses `resolve_public` has
-checked, so aiohttp connects to exactly what was checked (no DNS-rebinding gap). Finally the
-peer address of the open connection is checked again before a byte of the body is read.
+Scrapes, robots.txt, the browser's intercepted requests, webhooks and pipeline URL sources all
+fetch through `GuardedClient`. The guard works at three points. Before every request (the first
+and each redirect hop, which are followed here, never by aiohttp) `check_url` normalises the host
+and refuses schemes, local names and literal addresses, and aiohttp is handed the normalised URL,
+so it connects to the host that was checked. The connector's resolver is `GuardedResolver`,
+which returns only addresses `resolve_public` has checked (no DNS-rebinding gap). Finally the
+connector's socket factory checks the address of every socket before it connects, IP literals,
+exempt names and all, so nothing is sent to a blocked address whatever produced it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from backend_fastapi import netguard
@@ -37,6 +41,44 @@ from backend_fastapi.scraping.errors import (
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 MAX_RETRY_AFTER = 300.0
+
+
+@dataclass
+class _Target:
+    """The host and port a request is for, seen by the socket factory (exemptions are per host)."""
+
+    host: str
+    port: int
+    refused: list[BlockedAddress] = field(default_factory=list)
+
+
+# Set around each request: aiohttp opens its sockets in the requesting task (or in tasks it
+# starts from it, which copy the context), so the factory knows which request a socket serves.
+_TARGET: ContextVar[_Target | None] = ContextVar("guarded_target", default=None)
+
+
+class BlockedConnection(OSError):
+    """A socket the guard refused to connect (aiohttp reports it as a connection error)."""
+
+
+def guarded_socket_factory(allow_hosts: Iterable[str]) -> Callable[[AddrInfoType], socket.socket]:
+    """aiohttp's `socket_factory`: refuses a blocked address before the socket connects."""
+    allow = list(allow_hosts)
+
+    def factory(addr_info: AddrInfoType) -> socket.socket:
+        family, type_, proto, _, sockaddr = addr_info
+        target = _TARGET.get()
+        try:
+            netguard.check_connection(
+                str(sockaddr[0]), target.host if target else "", int(sockaddr[1]), allow
+            )
+        except BlockedAddress as exc:
+            if target is not None:
+                target.refused.append(exc)
+            raise BlockedConnection(exc.message) from None
+        return socket.socket(family=family, type=type_, proto=proto)
+
+    return factory
 
 
 class GuardedResolver(AbstractResolver):
@@ -125,9 +167,10 @@ class GuardedClient:
         max_bytes: int = 10 * 1024 * 1024,
         max_redirects: int = 10,
         limit: int = 100,
+        accept: str = "text/html,application/xhtml+xml,*/*;q=0.8",
     ) -> None:
         self.allow_hosts = list(allow_hosts)
-        self.headers = {"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        self.headers = {"User-Agent": user_agent, "Accept": accept}
         self.headers.update(headers or {})
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.max_bytes = max_bytes
@@ -137,7 +180,10 @@ class GuardedClient:
 
     async def __aenter__(self) -> GuardedClient:
         connector = aiohttp.TCPConnector(
-            resolver=GuardedResolver(self.allow_hosts), limit=self._limit, ttl_dns_cache=60
+            resolver=GuardedResolver(self.allow_hosts),
+            socket_factory=guarded_socket_factory(self.allow_hosts),
+            limit=self._limit,
+            ttl_dns_cache=60,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -162,85 +208,118 @@ class GuardedClient:
         max_redirects: int | None = None,
         method: str = "GET",
         body: bytes | None = None,
+        follow_redirects: bool = True,
     ) -> Response:
         """Fetch `url`, following redirects hop by hop through the guard; any status is returned."""
-        assert self._session is not None, "use `async with GuardedClient(...)`"
         limit = self.max_bytes if max_bytes is None else max_bytes
+        started = time.monotonic()
+        async with self.open(
+            url,
+            headers=headers,
+            max_redirects=max_redirects,
+            method=method,
+            body=body,
+            follow_redirects=follow_redirects,
+        ) as (resp, redirects):
+            declared = resp.content_length
+            if declared is not None and declared > limit:
+                raise ResponseTooLarge(
+                    f"{resp.url} is {declared} bytes, more than max_bytes ({limit}).",
+                    details={"url": str(resp.url), "max_bytes": limit},
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in read_chunks(resp):
+                size += len(chunk)
+                if size > limit:
+                    raise ResponseTooLarge(
+                        f"{resp.url} is larger than max_bytes ({limit}); the download was cut off.",
+                        details={"url": str(resp.url), "max_bytes": limit},
+                    )
+                chunks.append(chunk)
+            return Response(
+                url=str(resp.url),
+                status=resp.status,
+                headers=dict(resp.headers),
+                body=b"".join(chunks),
+                redirects=redirects,
+                elapsed=time.monotonic() - started,
+            )
+
+    @asynccontextmanager
+    async def open(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_redirects: int | None = None,
+        method: str = "GET",
+        body: bytes | None = None,
+        follow_redirects: bool = True,
+    ) -> AsyncIterator[tuple[aiohttp.ClientResponse, list[str]]]:
+        """The final response of `url` (body unread: see `read_chunks`) and the URLs redirected from."""
+        assert self._session is not None, "use `async with GuardedClient(...)`"
         hops_allowed = self.max_redirects if max_redirects is None else max_redirects
         redirects: list[str] = []
-        started = time.monotonic()
         while True:
-            _, host, port = netguard.check_url(url, self.allow_hosts)
-            try:
-                async with self._session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    data=body,
-                    allow_redirects=False,
-                    timeout=self.timeout,
-                ) as resp:
-                    self._check_peer(resp, host, port)
-                    location = resp.headers.get("Location")
-                    if resp.status in REDIRECT_STATUSES and location:
-                        if len(redirects) >= hops_allowed:
-                            raise TooManyRedirects(
-                                f"{url} redirects more than {hops_allowed} times.", details={"url": url}
-                            )
-                        redirects.append(url)
-                        url = urljoin(str(resp.url), location)
-                        if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
-                            method, body = "GET", None
-                        continue
-                    data = await _read_limited(resp, limit, url)
-                    return Response(
-                        url=str(resp.url),
-                        status=resp.status,
-                        headers=dict(resp.headers),
-                        body=data,
-                        redirects=redirects,
-                        elapsed=time.monotonic() - started,
-                    )
-            except (BlockedAddress, ResponseTooLarge, TooManyRedirects):
-                raise
-            except TimeoutError as exc:
-                raise FetchTimeout(f"{url} did not answer within {self.timeout.total:g} s.") from exc
-            except aiohttp.InvalidURL as exc:
-                raise BlockedAddress(f"Invalid or non-canonical address in {url}: {exc}") from exc
-            except (aiohttp.ClientError, OSError) as exc:
-                raise NetworkError(f"Fetching {url} failed: {_describe(exc)}", details={"url": url}) from exc
+            resp = await self._send(url, method, headers, body)
+            location = resp.headers.get("Location")
+            if not (follow_redirects and resp.status in REDIRECT_STATUSES and location):
+                break
+            resp.release()
+            if len(redirects) >= hops_allowed:
+                raise TooManyRedirects(
+                    f"{url} redirects more than {hops_allowed} times.", details={"url": url}
+                )
+            redirects.append(url)
+            url = urljoin(str(resp.url), location)
+            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+        try:
+            yield resp, redirects
+        finally:
+            resp.release()
 
-    def _check_peer(self, resp: aiohttp.ClientResponse, host: str, port: int) -> None:
-        """Refuse a connection whose peer is not public, whatever resolved or pooled it."""
-        if netguard.is_exempt(host, port, self.allow_hosts):
-            return
-        transport = resp.connection.transport if resp.connection is not None else None
-        peer: Any = transport.get_extra_info("peername") if transport is not None else None
-        if not peer:
-            return
-        address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
-        if reason := netguard.blocked_reason(address):
-            raise BlockedAddress(f"{host} connected to {address}, a {reason} address.")
-
-
-async def _read_limited(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
-    declared = resp.content_length
-    if declared is not None and declared > limit:
-        raise ResponseTooLarge(
-            f"{url} is {declared} bytes, more than max_bytes ({limit}).",
-            details={"url": url, "max_bytes": limit},
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in resp.content.iter_chunked(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise ResponseTooLarge(
-                f"{url} is larger than max_bytes ({limit}); the download was cut off.",
-                details={"url": url, "max_bytes": limit},
+    async def _send(
+        self, url: str, method: str, headers: Mapping[str, str] | None, body: bytes | None
+    ) -> aiohttp.ClientResponse:
+        """One request through the guard: host normalised and checked, every socket checked."""
+        assert self._session is not None
+        _, host, port = netguard.check_url(url, self.allow_hosts)
+        target = _Target(host, port)
+        token = _TARGET.set(target)
+        try:
+            return await self._session.request(
+                method,
+                netguard.normalise_url(url),
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=self.timeout,
             )
-        chunks.append(chunk)
-    return b"".join(chunks)
+        except TimeoutError as exc:  # before OSError, of which it is a subclass
+            raise FetchTimeout(f"{url} did not answer within {self.timeout.total:g} s.") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            if target.refused:
+                raise target.refused[0] from None
+            if isinstance(exc, aiohttp.InvalidURL):
+                raise BlockedAddress(f"Invalid or non-canonical address in {url}: {exc}") from exc
+            raise NetworkError(f"Fetching {url} failed: {_describe(exc)}", details={"url": url}) from exc
+        finally:
+            _TARGET.reset(token)
+
+
+async def read_chunks(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The body of a response from `GuardedClient.open`, chunk by chunk, with network errors mapped."""
+    try:
+        async for chunk in resp.content.iter_chunked(CHUNK):
+            yield chunk
+    except TimeoutError as exc:
+        raise FetchTimeout(f"{resp.url} did not finish in time.") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise NetworkError(
+            f"Reading {resp.url} failed: {_describe(exc)}", details={"url": str(resp.url)}
+        ) from exc
 
 
 def _describe(exc: BaseException) -> str:

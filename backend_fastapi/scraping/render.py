@@ -3,7 +3,9 @@
 The page never touches the network itself: each request it makes is intercepted and fetched by
 the job's guarded client (address guard on every hop, size limit, cookies), then handed to the
 page; blocked resource types and blocked addresses are aborted, WebSockets are closed, service
-workers are off, and Chromium's own resolver resolves nothing (see browser.GUARD_FLAGS).
+workers are off. Chromium has no network path of its own (see browser.GUARD_FLAGS): its resolver
+resolves nothing, anything not intercepted goes to a proxy that does not exist, and WebRTC may
+not send UDP.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Deliveries are jobs of their own, queued in the same transaction that finished the job, so a
 crash never loses one, and they inherit the queue's retries with backoff (up to 5 attempts).
 The body is signed with HMAC-SHA256 over the raw bytes (`X-DataOps-Signature: sha256=<hex>`)
-when `WEBHOOK_SECRET` is set; receivers dedupe on `X-DataOps-Delivery`.
+when `WEBHOOK_SECRET` is set; receivers dedupe on `X-DataOps-Delivery`. The POST goes through the
+one guarded client (`scraping.guarded_http`, loaded with the first delivery): the host is
+normalised and checked, and every socket is checked before it connects. Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import hmac
 import time
 from typing import Any
 
-import httpx
 import orjson
 
 from backend_fastapi import __version__, jobstore
-from backend_fastapi.errors import PermanentJobError, TransientJobError
-from backend_fastapi.netguard import check_url, resolve_public
+from backend_fastapi.errors import BlockedAddress, JobError, PermanentJobError, TransientJobError
+from backend_fastapi.netguard import check_url
 from backend_fastapi.schemas.jobs import job_body
 from backend_fastapi.worker.context import JobContext
 
@@ -31,14 +32,6 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _pinned_request(url: str, address: str, host: str) -> tuple[httpx.URL, dict[str, Any]]:
-    """Send to the checked address itself, keeping the name for Host, SNI and certificates."""
-    target = httpx.URL(url)
-    pinned = target.copy_with(host=address)
-    extensions: dict[str, Any] = {"sni_hostname": host} if target.scheme == "https" else {}
-    return pinned, extensions
-
-
 async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.payload
     url, event, delivery_id = payload["url"], payload["event"], payload["delivery_id"]
@@ -48,34 +41,39 @@ async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
         raise PermanentJobError("The job was deleted before its webhook could be delivered.")
     body = orjson.dumps(job_body(row))
     allow = ctx.settings.SCRAPE_ALLOW_HOSTS
-    _, host, port = check_url(url, allow)
-    addresses = await resolve_public(host, port, allow)
+    check_url(url, allow)  # a blocked address fails the delivery at once, before any work
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "Host": httpx.URL(url).netloc.decode(),
         "X-DataOps-Event": event,
         "X-DataOps-Delivery": delivery_id,
         "X-DataOps-Job": row.id,
     }
     if ctx.settings.WEBHOOK_SECRET:
         headers["X-DataOps-Signature"] = sign(ctx.settings.WEBHOOK_SECRET, body)
-    pinned, extensions = _pinned_request(url, addresses[0], host)
+    # aiohttp comes with the guarded client: loaded by the first delivery, not by an idle worker.
+    from backend_fastapi.scraping.guarded_http import GuardedClient
 
     started = time.monotonic()
     status_code: int | None = None
     error: str | None = None
     retry_after: float | None = None
+    client = GuardedClient(
+        allow, user_agent=USER_AGENT, accept="*/*", timeout_s=REQUEST_TIMEOUT_SECONDS, limit=1
+    )
     try:
-        async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=False) as client:
-            response = await client.post(pinned, content=body, headers=headers, extensions=extensions)
-        status_code = response.status_code
+        # The receiver's answer body is not used: only its status (and Retry-After) is read.
+        async with client:
+            sending = client.open(url, method="POST", body=body, headers=headers, follow_redirects=False)
+            async with sending as (response, _):
+                status_code = response.status
+                header = response.headers.get("Retry-After", "")
         if not 200 <= status_code < 300:
             error = f"The receiver answered HTTP {status_code}."
-            header = response.headers.get("retry-after", "")
             retry_after = float(header) if header.isdigit() else None
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except BlockedAddress:
+        raise
+    except JobError as exc:  # network errors and timeouts
+        error = exc.message
     duration_ms = round((time.monotonic() - started) * 1000, 1)
     record = {
         "job_id": row.id,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 
 from backend_fastapi.errors import BlockedAddress
 from backend_fastapi.scraping.errors import PageNotFound, ResponseTooLarge, ServerBusy, TooManyRedirects
-from backend_fastapi.scraping.guarded_http import GuardedClient, GuardedResolver, raise_for_status
+from backend_fastapi.scraping.guarded_http import (
+    BlockedConnection,
+    GuardedClient,
+    GuardedResolver,
+    guarded_socket_factory,
+    raise_for_status,
+)
+from tests.support.guard_sites import REDIRECT_STATUSES, guard_site
 from tests.support.servers import LoopbackServer
 
 
@@ -47,6 +55,16 @@ SPELLINGS = [
     "http://224.0.0.1:{port}/",
     "file:///etc/passwd",
     "ftp://127.0.0.1:{port}/",
+    # Unicode spellings that URL libraries map to 127.0.0.1 (IDNA / UTS 46).
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
+    "http://127\uff610\uff610\uff611:{port}/",
+    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
+    "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/",
+    "http://0x7f.1:{port}/",
+    "http://127.0.0.1.:{port}/",
+    "http://%31%32%37.0.0.1:{port}/",
 ]
 
 
@@ -72,7 +90,7 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused(
     client: GuardedClient, counter: LoopbackServer
 ) -> None:
     name = socket.gethostname()
-    addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
     if not all(a.startswith(("127.", "10.", "192.168.", "172.")) or a == "::1" for a in addresses):
         pytest.skip(f"{name} does not resolve to a private address here")
     with pytest.raises(BlockedAddress, match="resolves to"):
@@ -113,3 +131,67 @@ async def test_statuses_map_to_retryable_and_permanent_errors(
     with pytest.raises(PageNotFound) as missing:
         raise_for_status(await client.get(f"{shop.url}/status/404"))
     assert not missing.value.retryable
+
+
+@pytest.fixture(scope="module")
+def hops() -> Iterator[LoopbackServer]:
+    with guard_site() as server:
+        yield server
+
+
+# The redirect targets: the counter's address in a plain and in Unicode spellings.
+HOP_TARGETS = [
+    "http://127.0.0.1:{port}/",
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+    "http://0x7f.1:{port}/",
+]
+
+
+@pytest.mark.parametrize("status", REDIRECT_STATUSES)
+@pytest.mark.parametrize("template", HOP_TARGETS)
+async def test_every_redirect_status_to_a_blocked_address_is_refused(
+    hops: LoopbackServer, counter: LoopbackServer, status: int, template: str
+) -> None:
+    url = f"{hops.url}/go/{status}?to={template.format(port=counter.port)}"
+    async with GuardedClient([f"127.0.0.1:{hops.port}"], user_agent="DataOps/test") as client:
+        for method in ("GET", "POST"):
+            with pytest.raises(BlockedAddress):
+                await client.get(url, method=method, body=b"x")
+    assert counter.requests == []
+
+
+async def test_the_socket_factory_refuses_a_blocked_address_before_connecting(
+    counter: LoopbackServer,
+) -> None:
+    """An IP literal skips aiohttp's resolver: the socket factory still refuses it, before any byte."""
+    connector = aiohttp.TCPConnector(socket_factory=guarded_socket_factory([]))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        with pytest.raises(aiohttp.ClientConnectorError) as refused:
+            await session.get(f"http://127.0.0.1:{counter.port}/")
+    assert isinstance(refused.value.os_error, BlockedConnection)
+    factory = guarded_socket_factory([f"127.0.0.1:{counter.port + 1}"])
+    with pytest.raises(BlockedConnection, match="loopback"):
+        factory((socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", counter.port)))
+    assert counter.requests == []
+
+
+async def test_an_exempt_host_is_checked_at_connect_time_with_its_own_port(
+    shop: LoopbackServer, counter: LoopbackServer
+) -> None:
+    """An exempt name that resolves to a blocked address may reach only the port it is allowed on."""
+    async with GuardedClient([f"localhost:{shop.port}"], user_agent="t") as client:
+        assert (await client.get(f"http://localhost:{shop.port}/p/1")).status == 200
+        with pytest.raises(BlockedAddress):
+            await client.get(f"http://localhost:{counter.port}/")
+    assert counter.requests == []
+
+
+async def test_a_small_body_on_a_blocked_address_is_never_requested(counter: LoopbackServer) -> None:
+    """The old peer check ran after the response and was skipped once a small body was read; the
+    connection check runs before the request, so the counter sees nothing at all."""
+    async with GuardedClient([], user_agent="t") as client:
+        for url in (f"http://127.0.0.1:{counter.port}/", f"http://[::ffff:127.0.0.1]:{counter.port}/"):
+            with pytest.raises(BlockedAddress):
+                await client.get(url)
+    assert counter.requests == []

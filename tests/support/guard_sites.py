@@ -1,0 +1,148 @@
+"""Pages for the address-guard tests: redirects with every status, and pages whose every kind of
+request (fetch, image, iframe, WebSocket, worker, WebRTC) aims at a blocked address.
+
+`guard_site()` serves them on a loopback port: `/go/STATUS?to=URL` redirects with STATUS,
+`/reach?to=URL` is a page that fetches, embeds and opens a WebSocket to URL (also from a worker)
+and shows `#done` once all of them have settled, `/webrtc?port=P` opens an RTCPeerConnection
+with STUN and TURN servers at 127.0.0.1:P and shows `#done` when ICE gathering completed (or
+after 5 s), `/robots.txt` allows everything, anything else is a small page with an `h1`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import parse_qs, urlsplit
+
+from tests.support.servers import LoopbackServer, Recorded, loopback_server
+
+Answer = tuple[int, dict[str, str], bytes]
+HTML = "text/html; charset=utf-8"
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def _page(title: str, body: str) -> bytes:
+    return f"<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+def _reach(target: str) -> bytes:
+    ws = "ws" + target[4:] if target.startswith("http") else target
+    script = f"""
+const target = {json.dumps(target)}, ws = {json.dumps(ws)};
+const settle = (p) => p.then(() => 'reached', () => 'blocked');
+const socketTry = (url) => new Promise((resolve) => {{
+  try {{
+    const s = new WebSocket(url);
+    s.onopen = () => resolve('reached');
+    s.onerror = s.onclose = () => resolve('blocked');
+  }} catch (e) {{ resolve('blocked'); }}
+}});
+const workerCode = `fetch(${{JSON.stringify(target)}} + 'worker')
+  .then(() => postMessage('reached'), () => postMessage('blocked'));`;
+const fromWorker = new Promise((resolve) => {{
+  try {{
+    const w = new Worker(URL.createObjectURL(new Blob([workerCode])));
+    w.onmessage = (e) => resolve(e.data);
+    w.onerror = () => resolve('blocked');
+  }} catch (e) {{ resolve('blocked'); }}
+}});
+const beacon = navigator.sendBeacon ? navigator.sendBeacon(target + 'beacon', 'x') : false;
+Promise.all([settle(fetch(target + 'fetch')), socketTry(ws + 'ws'), fromWorker,
+             new Promise((r) => setTimeout(r, 500))]).then((outcomes) => {{
+  const done = document.createElement('p'); done.id = 'done'; done.textContent = outcomes.join(',');
+  document.body.appendChild(done);
+}});
+"""
+    body = (
+        f'<h1>Reach</h1><img src="{escape(target)}img"><iframe src="{escape(target)}frame"></iframe>'
+        f'<link rel="prefetch" href="{escape(target)}prefetch">'
+        f'<link rel="preconnect" href="{escape(target)}">'
+        f"<script>{script}</script>"
+    )
+    return _page("Reach", body)
+
+
+def _webrtc(port: int) -> bytes:
+    servers = [
+        {"urls": f"stun:127.0.0.1:{port}"},
+        {"urls": f"turn:127.0.0.1:{port}?transport=udp", "username": "u", "credential": "p"},
+        {"urls": f"turn:127.0.0.1:{port}?transport=tcp", "username": "u", "credential": "p"},
+    ]
+    script = f"""
+const finish = (state) => {{
+  if (document.getElementById('done')) return;
+  const done = document.createElement('p'); done.id = 'done'; done.textContent = state;
+  document.body.appendChild(done);
+}};
+const pc = new RTCPeerConnection({{iceServers: {json.dumps(servers)}}});
+pc.createDataChannel('probe');
+pc.onicegatheringstatechange = () => {{ if (pc.iceGatheringState === 'complete') finish('complete'); }};
+pc.createOffer().then((offer) => pc.setLocalDescription(offer));
+setTimeout(() => finish('timeout'), 5000);
+"""
+    return _page("WebRTC", f"<h1>WebRTC</h1><script>{script}</script>")
+
+
+def respond(request: Recorded) -> Answer:
+    """One answer of the guard site."""
+    parts = urlsplit(request.path)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    head, _, rest = parts.path.strip("/").partition("/")
+    if parts.path == "/robots.txt":
+        return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+    if head == "go" and rest.isdigit():
+        # A Location with a Unicode host goes out as UTF-8 bytes (the server writes latin-1).
+        return int(rest), {"Location": query["to"].encode().decode("latin-1")}, b""
+    if head == "reach":
+        return 200, {"Content-Type": HTML}, _reach(query["to"])
+    if head == "webrtc":
+        return 200, {"Content-Type": HTML}, _webrtc(int(query["port"]))
+    return 200, {"Content-Type": HTML}, _page("Allowed", "<h1>Allowed page</h1>")
+
+
+@contextmanager
+def guard_site() -> Iterator[LoopbackServer]:
+    """The guard site on a loopback port (allowed by the tests that use it)."""
+    with loopback_server(respond) as server:
+        yield server
+
+
+@dataclass
+class UdpCounter:
+    """A UDP socket on 127.0.0.1 that counts the datagrams it receives."""
+
+    port: int
+    datagrams: list[bytes] = field(default_factory=list)
+
+
+@contextmanager
+def udp_counter() -> Iterator[UdpCounter]:
+    """Count every datagram sent to a loopback UDP port (a STUN/TURN server that never answers)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    counter = UdpCounter(port=int(sock.getsockname()[1]))
+    stop = threading.Event()
+
+    def receive() -> None:
+        while not stop.is_set():
+            try:
+                counter.datagrams.append(sock.recv(65536))
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    try:
+        yield counter
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
