@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(default=8000, ge=1, le=65535)
     API_KEY: str = ""
+    DOCS_PUBLIC: bool = False
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     MAX_REQUEST_BYTES: int = Field(default=1_048_576, ge=1024)
     UPLOAD_MAX_BYTES: int = Field(default=100 * 1_048_576, ge=1024)

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from backend_fastapi import __version__, migrations
 from backend_fastapi.api.deps import require_api_key
+from backend_fastapi.api.docs_auth import guard_docs
 from backend_fastapi.api.errors import install_error_handlers
 from backend_fastapi.api.frontend import mount_frontend
 from backend_fastapi.api.job_creation import QueueGauge
@@ -65,5 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, dependencies=[Depends(require_api_key)])
+    guard_docs(app)
     mount_frontend(app, settings.frontend_dist)
     return app
