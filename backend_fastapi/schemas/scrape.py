@@ -63,11 +63,13 @@ class CrawlIn(StrictModel):
     @field_validator("include", "exclude")
     @classmethod
     def _compile_patterns(cls, values: list[str]) -> list[str]:
-        for pattern in values:
+        # Compiled as the worker compiles them (RE2): refused here exactly when it could not run them.
+        for index, pattern in enumerate(values):
             try:
                 check_regex(pattern, "pattern")
             except SchemaError as exc:
-                raise PydanticCustomError("regex", "{reason}", {"reason": exc.reason}) from exc
+                reason = f"pattern {index} ({pattern[:100]!r}): {exc.reason}"
+                raise PydanticCustomError("regex", "{reason}", {"reason": reason}) from exc
         return values
 
 

@@ -19,12 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 from backend_fastapi.errors import JobError
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.schemas.scrape import CrawlIn
-from backend_fastapi.scraping.dom import Selector
+from backend_fastapi.scraping.dom import LexborTree, Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
 from backend_fastapi.scraping.guarded_http import sleep_backoff
-from backend_fastapi.scraping.page import PageOutput, PageProcessor, select_links
+from backend_fastapi.scraping.page import OFFLOAD_CHARS, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
 from backend_fastapi.scraping.strategy import load_page
 from backend_fastapi.worker.context import JobContext
@@ -153,26 +153,30 @@ class Crawler:
         doc, out = page.doc, page.out
         if doc.url != task.url:
             self.seen.add(canonical(doc.url))
-        if doc.html is not None:
-            self._discover(task, out, doc.html)
+        if doc.html is not None and out.tree is not None:
+            # Selecting links on a large page runs in a thread, as its parsing did (page.OFFLOAD_CHARS).
+            if len(doc.html) >= OFFLOAD_CHARS:
+                found = await asyncio.to_thread(self._discover, task, out.tree, doc.html, out.url)
+            else:
+                found = self._discover(task, out.tree, doc.html, out.url)
+            for url, depth, records in found:
+                self._schedule(url, depth, records)
         if task.records:
             await self._store(out)
 
-    def _discover(self, task: _Task, out: PageOutput, html: str) -> None:
+    def _discover(self, task: _Task, tree: LexborTree, html: str, base: str) -> list[tuple[str, int, bool]]:
+        """The links of a page to schedule, as (url, depth, records); reads no mutable state."""
         # Item links first: under max_pages, records matter more than reaching the last listing.
-        tree = out.tree
-        if tree is None:
-            return
+        found: list[tuple[str, int, bool]] = []
         if task.depth < self.config.max_depth:
             if self.follow is not None:
-                for url in select_links(tree, html, self.follow, out.url):
-                    self._schedule(url, task.depth + 1, True)
+                found += [(url, task.depth + 1, True) for url in select_links(tree, html, self.follow, base)]
             elif self.next_page is None:
-                for link in extract_links(tree, out.url):
-                    self._schedule(link["url"], task.depth + 1, True)
+                found += [(link["url"], task.depth + 1, True) for link in extract_links(tree, base)]
         if self.next_page is not None:
-            for url in select_links(tree, html, self.next_page, out.url):
-                self._schedule(url, task.depth, self.follow is None)
+            records = self.follow is None
+            found += [(url, task.depth, records) for url in select_links(tree, html, self.next_page, base)]
+        return found
 
     async def _store(self, out: PageOutput) -> None:
         if out.extraction.required_missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,10 @@ from backend_fastapi.scraping.guarded_http import Response, raise_for_status
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Pages from this size on are parsed and extracted in a thread: at ~0.1 ms per KB, a bigger page
+# would hold the event loop (heartbeats, the job's time limit, the other jobs) for more than ~6 ms;
+# a smaller one costs less than the thread hand-off (~80 us against ~50 us for a 1 KB page).
+OFFLOAD_CHARS = 64 * 1024
 
 
 def is_json_type(content_type: str) -> bool:
@@ -106,6 +111,12 @@ class PageProcessor:
         self.extractor = Extractor(schema)
         self.formats = [f for f in formats if f != "data"]
         self.needs_metadata = "metadata" in self.formats or any(f.selector is None for f in schema.fields)
+
+    async def run(self, doc: Document) -> PageOutput:
+        """`process`, in a thread for a large page so that the event loop goes on meanwhile."""
+        if doc.html is not None and len(doc.html) >= OFFLOAD_CHARS:
+            return await asyncio.to_thread(self.process, doc)
+        return self.process(doc)
 
     def process(self, doc: Document) -> PageOutput:
         if doc.html is None:

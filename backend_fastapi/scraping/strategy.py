@@ -46,7 +46,7 @@ async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) 
     out: PageOutput | None = None
     switched: str | None = None
     if doc.html is not None and strategy == "auto":
-        out = processor.process(doc)
+        out = await processor.run(doc)
         switched = switch_reason(out, processor)
     rendered: Rendered | None = None
     if doc.html is not None and (strategy == "dynamic" or switched):
@@ -54,5 +54,5 @@ async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) 
         doc = Document(rendered.url, doc.status, doc.content_type, html=rendered.html)
         out = None
     if out is None:
-        out = processor.process(doc)
+        out = await processor.run(doc)
     return LoadedPage(response, doc, out, rendered, switched)
