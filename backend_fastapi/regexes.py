@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import re2
@@ -78,6 +78,8 @@ class Pattern(Protocol):
     def search(self, text: str) -> Match | None: ...
     def fullmatch(self, text: str) -> Match | None: ...
     def split(self, text: str, maxsplit: int = 0) -> list[str | None]: ...
+    def finditer(self, text: str) -> Iterator[Match]: ...
+    def sub(self, repl: str, text: str, count: int = 0) -> str: ...
 
 
 def _options() -> Any:

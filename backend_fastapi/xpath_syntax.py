@@ -3,12 +3,15 @@
 The worker compiles expressions with lxml; the API must not import lxml (it stays slim), so this
 module parses the XPath 1.0 grammar (W3C XPath 1.0, sections 2 and 3, with the lexical rules of
 3.7) and knows the function library lxml offers without extra setup: the core functions and the
-EXSLT regular expressions (`re:test`, `re:match`, `re:replace`), which the worker registers.
+EXSLT regular expressions (`re:test`, `re:match`, `re:replace`), which the worker runs on RE2
+(a literal pattern is checked here with the same engine).
 """
 
 from __future__ import annotations
 
 import re
+
+from backend_fastapi.regexes import RegexError, compile_regex
 
 CORE_FUNCTIONS = frozenset(
     {
@@ -168,13 +171,26 @@ class _Parser:
                 raise XPathSyntaxError(f"unknown XPath function {text}()")
             self.expect("(")
             if not self.take(")"):
+                starts = [self.i]
                 self.expr()
                 while self.take(","):
+                    starts.append(self.i)
                     self.expr()
                 self.expect(")")
+                if text.startswith("re:") and len(starts) > 1:
+                    self._check_pattern(starts[1])
         elif kind == "sym":  # "("
             self.expr()
             self.expect(")")
+
+    def _check_pattern(self, at: int) -> None:
+        """A literal pattern of `re:test`/`re:match`/`re:replace` must be one the worker's RE2 runs."""
+        kind, text = self.tokens[at]
+        if kind == "literal" and self.tokens[at + 1][1] in (",", ")"):
+            try:
+                compile_regex(text[1:-1])
+            except RegexError as exc:
+                raise XPathSyntaxError(f"invalid regex {text}: {exc.reason}") from exc
 
     def predicate_body(self) -> None:
         self.expr()

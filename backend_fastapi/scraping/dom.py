@@ -57,7 +57,12 @@ def lexbor_supports(css: str) -> bool:
 def _lxml_xpath(expr: str) -> Any:
     from lxml import etree
 
-    return etree.XPath(expr, namespaces={"re": EXSLT_REGEX}, smart_strings=False)
+    from backend_fastapi.scraping.xpath_regex import EXTENSIONS
+
+    # lxml's own `re:` functions would run the request's pattern on Python's backtracking `re`.
+    return etree.XPath(
+        expr, namespaces={"re": EXSLT_REGEX}, regexp=False, extensions=EXTENSIONS, smart_strings=False
+    )
 
 
 @lru_cache(maxsize=1024)

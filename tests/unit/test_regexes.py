@@ -127,3 +127,45 @@ def test_a_catastrophic_pattern_in_a_pipeline_step_ends_at_once() -> None:
     assert not regex_columns.contains(text, r"(a+)+$", na=False).any()
     assert regex_columns.extract(text, compile_regex(r"(a+)+$")).isna().all().all()
     assert time.monotonic() - started < 5.0
+
+
+XPATHS = [
+    "//a[re:test(@href, '^/p/')]/text()",
+    "//a[re:test(., 'one', 'i')]/@href",
+    r"re:replace(string(//a[1]), '(\d+)', 'g', '<\1>')",
+    r"re:replace(string(//a[1]), '[aeiou]', '', '_')",
+    r"re:match(string(//a[1]), '(\w+) (\w+)')",
+    "re:match(string(//a[1]), '[A-Z]+', 'g')",
+    "re:match(string(//a[2]), 'z')",
+]
+
+
+@pytest.mark.parametrize("expr", XPATHS)
+def test_xpath_regex_functions_answer_as_lxml_s_own_do(expr: str) -> None:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from backend_fastapi.scraping.dom import EXSLT_REGEX, _lxml_xpath
+
+    doc = lxml_html.fromstring("<div><a href='/p/1'>Item ONE 12</a><a href='/q/2'>two</a></div>")
+
+    def plain(result: object) -> object:
+        return [getattr(x, "text", x) for x in result] if isinstance(result, list) else result
+
+    theirs = etree.XPath(expr, namespaces={"re": EXSLT_REGEX})(doc)
+    assert plain(_lxml_xpath(expr)(doc)) == plain(theirs)
+
+
+def test_a_catastrophic_xpath_regex_ends_at_once_and_a_bad_literal_one_is_refused_early() -> None:
+    from lxml import html as lxml_html
+
+    from backend_fastapi.scraping.dom import _lxml_xpath
+    from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
+
+    doc = lxml_html.fromstring(f"<div><p>{'a' * 40}!</p></div>")
+    started = time.monotonic()
+    assert _lxml_xpath("//p[re:test(., '(a+)+$')]")(doc) == []
+    assert time.monotonic() - started < 1.0
+    with pytest.raises(XPathSyntaxError, match="lookbehind"):
+        check_xpath(r"//p[re:test(., '(?<=\$)\d+')]")
+    check_xpath("//p[re:test(., concat('a', 'b'))]")  # computed: checked when the worker runs it
