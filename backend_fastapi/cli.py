@@ -182,7 +182,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
-    """Exit 0 when healthy: the API answers /health, or (--worker) this host's worker beats."""
+    """Exit 0 when healthy: the API answers /health, or (--worker) this host's worker beats and can
+    run every kind of job it is configured for."""
     if args.worker:
         return _run(lambda: _worker_alive(settings))
     import urllib.request
@@ -197,10 +198,12 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _worker_alive(settings: Settings) -> int:
+    """0 when a worker on this host beats and can run every kind of job it is configured for."""
     import socket
 
     from backend_fastapi import jobstore
     from backend_fastapi.db import Database
+    from backend_fastapi.worker import capabilities
 
     db = Database(settings)
     try:
@@ -212,7 +215,19 @@ async def _worker_alive(settings: Settings) -> int:
         await db.close()
     if not mine:
         sys.stderr.write("unhealthy: no worker on this host has sent a heartbeat recently\n")
-    return 0 if mine else 1
+        return 1
+    problems = []
+    for worker in mine:
+        if worker.capabilities is None:
+            problems.append(f"worker {worker.id} is still checking what it can run")
+        for kind, reason in capabilities.unavailable(worker.capabilities).items():
+            problems.append(f"worker {worker.id}: {capabilities.problem(kind, reason)}")
+    for line in problems:
+        sys.stderr.write(f"unhealthy: {line}\n")
+    if not problems:
+        kinds = sorted({kind for w in mine for kind in w.capabilities or {}})
+        sys.stdout.write(f"healthy: {len(mine)} worker(s) here can run {', '.join(kinds)}\n")
+    return 1 if problems else 0
 
 
 # --- database ------------------------------------------------------------------------------
@@ -343,7 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("health", help="exit 0 when the API (or this host's worker) is healthy")
     p.add_argument("--url", help="health URL (default http://127.0.0.1:API_PORT/health)")
-    p.add_argument("--worker", action="store_true", help="check this host's worker heartbeat instead")
+    p.add_argument(
+        "--worker",
+        action="store_true",
+        help="check this host's worker instead: alive and able to run its jobs",
+    )
     p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("backup", help="online, consistent copy of the SQLite database")

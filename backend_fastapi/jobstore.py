@@ -95,6 +95,13 @@ async def live_workers(conn: AsyncConnection, alive_after: float) -> list[Any]:
     return list((await conn.execute(query)).all())
 
 
+async def set_worker_capabilities(
+    conn: AsyncConnection, worker_id: str, capabilities: dict[str, str]
+) -> None:
+    """Store what a worker can run (`{kind: "ok" | reason}`, see worker/capabilities.py)."""
+    await conn.execute(workers.update().where(workers.c.id == worker_id).values(capabilities=capabilities))
+
+
 async def webhook_attempts(conn: AsyncConnection, job_id: str) -> list[Any]:
     query = (
         sa.select(webhook_deliveries)

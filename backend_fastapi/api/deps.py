@@ -29,11 +29,16 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def require_api_key(request: Request) -> None:
-    """When `API_KEY` is set, every `/api/*` call needs `Authorization: Bearer <key>`."""
+def has_api_key(request: Request) -> bool:
+    """True when `API_KEY` is unset or the request carries it as `Authorization: Bearer <key>`."""
     expected = request.app.state.settings.API_KEY
     if not expected:
-        return
+        return True
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+async def require_api_key(request: Request) -> None:
+    """When `API_KEY` is set, every `/api/*` call needs `Authorization: Bearer <key>`."""
+    if not has_api_key(request):
         raise Unauthorized()

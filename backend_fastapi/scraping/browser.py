@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from playwright.async_api import Browser, BrowserContext, Playwright, async_play
 from playwright.async_api import Error as PlaywrightError
 
 from backend_fastapi.chromium import find_chromium, launch_args
-from backend_fastapi.scraping.errors import BrowserError
+from backend_fastapi.scraping.errors import BrowserError, BrowserUnavailable
 from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -167,10 +168,10 @@ class BrowserPool:
                 handle_sigterm=False,
                 handle_sighup=False,
             )
-        except PlaywrightError as exc:
+        except Exception as exc:  # PlaywrightError, or the driver itself dying at start
             await self._stop_driver()
-            raise BrowserError(
-                f"Chromium could not be started ({executable or 'bundled'}): {exc.message}"
+            raise BrowserUnavailable(
+                f"Chromium could not be started ({executable or 'bundled'}): {launch_failure(exc)}"
             ) from exc
         log.info("browser.started", extra={"executable": executable, "version": browser.version})
         return browser
@@ -204,6 +205,30 @@ async def _close_browser(browser: Browser, reason: str, pages: int | None) -> No
     except PlaywrightError:
         log.warning("browser.close_failed", exc_info=True)
     log.info("browser.closed", extra={"reason": reason, "pages": pages})
+
+
+def launch_failure(exc: Exception) -> str:
+    """The gist of a failed launch: Chromium's exit code and error lines, not Playwright's call log."""
+    text = str(getattr(exc, "message", "") or exc) or type(exc).__name__
+    exited = re.search(r"exitCode=(-?\d+)", text)
+    gist = (
+        f"it exited with code {exited[1]}"
+        if exited
+        else text.splitlines()[0].removeprefix("BrowserType.launch: ")
+    )
+    errors = list(dict.fromkeys(line.strip() for line in re.findall(r"\]\[err\] (.*)", text)))[:3]
+    return f"{gist} ({'; '.join(errors)})" if errors else gist
+
+
+async def probe(settings: Settings) -> None:
+    """Start Chromium, open a blank page, close it all again: the worker's capability check."""
+    pool = BrowserPool()
+    try:
+        async with pool.context(settings) as context:
+            page = await context.new_page()
+            await page.goto("about:blank")
+    finally:
+        await pool.close()
 
 
 POOL = BrowserPool()

@@ -75,3 +75,9 @@ class BrowserError(TransientJobError):
     """The headless browser failed to load the page."""
 
     code = "browser_error"
+
+
+class BrowserUnavailable(PermanentJobError):
+    """The headless browser cannot start on this worker (its /health entry says why)."""
+
+    code = "browser_unavailable"

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, catalog, jobqueue, migrations, schedules
+from backend_fastapi import __version__, catalog, jobqueue, jobstore, migrations, schedules
 from backend_fastapi.changefeed import change_feed
 from backend_fastapi.db import Database
 from backend_fastapi.errors import JobError, JobTimeout
@@ -32,7 +32,9 @@ from backend_fastapi.jobqueue import ClaimedJob
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.models import QUEUED, jobs
 from backend_fastapi.settings import Settings
+from backend_fastapi.worker import capabilities
 from backend_fastapi.worker.context import JobContext, LeaseLost
+from backend_fastapi.worker.probe import run_probe
 from backend_fastapi.worker.registry import HandlerRegistry
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,9 @@ class Worker:
         self._background: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
         self._feed = change_feed(self.db, WAKEUP_POLL_SECONDS)
+        self.kinds = capabilities.configured_kinds(self.registry.targets)
+        # {kind: "ok" | reason}; None until the start-up check has answered.
+        self.capabilities: dict[str, str] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -119,6 +124,7 @@ class Worker:
             ),
             asyncio.create_task(self._every(CANCEL_CHECK_SECONDS, self._check_cancellations), name="cancels"),
             asyncio.create_task(self._every(schedules.CHECK_SECONDS, self._fire_schedules), name="schedules"),
+            asyncio.create_task(self._probe_capabilities(), name="capabilities"),
         ]
         if self._feed is not None:
             await self._feed.start(self._on_database_change)
@@ -146,6 +152,44 @@ class Worker:
         }
         now = await self.db.now()
         await self.db.write(lambda c: jobqueue.register_worker(c, info, now))
+
+    async def _probe_capabilities(self) -> None:
+        """Check once, in a child process, that every configured kind of job can run; store the answer.
+
+        Runs beside the claim loop: jobs are taken meanwhile, and the child's Chromium and pandas
+        are gone when it exits, so an idle worker stays as small as before.
+        """
+        started = time.monotonic()
+        try:
+            found = await run_probe(self.kinds)
+        except Exception as exc:
+            log.exception("worker.capabilities_failed")
+            found = dict.fromkeys(
+                self.kinds, capabilities.short_reason(f"the capability check failed: {exc}")
+            )
+        log.info(
+            "worker.capabilities",
+            extra={"capabilities": found, "seconds": round(time.monotonic() - started, 2)},
+        )
+        await self._store_capabilities(found)
+
+    async def _store_capabilities(self, found: dict[str, str]) -> None:
+        for kind, reason in capabilities.unavailable(found).items():
+            log.warning("worker.kind_unavailable", extra={"kind": kind, "reason": reason})
+        self.capabilities = found
+        await self.db.write(lambda c: jobstore.set_worker_capabilities(c, self.id, found))
+
+    async def _note_unavailable(self, kind: str, reason: str) -> None:
+        """A job just showed that `kind` cannot run here: say so in /health at once."""
+        reason = capabilities.short_reason(reason)
+        if self.capabilities is not None and self.capabilities.get(kind) != reason:
+            await self._store_capabilities({**self.capabilities, kind: reason})
+
+    async def _another_worker_can(self, kind: str) -> bool:
+        alive_after = await self.db.now() - self.settings.worker_alive_seconds
+        async with self.db.read() as conn:
+            alive = await jobstore.live_workers(conn, alive_after)
+        return any(w.id != self.id and (w.capabilities or {}).get(kind) == capabilities.OK for w in alive)
 
     async def _drain(self) -> None:
         """Wait up to the grace period for running jobs, then release the rest to the queue."""
@@ -276,6 +320,11 @@ class Worker:
             code, retryable, retry_after = "internal_error", True, None
             log.error("job.crashed", exc_info=exc)
         message = str(exc) or type(exc).__name__
+        if code == capabilities.BROWSER_UNAVAILABLE_CODE:
+            # Failing again here would be as quick as this: retry only where a browser works.
+            with suppress(Exception):
+                await self._note_unavailable(capabilities.BROWSER, message)
+                retryable = await self._another_worker_can(capabilities.BROWSER)
         delay = jobqueue.backoff_seconds(job.attempt, self.settings.JOB_RETRY_BACKOFF_SECONDS, retry_after)
         status = await self._finish(
             job,
