@@ -16,6 +16,8 @@ import httpx
 from tests.support.handlers import handler_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# How tests start the `dataops` command (a start-up test also uses the installed console script).
+CLI = (sys.executable, "-m", "backend_fastapi.cli")
 
 
 def free_port() -> int:
@@ -52,13 +54,20 @@ def service_env(db_url: str, tmp_path: Path, **overrides: Any) -> dict[str, str]
 class Service:
     """A child process whose output goes to a log file (read it when a test fails)."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        cwd: Path = REPO_ROOT,
+        program: tuple[str, ...] = CLI,
+    ) -> None:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend_fastapi.cli", *args],
+            [*program, *args],
             env=env,
-            cwd=REPO_ROOT,
+            cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -102,8 +111,11 @@ class Service:
         raise AssertionError(f"{text!r} not in log of {self.proc.args}:\n{self.log()[-4000:]}")
 
 
-def start_worker(env: dict[str, str], tmp_path: Path, name: str = "worker", *extra: str) -> Service:
-    service = Service(["worker", *extra], env, tmp_path / f"{name}.log")
+def start_worker(
+    env: dict[str, str], tmp_path: Path, name: str = "worker", *extra: str, **how: Any
+) -> Service:
+    """A worker process, once it logged `worker.started`; `how`: Service's `cwd` and `program`."""
+    service = Service(["worker", *extra], env, tmp_path / f"{name}.log", **how)
     try:
         service.wait_for_log("worker.started")
     except BaseException:
@@ -112,9 +124,9 @@ def start_worker(env: dict[str, str], tmp_path: Path, name: str = "worker", *ext
     return service
 
 
-def start_api(env: dict[str, str], tmp_path: Path, name: str = "api") -> tuple[Service, str]:
+def start_api(env: dict[str, str], tmp_path: Path, name: str = "api", **how: Any) -> tuple[Service, str]:
     port = free_port()
-    service = Service(["api", "--port", str(port)], env, tmp_path / f"{name}.log")
+    service = Service(["api", "--port", str(port)], env, tmp_path / f"{name}.log", **how)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
