@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from backend_fastapi.regexes import compile_regex
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 
 MAIN_CANDIDATES = ("main", "article", "[role=main]", "#content", "#main", ".content", ".main-content")
@@ -17,7 +18,8 @@ BLOCKS = frozenset(
      "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}
 )  # fmt: skip
 MAX_LINKS = 5000
-_APP_ROOT = re.compile(r"""<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""", re.I)
+# On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
+_APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
 _NEEDS_JS = re.compile(r"enable javascript|requires javascript|javascript is (?:required|disabled)", re.I)
 
 
