@@ -27,7 +27,7 @@ from backend_fastapi.db import Database
 from backend_fastapi.ids import new_id
 from backend_fastapi.models import QUEUED, RUNNING, jobs, schedules
 from backend_fastapi.schemas.pipeline import PIPELINE_RUN, PipelineRunRequest
-from backend_fastapi.schemas.schedule import SCHEDULED_JOB, ScheduledRequest
+from backend_fastapi.schemas.schedule import CRON_HORIZON_YEARS, SCHEDULED_JOB, ScheduledRequest
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import Settings
 
@@ -56,7 +56,8 @@ def next_run_after(cron: str, timezone: str, after: float) -> float:
     zone = ZoneInfo(timezone)
     from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
 
-    times = croniter(cron, datetime.fromtimestamp(after, zone))
+    # Expressions are validated to fire within the horizon; it also bounds the search.
+    times = croniter(cron, datetime.fromtimestamp(after, zone), max_years_between_matches=CRON_HORIZON_YEARS)
     hour_field = cron.split(" ")[1] if not cron.startswith("@") else "0"
     for _ in range(4):
         moment: datetime = times.get_next(datetime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +16,7 @@ from backend_fastapi.api.errors import install_error_handlers
 from backend_fastapi.api.frontend import mount_frontend
 from backend_fastapi.api.job_creation import QueueGauge
 from backend_fastapi.api.limits import BodySizeLimit
+from backend_fastapi.api.openapi import build_openapi
 from backend_fastapi.api.routers import exports, health, jobs, pipelines, schedules, scrape, uploads
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings, get_settings
@@ -68,4 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(require_api_key)])
     guard_docs(app)
     mount_frontend(app, settings.frontend_dist)
+    app.openapi = partial(build_openapi, app)  # type: ignore[method-assign]
     return app

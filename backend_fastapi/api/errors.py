@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend_fastapi.api.bodies import BodyRejected
+from backend_fastapi.api.methods import allowed_methods
 from backend_fastapi.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -28,10 +31,18 @@ _HTTP_CODES = {
 }
 
 
+class ErrorJSONResponse(JSONResponse):
+    """JSON that can always be sent: a stray lone surrogate in a message is escaped, never a crash."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
+    return ErrorJSONResponse(
         {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
     )
 
@@ -64,10 +75,24 @@ def install_error_handlers(app: FastAPI) -> None:
         details = _validation_details(exc)
         return error_response(422, "validation_error", _summary(details), details)
 
+    @app.exception_handler(BodyRejected)
+    async def _body_rejected(_: Request, exc: BodyRejected) -> JSONResponse:
+        details = exc.details()
+        return error_response(422, "validation_error", _summary(details), details)
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched; a path may have several.
+            allowed = allowed_methods(request)
+            if not allowed:
+                return error_response(404, "not_found", f"No API endpoint at {request.scope['path']}.")
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed on {request.scope['path']}; use {headers['Allow']}."
+            return error_response(405, code, message, {"allow": allowed}, headers)
+        return error_response(exc.status_code, code, str(exc.detail), None, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.exceptions import HTTPException
 
+from backend_fastapi.api.methods import CATCH_ALL_NAME, allowed_methods, is_api_path
 from backend_fastapi.errors import NotFound
 
 NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>DataOps</title></head>
@@ -22,9 +24,11 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
     """Static files from `dist`, and index.html for every other non-API path (client-side routes)."""
     root = dist.resolve()
 
-    @app.get("/{path:path}", include_in_schema=False)
-    async def frontend(path: str) -> Response:
-        if path == "api" or path.startswith("api/"):
+    @app.get("/{path:path}", include_in_schema=False, name=CATCH_ALL_NAME)
+    async def frontend(path: str, request: Request) -> Response:
+        if is_api_path(f"/{path}"):
+            if allowed_methods(request):  # e.g. GET on a POST-only endpoint
+                raise HTTPException(405)  # the error handler adds the Allow header
             raise NotFound(f"No API endpoint at /{path}.")
         index = root / "index.html"
         if not index.is_file():

@@ -49,6 +49,10 @@ class RecordPage(BaseModel):
     items: list[dict[str, Any]]
 
 
+# `GET /api/jobs/{id}/results` in JSON: a page, or with `format=json` every record in one array.
+RecordsOut = RecordPage | list[dict[str, Any]]
+
+
 def job_body(row: Any, *, detail: bool = False, deliveries: Sequence[Any] = ()) -> dict[str, Any]:
     """The JSON body of one job; `detail` adds the original request and webhook deliveries."""
     body: dict[str, Any] = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
@@ -11,26 +13,40 @@ from backend_fastapi.schemas.common import NAME_PATTERN, StrictModel
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
 from backend_fastapi.schemas.scrape import ScrapeRequest
 
+# A cron expression must fire within this many years (`0 0 29 2 *` fires every four years;
+# `0 0 31 2 *` never does). It also bounds how far croniter searches for the next time.
+CRON_HORIZON_YEARS = 5
+
 
 def validate_cron(expression: str) -> str:
-    """A standard five-field cron expression (or an alias such as `@daily`)."""
+    """A standard five-field cron expression (or an alias such as `@daily`) that fires at all."""
     text = " ".join(expression.split())
     fields = text.split(" ")
-    from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
+    from croniter import CroniterBadDateError, croniter  # with dateutil ~1.5 MB: loaded on first use
 
     if not (text.startswith("@") or len(fields) == 5) or not croniter.is_valid(text):
         raise ValueError(
             f"{expression!r} is not a cron expression like '0 6 * * *' (minute hour day month weekday)"
         )
+    try:
+        croniter(text, datetime.now(UTC), max_years_between_matches=CRON_HORIZON_YEARS).get_next(datetime)
+    except CroniterBadDateError as exc:
+        raise ValueError(
+            f"{expression!r} never fires (no time matches within {CRON_HORIZON_YEARS} years)"
+        ) from exc
     return text
 
 
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names of the installed tz database (read once)."""
+    return frozenset(available_timezones())
+
+
 def validate_timezone(name: str) -> str:
-    """An IANA time zone name (`Europe/Berlin`, `UTC`)."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not a time zone name like 'Europe/Berlin' or 'UTC'") from exc
+    """An IANA time zone name (`Europe/Berlin`, `UTC`); a directory such as `America` is not one."""
+    if name not in time_zone_names():
+        raise ValueError(f"{name!r} is not a time zone name like 'Europe/Berlin' or 'UTC'")
     return name
 
 

@@ -8,8 +8,15 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from backend_fastapi import catalog
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
+from backend_fastapi.api.responses import (
+    PageCursor,
+    PageLimit,
+    file_content,
+    json_response,
+    page_response,
+)
 from backend_fastapi.db import Database
 from backend_fastapi.errors import NotFound
 from backend_fastapi.fileformats import MEDIA_TYPES
@@ -17,7 +24,7 @@ from backend_fastapi.safepaths import UnsafePath, inside
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import ExportOut, ExportPage, export_body
 
-router = APIRouter(prefix="/api/exports", tags=["exports"])
+router = APIRouter(prefix="/api/exports", tags=["exports"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
 
 
@@ -50,7 +57,10 @@ async def get_export(export_id: str, db: DbDep) -> Response:
 @router.get(
     "/{export_id}/download",
     response_class=FileResponse,
-    responses={**ERRORS, 200: {"description": "The file, streamed."}},
+    responses={
+        **ERRORS,
+        200: {"description": "The file, streamed.", "content": file_content(MEDIA_TYPES.values())},
+    },
 )
 async def download_export(export_id: str, db: DbDep, settings: SettingsDep) -> FileResponse:
     """The file itself, streamed, with its content type and a download file name."""

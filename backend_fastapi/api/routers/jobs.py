@@ -11,17 +11,39 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import jobqueue, jobstore
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep
-from backend_fastapi.api.downloads import DownloadFormat, download_records
-from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
+from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
+from backend_fastapi.api.responses import (
+    PageCursor,
+    PageLimit,
+    RecordLimit,
+    RecordOffset,
+    file_content,
+    json_response,
+    page_response,
+)
 from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.models import CANCELLED, FINISHED_STATUSES
 from backend_fastapi.schemas.common import ErrorBody
-from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, job_body
+from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordsOut, job_body
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=CheckedJsonRoute)
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
+ERRORS: dict[int | str, dict[str, object]] = {**NOT_FOUND, 409: {"model": ErrorBody}}
+CACHED: dict[int | str, dict[str, object]] = {
+    **NOT_FOUND,
+    304: {"description": "Not modified: the `ETag` sent as `If-None-Match` is still current."},
+}
+RESULTS: dict[int | str, dict[str, object]] = {
+    **NOT_FOUND,
+    200: {
+        "description": "A page `{total, offset, limit, items}`; with `format` every record as a file "
+        "(`format=json`: one JSON array of records).",
+        "content": file_content(MEDIA_TYPES[f] for f in ("csv", "jsonl", "xlsx")),
+    },
+}
 StatusFilter = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
@@ -70,7 +92,7 @@ async def list_jobs(
     return page_response(rows, limit, job_body)
 
 
-@router.get("/{job_id}", response_model=JobOut, responses={**ERRORS, 304: {"description": "Not modified"}})
+@router.get("/{job_id}", response_model=JobOut, responses=CACHED)
 async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
     """One job; send the last `ETag` as `If-None-Match` to get a 304 while nothing changed."""
     return cached_job_response(request, await load_job(db, job_id, detail=True))
@@ -90,7 +112,7 @@ async def cancel_job(job_id: str, db: DbDep) -> Response:
     return json_response(await load_job(db, job_id))
 
 
-@router.post("/{job_id}/retry", response_model=JobOut, responses=ERRORS)
+@router.post("/{job_id}/retry", status_code=202, response_model=JobOut, responses=ERRORS)
 async def retry_job(job_id: str, db: DbDep) -> Response:
     """Queue a failed or cancelled job again, with a fresh set of attempts."""
     now = await db.now()
@@ -115,12 +137,12 @@ async def delete_job(job_id: str, db: DbDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{job_id}/results", response_model=RecordPage, responses=ERRORS)
+@router.get("/{job_id}/results", response_model=RecordsOut, responses=RESULTS)
 async def job_results(
     job_id: str,
     db: DbDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: RecordLimit = 100,
+    offset: RecordOffset = 0,
     format: DownloadFormat | None = None,
     escape_formulas: Annotated[
         bool,

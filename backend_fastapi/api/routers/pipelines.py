@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from backend_fastapi import catalog
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
@@ -29,7 +30,7 @@ from backend_fastapi.schemas.pipeline import (
     pipeline_body,
 )
 
-router = APIRouter(prefix="/api", tags=["pipelines"])
+router = APIRouter(prefix="/api", tags=["pipelines"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody},
     409: {"model": ErrorBody},

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
 
 from backend_fastapi import catalog, schedules
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import json_response
 from backend_fastapi.db import Database
@@ -16,7 +17,7 @@ from backend_fastapi.schemas.common import ErrorBody, JobCreated, iso
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
 from backend_fastapi.schemas.schedule import ScheduleIn, ScheduleOut, SchedulePage
 
-router = APIRouter(prefix="/api/schedules", tags=["schedules"])
+router = APIRouter(prefix="/api/schedules", tags=["schedules"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody},
     409: {"model": ErrorBody},

@@ -6,17 +6,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
-from backend_fastapi.api.routers.jobs import ERRORS, cached_job_response, load_job
+from backend_fastapi.api.routers.jobs import CACHED, cached_job_response, load_job
 from backend_fastapi.schemas.common import ErrorBody, JobCreated
 from backend_fastapi.schemas.jobs import JobOut
 from backend_fastapi.schemas.scrape import ScrapeRequest
 
-router = APIRouter(prefix="/api/scrape", tags=["scrape"])
+router = APIRouter(prefix="/api/scrape", tags=["scrape"], route_class=CheckedJsonRoute)
 CREATE_RESPONSES: dict[int | str, dict[str, object]] = {
-    202: {"model": JobCreated, "description": "Queued; poll the job at the Location header."},
+    202: {
+        "model": JobCreated,
+        "description": "Queued; poll the job at the Location header (with `?wait=`: the job as it is "
+        "when the time runs out).",
+    },
     200: {"model": JobOut, "description": "With `?wait=`: the finished job."},
+    404: {
+        "model": ErrorBody,
+        "description": "No saved pipeline by that id or name, or (`?wait=`) the job "
+        "was deleted while waiting.",
+    },
     413: {"model": ErrorBody},
     422: {"model": ErrorBody},
     429: {"model": ErrorBody},
@@ -50,7 +60,7 @@ async def create_scrape(
     )
 
 
-@router.get("/{job_id}", response_model=JobOut, responses=ERRORS)
+@router.get("/{job_id}", response_model=JobOut, responses=CACHED)
 async def get_scrape(job_id: str, request: Request, db: DbDep) -> Response:
     """A scrape job (the same body as `GET /api/jobs/{job_id}`)."""
     return cached_job_response(request, await load_job(db, job_id, detail=True, job_type_prefix="scrape."))

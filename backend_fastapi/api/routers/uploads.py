@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from backend_fastapi import catalog
+from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.db import Database
@@ -26,8 +27,9 @@ from backend_fastapi.safepaths import UnsafePath, inside, sanitize_filename
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import UploadOut, UploadPage, upload_body
 
-router = APIRouter(prefix="/api/uploads", tags=["uploads"])
+router = APIRouter(prefix="/api/uploads", tags=["uploads"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The multipart body cannot be parsed."},
     404: {"model": ErrorBody},
     413: {"model": ErrorBody},
     415: {"model": ErrorBody},

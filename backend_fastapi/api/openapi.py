@@ -1,0 +1,67 @@
+"""The OpenAPI document, completed with the answers that every route shares.
+
+Routes declare what is theirs (`responses=`: 404, 409, content types); what comes from the edge
+is added here, once, for every operation: 401 when `API_KEY` is set, 413 for bodies over the
+limit, 422 for bad input, and the one error shape (`ErrorBody`) for every 4xx/5xx, in place of
+FastAPI's `HTTPValidationError`, which this API never sends. A fuzz run
+(tests/integration/test_api_fuzz.py) checks that every answer matches this document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from backend_fastapi.schemas.common import ErrorBody
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+SHARED_ANSWERS = {
+    "401": "`API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`.",
+    "413": "The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`).",
+    "422": "The request is invalid; `details` lists each failing field.",
+}
+BODY_METHODS = ("post", "put", "patch")
+_FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
+
+
+def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    shared = []
+    if path.startswith("/api/"):
+        shared.append("401")
+    if method in BODY_METHODS:
+        shared.append("413")
+    if method in BODY_METHODS or operation.get("parameters"):
+        shared.append("422")
+    for status in shared:
+        responses.setdefault(status, {"description": SHARED_ANSWERS[status]})
+    for status, response in responses.items():
+        if status.startswith(("4", "5")):
+            if response.get("description") in (None, "", "Validation Error"):
+                response["description"] = SHARED_ANSWERS.get(status, "Error")
+            response["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document (built once), with the shared answers of every operation."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            _complete(path, method, operation)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorBody"] = error_schema
+    for name in _FASTAPI_ONLY:
+        ref = f'"#/components/schemas/{name}"'
+        if ref not in json.dumps({k: v for k, v in document.items() if k != "components"}):
+            schemas.pop(name, None)
+    app.openapi_schema = document
+    return document
