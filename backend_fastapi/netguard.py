@@ -264,14 +264,16 @@ def check_url(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int]
         raise BlockedAddress("The URL has no host.")
     if is_exempt(host, port, allow_hosts):
         return scheme, host, port
+    written = urlsplit(url).hostname or host
+    shown = host if written == host else f"{written} (read as {host})"
     name = host.rstrip(".")  # "localhost." is the same name as "localhost"
     if name in _BLOCKED_NAMES or name.endswith(".localhost"):
-        raise BlockedAddress(f"{host} is a loopback name.", details={"host": host, "reason": "loopback"})
+        raise BlockedAddress(f"{shown} is a loopback name.", details={"host": host, "reason": "loopback"})
     address = parse_ip(host)
     if address is not None:
         reason = blocked_reason(address)
         if reason:
-            raise BlockedAddress(f"{host} is a {reason} address.", details={"host": host, "reason": reason})
+            raise BlockedAddress(f"{shown} is a {reason} address.", details={"host": host, "reason": reason})
     return scheme, host, port
 
 

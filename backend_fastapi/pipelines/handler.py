@@ -24,6 +24,7 @@ from backend_fastapi.ids import new_id
 from backend_fastapi.pipelines.errors import PipelineNotFound
 from backend_fastapi.pipelines.inputs import materialize
 from backend_fastapi.pipelines.process import run_child
+from backend_fastapi.schemas.common import blocked_address_in
 from backend_fastapi.schemas.pipeline import PipelineSpec
 from backend_fastapi.schemas.pipeline_sources import Source
 from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep
@@ -55,6 +56,8 @@ async def load_definition(ctx: JobContext) -> tuple[PipelineSpec, dict[str, Any]
         if payload.get("source"):
             spec = spec.model_copy(update={"source": _SOURCE.validate_python(payload["source"])})
     except ValidationError as exc:
+        if (blocked := blocked_address_in(exc)) is not None:
+            raise blocked from exc
         raise InvalidPayload(f"The pipeline definition is invalid: {exc}") from exc
     if spec.source is None:
         raise InvalidPayload("The pipeline has no source; give one in the definition or with the run.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend_fastapi.errors import BlockedAddress
 from backend_fastapi.netguard import check_url
@@ -26,8 +26,17 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class BlockedURL(ValueError):
+    """A URL the address guard refuses, as a validation error that keeps the guard's reason."""
+
+    def __init__(self, blocked: BlockedAddress) -> None:
+        super().__init__(blocked.message)
+        self.blocked = blocked
+
+
 def validate_outbound_url(url: str) -> str:
-    """An http(s) URL that is not a literal private/loopback address (DNS is checked by the worker)."""
+    """An http(s) URL whose host, normalised as the HTTP client will read it, is not a literal
+    private/loopback address and can be normalised at all (names are resolved by the worker)."""
     from backend_fastapi.settings import get_settings
 
     url = url.strip()
@@ -36,8 +45,18 @@ def validate_outbound_url(url: str) -> str:
     try:
         check_url(url, get_settings().SCRAPE_ALLOW_HOSTS)
     except BlockedAddress as exc:
-        raise ValueError(exc.message) from exc
+        raise BlockedURL(exc) from exc
     return url
+
+
+def blocked_address_in(error: ValidationError) -> BlockedAddress | None:
+    """The address guard's refusal behind a validation error (a job queued around the API fails
+    with `blocked_address`, not as an invalid payload); None when it is something else."""
+    for detail in error.errors():
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, BlockedURL):
+            return cause.blocked
+    return None
 
 
 WebhookEvent = Literal["completed", "failed", "cancelled"]

@@ -1,4 +1,5 @@
-"""The address guard through the real worker: a counting loopback server must see no request."""
+"""The address guard through the real API and worker: a counting loopback server must see no
+request (robots.txt included), whatever the spelling of its address and however it is reached."""
 
 from __future__ import annotations
 
@@ -10,17 +11,29 @@ import pytest
 
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from tests.support.guard_sites import REDIRECT_STATUSES, guard_site
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer
 from tests.support.waiting import enqueue, wait_status
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, shop: LoopbackServer) -> Iterator[Stack]:
+def hops() -> Iterator[LoopbackServer]:
+    """An allowed site that redirects anywhere with any status (`/go/STATUS?to=URL`)."""
+    with guard_site() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, shop: LoopbackServer, hops: LoopbackServer
+) -> Iterator[Stack]:
     tmp: Path = tmp_path_factory.mktemp("guard")
-    # Only the shop's exact host:port is allowed; the counter shares its address, not its port.
+    # Only the sites' exact host:port are allowed; the counter shares their address, not their port.
     with scrape_stack(
-        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{shop.port}"
+        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}",
+        tmp,
+        SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{shop.port},127.0.0.1:{hops.port}",
     ) as running:
         yield running
 
@@ -36,6 +49,21 @@ SPELLINGS = [
     "http://169.254.169.254/latest/meta-data/",
     "http://10.0.0.1:{port}/",
     "gopher://127.0.0.1:{port}/",
+    "http://127.0.0.1.:{port}/",
+    "http://0177.0.0.1:{port}/",
+    "http://0x7f.1:{port}/",
+    "http://LOCALHOST.:{port}/",
+    "http://app.localhost:{port}/",
+    # Unicode spellings that URL libraries and browsers map to 127.0.0.1 or localhost.
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
+    "http://127\uff610\uff610\uff611:{port}/",
+    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
+    "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/",
+    # Hosts that cannot be normalised are refused too.
+    "http://%31%32%37.0.0.1:{port}/",
+    "http://1.2.3.4.5:{port}/",
 ]
 
 
@@ -63,6 +91,25 @@ async def test_the_worker_fails_a_queued_blocked_url_with_blocked_address(
     assert counter.requests == []
 
 
+# Redirect targets: the counter in a plain and in Unicode spellings.
+HOP_TARGETS = [
+    "http://127.0.0.1:{port}/",
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+]
+
+
+@pytest.mark.parametrize("status", REDIRECT_STATUSES)
+def test_every_redirect_status_to_a_blocked_address_fails_with_blocked_address(
+    stack: Stack, hops: LoopbackServer, counter: LoopbackServer, status: int
+) -> None:
+    for template in HOP_TARGETS:
+        url = f"{hops.url}/go/{status}?to={template.format(port=counter.port)}"
+        job = stack.run({"url": url, "schema": {"title": "string"}})
+        assert (job["status"], job["error"]["code"]) == ("failed", "blocked_address"), job["error"]
+    assert counter.requests == []
+
+
 def test_a_redirect_to_a_private_address_fails_with_blocked_address(
     stack: Stack, shop: LoopbackServer, counter: LoopbackServer
 ) -> None:
@@ -77,7 +124,7 @@ def test_a_host_name_that_resolves_to_a_private_address_is_refused(
     stack: Stack, counter: LoopbackServer
 ) -> None:
     name = socket.gethostname()
-    addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
     if not all(a.startswith(("127.", "10.", "192.168.", "172.")) or a == "::1" for a in addresses):
         pytest.skip(f"{name} does not resolve to a private address here")
     job = stack.run({"url": f"http://{name}:{counter.port}/", "schema": {"title": "string"}})

@@ -1,0 +1,88 @@
+"""The browser has no network path of its own: nothing a page does reaches a blocked address.
+
+Dynamic scrapes of pages on an allowed host that fetch, embed, prefetch, open WebSockets (also
+from a worker) and open WebRTC connections to a blocked address on loopback; the counting HTTP
+server and the counting UDP socket must receive nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.guard_sites import REDIRECT_STATUSES, guard_site, udp_counter
+from tests.support.scrape_stack import Stack, scrape_stack
+from tests.support.servers import LoopbackServer
+
+pytestmark = pytest.mark.browser
+
+TARGETS = [
+    "http://127.0.0.1:{port}/",
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+    "http://0x7f.1:{port}/",
+    "http://[::ffff:127.0.0.1]:{port}/",
+]
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[LoopbackServer]:
+    with guard_site() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, site: LoopbackServer) -> Iterator[Stack]:
+    tmp: Path = tmp_path_factory.mktemp("guard-browser")
+    with scrape_stack(
+        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{site.port}"
+    ) as running:
+        yield running
+
+
+def render(stack: Stack, url: str, **options: Any) -> dict[str, Any]:
+    return stack.run(
+        {
+            "url": url,
+            "strategy": "dynamic",
+            "schema": {"outcome": "#done"},
+            "max_attempts": 1,
+            "options": {"block_resources": [], "wait_for": "#done", "timeout_s": 30, **options},
+        },
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("template", TARGETS)
+def test_no_request_of_a_page_reaches_a_blocked_address(
+    stack: Stack, site: LoopbackServer, counter: LoopbackServer, template: str
+) -> None:
+    target = template.format(port=counter.port)
+    job = render(stack, f"{site.url}/reach?to={target}")
+    assert job["status"] == "completed", job
+    # fetch, WebSocket, a worker's fetch: each settled, none reached its target.
+    assert job["result"]["data"] == {"outcome": "blocked,blocked,blocked"}
+    assert any(f":{counter.port}/" in url for url in job["result"]["blocked_requests"])
+    assert counter.requests == []
+
+
+@pytest.mark.parametrize("status", REDIRECT_STATUSES)
+def test_a_page_redirected_to_a_blocked_address_is_never_loaded(
+    stack: Stack, site: LoopbackServer, counter: LoopbackServer, status: int
+) -> None:
+    target = TARGETS[2].format(port=counter.port)
+    job = render(stack, f"{site.url}/go/{status}?to={target}")
+    assert (job["status"], job["error"]["code"]) == ("failed", "blocked_address"), job["error"]
+    assert counter.requests == []
+
+
+def test_webrtc_sends_no_datagram_to_a_blocked_address(stack: Stack, site: LoopbackServer) -> None:
+    with udp_counter() as udp:
+        job = render(stack, f"{site.url}/webrtc?port={udp.port}")
+        assert job["status"] == "completed", job
+        # The page ran: ICE gathering completed (or the page's own 5 s limit passed).
+        assert job["result"]["data"]["outcome"] in ("complete", "timeout")
+    assert udp.datagrams == []
