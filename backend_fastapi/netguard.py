@@ -21,6 +21,7 @@ name, literal or pool produced it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
@@ -223,6 +224,7 @@ def normalise_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_allow_entry(entry: str) -> tuple[str, int | None]:
     entry = entry.strip().lower()
     if entry.startswith("["):

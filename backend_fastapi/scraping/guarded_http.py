@@ -20,10 +20,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import aiohttp
-from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from backend_fastapi import netguard
@@ -37,6 +37,9 @@ from backend_fastapi.scraping.errors import (
     ServerBusy,
     TooManyRedirects,
 )
+
+if TYPE_CHECKING:
+    from aiohappyeyeballs import AddrInfoType
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
