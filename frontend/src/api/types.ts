@@ -69,13 +69,28 @@ export interface WorkerInfo {
   version: string;
   started_at: string | null;
   last_heartbeat: string | null;
+  /** Per kind of work: "ok" or why this worker cannot run it; null while it is still checking. */
+  capabilities?: Record<string, string> | null;
+}
+
+/** One kind of work (scrape.static, scrape.browser, pipeline, ...) over the live workers. */
+export interface KindHealth {
+  status: "ok" | "partial" | "unavailable";
+  available: number;
+  unavailable: number;
+  checking: number;
+  reason?: string;
 }
 
 export interface Health {
   status: string;
   version: string;
   database: { status: string; dialect: string };
-  workers?: { alive: number; items: WorkerInfo[] };
+  /** `items` only with the API key (or when none is configured): without it, counts only. */
+  workers?: { alive: number; slots?: number; running?: number; items?: WorkerInfo[] };
+  capabilities?: Record<string, KindHealth>;
+  /** One line per kind some live worker cannot run: "browser unavailable: <reason>". */
+  problems?: string[];
   queue?: Record<JobStatus, number>;
   limits?: { max_queued_jobs: number };
 }

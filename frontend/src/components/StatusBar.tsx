@@ -25,7 +25,8 @@ export function StatusBar() {
         </span>
         {workers && !apiDown && (
           <span data-testid="worker-health">
-            <span className={`dot ${workers.alive > 0 ? "dot-ok" : "dot-bad"}`} aria-hidden="true" />
+            {/* Red too when a live worker cannot run a kind of job it is configured for (as `dataops health --worker`). */}
+            <span className={`dot ${workers.alive > 0 && !data?.problems?.length ? "dot-ok" : "dot-bad"}`} aria-hidden="true" />
             {workers.alive === 0
               ? "no worker"
               : `${workers.alive} worker${workers.alive === 1 ? "" : "s"} (${workerSlots(data!)} slots)`}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Health } from "../api/types";
-import { healthWarnings, NO_WORKER } from "./health";
+import { healthWarnings, NO_WORKER, workerSlots } from "./health";
 
 function health(overrides: Partial<Health> & { queued?: number; workers?: Health["workers"] } = {}): Health {
   const { queued = 0, ...rest } = overrides;
@@ -36,5 +36,16 @@ describe("health warnings", () => {
   it("warns before the queue limit refuses new jobs, and when it does", () => {
     expect(healthWarnings(health({ queued: 80, limits: { max_queued_jobs: 100 } }))[0]).toMatch(/refused at 100/);
     expect(healthWarnings(health({ queued: 100, limits: { max_queued_jobs: 100 } }))[0]).toMatch(/queue is full/);
+  });
+
+  it("shows what the workers cannot run, worded by the API", () => {
+    const problem = "browser unavailable: Chromium could not be started (/opt/chrome): it exited with code 1";
+    expect(healthWarnings(health({ problems: [problem] }))).toEqual([problem]);
+    expect(healthWarnings(health({ problems: [problem], workers: { alive: 0 } }))).toEqual([NO_WORKER]);
+  });
+
+  it("counts worker slots from the totals when the worker list is withheld (no API key)", () => {
+    expect(workerSlots(health({ workers: { alive: 2, slots: 6 } }))).toBe(6);
+    expect(workerSlots(health())).toBe(2);
   });
 });

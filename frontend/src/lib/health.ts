@@ -9,6 +9,7 @@ export const BACKLOG_PER_SLOT = 10;
 export const NEAR_FULL = 0.8;
 
 export function workerSlots(health: Health): number {
+  if (health.workers?.slots !== undefined) return health.workers.slots;
   return (health.workers?.items ?? []).reduce((sum, w) => sum + (w.concurrency || 0), 0);
 }
 
@@ -17,6 +18,8 @@ export function healthWarnings(health: Health): string[] {
   const warnings: string[] = [];
   if (health.database?.status !== "ok") warnings.push("The database is not answering: jobs cannot be created or read.");
   if (health.workers && health.workers.alive === 0) warnings.push(NO_WORKER);
+  // What the live workers cannot run, as the API words it: "browser unavailable: <reason>".
+  if (health.workers && health.workers.alive > 0) warnings.push(...(health.problems ?? []));
   const queued = health.queue?.queued ?? 0;
   const limit = health.limits?.max_queued_jobs ?? 0;
   if (limit > 0 && queued >= limit) {
