@@ -26,7 +26,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import idna
 
@@ -194,9 +194,16 @@ def blocked_reason(address: IPAddress) -> str | None:
     return None
 
 
+def _split(url: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError as exc:  # a bad bracketed address, a netloc NFKC turns into other delimiters
+        raise BlockedAddress(f"Invalid URL: {exc}", details={"url": url, "reason": "invalid host"}) from exc
+
+
 def split_host_port(url: str) -> tuple[str, str, int]:
     """`(scheme, host, port)` of a URL: scheme lower-cased, host normalised, default port filled in."""
-    parts = urlsplit(url)
+    parts = _split(url)
     scheme = parts.scheme.lower()
     if "\\" in parts.netloc:
         # Browsers read a backslash as a path separator, urlsplit as part of the user name.
@@ -213,7 +220,7 @@ def split_host_port(url: str) -> tuple[str, str, int]:
 def normalise_url(url: str) -> str:
     """`url` with its host normalised: what the HTTP clients are handed, so they connect to the
     very host that was checked (never to their own reading of it)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     _, host, port = split_host_port(url)
     netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None:
@@ -266,7 +273,7 @@ def check_url(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int]
         raise BlockedAddress("The URL has no host.")
     if is_exempt(host, port, allow_hosts):
         return scheme, host, port
-    written = urlsplit(url).hostname or host
+    written = _split(url).hostname or host
     shown = host if written == host else f"{written} (read as {host})"
     name = host.rstrip(".")  # "localhost." is the same name as "localhost"
     if name in _BLOCKED_NAMES or name.endswith(".localhost"):

@@ -2,10 +2,11 @@
 request (fetch, image, iframe, WebSocket, worker, WebRTC) aims at a blocked address.
 
 `guard_site()` serves them on a loopback port: `/go/STATUS?to=URL` redirects with STATUS,
-`/reach?to=URL` is a page that fetches, embeds and opens a WebSocket to URL (also from a worker)
-and shows `#done` once all of them have settled, `/webrtc?port=P` opens an RTCPeerConnection
-with STUN and TURN servers at 127.0.0.1:P and shows `#done` when ICE gathering completed (or
-after 5 s), `/robots.txt` allows everything, anything else is a small page with an `h1`.
+`/reach?to=URL` is a page that fetches, embeds, prefetches and opens a WebSocket to URL (also from
+a worker) and shows `#done` once all of them have settled, `/webrtc?port=P` opens an
+RTCPeerConnection with STUN and TURN servers at 127.0.0.1:P and shows `#done` when ICE gathering
+completed (or after 5 s), `/robots.txt` allows everything, anything else is a small page with an
+`h1`.
 """
 
 from __future__ import annotations
@@ -42,8 +43,17 @@ const socketTry = (url) => new Promise((resolve) => {{
     s.onerror = s.onclose = () => resolve('blocked');
   }} catch (e) {{ resolve('blocked'); }}
 }});
-const workerCode = `fetch(${{JSON.stringify(target)}} + 'worker')
-  .then(() => postMessage('reached'), () => postMessage('blocked'));`;
+// The worker fetches and opens a WebSocket too: route interception does not see into every worker.
+const workerCode = `
+const fetched = fetch(${{JSON.stringify(target)}} + 'worker').then(() => 'reached', () => 'blocked');
+const opened = new Promise((resolve) => {{
+  try {{
+    const s = new WebSocket(${{JSON.stringify(ws)}} + 'worker-ws');
+    s.onopen = () => resolve('reached');
+    s.onerror = s.onclose = () => resolve('blocked');
+  }} catch (e) {{ resolve('blocked'); }}
+}});
+Promise.all([fetched, opened]).then((r) => postMessage(r.includes('reached') ? 'reached' : 'blocked'));`;
 const fromWorker = new Promise((resolve) => {{
   try {{
     const w = new Worker(URL.createObjectURL(new Blob([workerCode])));

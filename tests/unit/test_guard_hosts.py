@@ -111,3 +111,17 @@ def test_a_connection_to_a_blocked_address_is_refused_unless_its_host_port_is_ex
         netguard.check_connection(address, "public.example", 80, ["public.example:81"])
     netguard.check_connection(address, "public.example", 81, ["public.example:81"])
     netguard.check_connection("93.184.215.14", "", 80)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::\uff11]:80/",  # a full-width digit inside brackets
+        "http://[::1/",
+        "http://evil.example\uff20127.0.0.1/",  # a full-width @: NFKC makes it a user-info separator
+        "http://127.0.0.1\uff03@example.com/",  # a full-width #
+    ],
+)
+def test_a_url_python_cannot_split_is_refused_as_a_blocked_address(url: str) -> None:
+    with pytest.raises(BlockedAddress, match="Invalid URL"):
+        netguard.check_url(url)
