@@ -23,7 +23,7 @@ from typing import Any
 
 from cssselect import HTMLTranslator, SelectorError
 
-from backend_fastapi.regexes import RegexError, compile_regex
+from backend_fastapi import regexes
 from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
 
 SCALAR_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "url")
@@ -251,8 +251,8 @@ def check_regex(pattern: str, path: str) -> str:
     if len(pattern) > MAX_REGEX_CHARS:
         raise SchemaError(path, f"a regex may have at most {MAX_REGEX_CHARS} characters")
     try:
-        compile_regex(pattern)
-    except RegexError as exc:
+        regexes.check_regex(pattern)
+    except regexes.RegexError as exc:
         raise SchemaError(path, f"invalid regex: {exc.reason}") from exc
     return pattern
 

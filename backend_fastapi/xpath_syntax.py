@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from backend_fastapi.regexes import RegexError, compile_regex
+from backend_fastapi.regexes import RegexError, check_regex
 
 CORE_FUNCTIONS = frozenset(
     {
@@ -188,7 +188,7 @@ class _Parser:
         kind, text = self.tokens[at]
         if kind == "literal" and self.tokens[at + 1][1] in (",", ")"):
             try:
-                compile_regex(text[1:-1])
+                check_regex(text[1:-1])
             except RegexError as exc:
                 raise XPathSyntaxError(f"invalid regex {text}: {exc.reason}") from exc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from backend_fastapi.regexes import Pattern, RegexError, compile_regex
+from backend_fastapi.regexes import Pattern, RegexError, check_regex
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -134,7 +134,7 @@ def check_pattern(pattern: str) -> Pattern:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ExpressionError(f"the regular expression is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return compile_regex(pattern)
+        return check_regex(pattern)
     except RegexError as exc:
         raise ExpressionError(f"invalid regular expression {pattern!r}: {exc.reason}") from exc
 

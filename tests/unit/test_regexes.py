@@ -85,6 +85,7 @@ def test_catastrophic_patterns_take_linear_time(pattern: str, text: str) -> None
         (r"(a)?(?(1)b|c)", "conditional"),
         (r"(?x) a b", "verbose (x) flag"),
         (r"a{2000}", "at most 1000 repetitions"),
+        (r"\w{1,1000}", "too large"),
         (r"(", "missing )"),
         (r"[z-a]", "invalid character class range"),
         ("a\\", "lone backslash"),
