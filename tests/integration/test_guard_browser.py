@@ -63,8 +63,8 @@ def test_no_request_of_a_page_reaches_a_blocked_address(
     target = template.format(port=counter.port)
     job = render(stack, f"{site.url}/reach?to={target}")
     assert job["status"] == "completed", job
-    # fetch, WebSocket, a worker's fetch: each settled, none reached its target.
-    assert job["result"]["data"] == {"outcome": "blocked,blocked,blocked"}
+    # fetch, WebSocket, a worker's fetch and WebSocket, a service worker: none got through.
+    assert job["result"]["data"] == {"outcome": "blocked,blocked,blocked,blocked"}
     assert any(f":{counter.port}/" in url for url in job["result"]["blocked_requests"])
     assert counter.requests == []
 

@@ -3,10 +3,10 @@ request (fetch, image, iframe, WebSocket, worker, WebRTC) aims at a blocked addr
 
 `guard_site()` serves them on a loopback port: `/go/STATUS?to=URL` redirects with STATUS,
 `/reach?to=URL` is a page that fetches, embeds, prefetches and opens a WebSocket to URL (also from
-a worker) and shows `#done` once all of them have settled, `/webrtc?port=P` opens an
-RTCPeerConnection with STUN and TURN servers at 127.0.0.1:P and shows `#done` when ICE gathering
-completed (or after 5 s), `/robots.txt` allows everything, anything else is a small page with an
-`h1`.
+a worker), registers a service worker that would fetch it, and shows `#done` once all of them
+have settled; `/webrtc?port=P` opens an RTCPeerConnection with STUN and TURN servers at
+127.0.0.1:P and shows `#done` when ICE gathering completed (or after 5 s); `/robots.txt` allows
+everything; anything else is a small page with an `h1`.
 """
 
 from __future__ import annotations
@@ -61,12 +61,18 @@ const fromWorker = new Promise((resolve) => {{
     w.onerror = () => resolve('blocked');
   }} catch (e) {{ resolve('blocked'); }}
 }});
+// A service worker would fetch on its own, outside the page: none may be registered (with
+// service workers blocked, register() resolves to nothing or rejects).
+const serviceWorker = 'serviceWorker' in navigator
+  ? navigator.serviceWorker.register('/sw.js?to=' + encodeURIComponent(target))
+      .then((registration) => registration ? 'reached' : 'blocked', () => 'blocked')
+  : Promise.resolve('blocked');
 const beacon = navigator.sendBeacon ? navigator.sendBeacon(target + 'beacon', 'x') : false;
-Promise.all([settle(fetch(target + 'fetch')), socketTry(ws + 'ws'), fromWorker,
+Promise.all([settle(fetch(target + 'fetch')), socketTry(ws + 'ws'), fromWorker, serviceWorker,
              new Promise((r) => setTimeout(r, 500))]).then((outcomes) => {{
   const done = document.createElement('p');
   done.id = 'done';
-  done.textContent = outcomes.slice(0, 3).join(',');
+  done.textContent = outcomes.slice(0, 4).join(',');
   document.body.appendChild(done);
 }});
 """
@@ -112,6 +118,11 @@ def respond(request: Recorded) -> Answer:
         return int(rest), {"Location": query["to"].encode().decode("latin-1")}, b""
     if head == "reach":
         return 200, {"Content-Type": HTML}, _reach(query["to"])
+    if head == "sw.js":
+        script = (
+            f"self.addEventListener('install', (e) => e.waitUntil(fetch({json.dumps(query['to'] + 'sw')})));"
+        )
+        return 200, {"Content-Type": "text/javascript"}, script.encode()
     if head == "webrtc":
         return 200, {"Content-Type": HTML}, _webrtc(int(query["port"]))
     return 200, {"Content-Type": HTML}, _page("Allowed", "<h1>Allowed page</h1>")
