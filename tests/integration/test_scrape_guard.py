@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -107,6 +108,21 @@ def test_every_redirect_status_to_a_blocked_address_fails_with_blocked_address(
         url = f"{hops.url}/go/{status}?to={template.format(port=counter.port)}"
         job = stack.run({"url": url, "schema": {"title": "string"}})
         assert (job["status"], job["error"]["code"]) == ("failed", "blocked_address"), job["error"]
+    assert counter.requests == []
+
+
+def test_a_crawl_never_follows_a_link_to_a_blocked_address(
+    stack: Stack, hops: LoopbackServer, counter: LoopbackServer
+) -> None:
+    links = "&".join(f"to={quote(t.format(port=counter.port))}" for t in [*HOP_TARGETS, *SPELLINGS[:4]])
+    job = stack.run({
+        "url": f"{hops.url}/links?{links}", "schema": {"h": "h1"},
+        "crawl": {"same_domain": False, "max_depth": 1, "max_pages": 20},
+    })  # fmt: skip
+    assert job["status"] == "completed", job["error"]
+    failed = job["result"]["failed_pages"]
+    assert len(failed) >= len(HOP_TARGETS), job["result"]
+    assert {page["code"] for page in failed} == {"blocked_address"}
     assert counter.requests == []
 
 

@@ -2,6 +2,7 @@
 request (fetch, image, iframe, WebSocket, worker, WebRTC) aims at a blocked address.
 
 `guard_site()` serves them on a loopback port: `/go/STATUS?to=URL` redirects with STATUS,
+`/links?to=URL&to=URL...` links to each URL,
 `/reach?to=URL` is a page that fetches, embeds, prefetches and opens a WebSocket to URL (also from
 a worker), registers a service worker that would fetch it, and shows `#done` once all of them
 have settled; `/webrtc?port=P` opens an RTCPeerConnection with STUN and TURN servers at
@@ -116,6 +117,9 @@ def respond(request: Recorded) -> Answer:
     if head == "go" and rest.isdigit():
         # A Location with a Unicode host goes out as UTF-8 bytes (the server writes latin-1).
         return int(rest), {"Location": query["to"].encode().decode("latin-1")}, b""
+    if head == "links":
+        anchors = "".join(f'<a href="{escape(url)}">link</a>' for url in parse_qs(parts.query).get("to", []))
+        return 200, {"Content-Type": HTML}, _page("Links", f"<h1>Links</h1>{anchors}")
     if head == "reach":
         return 200, {"Content-Type": HTML}, _reach(query["to"])
     if head == "sw.js":
