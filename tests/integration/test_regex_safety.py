@@ -67,7 +67,14 @@ def stack(
 def _beside_a_normal_job(stack: Stack, normal_url: str, bad: dict[str, Any]) -> dict[str, Any]:
     """Run `bad` and a normal job together; assert the normal one's speed and the worker's health
     throughout; the bad job's final state."""
-    bad_id = stack.submit({**bad, "timeout_seconds": BAD_TIMEOUT_S})
+    if "pipeline" in bad:
+        response = httpx.post(
+            f"{stack.base}/api/pipeline/run", json={**bad, "timeout_seconds": BAD_TIMEOUT_S}
+        )
+        assert response.status_code == 202, response.text
+        bad_id = str(response.json()["job_id"])
+    else:
+        bad_id = stack.submit({**bad, "timeout_seconds": BAD_TIMEOUT_S})
     submitted = time.monotonic()
     normal_id = stack.submit({"url": normal_url, "schema": {"title": {"selector": "h1"}}})
     normal_done: float | None = None
@@ -99,6 +106,38 @@ def test_a_catastrophic_schema_regex_completes_and_finds_nothing(
     assert job["status"] == "completed", job
     assert job["result"]["data"] == {"v": None}
     assert job["result"]["missing_fields"] == ["v"]
+
+
+def test_a_catastrophic_xpath_regex_completes_and_finds_nothing(
+    stack: Stack, sites: tuple[LoopbackServer, LoopbackServer]
+) -> None:
+    plain, _ = sites
+    bad = {"url": f"{plain.url}/aaa", "schema": {"v": {"xpath": "//p[re:test(., '(a+)+$')]"}}}
+    job = _beside_a_normal_job(stack, f"{plain.url}/normal", bad)
+    assert job["status"] == "completed", job
+    assert job["result"]["data"] == {"v": None}
+
+
+def test_catastrophic_pipeline_regexes_complete_with_the_right_rows(
+    stack: Stack, sites: tuple[LoopbackServer, LoopbackServer]
+) -> None:
+    plain, _ = sites
+    hostile = "a" * 34 + "!"
+    steps = [
+        {"op": "regex_extract", "column": "t", "pattern": "(a+)+$", "into": "run"},
+        {"op": "filter", "expr": "not (t matches '^(a|aa)+$')"},
+        {
+            "op": "validate",
+            "rules": [{"check": "matches", "column": "t", "pattern": "(a|a)+!", "on_fail": "warn"}],
+        },
+        {"op": "split", "column": "t", "separator": "(a*)*!", "regex": True, "into": ["head", "tail"]},
+    ]
+    bad = {
+        "pipeline": {"source": {"type": "inline", "records": [{"t": hostile}, {"t": "aa"}]}, "steps": steps}
+    }
+    job = _beside_a_normal_job(stack, f"{plain.url}/normal", bad)
+    assert job["status"] == "completed", job
+    assert job["result"]["rows"] == 1  # "aa" is all a's: filtered out
 
 
 def test_a_catastrophic_crawl_include_keeps_only_the_urls_it_matches(
