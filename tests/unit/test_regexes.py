@@ -6,6 +6,8 @@ import re
 import time
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from backend_fastapi.regexes import RegexError, compile_regex
 
@@ -41,6 +43,67 @@ def test_ordinary_patterns_find_what_python_finds(pattern: str, text: str) -> No
         assert ours.group(0) == python.group(0)
         assert ours.groups() == python.groups()
         assert compile_regex(pattern).groups == re.compile(pattern).groups
+
+
+_ATOMS = [
+    "a",
+    "b",
+    ".",
+    r"\d",
+    r"\w",
+    r"\s",
+    r"\W",
+    r"\S",
+    r"\D",
+    "[ab]",
+    "[^a]",
+    r"[\w-]",
+    r"[^\s\d]",
+    "é",
+    "^",
+]
+_QUANTIFIERS = ["", "", "*", "+", "?", "{1,2}", "*?", "+?", "{,2}"]
+
+
+def _loop_safe(body: str) -> bool:
+    """A body that cannot match the empty string: how a loop over an empty match ends is where
+    backtracking engines and RE2 part ways (`(a*)*` captures '' in Python, 'a' in RE2)."""
+    try:
+        return re.fullmatch(body, "") is None and re.search(r"[*?^]|\{,", body) is None
+    except re.error:
+        return False
+
+
+def _patterns() -> st.SearchStrategy[str]:
+    atom = st.tuples(st.sampled_from(_ATOMS), st.sampled_from(_QUANTIFIERS)).map("".join)
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map("".join),
+            st.tuples(inner, inner).map("|".join),
+            st.tuples(inner, st.sampled_from(["", "?", "??"])).map(lambda t: f"({t[0]}){t[1]}"),
+            st.tuples(inner, st.sampled_from(["", "?"])).map(lambda t: f"(?:{t[0]}){t[1]}"),
+            st.tuples(inner, st.sampled_from(["*", "+", "{1,3}"])).map(
+                lambda t: f"({t[0]}){t[1]}" if _loop_safe(t[0]) else f"({t[0]})"
+            ),
+        ),
+        max_leaves=6,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=_patterns(), text=st.text(alphabet="ab1 _\t-é٣\u00a0x", max_size=12))
+def test_random_patterns_match_the_same_span_and_groups_as_python(pattern: str, text: str) -> None:
+    # Unicode digits, letters and spaces included: the translated classes keep Python's meaning.
+    try:
+        python_pattern = re.compile(pattern)
+    except re.error:  # such as `^*`: nothing to compare with
+        assume(False)
+    python, ours = python_pattern.search(text), compile_regex(pattern).search(text)
+    assert (python is None) == (ours is None), (pattern, text)
+    if python is not None and ours is not None:
+        assert (ours.start(), ours.end()) == python.span(), (pattern, text)
+        assert ours.groups() == python.groups(), (pattern, text)
 
 
 @pytest.mark.parametrize(
