@@ -1,8 +1,9 @@
 """Regular expressions that come from a request or a remote site, compiled and run in one place.
 
 They run on RE2 (`google-re2`): matching takes time linear in the text, whatever the pattern, so a
-pattern like `(a+)+$` cannot freeze a worker. The API validates with the same `compile_regex` the
-worker runs, so a request is refused (422) exactly when the worker could not run its pattern.
+pattern like `(a+)+$` cannot freeze a worker. The API validates with `check_regex`, which compiles
+as the worker's `compile_regex` does, so a request is refused (422) exactly when the worker could
+not run its pattern.
 
 Patterns are written in Python's syntax and translated where RE2 means something else, so ordinary
 patterns give the results Python's `re` gives:
@@ -15,8 +16,9 @@ patterns give the results Python's `re` gives:
 What a linear-time engine cannot do is refused with a message saying so: backreferences,
 lookahead and lookbehind, atomic groups, possessive quantifiers, conditionals. Differences that
 remain (see docs/scraping.md): `\\b` and, inside brackets, `\\W`/`\\S` are ASCII; `$` matches at
-the very end only, not also before a final newline; at most 1000 repetitions (`a{1001}` is refused),
-and a pattern whose compiled form passes MAX_MEMORY is refused as too large.
+the very end only, not also before a final newline; a loop over a group that can match nothing
+(`(a*)*`) may stop or capture differently; at most 1000 repetitions (`a{1001}` is refused), and a
+pattern whose compiled form passes MAX_MEMORY is refused as too large.
 """
 
 from __future__ import annotations
