@@ -70,7 +70,7 @@ def pipeline_job(stack: Stack) -> dict[str, Any]:
     body = {"pipeline": {"source": {"type": "inline", "records": RECORDS}, "output": outputs}}
     response = httpx.post(f"{stack.base}/api/pipeline/run", json=body, timeout=10)
     assert response.status_code == 202, response.text
-    job = stack.wait(response.json()["job_id"], timeout=60)
+    job = stack.wait(response.json()["job_id"])
     assert job["status"] == "completed", job
     return job
 
