@@ -48,8 +48,6 @@ def _printable(text: str) -> str:
 
 
 def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -63,29 +61,36 @@ _TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
 
 
 def _problem(value: Any, depth: int) -> tuple[Path, str, str] | None:
-    """The first value that cannot be stored: its path (reversed), the message and the error type."""
-    if isinstance(value, str):
-        return None if _encodable(value) else ([], _SURROGATE, "string_unicode")
-    if isinstance(value, int) and not isinstance(value, bool):
+    """The first value that cannot be stored: its path (reversed), the message and the error type.
+
+    `json.loads` makes only dicts, lists, str, int, float, bool and None, so exact type checks
+    suffice; scalars inside containers are checked inline (this runs on every body)."""
+    kind = type(value)
+    if kind is str:
+        return None if value.isascii() or _encodable(value) else ([], _SURROGATE, "string_unicode")
+    if kind is int:
         return None if MIN_INT <= value <= MAX_INT else ([], _BIG_INT, "int_range")
-    if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            return [], _TOO_DEEP, "too_deep"
-        for key, item in value.items():
-            if not _encodable(key):
-                return [key], _SURROGATE, "string_unicode"
-            found = _problem(item, depth + 1)
-            if found:
-                found[0].append(key)
-                return found
-    elif isinstance(value, list):
-        if depth >= MAX_DEPTH:
-            return [], _TOO_DEEP, "too_deep"
-        for index, item in enumerate(value):
-            found = _problem(item, depth + 1)
-            if found:
-                found[0].append(index)
-                return found
+    if kind is not dict and kind is not list:
+        return None
+    if depth >= MAX_DEPTH:
+        return [], _TOO_DEEP, "too_deep"
+    items = value.items() if kind is dict else enumerate(value)
+    for key, item in items:
+        if type(key) is str and not key.isascii() and not _encodable(key):
+            return [key], _SURROGATE, "string_unicode"
+        item_kind = type(item)
+        if item_kind is str:
+            if item.isascii() or _encodable(item):
+                continue
+        elif item_kind is int:
+            if MIN_INT <= item <= MAX_INT:
+                continue
+        elif item_kind is not dict and item_kind is not list:
+            continue
+        found = _problem(item, depth + 1)
+        if found:
+            found[0].append(key)
+            return found
     return None
 
 

@@ -14,9 +14,12 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,199}$"
 
 
 class StrictModel(BaseModel):
-    """Request bodies reject unknown keys: a typo must never be dropped silently."""
+    """Request bodies reject unknown keys and wrong types: a typo must never be dropped silently.
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    Strict types keep the API to its OpenAPI document: `0` is not `false` and `"5"` is not 5
+    (an integer is still a valid number)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 def iso(ts: float | None) -> str | None:

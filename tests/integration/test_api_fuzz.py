@@ -28,12 +28,11 @@ CONFIG = SchemathesisConfig.from_dict(
     {
         "generation": {"mode": "all", "deterministic": True},
         "checks": {
-            # Both judge requests, not answers: the API validates more than JSON Schema can say
-            # (cron expressions, CSS selectors, the address guard, regexes), so a schema-valid
-            # request may rightly get a 422; and pydantic reads `1` as `true` and `"5"` as 5, so
-            # a request that breaks the schema's types may rightly be accepted.
+            # The API validates more than JSON Schema can say (cron expressions, CSS selectors,
+            # regexes, the address guard, saved pipelines that must exist), so a request the
+            # schema allows may rightly get a 422 or 404. Every other check stays on, among them
+            # negative_data_rejection: a request that breaks the schema is never accepted.
             "positive_data_acceptance": {"enabled": False},
-            "negative_data_rejection": {"enabled": False},
         },
         "operations": [
             {
