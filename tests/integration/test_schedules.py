@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import time
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,8 @@ def test_scrape_every_morning_clean_and_export_in_three_api_calls(db_url: str, t
         assert job["result"]["source"]["job_id"] == scraped
         assert job["result"]["rows"] == 2
         (export,) = httpx.get(f"{base}/api/exports", params={"job_id": cleaned}).json()["items"]
-        assert httpx.get(base + export["download_url"]).text.splitlines()[0] == "url,n,title"
+        header = next(csv.reader(httpx.get(base + export["download_url"]).text.splitlines()))
+        assert header == ["url", "n", "title"]
 
 
 # --- the API alone ----------------------------------------------------------------------------
