@@ -176,7 +176,22 @@ async def test_the_socket_factory_refuses_a_blocked_address_before_connecting(
     assert counter.requests == []
 
 
-async def test_an_exempt_host_is_checked_at_connect_time_with_its_own_port(
+async def test_the_clients_own_connections_are_checked_even_past_the_url_check(
+    shop: LoopbackServer, counter: LoopbackServer
+) -> None:
+    """The session of a GuardedClient refuses a blocked socket by itself: a request that skipped
+    `check_url` (here sent on the session directly) still connects to nothing."""
+    async with GuardedClient([f"127.0.0.1:{shop.port}"], user_agent="t") as client:
+        session = client._session
+        assert session is not None
+        with pytest.raises(aiohttp.ClientConnectorError) as refused:
+            await session.get(f"http://127.0.0.1:{counter.port}/")
+        assert isinstance(refused.value.os_error, BlockedConnection)
+        assert (await client.get(f"{shop.url}/p/1")).status == 200
+    assert counter.requests == []
+
+
+async def test_an_exempt_host_is_exempt_on_its_own_port_only(
     shop: LoopbackServer, counter: LoopbackServer
 ) -> None:
     """An exempt name that resolves to a blocked address may reach only the port it is allowed on."""
