@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from backend_fastapi.chromium import find_chromium, launch_args
 from tests.support.processes import REPO_ROOT, Service, service_env, start_api, start_worker
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
+from tests.support.waiting import BOUND_MS
 
 DIST = REPO_ROOT / "frontend" / "dist" / "index.html"
 # Every run takes the screenshots (a screen that fails to render fails the test); only
@@ -51,7 +52,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=LAPTOP, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(BOUND_MS)
     yield page
     context.close()
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import PHONE, screenshot
 from tests.support.processes import Service, start_api, start_worker
 from tests.support.servers import LoopbackServer
+from tests.support.waiting import BOUND_MS
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +42,10 @@ def test_static_scrape_from_the_form_goes_queued_running_completed_and_downloads
 
     worker = start_worker(env, tmp_path)
     try:
-        expect(badge).to_have_text("running", timeout=20_000)
-        expect(badge).to_have_text("completed", timeout=30_000)
+        expect(badge).to_have_text("running", timeout=BOUND_MS)
+        expect(badge).to_have_text("completed", timeout=BOUND_MS)
         expect(page.get_by_test_id("poll-state")).to_have_text("All shown jobs finished")
-        expect(page.get_by_text(NO_WORKER)).to_have_count(0, timeout=15_000)
+        expect(page.get_by_text(NO_WORKER)).to_have_count(0, timeout=BOUND_MS)
         expect(page.get_by_test_id("worker-health")).to_contain_text("1 worker")
         screenshot(page, "jobs")
 
@@ -93,7 +94,7 @@ def test_pipeline_built_in_the_editor_runs_and_reports_rows_in_and_out_per_step(
 
     page.get_by_role("button", name="Run", exact=True).click()
     runs = page.get_by_test_id("pipeline-runs")
-    expect(runs.locator(".badge").first).to_have_text("completed", timeout=60_000)
+    expect(runs.locator(".badge").first).to_have_text("completed", timeout=BOUND_MS)
     report = page.get_by_test_id("step-report")
     expect(report.locator("tbody tr")).to_have_count(3)
     expect(report.locator("tbody tr").nth(2)).to_contain_text("dedupe: 3 -> 2")
@@ -120,7 +121,7 @@ def test_status_bar_warns_that_jobs_stay_queued_when_the_worker_stops(
     expect(page.get_by_text(NO_WORKER)).to_have_count(0)
 
     worker.stop()
-    expect(page.get_by_text(NO_WORKER)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(NO_WORKER)).to_be_visible(timeout=BOUND_MS)
     expect(page.get_by_test_id("worker-health")).to_contain_text("no worker")
 
     # A job created now waits in the queue; the list shows it queued under the warning.

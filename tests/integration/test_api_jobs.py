@@ -10,7 +10,6 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,8 +17,10 @@ import pytest
 from backend_fastapi.settings import Settings
 from tests.support.apps import api_client
 from tests.support.handlers import handler_env
+from tests.support.pipeline_stack import wait_job
 from tests.support.processes import Service, service_env, start_api, start_worker
 from tests.support.servers import Recorded, loopback_server
+from tests.support.waiting import wait_for
 
 SCRAPE = {"url": "https://shop.example/p/1", "schema": {"title": "string"}}
 ECHO_HANDLERS = handler_env() + ",scrape.page=tests.support.handlers:echo"
@@ -42,16 +43,6 @@ def stack(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Service, dict[str,
     finally:
         worker.stop()
         api.stop()
-
-
-def wait_job(base: str, job_id: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = httpx.get(f"{base}/api/jobs/{job_id}").json()
-        if body["status"] in statuses:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} never reached {statuses}: {body}")
 
 
 def test_create_answers_202_with_location_and_the_job_completes(
@@ -106,7 +97,7 @@ def test_wait_returns_the_finished_job_or_202_when_time_runs_out(
     stack: tuple[str, Service, dict[str, str]],
 ) -> None:
     base, _, _ = stack
-    done = httpx.post(f"{base}/api/scrape?wait=10", json=SCRAPE, timeout=20)
+    done = httpx.post(f"{base}/api/scrape?wait=60", json=SCRAPE, timeout=90)
     assert done.status_code == 200
     assert done.json()["status"] == "completed"
     assert done.json()["result"]["echo"]["url"] == SCRAPE["url"]
@@ -122,7 +113,7 @@ def test_results_are_paged_and_downloadable_in_every_format(
     stack: tuple[str, Service, dict[str, str]],
 ) -> None:
     base, _, _ = stack
-    job_id = httpx.post(f"{base}/api/scrape?wait=10", json={**SCRAPE, "name": "shop-run"}, timeout=20).json()[
+    job_id = httpx.post(f"{base}/api/scrape?wait=60", json={**SCRAPE, "name": "shop-run"}, timeout=90).json()[
         "job_id"
     ]
     page = httpx.get(f"{base}/api/jobs/{job_id}/results", params={"limit": 2, "offset": 1}).json()
@@ -187,7 +178,7 @@ def test_cancel_retry_and_delete(stack: tuple[str, Service, dict[str, str]]) -> 
 
 def test_a_completed_job_cannot_be_cancelled(stack: tuple[str, Service, dict[str, str]]) -> None:
     base, _, _ = stack
-    job_id = httpx.post(f"{base}/api/scrape?wait=10", json=SCRAPE, timeout=20).json()["job_id"]
+    job_id = httpx.post(f"{base}/api/scrape?wait=60", json=SCRAPE, timeout=90).json()["job_id"]
     response = httpx.post(f"{base}/api/jobs/{job_id}/cancel")
     assert response.status_code == 409
     assert response.json()["error"]["details"] == {"status": "completed"}
@@ -229,10 +220,8 @@ def test_webhooks_are_signed_retried_and_recorded_on_the_job(
             json={**SCRAPE, "webhook": {"url": f"{receiver.url}/hook", "events": ["completed"]}},
         ).json()["job_id"]
         wait_job(base, job_id, "completed")
-        deadline = time.monotonic() + 20
-        while len(receiver.requests) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.3)
+        wait_for(lambda: len(receiver.requests) >= 3)
+        time.sleep(0.3)  # and no fourth one
     assert len(receiver.requests) == 3
     deliveries = {r.headers["X-DataOps-Delivery"] for r in receiver.requests}
     assert len(deliveries) == 1, "retries carry the same delivery id"

@@ -8,8 +8,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -18,10 +18,10 @@ import pytest
 from backend_fastapi import jobstore, migrations
 from backend_fastapi.db import Database
 from tests.support.processes import REPO_ROOT, free_port, service_env, start_worker
-from tests.support.waiting import enqueue, enqueue_many, eventually
+from tests.support.waiting import BOUND, enqueue, enqueue_many, eventually, wait_for
 
 
-def dataops(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def dataops(env: dict[str, str], *args: str, timeout: float = BOUND) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "backend_fastapi.cli", *args],
         env=env,
@@ -46,7 +46,7 @@ async def test_backup_while_workers_write_is_consistent_and_restorable(
             result = dataops(env, "backup", str(target))
             assert result.returncode == 0, result.stderr
             backups.append(target)
-        await eventually(lambda: _all_done(db, len(ids)), timeout=60)
+        await eventually(lambda: _all_done(db, len(ids)))
     finally:
         worker.stop()
     for target in backups:
@@ -127,7 +127,7 @@ def test_migrate_is_safe_when_many_processes_start_at_once(db_url: str, tmp_path
         )
         for _ in range(6)
     ]
-    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    outputs = [p.communicate(timeout=BOUND)[0] for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, outputs
     with sqlite3.connect(db_url.split("///", 1)[1]) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
@@ -148,33 +148,29 @@ def test_up_runs_api_and_worker_restarts_a_killed_worker_and_ctrl_c_stops_both(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        health = None
-        while time.monotonic() < deadline:
+
+        def one_worker() -> dict[str, Any] | None:
             try:
-                health = httpx.get(f"{base}/health", timeout=1).json()
-                if health["workers"]["alive"] == 1:
-                    break
+                body: dict[str, Any] = httpx.get(f"{base}/health", timeout=10).json()
             except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        assert health is not None, (tmp_path / "up.log").read_text()
-        assert health["workers"]["alive"] == 1
+                return None
+            return body if body["workers"]["alive"] == 1 else None
+
+        health = wait_for(one_worker)
         assert httpx.get(f"{base}/api/jobs").status_code == 200
         # A worker killed outright is started again; the API stays up.
         first_worker = health["workers"]["items"][0]["pid"]
         subprocess.run(["kill", "-9", str(first_worker)], check=True)
-        deadline = time.monotonic() + 30
-        new_workers: list[int] = []
-        while not new_workers and time.monotonic() < deadline:
-            time.sleep(0.2)
-            items = httpx.get(f"{base}/health", timeout=2).json()["workers"]["items"]
-            new_workers = [item["pid"] for item in items if item["pid"] != first_worker]
-        assert new_workers, (tmp_path / "up.log").read_text()
+
+        def restarted() -> list[int]:
+            items = httpx.get(f"{base}/health", timeout=10).json()["workers"]["items"]
+            return [item["pid"] for item in items if item["pid"] != first_worker]
+
+        new_workers = wait_for(restarted)
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
-        code = proc.wait(30)
+        code = proc.wait(BOUND)
         log.close()
     assert code == 0
     text = (tmp_path / "up.log").read_text()

@@ -45,7 +45,7 @@ async def _fill(db: Database, db_url: str, tmp_path: Path) -> None:
                 counts = await jobstore.count_by_status(conn)
             return counts["queued"] == counts["running"] == 0 and counts["failed"] >= 2
 
-        await eventually(settled, timeout=60)
+        await eventually(settled)
     finally:
         worker.stop()
     now = await db.now()

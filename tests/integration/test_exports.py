@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.pipeline_stack import Stack, pipeline_stack, sql, wait_job
+from tests.support.waiting import wait_for
 
 RECORDS = [
     {"sku": "a", "price": "1.50", "day": "2024-01-05", "note": "=1+1"},
@@ -148,10 +148,7 @@ def test_jobs_and_exports_older_than_their_retention_are_deleted_exports_with_th
         assert all((exports_dir / path).is_file() for (path,) in sql(db_url, "SELECT path FROM exports"))
         stack.workers[0].stop()
         stack.add_worker("pruner", EXPORT_RETENTION_DAYS=30, JOB_RETENTION_DAYS=30)
-        deadline = time.monotonic() + 30
-        while sql(db_url, "SELECT 1 FROM exports WHERE job_id = ?", old["job_id"]):
-            assert time.monotonic() < deadline, "old exports were not pruned"
-            time.sleep(0.1)
+        wait_for(lambda: not sql(db_url, "SELECT 1 FROM exports WHERE job_id = ?", old["job_id"]))
         kept = sql(db_url, "SELECT path FROM exports WHERE job_id = ?", new["job_id"])
         assert len(kept) == len(FORMATS)
         assert all((exports_dir / path).is_file() for (path,) in kept)

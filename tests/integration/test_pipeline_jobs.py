@@ -166,7 +166,7 @@ def test_a_failing_step_fails_the_job_with_its_index_op_and_reason_and_leaves_th
     stack: Stack,
 ) -> None:
     base = stack.base
-    scrape_id = httpx.post(f"{base}/api/scrape?wait=20", json=SCRAPE, timeout=30).json()["job_id"]
+    scrape_id = httpx.post(f"{base}/api/scrape?wait=60", json=SCRAPE, timeout=90).json()["job_id"]
     records_before = httpx.get(f"{base}/api/jobs/{scrape_id}/results").json()
     uploaded = upload(base, "prices.csv", PRICES_CSV)
     file_before = Path(stack.env["UPLOADS_DIR"], f"{uploaded['upload_id']}.csv").read_bytes()
@@ -249,7 +249,7 @@ def test_a_url_source_answering_404_fails_without_retrying(stack: Stack) -> None
 def test_a_latest_source_reads_the_newest_completed_run_of_that_name(stack: Stack) -> None:
     base = stack.base
     for _ in range(2):
-        httpx.post(f"{base}/api/scrape?wait=20", json={**SCRAPE, "name": "nightly-shop"}, timeout=30)
+        httpx.post(f"{base}/api/scrape?wait=60", json={**SCRAPE, "name": "nightly-shop"}, timeout=90)
     newest = httpx.get(f"{base}/api/jobs", params={"name": "nightly-shop"}).json()["items"][0]["job_id"]
     job = run(stack, {"pipeline": {"source": {"type": "latest", "name": "nightly-shop"}}})
     assert job["result"]["source"]["job_id"] == newest
@@ -272,7 +272,7 @@ def test_a_latest_source_reads_the_last_run_of_a_saved_pipeline_even_a_chained_o
         },
     )
     scrape_id = httpx.post(
-        f"{base}/api/scrape?wait=20", json={**SCRAPE, "then": {"pipeline_id": "step-one"}}, timeout=30
+        f"{base}/api/scrape?wait=60", json={**SCRAPE, "then": {"pipeline_id": "step-one"}}, timeout=90
     ).json()["job_id"]
 
     def chained_done() -> bool:
@@ -316,7 +316,7 @@ def test_a_join_with_a_second_source(stack: Stack) -> None:
 def test_a_preview_runs_in_the_worker_on_the_first_rows_and_writes_nothing(stack: Stack) -> None:
     uploaded = upload(stack.base, "prices.csv", PRICES_CSV)
     response = httpx.post(
-        f"{stack.base}/api/pipelines/preview?wait=30",
+        f"{stack.base}/api/pipelines/preview?wait=60",
         json={
             "pipeline": {
                 "source": uploaded["source"],
@@ -328,7 +328,7 @@ def test_a_preview_runs_in_the_worker_on_the_first_rows_and_writes_nothing(stack
             },
             "rows": 2,
         },
-        timeout=40,
+        timeout=90,
     )
     assert response.status_code == 200, response.text
     body = response.json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from backend_fastapi.chromium import find_chromium, launch_args
 from tests.support.scrape_stack import Stack, browser_roots, chromium_processes, scrape_stack
 from tests.support.servers import LoopbackServer
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 IDLE_SECONDS = 3
@@ -107,10 +107,7 @@ def test_no_chromium_process_outlives_cancelled_failed_or_timed_out_jobs(
 ) -> None:
     never = {"url": f"{shop.url}/p/2", "strategy": "dynamic", "schema": {"title": "string"}}
     cancelled = stack.submit({**never, "options": {"wait_for": "#never", "timeout_s": 60}})
-    deadline = time.monotonic() + 30
-    while not renderers(stack.worker.pid):
-        assert time.monotonic() < deadline, "the page never opened"
-        time.sleep(0.1)
+    wait_for(lambda: renderers(stack.worker.pid))  # the page is open
     stack.cancel(cancelled)
     assert stack.wait(cancelled)["status"] == "cancelled"
     failed = stack.run({**never, "max_attempts": 1, "options": {"wait_for": "#never", "timeout_s": 1}})
@@ -119,16 +116,10 @@ def test_no_chromium_process_outlives_cancelled_failed_or_timed_out_jobs(
                            "options": {"wait_for": "#never", "timeout_s": 60}})  # fmt: skip
     assert (timed_out["status"], timed_out["error"]["code"]) == ("failed", "timeout")
     # Every context is closed: no page is left, at most the one shared browser.
-    deadline = time.monotonic() + 5
-    while renderers(stack.worker.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert renderers(stack.worker.pid) == []
+    wait_for(lambda: renderers(stack.worker.pid) == [])
     assert len(browser_roots(stack.worker.pid)) <= 1
     # Idle: the browser and Playwright's driver are gone, the memory given back.
-    deadline = time.monotonic() + IDLE_SECONDS + 10
-    while chromium_processes(stack.worker.pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert chromium_processes(stack.worker.pid) == []
+    wait_for(lambda: chromium_processes(stack.worker.pid) == [], interval=0.2)
     assert psutil.Process(stack.worker.pid).children(recursive=True) == []
     again = stack.run({"url": f"{shop.url}/js/6", "strategy": "dynamic", "schema": {"title": "string"}})
     assert again["result"]["data"] == {"title": "Blue Mug 6"}
@@ -143,10 +134,7 @@ def test_browser_jobs_wait_while_memory_is_above_the_watermark(
         waiting = low.submit(
             {"url": f"{shop.url}/js/1", "strategy": "dynamic", "schema": {"title": "string"}}
         )
-        deadline = time.monotonic() + 20
-        while not (low.job(waiting)["progress"] or {}).get("waiting_for_memory"):
-            assert time.monotonic() < deadline, low.job(waiting)
-            time.sleep(0.1)
+        wait_for(lambda: (low.job(waiting)["progress"] or {}).get("waiting_for_memory"))
         assert chromium_processes(low.worker.pid) == []
         static = low.run({"url": f"{shop.url}/p/1", "schema": {"title": "string"}})
         assert static["status"] == "completed"

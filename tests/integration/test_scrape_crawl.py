@@ -6,12 +6,14 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer
 from tests.support.sites import ShopSite, shop_server
+from tests.support.waiting import wait_for
 
 SCHEMA = {"title": "string", "price": "number"}
 
@@ -98,15 +100,19 @@ def test_progress_is_visible_and_a_cancelled_crawl_stops_fetching(stack: Stack, 
         "options": {"delay_ms": 150, "max_concurrency": 1},
         "crawl": {"follow": "a.product-link", "next_page": "a[rel=next]"},
     })  # fmt: skip
-    deadline = time.monotonic() + 20
-    body = stack.job(job_id)
-    while not (body["status"] == "running" and (body["progress"] or {}).get("pages_done", 0) >= 3):
-        assert time.monotonic() < deadline, body
-        time.sleep(0.05)
+
+    def three_pages_done() -> dict[str, Any] | None:
         body = stack.job(job_id)
+        return (
+            body
+            if body["status"] == "running" and (body["progress"] or {}).get("pages_done", 0) >= 3
+            else None
+        )
+
+    body = wait_for(three_pages_done, interval=0.05)
     assert body["progress"]["pages_queued"] > 0
     stack.cancel(job_id)
-    body = stack.wait(job_id, "cancelled", timeout=10)
+    body = stack.wait(job_id, "cancelled")
     fetched = len(shop.requests)
     time.sleep(1.0)
     assert len(shop.requests) == fetched, "the crawl kept fetching after it was cancelled"

@@ -10,19 +10,19 @@ from __future__ import annotations
 import csv as csv_module
 import io
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.pipeline_stack import wait_job
 from tests.support.processes import CLI, REPO_ROOT, service_env, start_api, start_worker
 from tests.support.servers import LoopbackServer
 
 # The installed `dataops` command, as `make worker` and the images run it.
 CONSOLE_SCRIPT = Path(sys.executable).with_name("dataops")
-JOB_BOUND = 120.0
+FINAL = ("completed", "failed", "cancelled")
 PIPELINE = {
     "pipeline": {
         "source": {"type": "inline", "records": [{"title": "Mug", "price": "4.50"}, {"title": "Cup"}]},
@@ -30,16 +30,6 @@ PIPELINE = {
         "output": {"format": "csv", "name": "mugs"},
     }
 }
-
-
-def finished(base: str, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + JOB_BOUND
-    while True:
-        body: dict[str, Any] = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()
-        if body["status"] in ("completed", "failed", "cancelled"):
-            return body
-        assert time.monotonic() < deadline, f"job {job_id} did not finish within {JOB_BOUND} s: {body}"
-        time.sleep(0.05)
 
 
 def submit(base: str, path: str, body: dict[str, Any]) -> str:
@@ -71,15 +61,17 @@ def test_api_and_worker_run_pipelines_and_scrapes_from_any_start_directory(
     api, base = start_api(env, tmp_path, cwd=cwd, program=program)
     worker = start_worker(env, tmp_path, cwd=cwd, program=program)
     try:
-        pipeline = finished(base, submit(base, "/api/pipeline/run", PIPELINE))
+        pipeline = wait_job(base, submit(base, "/api/pipeline/run", PIPELINE), *FINAL)
         assert pipeline["status"] == "completed", (pipeline["error"], worker.log()[-3000:])
         (export,) = httpx.get(f"{base}/api/exports", timeout=10).json()["items"]
         csv = httpx.get(f"{base}/api/exports/{export['export_id']}/download", timeout=10)
         assert csv.status_code == 200
         assert next(csv_module.reader(io.StringIO(csv.text))) == ["title", "price"]
 
-        scrape = finished(
-            base, submit(base, "/api/scrape", {"url": f"{shop.url}/p/7", "schema": {"title": "string"}})
+        scrape = wait_job(
+            base,
+            submit(base, "/api/scrape", {"url": f"{shop.url}/p/7", "schema": {"title": "string"}}),
+            *FINAL,
         )
         assert scrape["status"] == "completed", scrape["error"]
         assert scrape["result"]["data"]["title"]

@@ -83,7 +83,7 @@ async def test_a_job_past_its_time_limit_fails_with_timeout(
     worker = start_worker(service_env(db_url, tmp_path), tmp_path)
     try:
         job_id = await enqueue(db, "test.sleep", {"seconds": 30}, timeout_seconds=0.5)
-        row = await wait_status(db, job_id, "failed", "completed", timeout=10)
+        row = await wait_status(db, job_id, "failed", "completed")
         assert (row.status, row.error_code, row.attempts) == ("failed", "timeout", 1)
     finally:
         worker.stop()
@@ -101,8 +101,9 @@ async def test_cancelling_a_running_job_stops_it_within_seconds(
         asked = time.monotonic()
         now = await db.now()
         assert await db.write(lambda c: jobqueue.cancel_job(c, job_id, now)) == "running"
-        row = await wait_status(db, job_id, "cancelled", timeout=5)
-        assert time.monotonic() - asked < 3
+        row = await wait_status(db, job_id, "cancelled")
+        # Far below the job's 60 s: the cancel stopped it (the bound leaves room for a loaded machine).
+        assert time.monotonic() - asked < 20
         assert row.error_code == "cancelled"
     finally:
         worker.stop()
@@ -137,8 +138,9 @@ async def test_an_idle_worker_picks_up_a_new_job_quickly(db: Database, db_url: s
     try:
         await asyncio.sleep(0.5)
         job_id = await enqueue(db, "test.noop")
-        row = await wait_status(db, job_id, "completed", timeout=5)
-        assert row.started_at - row.created_at < 1.0
+        row = await wait_status(db, job_id, "completed")
+        # Far below the 30 s poll interval: the change signal woke the worker (room for a loaded machine).
+        assert row.started_at - row.created_at < 10.0
     finally:
         worker.stop()
 
@@ -271,7 +273,7 @@ async def test_a_frozen_worker_cannot_overwrite_the_result_of_the_worker_that_to
     zombie.signal(signal.SIGSTOP)
     rescuer = start_worker(env, tmp_path, "rescuer")
     try:
-        row = await wait_status(db, job_id, "completed", timeout=20)
+        row = await wait_status(db, job_id, "completed")
         assert row.result["worker"] != zombie_id
         zombie.signal(signal.SIGCONT)
         await asyncio.sleep(2.0)

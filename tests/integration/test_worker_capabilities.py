@@ -10,8 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,9 @@ import pytest
 from tests.support.processes import Service, service_env, start_api, start_worker
 from tests.support.scrape_stack import Stack, chromium_processes, scrape_stack
 from tests.support.servers import LoopbackServer
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
-# Chromium's first start on a loaded two-core box: seconds, rarely ten. Waits stop at the event.
-PROBE_BOUND = 120.0
 NOT_A_BROWSER = "this is not a browser"
 
 
@@ -34,16 +31,6 @@ def broken_chromium(tmp_path: Path) -> Path:
     path.write_text(f"#!/bin/sh\necho '{NOT_A_BROWSER}' >&2\nexit 1\n")
     path.chmod(0o755)
     return path
-
-
-def poll(check: Callable[[], Any], what: str, timeout: float = PROBE_BOUND) -> Any:
-    """Call `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.1)
-    return value
 
 
 def health(base: str, key: str | None = None) -> dict[str, Any]:
@@ -90,7 +77,7 @@ def test_a_worker_whose_browser_cannot_start_says_why_and_fails_dynamic_jobs_at_
     with scrape_stack(
         db_url, tmp_path, CHROMIUM_PATH=broken_chromium, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{shop.port}"
     ) as stack:
-        body = poll(lambda: browser_status(stack.base, "unavailable"), "the browser check")
+        body = wait_for(lambda: browser_status(stack.base, "unavailable"))
         reason = body["capabilities"]["scrape.browser"]["reason"]
         assert str(broken_chromium) in reason
         assert f"exited with code 1 ({NOT_A_BROWSER})" in reason
@@ -119,14 +106,14 @@ def test_a_worker_with_a_working_chromium_is_healthy_and_keeps_no_browser_after_
 ) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}"
     with scrape_stack(db_url, tmp_path) as stack:
-        body = poll(lambda: browser_status(stack.base, "ok"), "the browser check")
+        body = wait_for(lambda: browser_status(stack.base, "ok"))
         assert body["problems"] == []
         assert {entry["status"] for entry in body["capabilities"].values()} == {"ok"}
         checked = worker_health(stack.env)
         assert checked.returncode == 0, checked.stderr
         assert "scrape.browser" in checked.stdout
         # The check ran in a child that is gone: no Chromium stays behind in an idle worker.
-        poll(lambda: not chromium_processes(stack.worker.pid), "the probe's Chromium to exit")
+        wait_for(lambda: not chromium_processes(stack.worker.pid))
         seconds = re.findall(r"worker\.capabilities.*?seconds[=:]\s*([\d.]+)", stack.worker.log())
         assert seconds, stack.worker.log()[-2000:]
 
@@ -140,23 +127,23 @@ def test_a_dynamic_job_failed_by_a_broken_worker_is_retried_on_one_whose_browser
         tmp_path,
         SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{shop.port}",
         JOB_LEASE_SECONDS=60,
+        # Room to stop the broken worker before its retry is due (else it could take it again).
+        JOB_RETRY_BACKOFF_SECONDS=5,
     )
     api, base = start_api(env, tmp_path)
     good = start_worker(env, tmp_path, "good")
     broken: Service | None = None
     try:
-        poll(lambda: browser_status(base, "ok"), "the good worker's check")
+        wait_for(lambda: browser_status(base, "ok"))
         broken = start_worker({**env, "CHROMIUM_PATH": str(broken_chromium)}, tmp_path, "broken")
-        poll(lambda: browser_status(base, "partial"), "the broken worker's check")
+        wait_for(lambda: browser_status(base, "partial"))
         good.signal(signal.SIGSTOP)  # only the broken worker can claim now
         stack = Stack(base, api, broken, env)
         job_id = stack.submit(dynamic(shop))
-        poll(
-            lambda: stack.job(job_id)["attempts"] == 1 and stack.job(job_id)["status"] == "queued", "a retry"
-        )
+        wait_for(lambda: (body := stack.job(job_id))["attempts"] == 1 and body["status"] == "queued")
         broken.signal(signal.SIGSTOP)
         good.signal(signal.SIGCONT)
-        job = stack.wait(job_id, timeout=PROBE_BOUND)
+        job = stack.wait(job_id)
         assert job["status"] == "completed", job
         assert job["attempts"] == 2
     finally:
@@ -174,7 +161,7 @@ def test_health_without_the_api_key_tells_counts_and_kinds_but_no_worker_identit
     api, base = start_api(env, tmp_path)
     worker = start_worker(env, tmp_path)
     try:
-        open_body = poll(lambda: (b := health(base)) and b["capabilities"] and b, "the worker's check")
+        open_body = wait_for(lambda: (b := health(base)) and b["capabilities"] and b)
         assert open_body["workers"]["alive"] == 1
         assert open_body["workers"]["slots"] == 2
         assert "items" not in open_body["workers"]

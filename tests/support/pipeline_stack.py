@@ -15,6 +15,8 @@ import httpx
 from backend_fastapi.db import sqlite_path
 from tests.support.handlers import handler_env
 from tests.support.processes import Service, service_env, start_api, start_worker
+from tests.support.waiting import BOUND
+from tests.support.waiting import wait_for as wait_for  # re-exported for the tests that import it here
 
 # The scraping engine is tested elsewhere: here a scrape stores three echo records.
 ECHO_HANDLERS = handler_env() + ",scrape.page=tests.support.handlers:echo"
@@ -57,7 +59,7 @@ def pipeline_stack(db_url: str, tmp_path: Path, workers: int = 1, **overrides: A
         api.stop()
 
 
-def wait_job(base: str, job_id: str, *statuses: str, timeout: float = 60) -> dict[str, Any]:
+def wait_job(base: str, job_id: str, *statuses: str, timeout: float = BOUND) -> dict[str, Any]:
     """Poll a job until it reaches one of `statuses`; its body."""
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
@@ -67,18 +69,6 @@ def wait_job(base: str, job_id: str, *statuses: str, timeout: float = 60) -> dic
             return body
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} never reached {statuses}: {body}")
-
-
-def wait_for(check: Any, timeout: float = 60, interval: float = 0.1) -> Any:
-    """Call `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
-        time.sleep(interval)
 
 
 def upload(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import free_port
+from tests.support.waiting import BOUND
 
 # Modules whose tests must hold on both databases set `pytestmark = BOTH_BACKENDS`.
 BOTH_BACKENDS = pytest.mark.parametrize(
@@ -77,7 +78,7 @@ class PostgresServer:
             "-w",
             "start",
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + BOUND
         while time.monotonic() < deadline:
             ready = subprocess.run(
                 [str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],

@@ -14,6 +14,7 @@ from typing import IO, Any
 import httpx
 
 from tests.support.handlers import handler_env
+from tests.support.waiting import BOUND
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # How tests start the `dataops` command (a start-up test also uses the installed console script).
@@ -100,7 +101,7 @@ class Service:
             self.proc.kill()
         self.proc.wait()
 
-    def wait_for_log(self, text: str, timeout: float = 20.0) -> None:
+    def wait_for_log(self, text: str, timeout: float = BOUND) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if text in self.log():
@@ -114,10 +115,11 @@ class Service:
 def start_worker(
     env: dict[str, str], tmp_path: Path, name: str = "worker", *extra: str, **how: Any
 ) -> Service:
-    """A worker process, once it logged `worker.started`; `how`: Service's `cwd` and `program`."""
+    """A worker process once it has checked what it can run (its probe child, and the probe's
+    Chromium, are gone then: tests count a worker's children); `how`: Service's `cwd` and `program`."""
     service = Service(["worker", *extra], env, tmp_path / f"{name}.log", **how)
     try:
-        service.wait_for_log("worker.started")
+        service.wait_for_log("worker.capabilities")
     except BaseException:
         service.kill()
         raise
@@ -128,7 +130,7 @@ def start_api(env: dict[str, str], tmp_path: Path, name: str = "api", **how: Any
     port = free_port()
     service = Service(["api", "--port", str(port)], env, tmp_path / f"{name}.log", **how)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + BOUND
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:

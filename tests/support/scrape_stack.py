@@ -13,6 +13,7 @@ import httpx
 import psutil
 
 from tests.support.processes import Service, service_env, start_api, start_worker
+from tests.support.waiting import BOUND
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Stack:
     def job(self, job_id: str) -> dict[str, Any]:
         return dict(httpx.get(f"{self.base}/api/jobs/{job_id}", timeout=10).json())
 
-    def wait(self, job_id: str, *statuses: str, timeout: float = 30) -> dict[str, Any]:
+    def wait(self, job_id: str, *statuses: str, timeout: float = BOUND) -> dict[str, Any]:
         """Poll the job until it reaches one of `statuses` (default: any final status)."""
         wanted = statuses or ("completed", "failed", "cancelled")
         deadline = time.monotonic() + timeout
@@ -50,7 +51,7 @@ class Stack:
             body = self.job(job_id)
         return body
 
-    def run(self, body: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
+    def run(self, body: dict[str, Any], timeout: float = BOUND) -> dict[str, Any]:
         """Submit and wait for the final state."""
         return self.wait(self.submit(body), timeout=timeout)
 

@@ -1,4 +1,9 @@
-"""Polling helpers: tests wait for states, never for fixed times."""
+"""Polling helpers: tests wait for states, never for fixed times.
+
+Every wait returns as soon as its event happens; the bound only decides how long a test that is
+really broken takes to say so. It is generous because a loaded two-core machine running the whole
+suite makes seconds-long starts (a worker, Chromium, pandas) several times slower than alone.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ from typing import Any
 from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.db import Database
 
+BOUND = 120.0
+BOUND_MS = int(BOUND * 1000)  # Playwright counts in milliseconds
+
 
 async def eventually(
-    check: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.05
+    check: Callable[[], Awaitable[Any]], timeout: float = BOUND, interval: float = 0.05
 ) -> Any:
     """Await `check()` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -25,12 +33,24 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+def wait_for(check: Callable[[], Any], timeout: float = BOUND, interval: float = 0.1) -> Any:
+    """Call `check()` until it returns something truthy (the synchronous `eventually`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
+        time.sleep(interval)
+
+
 async def job_row(db: Database, job_id: str) -> Any:
     async with db.read() as conn:
         return await jobstore.get_job(conn, job_id)
 
 
-async def wait_status(db: Database, job_id: str, *statuses: str, timeout: float = 20.0) -> Any:
+async def wait_status(db: Database, job_id: str, *statuses: str, timeout: float = BOUND) -> Any:
     async def check() -> Any:
         row = await job_row(db, job_id)
         return row if row is not None and row.status in statuses else None
