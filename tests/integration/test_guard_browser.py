@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.guard_sites import REDIRECT_STATUSES, guard_site, udp_counter
+from backend_fastapi.chromium import find_chromium
+from backend_fastapi.scraping.browser import browser_args
+from tests.support.guard_sites import REDIRECT_STATUSES, guard_site, respond, udp_counter
 from tests.support.scrape_stack import Stack, scrape_stack
-from tests.support.servers import LoopbackServer
+from tests.support.servers import LoopbackServer, Recorded
 
 pytestmark = pytest.mark.browser
 
@@ -85,4 +87,40 @@ def test_webrtc_sends_no_datagram_to_a_blocked_address(stack: Stack, site: Loopb
         assert job["status"] == "completed", job
         # The page ran: ICE gathering completed (or the page's own 5 s limit passed).
         assert job["result"]["data"]["outcome"] in ("complete", "timeout")
+    assert udp.datagrams == []
+
+
+async def test_chromium_itself_sends_nothing_even_when_a_request_escapes_interception(
+    counter: LoopbackServer,
+) -> None:
+    """The launch flags alone: every request of the page is let through to Chromium's own network
+    (as a request that escaped interception would be), and still nothing arrives anywhere."""
+    from playwright.async_api import Route, async_playwright
+
+    with udp_counter() as udp:
+        pages = {
+            f"{counter.url}/reach": respond(Recorded("GET", f"/reach?to={counter.url}/", {}, b""))[2],
+            f"{counter.url}/webrtc": respond(Recorded("GET", f"/webrtc?port={udp.port}", {}, b""))[2],
+        }
+
+        async def serve_page_only(route: Route) -> None:
+            if route.request.url in pages:
+                await route.fulfill(status=200, content_type="text/html", body=pages[route.request.url])
+            else:
+                await route.continue_()  # to Chromium's own network stack
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=find_chromium(), args=browser_args())
+            try:
+                page = await browser.new_page()
+                await page.route("**/*", serve_page_only)
+                outcomes = []
+                for url in pages:
+                    await page.goto(url)
+                    outcomes.append(await page.text_content("#done", timeout=30_000))
+            finally:
+                await browser.close()
+    assert outcomes[0] == "blocked,blocked,blocked,blocked"
+    assert outcomes[1] in ("complete", "timeout")
+    assert counter.requests == []
     assert udp.datagrams == []
