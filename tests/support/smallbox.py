@@ -44,8 +44,7 @@ def run_small_box(db_url: str, tmp_path: Path) -> SmallBoxRun:
         PeakRss([stack.api.pid, stack.worker.pid]) as peak,
     ):
         static = stack.run({"url": f"{shop.url}/p/1", "schema": {"title": "string", "price": "number"}})
-        dynamic = stack.run(
-            {"url": f"{shop.url}/js/2", "strategy": "dynamic", "schema": {"title": "h1"}}, timeout=90
-        )
-        run = httpx.post(f"{stack.base}/api/pipeline/run?wait=60", json={"pipeline": PIPELINE}, timeout=90)
-    return SmallBoxRun(peak.peak, static, dynamic, run.json())
+        dynamic = stack.run({"url": f"{shop.url}/js/2", "strategy": "dynamic", "schema": {"title": "h1"}})
+        queued = httpx.post(f"{stack.base}/api/pipeline/run", json={"pipeline": PIPELINE}, timeout=30)
+        run = stack.wait(queued.json()["job_id"])
+    return SmallBoxRun(peak.peak, static, dynamic, run)
