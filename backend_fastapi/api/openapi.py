@@ -25,13 +25,17 @@ SHARED_ANSWERS = {
 }
 BODY_METHODS = ("post", "put", "patch")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
+BEARER = "apiKey"
 
 
-def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
+def _complete(path: str, method: str, operation: dict[str, Any], keyed: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     shared = []
     if path.startswith("/api/"):
         shared.append("401")
+        if keyed:
+            # Lets the /docs page's "Authorize" button send the key with "Try it out".
+            operation["security"] = [{BEARER: []}]
     if method in BODY_METHODS:
         shared.append("413")
     if method in BODY_METHODS or operation.get("parameters"):
@@ -52,10 +56,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    # The key is declared only when one is set, so the document says what this server enforces.
+    keyed = bool(app.state.settings.API_KEY)
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            _complete(path, method, operation)
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            _complete(path, method, operation, keyed)
+    components = document.setdefault("components", {})
+    if keyed:
+        components["securitySchemes"] = {BEARER: {"type": "http", "scheme": "bearer"}}
+    schemas = components.setdefault("schemas", {})
     error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(error_schema.pop("$defs", {}))
     schemas["ErrorBody"] = error_schema

@@ -51,6 +51,22 @@ def test_docs_public_leaves_the_docs_open_but_not_the_api(settings: Settings) ->
         assert client.get("/api/jobs").status_code == 401
 
 
+def test_the_document_declares_the_bearer_key_only_when_the_server_enforces_one(settings: Settings) -> None:
+    with api_client(settings, API_KEY=KEY, DOCS_PUBLIC=True) as client:
+        document = client.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["apiKey"] == {"type": "http", "scheme": "bearer"}
+    operations = [
+        op for path, ops in document["paths"].items() if path.startswith("/api/") for op in ops.values()
+    ]
+    assert operations
+    assert all(op["security"] == [{"apiKey": []}] for op in operations)
+    assert "security" not in document["paths"]["/health"]["get"]
+    with api_client(settings) as client:
+        document = client.get("/openapi.json").json()
+    assert "securitySchemes" not in document["components"]
+    assert not any("security" in op for ops in document["paths"].values() for op in ops.values())
+
+
 def test_without_an_api_key_the_docs_are_open(settings: Settings) -> None:
     assert settings.API_KEY == ""
     assert settings.DOCS_PUBLIC is False
