@@ -114,7 +114,7 @@ def test_status_bar_warns_that_jobs_stay_queued_when_the_worker_stops(
     page: Page, api: str, worker: Service, site: LoopbackServer
 ) -> None:
     scrape = {"url": f"{site.url}/product/1", "schema": {"title": "string"}}
-    done = httpx.post(f"{api}/api/scrape?wait=30", json=scrape).json()
+    done = httpx.post(f"{api}/api/scrape?wait=60", json=scrape, timeout=90).json()
     assert done["status"] == "completed"
     page.goto(f"{api}/jobs")
     expect(page.get_by_test_id("worker-health")).to_contain_text("1 worker")
@@ -166,3 +166,22 @@ def test_api_key_is_asked_for_on_401_kept_in_the_browser_and_sent_as_bearer(
         expect(dialog).to_be_hidden()
     finally:
         service.stop()
+
+
+def test_status_bar_says_why_the_worker_cannot_run_browser_jobs(
+    page: Page, api: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    not_a_browser = tmp_path / "chromium"
+    not_a_browser.write_text("#!/bin/sh\necho 'not a browser' >&2\nexit 1\n")
+    not_a_browser.chmod(0o755)
+    worker = start_worker({**env, "CHROMIUM_PATH": str(not_a_browser)}, tmp_path)
+    try:
+        page.goto(f"{api}/jobs")
+        warning = page.get_by_test_id("health-warning")
+        expect(warning).to_contain_text(
+            f"browser unavailable: Chromium could not be started ({not_a_browser})"
+        )
+        expect(warning).to_contain_text("it exited with code 1 (not a browser)")
+        expect(page.get_by_test_id("worker-health")).to_contain_text("1 worker")
+    finally:
+        worker.stop()
