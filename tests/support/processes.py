@@ -84,7 +84,7 @@ class Service:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, sig)
 
-    def stop(self, timeout: float = 30.0) -> int:
+    def stop(self, timeout: float = BOUND) -> int:
         """SIGTERM, then SIGKILL if it does not exit in time."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
