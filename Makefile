@@ -62,6 +62,7 @@ setup: $(VENV)/.deps-run chromium frontend
 
 setup-dev: $(VENV)/.deps-dev chromium frontend
 	@scripts/install-test-tools.sh
+	@scripts/install-docker.sh
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
