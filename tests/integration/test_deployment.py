@@ -1,7 +1,8 @@
 """The deployment files are true to the code: compose parses, Dockerfiles lint, names are real.
 
-No Docker engine is needed: the compose file is validated by `docker-compose config` (or
-`docker compose config`) where a client exists, and the rest is read and checked here.
+No Docker engine is needed: the compose files are validated by `docker-compose config` (or
+`docker compose config`) where a client exists, and the rest is read and checked here. The images
+built and run for real: tests/integration/test_containers.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 from backend_fastapi.api.app import create_app
 from backend_fastapi.cli import build_parser
 from backend_fastapi.settings import PACKAGE_DIR, Settings
+from tests.support.containers import POSTGRES_FILES, compose_command
 from tests.support.processes import REPO_ROOT
 
 DOCKERFILES = ("Dockerfile.api", "Dockerfile.worker")
@@ -27,18 +29,8 @@ NON_SETTINGS = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_DISA
 IMAGE_PACKAGE_DIR = "/app/backend_fastapi"
 
 
-def compose() -> dict[str, Any]:
-    return dict(yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text()))
-
-
-def compose_command() -> list[str] | None:
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker"):
-        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
-        if probe.returncode == 0:
-            return ["docker", "compose"]
-    return None
+def compose(name: str = "docker-compose.yml") -> dict[str, Any]:
+    return dict(yaml.safe_load((REPO_ROOT / name).read_text()))
 
 
 def dockerfile_env(path: str) -> dict[str, str]:
@@ -57,22 +49,36 @@ def json_commands(path: str, instruction: str) -> list[list[str]]:
     return [yaml.safe_load(m) for m in re.findall(rf"^{instruction} .*?(\[.*\])\s*$", text, re.M)]
 
 
-def test_compose_file_is_valid_for_the_compose_client(tmp_path: Path) -> None:
+def test_compose_files_are_valid_for_the_compose_client(tmp_path: Path) -> None:
     command = compose_command()
     if command is None:
-        pytest.skip("no docker-compose or docker compose client on this machine: compose file NOT validated")
-    shutil.copy(REPO_ROOT / "docker-compose.yml", tmp_path)
+        pytest.skip("no docker-compose or docker compose client on this machine: compose files NOT validated")
+    for name in POSTGRES_FILES:
+        shutil.copy(REPO_ROOT / name, tmp_path)
     shutil.copy(REPO_ROOT / ".env.example", tmp_path / ".env")
-    for profile in ([], ["--profile", "postgres"]):
-        result = subprocess.run([*command, *profile, "config"], cwd=tmp_path, capture_output=True, text=True)
+    for files, expected in (
+        (["docker-compose.yml"], {"api", "worker"}),
+        (POSTGRES_FILES, {"api", "worker", "postgres"}),
+    ):
+        options = [arg for name in files for arg in ("-f", name)]
+        result = subprocess.run([*command, *options, "config"], cwd=tmp_path, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-    services = subprocess.run(
-        [*command, "--profile", "postgres", "config", "--services"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    assert set(services) == {"api", "worker", "postgres"}
+        services = subprocess.run(
+            [*command, *options, "config", "--services"], cwd=tmp_path, capture_output=True, text=True
+        ).stdout.split()
+        assert set(services) == expected
+
+
+def test_the_postgresql_file_starts_the_services_once_postgresql_is_healthy() -> None:
+    services = compose("docker-compose.postgres.yml")["services"]
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert "@postgres:5432/" in services[name]["environment"]["DATABASE_URL"]
+    # The override repeats the base file's dependency: the worker still waits for a healthy API.
+    assert services["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert services["postgres"]["restart"] == "unless-stopped"
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"][1]
 
 
 def test_every_variable_given_to_dataops_is_a_real_setting() -> None:
@@ -132,7 +138,7 @@ def test_memory_limits_fit_a_1_gb_box() -> None:
     assert services["worker"]["environment"]["WORKER_CONCURRENCY"].endswith(":-1}")
     grace = float(services["worker"]["environment"]["WORKER_SHUTDOWN_GRACE_SECONDS"])
     assert float(services["worker"]["stop_grace_period"].rstrip("s")) > grace
-    for name in ("api", "worker", "postgres"):
+    for name in ("api", "worker"):
         assert services[name]["restart"] == "unless-stopped"
         assert "healthcheck" in services[name]
     assert services["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
