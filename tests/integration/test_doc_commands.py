@@ -1,65 +1,39 @@
 """Every shell command in README.md and MIGRATION.md runs, as written, against a real API + worker.
 
-A block preceded by `<!-- doc-test: skip (reason) -->` is not run (Docker, or a command that starts
-the service in the foreground); one preceded by `<!-- doc-test: stopped -->` runs after the API
-and worker have stopped. Each block runs in bash with `set -euo pipefail` and a `curl` that fails
-on HTTP errors, with `http://127.0.0.1:8000` pointing at the test's API and `https://example.com/`
-at a loopback shop page: a doc that drifts from the code fails the build.
+A block preceded by `<!-- doc-test: skip (reason) -->` is not run (a command that starts the
+service in the foreground); one preceded by `<!-- doc-test: stopped -->` runs after the API and
+worker have stopped; `<!-- doc-test: docker -->` blocks are run by the container test
+(tests/integration/test_containers.py) against the compose stack. Each block runs in bash with
+`set -euo pipefail` and a `curl` that fails on HTTP errors, with `http://127.0.0.1:8000` pointing
+at the test's API and `https://example.com/` at a loopback shop page: a doc that drifts from the
+code fails the build.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.doc_commands import DEFAULT_URL, Block, doc_blocks, run_block
 from tests.support.processes import REPO_ROOT, service_env, start_api, start_worker
 from tests.support.sites import shop_server
 
 DOCS = ("README.md", "MIGRATION.md")
-BLOCK = re.compile(r"(?:<!-- doc-test: (?P<mode>[a-z]+)[^>]*-->\n)?```bash\n(?P<code>.*?)```", re.S)
-PRELUDE = 'set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 60 "$@"; }\n'
-
-
-@dataclass(frozen=True)
-class Block:
-    doc: str
-    line: int
-    mode: str
-    code: str
-
-
-def doc_blocks() -> list[Block]:
-    blocks = []
-    for doc in DOCS:
-        text = (REPO_ROOT / doc).read_text()
-        for match in BLOCK.finditer(text):
-            line = text[: match.start()].count("\n") + 1
-            blocks.append(Block(doc, line, match.group("mode") or "run", match.group("code")))
-    return blocks
 
 
 def test_every_block_is_run_or_skipped_on_purpose() -> None:
-    blocks = doc_blocks()
-    assert {b.mode for b in blocks} <= {"run", "skip", "stopped"}
+    blocks = doc_blocks(*DOCS)
+    assert {b.mode for b in blocks} <= {"run", "skip", "stopped", "docker"}
     skipped = [b for b in blocks if b.mode == "skip"]
-    assert all("make run" in b.code or "docker" in b.code or "make test" in b.code for b in skipped), skipped
+    assert all("make run" in b.code or "make test" in b.code for b in skipped), skipped
+    assert all("docker" in b.code for b in blocks if b.mode == "docker")
+    assert not any("docker" in b.code for b in blocks if b.mode in ("run", "stopped"))
     assert sum(b.mode == "run" for b in blocks) >= 6
 
 
 def _run(block: Block, base: str, shop: str, env: dict[str, str], cwd: Path) -> str:
-    code = block.code.replace("http://127.0.0.1:8000", base).replace("https://example.com/", f"{shop}/p/1")
-    result = subprocess.run(
-        ["bash", "-c", PRELUDE + code], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, (
-        f"{block.doc}:{block.line} failed ({result.returncode}):\n{code}\n--- stdout\n{result.stdout}\n"
-        f"--- stderr\n{result.stderr}"
-    )
-    return result.stdout
+    return run_block(block, env, cwd, {DEFAULT_URL: base, "https://example.com/": f"{shop}/p/1"})
 
 
 @pytest.mark.slow
@@ -72,7 +46,7 @@ def test_readme_and_migration_commands_work_against_a_running_service(db_url: st
         env["PATH"] = f"{REPO_ROOT / '.venv' / 'bin'}:{env['PATH']}"
         api, base = start_api(env, tmp_path)
         worker = start_worker(env, tmp_path)
-        blocks = doc_blocks()
+        blocks = doc_blocks(*DOCS)
         try:
             outputs = [_run(b, base, shop.url, env, cwd) for b in blocks if b.mode == "run"]
         finally:
