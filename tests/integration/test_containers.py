@@ -135,7 +135,7 @@ def test_an_inline_pipeline_exports_a_csv_that_downloads(stack: ComposeStack, ol
 
 
 def test_a_job_survives_kill_9_of_the_worker_container(stack: ComposeStack, old_job: str) -> None:
-    job = stack.api("POST", "/api/scrape", json={"url": f"{SHOP}/slow?s=4", "schema": {"title": "h1"}})
+    job = stack.api("POST", "/api/scrape", json={"url": f"{SHOP}/slow?s=8", "schema": {"title": "h1"}})
     job_id = job.json()["job_id"]
     running = stack.wait_job(job_id, "running")
     stack.kill_9("worker")

@@ -204,13 +204,20 @@ class ComposeStack:
         return dict(json.loads(docker("inspect", self.container(service)))[0])
 
     def health(self, service: str) -> str:
-        state = self.inspect(service)["State"]
+        """The service's health status (its state without a health check; "absent" before it exists)."""
+        ids = self.compose("ps", "-q", service).split()
+        if not ids:
+            return "absent"
+        state = json.loads(docker("inspect", ids[0]))[0]["State"]
         return str(state.get("Health", {}).get("Status", state["Status"]))
 
-    def wait_healthy(self, services: tuple[str, ...], timeout: float = 300) -> dict[str, float]:
-        """Seconds until each service's health check first passed (generous bound: a busy machine)."""
-        started = time.monotonic()
-        deadline = started + timeout
+    def wait_healthy(
+        self, services: tuple[str, ...], timeout: float = 300, since: float | None = None
+    ) -> dict[str, float]:
+        """Seconds from `since` (a monotonic time; default now) until each service's health check
+        first passed (generous bound: a busy machine)."""
+        started = time.monotonic() if since is None else since
+        deadline = time.monotonic() + timeout
         healthy: dict[str, float] = {}
         while True:
             for service in services:
