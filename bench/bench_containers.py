@@ -89,7 +89,7 @@ def _postgres(work: Path) -> tuple[dict[str, float], str]:
 def run(quick: bool = False) -> str:
     problem = engine_problem()
     if problem:
-        raise SystemExit(f"containers benchmark NOT run: {problem}")
+        raise RuntimeError(f"containers benchmark NOT run: {problem}")
     work = Path(tempfile.mkdtemp(prefix="dataops-bench-containers-"))
     try:
         builds, healthy, rows = _sqlite(work, cold=not quick)

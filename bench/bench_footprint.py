@@ -107,7 +107,7 @@ def run(quick: bool = False) -> str:
         f"| RSS after start | {median(r for _, r in before) / mb:.0f} MB | {median(r for _, r in after) / mb:.0f} MB |",
         "",
         "What each image adds to its `python:3.11-slim` base (measure the images themselves with "
-        "`docker image ls dataops-api dataops-worker` after `docker compose build`):",
+        "`docker image ls 'dataops-*'` after `docker compose build`, or see Containers below):",
         "",
         "| Image | Adds | Size |",
         "| --- | --- | --- |",
