@@ -15,19 +15,13 @@ import pytest
 
 from backend_fastapi.chromium import find_chromium
 from backend_fastapi.scraping.browser import browser_args
-from tests.support.guard_sites import REDIRECT_STATUSES, guard_site, respond, udp_counter
+from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, guard_site, respond, udp_counter
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded
 
 pytestmark = pytest.mark.browser
 
-TARGETS = [
-    "http://127.0.0.1:{port}/",
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-    "http://0x7f.1:{port}/",
-    "http://[::ffff:127.0.0.1]:{port}/",
-]
+TARGETS = [*HOP_TARGETS, "http://[::ffff:127.0.0.1]:{port}/"]
 
 
 @pytest.fixture(scope="module")

@@ -18,21 +18,14 @@ import pytest
 
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
-from tests.support.guard_sites import REDIRECT_STATUSES, guard_site
+from tests.support.guard_sites import REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.pipeline_stack import make_due, sql, wait_for
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer
 from tests.support.waiting import enqueue, wait_status
 
 # The counter's address written so that URL libraries read 127.0.0.1: the forms of the bypass.
-BLOCKED = [
-    "http://127.0.0.1:{port}/",
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
-    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
-    "http://0x7f.1:{port}/",
-]
+BLOCKED = ["http://127.0.0.1:{port}/", *UNICODE_LOOPBACK, "http://0x7f.1:{port}/"]
 
 
 @pytest.fixture(scope="module")

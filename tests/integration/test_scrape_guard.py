@@ -12,7 +12,7 @@ import pytest
 
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
-from tests.support.guard_sites import REDIRECT_STATUSES, guard_site
+from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer
 from tests.support.waiting import enqueue, wait_status
@@ -55,13 +55,7 @@ SPELLINGS = [
     "http://0x7f.1:{port}/",
     "http://LOCALHOST.:{port}/",
     "http://app.localhost:{port}/",
-    # Unicode spellings that URL libraries and browsers map to 127.0.0.1 or localhost.
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
-    "http://127\uff610\uff610\uff611:{port}/",
-    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
-    "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/",
+    *UNICODE_LOOPBACK,
     # Hosts that cannot be normalised are refused too.
     "http://%31%32%37.0.0.1:{port}/",
     "http://1.2.3.4.5:{port}/",
@@ -90,14 +84,6 @@ async def test_the_worker_fails_a_queued_blocked_url_with_blocked_address(
         await db.close()
     assert (row.status, row.error_code, row.attempts) == ("failed", "blocked_address", 1)
     assert counter.requests == []
-
-
-# Redirect targets: the counter in a plain and in Unicode spellings.
-HOP_TARGETS = [
-    "http://127.0.0.1:{port}/",
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-]
 
 
 @pytest.mark.parametrize("status", REDIRECT_STATUSES)

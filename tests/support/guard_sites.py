@@ -26,6 +26,18 @@ from tests.support.servers import LoopbackServer, Recorded, loopback_server
 Answer = tuple[int, dict[str, str], bytes]
 HTML = "text/html; charset=utf-8"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# Unicode spellings that URL libraries and browsers map (IDNA / UTS 46) to 127.0.0.1 or localhost:
+# ideographic, full-width and half-width full stops, full-width and mathematical bold digits.
+UNICODE_LOOPBACK = [
+    "http://127\u30020\u30020\u30021:{port}/",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
+    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
+    "http://127\uff610\uff610\uff611:{port}/",
+    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
+    "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/",
+]
+# Redirect and link targets: the counter's address plainly, in Unicode and in hex.
+HOP_TARGETS = ["http://127.0.0.1:{port}/", *UNICODE_LOOPBACK[:2], "http://0x7f.1:{port}/"]
 
 
 def _page(title: str, body: str) -> bytes:

@@ -17,7 +17,7 @@ from backend_fastapi.scraping.guarded_http import (
     guarded_socket_factory,
     raise_for_status,
 )
-from tests.support.guard_sites import REDIRECT_STATUSES, guard_site
+from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.servers import LoopbackServer
 
 
@@ -55,13 +55,7 @@ SPELLINGS = [
     "http://224.0.0.1:{port}/",
     "file:///etc/passwd",
     "ftp://127.0.0.1:{port}/",
-    # Unicode spellings that URL libraries map to 127.0.0.1 (IDNA / UTS 46).
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-    "http://127\uff0e0\uff0e0\uff0e1:{port}/",
-    "http://127\uff610\uff610\uff611:{port}/",
-    "http://\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf:{port}/",
-    "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/",
+    *UNICODE_LOOPBACK,
     "http://0x7f.1:{port}/",
     "http://127.0.0.1.:{port}/",
     "http://%31%32%37.0.0.1:{port}/",
@@ -137,15 +131,6 @@ async def test_statuses_map_to_retryable_and_permanent_errors(
 def hops() -> Iterator[LoopbackServer]:
     with guard_site() as server:
         yield server
-
-
-# The redirect targets: the counter's address in a plain and in Unicode spellings.
-HOP_TARGETS = [
-    "http://127.0.0.1:{port}/",
-    "http://127\u30020\u30020\u30021:{port}/",
-    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:{port}/",
-    "http://0x7f.1:{port}/",
-]
 
 
 @pytest.mark.parametrize("status", REDIRECT_STATUSES)
