@@ -16,7 +16,6 @@ import asyncio
 import csv
 import io
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +32,7 @@ from tests.support.containers import (
     engine_problem,
     pipeline_body,
 )
-from tests.support.doc_commands import Block, doc_blocks
+from tests.support.doc_commands import Block, doc_blocks, run_block
 from tests.support.processes import REPO_ROOT
 from tests.support.waiting import enqueue
 
@@ -87,9 +86,7 @@ def old_job(stack: ComposeStack) -> str:
     step1 = [b for b in doc_blocks("MIGRATION.md") if b.mode == "run" and "before-upgrade" in b.code]
     assert len(step1) == 2, step1
     for b in step1:
-        subprocess.run(
-            ["bash", "-c", "set -euo pipefail\n" + b.code], cwd=stack.checkout, env=env, check=True
-        )
+        run_block(b, env, stack.checkout, {})
     stack.run_doc(block("MIGRATION.md", "dataops restore"))
     return job_id
 
