@@ -183,6 +183,22 @@ def test_backup_exports_copy_and_restore_work_as_documented(stack: ComposeStack,
     assert stack.api("GET", f"/api/jobs/{after_id}").status_code == 404, "the restore brought the backup back"
 
 
+def test_a_worker_stopped_as_it_starts_exits_cleanly_and_deregisters(
+    stack: ComposeStack, old_job: str
+) -> None:
+    # PID 1 ignores SIGTERM until Python installs its handler: without an init the worker would
+    # sit out the grace period, be SIGKILLed (137) and stay listed as alive.
+    stack.compose("stop", "worker")
+    stack.compose("start", "worker")
+    stack.compose("stop", "worker")
+    # 0: stopped by its handler, deregistered; 143: SIGTERM came before the handler was installed,
+    # which is before the worker registers. Never 137 (killed at the end of the grace period).
+    assert stack.inspect("worker")["State"]["ExitCode"] in (0, 143)
+    assert stack.api("GET", "/health").json()["workers"]["alive"] == 0
+    stack.compose("start", "worker")
+    stack.wait_healthy(("api", "worker"))
+
+
 def test_down_then_up_keeps_jobs_and_exports(stack: ComposeStack, old_job: str) -> None:
     job = stack.api("POST", "/api/pipeline/run", json={"pipeline": pipeline_body()})
     done = stack.wait_job(job.json()["job_id"])

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from tests.support.doc_commands import DEFAULT_URL, Block, run_block
 from tests.support.processes import REPO_ROOT, free_port
@@ -232,9 +233,13 @@ class ComposeStack:
             time.sleep(0.5)
 
     def kill_9(self, service: str) -> None:
-        """kill -9 of the service's main process from the host, as the OOM killer would: unlike
-        `docker kill`, which counts as a manual stop, the restart policy then brings it back."""
-        os.kill(int(self.inspect(service)["State"]["Pid"]), signal.SIGKILL)
+        """kill -9 of the service's DataOps process from the host, as the OOM killer would: unlike
+        `docker kill`, which counts as a manual stop, the restart policy then brings it back.
+
+        The container's PID 1 is the init of `init: true`; the DataOps process is its child."""
+        init = psutil.Process(int(self.inspect(service)["State"]["Pid"]))
+        (target,) = [p for p in init.children() if "dataops" in " ".join(p.cmdline())] or [init]
+        target.send_signal(signal.SIGKILL)
 
     def memory(self, service: str) -> tuple[int, int]:
         """(peak bytes since the container started, limit bytes) from the container's cgroup."""
