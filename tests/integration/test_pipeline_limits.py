@@ -28,9 +28,10 @@ CROSS_JOIN = {
         ],
     }
 }
-# A step that runs far past any short time limit, in little memory: 1.44 million joined rows sorted
-# back and forth 98 times (~0.1 s a sort here). Regexes cannot serve: they run in linear time.
-_SIDE = 1200
+# Steps that run far past any short time limit within the memory limit: 2.56 million joined rows
+# sorted back and forth 98 times (~0.12 s a sort here, ~300 MB at the peak; the cross join of
+# CROSS_JOIN peaks over 700 MB). Regexes cannot serve: they run in linear time.
+_SIDE = 1600
 ENDLESS = {
     "pipeline": {
         "source": {"type": "inline", "records": [{"k": 1, "i": i} for i in range(_SIDE)]},
@@ -50,7 +51,7 @@ ENDLESS = {
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp_path = tmp_path_factory.mktemp("limits")
     with pipeline_stack(
-        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, PIPELINE_MEMORY_LIMIT_MB=256
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, PIPELINE_MEMORY_LIMIT_MB=512
     ) as running:
         yield running
 
@@ -83,7 +84,7 @@ def test_a_pipeline_over_its_memory_limit_fails_with_memory_limit_and_the_worker
     job = wait_job(stack.base, start(stack, CROSS_JOIN), "completed", "failed", timeout=120)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "memory_limit"
-    assert "more than 256 MB while running steps[0] (join)" in job["error"]["message"]
+    assert "more than 512 MB while running steps[0] (join)" in job["error"]["message"]
     assert job["attempts"] == 1
     assert pipeline_children(stack) == []
     small = start(stack, {"pipeline": {"source": {"type": "inline", "records": [{"a": 1}]}}})
