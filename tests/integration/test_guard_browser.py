@@ -8,15 +8,21 @@ server and the counting UDP socket must receive nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from backend_fastapi.chromium import find_chromium
 from backend_fastapi.scraping.browser import browser_args
-from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, guard_site, respond, udp_counter
-from tests.support.scrape_stack import Stack, scrape_stack
+from tests.support.guard_sites import (
+    HOP_TARGETS,
+    REDIRECT_STATUSES,
+    guard_site,
+    guard_stack,
+    respond,
+    udp_counter,
+)
+from tests.support.scrape_stack import Stack
 from tests.support.servers import LoopbackServer, Recorded
 
 pytestmark = pytest.mark.browser
@@ -32,10 +38,7 @@ def site() -> Iterator[LoopbackServer]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, site: LoopbackServer) -> Iterator[Stack]:
-    tmp: Path = tmp_path_factory.mktemp("guard-browser")
-    with scrape_stack(
-        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{site.port}"
-    ) as running:
+    with guard_stack(tmp_path_factory.mktemp("guard-browser"), site) as running:
         yield running
 
 

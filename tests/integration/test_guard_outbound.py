@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +17,9 @@ import pytest
 
 from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
-from tests.support.guard_sites import REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
+from tests.support.guard_sites import REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site, guard_stack
 from tests.support.pipeline_stack import make_due, sql, wait_for
-from tests.support.scrape_stack import Stack, scrape_stack
+from tests.support.scrape_stack import Stack
 from tests.support.servers import LoopbackServer
 from tests.support.waiting import enqueue, wait_status
 
@@ -36,10 +35,7 @@ def hops() -> Iterator[LoopbackServer]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, hops: LoopbackServer) -> Iterator[Stack]:
-    tmp: Path = tmp_path_factory.mktemp("guard-outbound")
-    with scrape_stack(
-        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{hops.port}"
-    ) as running:
+    with guard_stack(tmp_path_factory.mktemp("guard-outbound"), hops) as running:
         yield running
 
 

@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -185,3 +187,12 @@ def udp_counter() -> Iterator[UdpCounter]:
         stop.set()
         thread.join()
         sock.close()
+
+
+@contextmanager
+def guard_stack(tmp: Path, site: LoopbackServer) -> Iterator[Stack]:
+    """API and worker on a fresh SQLite file that may reach only `site`'s host:port on loopback."""
+    with scrape_stack(
+        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{site.port}"
+    ) as running:
+        yield running
