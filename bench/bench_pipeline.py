@@ -104,14 +104,15 @@ def run_pandas(csv_path: Path, out: Path) -> tuple[float, int]:
 
 async def register_upload(db_url: str, csv_path: Path, uploads: Path) -> str:
     """The CSV as an upload (copied into UPLOADS_DIR), as `POST /api/uploads` would store it."""
-    from backend_fastapi import catalog, migrations
-    from backend_fastapi.db import Database
+    from backend_fastapi import store
     from backend_fastapi.ids import new_id
     from backend_fastapi.settings import Settings
+    from backend_fastapi.store import catalog
+    from backend_fastapi.store.engine import Database
 
     db = Database(Settings(_env_file=None, DATABASE_URL=db_url))  # type: ignore[call-arg]
     try:
-        await migrations.upgrade(db)
+        await store.prepare(db)
         upload_id = new_id()
         uploads.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(csv_path, uploads / f"{upload_id}.csv")

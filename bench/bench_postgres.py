@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import sqlalchemy as sa
 
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 from bench.bench_queue import Drain, drain, pickup
 from bench.common import machine, percentile, stamp, update_section
 from tests.support.postgres import PostgresServer, find_bindir

@@ -19,10 +19,11 @@ from pathlib import Path
 import psutil
 import sqlalchemy as sa
 
-from backend_fastapi import jobqueue, jobstore, migrations
-from backend_fastapi.db import Database
-from backend_fastapi.models import jobs as jobs_table
+from backend_fastapi import store
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import job_rows, jobqueue
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import jobs as jobs_table
 from bench.common import machine, percentile, stamp, update_section
 from bench.handlers import HANDLERS
 from tests.support.processes import service_env, start_worker
@@ -71,7 +72,7 @@ _LOCK_WAITERS = sa.text(
 async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int, concurrency: int) -> Drain:
     """`workers` worker processes emptying a queue of `jobs` no-op jobs."""
     db = Database(_settings(url, synchronous))
-    await migrations.upgrade(db)
+    await store.prepare(db)
     await _fill(db, jobs)
     env = service_env(
         url,
@@ -87,7 +88,7 @@ async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int,
     claims_waiting = others_waiting = 0
     while True:
         async with db.read() as conn:
-            counts = await jobstore.count_by_status(conn)
+            counts = await job_rows.count_by_status(conn)
             if not db.is_sqlite:
                 claims, others = (await conn.execute(_LOCK_WAITERS)).one()
                 claims_waiting, others_waiting = max(claims_waiting, claims), max(others_waiting, others)
@@ -113,7 +114,7 @@ async def drain(url: str, work: Path, synchronous: str, jobs: int, workers: int,
 async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float]:
     """Creation-to-running delays of jobs created one by one for an idle worker, and its idle CPU."""
     db = Database(_settings(url, "FULL"))
-    await migrations.upgrade(db)
+    await store.prepare(db)
     env = service_env(url, work, WORKER_HANDLERS=HANDLERS, WORKER_POLL_INTERVAL=5)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     worker = start_worker(env, work, f"pickup-{time.monotonic_ns()}")
@@ -130,7 +131,7 @@ async def pickup(url: str, work: Path, samples: int) -> tuple[list[float], float
         await db.write(lambda c, job=job, now=now: jobqueue.enqueue(c, job, now))
         while True:
             async with db.read() as conn:
-                row = await jobstore.get_job(conn, job.id)
+                row = await job_rows.get_job(conn, job.id)
             if row.started_at is not None:
                 delays.append(row.started_at - row.created_at)
                 break

@@ -69,13 +69,14 @@ def start_api(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], 
 
 async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout: float) -> list[Any]:
     """Queue `(type, payload)` jobs straight into the database and wait until all are finished."""
-    from backend_fastapi import jobqueue, jobstore, migrations
-    from backend_fastapi.db import Database
+    from backend_fastapi import store
     from backend_fastapi.settings import Settings
+    from backend_fastapi.store import job_rows, jobqueue
+    from backend_fastapi.store.engine import Database
 
     db = Database(Settings(_env_file=None, DATABASE_URL=db_url))  # type: ignore[call-arg]
     try:
-        await migrations.upgrade(db)
+        await store.prepare(db)
         now = await db.now()
         new = [jobqueue.NewJob(type=t, payload=p, max_attempts=1, timeout_seconds=timeout) for t, p in jobs]
 
@@ -91,7 +92,7 @@ async def run_jobs(db_url: str, jobs: list[tuple[str, dict[str, Any]]], timeout:
             async with db.read() as conn:
                 for job_id in ids:
                     if job_id not in rows:
-                        row = await jobstore.get_job(conn, job_id)
+                        row = await job_rows.get_job(conn, job_id)
                         if row.status in ("completed", "failed", "cancelled"):
                             rows[job_id] = row
             await asyncio.sleep(0.05)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from backend_fastapi import migrations
-from backend_fastapi.db import Database
+from backend_fastapi import store
 from backend_fastapi.settings import Settings, get_settings
+from backend_fastapi.store.engine import Database
 from tests.support.postgres import PostgresServer, find_bindir
 from tests.support.servers import LoopbackServer, loopback_server
 from tests.support.sites import shop_server
@@ -66,7 +66,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
-    await migrations.upgrade(database)
+    await store.prepare(database)
     yield database
     await database.close()
 

@@ -9,7 +9,7 @@ from functools import partial
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from backend_fastapi import __version__, migrations
+from backend_fastapi import __version__
 from backend_fastapi.api.deps import require_api_key
 from backend_fastapi.api.docs_auth import guard_docs
 from backend_fastapi.api.errors import install_error_handlers
@@ -18,8 +18,8 @@ from backend_fastapi.api.job_creation import QueueGauge
 from backend_fastapi.api.limits import BodySizeLimit
 from backend_fastapi.api.openapi import build_openapi
 from backend_fastapi.api.routers import exports, health, jobs, pipelines, schedules, scrape, uploads
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings, get_settings
+from backend_fastapi.store import open_database
 
 API_ROUTERS = (
     jobs.router,
@@ -37,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings)
-        await migrations.upgrade(db)
+        db = await open_database(settings)
         app.state.db = db
         try:
             yield

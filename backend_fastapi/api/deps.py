@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backend_fastapi.db import Database
 from backend_fastapi.errors import Unauthorized
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 
 # Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool,
 # a thread hop per dependency per request.

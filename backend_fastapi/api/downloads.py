@@ -17,8 +17,8 @@ import orjson
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from backend_fastapi import jobstore
-from backend_fastapi.db import Database
+from backend_fastapi.store import record_rows
+from backend_fastapi.store.engine import Database
 from backend_fastapi.tabular import columns_of, formula_escaped, record_row
 
 DownloadFormat = Literal["csv", "json", "jsonl", "xlsx"]
@@ -35,7 +35,7 @@ async def _pages(db: Database, job_id: str, attempt: int) -> AsyncIterator[list[
     offset = 0
     while True:
         async with db.read() as conn:
-            page = await jobstore.page_records(conn, job_id, attempt, offset, PAGE)
+            page = await record_rows.page_records(conn, job_id, attempt, offset, PAGE)
         if not page:
             return
         yield page

@@ -11,14 +11,14 @@ import orjson
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.api.errors import error_response
-from backend_fastapi.db import Database
 from backend_fastapi.errors import InvalidRequest, QueueFull
-from backend_fastapi.models import FINISHED_STATUSES
 from backend_fastapi.schemas.common import JobOptionsIn
 from backend_fastapi.schemas.jobs import job_body
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import job_rows, jobqueue
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import FINISHED_STATUSES
 
 # The queued count is read at most this often; between reads it is tracked locally.
 QUEUE_COUNT_TTL = 1.0
@@ -39,7 +39,7 @@ class QueueGauge:
             async with self._lock:
                 if time.monotonic() - self._read_at > QUEUE_COUNT_TTL:
                     async with db.read() as conn:
-                        self._count = await jobstore.count_queued(conn)
+                        self._count = await job_rows.count_queued(conn)
                     self._read_at = time.monotonic()
         return self._count
 
@@ -106,7 +106,7 @@ async def create_job(
     status = "queued"
     if not outcome.created:
         async with db.read() as conn:
-            row = await jobstore.get_job(conn, outcome.job_id)
+            row = await job_rows.get_job(conn, outcome.job_id)
         status = row.status if row is not None else status
     return JSONResponse({"job_id": outcome.job_id, "status": status}, status_code=202, headers=headers)
 
@@ -117,7 +117,7 @@ async def wait_for_job(db: Database, job_id: str, seconds: float, headers: dict[
     delay = WAIT_POLL_FIRST
     while True:
         async with db.read() as conn:
-            row = await jobstore.get_job(conn, job_id)
+            row = await job_rows.get_job(conn, job_id)
         if row is None or row.status in FINISHED_STATUSES or time.monotonic() >= deadline:
             break
         await asyncio.sleep(min(delay, max(deadline - time.monotonic(), 0)))

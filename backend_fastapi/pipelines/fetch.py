@@ -1,6 +1,6 @@
 """Downloading a `url` source to a file, through the address guard, size-limited.
 
-The download goes through the one guarded client (`scraping.guarded_http`): every hop (the first
+The download goes through the one guarded client (`outbound`): every hop (the first
 request and each redirect) has its host normalised and checked, names resolve only to checked
 public addresses, and every socket is checked again right before it connects.
 """
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from backend_fastapi import __version__
 from backend_fastapi.errors import BlockedAddress, JobError
+from backend_fastapi.outbound import GuardedClient, read_chunks
 from backend_fastapi.pipelines.errors import SourceFetchFailed, SourceTooLarge, SourceUnavailable
 from backend_fastapi.scraping.errors import TooManyRedirects
-from backend_fastapi.scraping.guarded_http import GuardedClient, read_chunks
 from backend_fastapi.settings import Settings
 
 MAX_REDIRECTS = 5

@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from backend_fastapi import catalog
 from backend_fastapi.errors import InvalidPayload, JobError
 from backend_fastapi.ids import new_id
 from backend_fastapi.pipelines.errors import PipelineNotFound
@@ -28,6 +27,7 @@ from backend_fastapi.schemas.common import blocked_address_in
 from backend_fastapi.schemas.pipeline import PipelineSpec
 from backend_fastapi.schemas.pipeline_sources import Source
 from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep
+from backend_fastapi.store import catalog
 from backend_fastapi.worker.context import JobContext
 
 WORK_DIR = ".work"

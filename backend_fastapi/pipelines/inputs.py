@@ -12,13 +12,13 @@ from typing import Any
 
 import orjson
 
-from backend_fastapi import catalog, jobstore
 from backend_fastapi.fileformats import guess_format
-from backend_fastapi.models import COMPLETED
 from backend_fastapi.pipelines.errors import SourceUnavailable
 from backend_fastapi.pipelines.fetch import download
 from backend_fastapi.safepaths import UnsafePath, inside
 from backend_fastapi.schemas import pipeline_sources as src
+from backend_fastapi.store import catalog, job_rows, record_rows
+from backend_fastapi.store.tables import COMPLETED
 from backend_fastapi.worker.context import JobContext
 
 RECORD_PAGE = 2000
@@ -38,7 +38,7 @@ async def _job_records(ctx: JobContext, job: Any, dest: Path, limit: int | None)
         while limit is None or written < limit:
             size = RECORD_PAGE if limit is None else min(RECORD_PAGE, limit - written)
             async with ctx.db.read() as conn:
-                page = await jobstore.page_records(conn, job.id, job.attempts, written, size)
+                page = await record_rows.page_records(conn, job.id, job.attempts, written, size)
             if not page:
                 break
             fh.write(b"".join(orjson.dumps(record) + b"\n" for record in page))
@@ -50,7 +50,7 @@ async def _from_job(
     ctx: JobContext, job: Any, dest: Path, limit: int | None, info: dict[str, Any]
 ) -> InputFile:
     async with ctx.db.read() as conn:
-        has_records = await jobstore.count_records(conn, job.id, job.attempts) > 0
+        has_records = await record_rows.count_records(conn, job.id, job.attempts) > 0
         exported = [] if has_records else await catalog.exports_of_job(conn, job.id)
     if not has_records and exported:
         best = min(
@@ -71,7 +71,7 @@ async def _from_job(
 async def _latest(ctx: JobContext, name: str) -> Any:
     """The newest completed job named `name`, or run of the saved pipeline named `name`."""
     async with ctx.db.read() as conn:
-        candidates = [await jobstore.latest_completed(conn, name)]
+        candidates = [await job_rows.latest_completed(conn, name)]
         pipeline = await catalog.find_pipeline(conn, name)
         if pipeline is not None:
             candidates.append(await catalog.latest_pipeline_run(conn, pipeline))
@@ -88,7 +88,7 @@ async def materialize(
     if isinstance(source, src.JobSource):
         info["job_id"] = source.job_id
         async with ctx.db.read() as conn:
-            job = await jobstore.get_job(conn, source.job_id)
+            job = await job_rows.get_job(conn, source.job_id)
         if job is None:
             raise SourceUnavailable(f"job {source.job_id} does not exist (deleted, or never created)")
         if job.status != COMPLETED:

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from backend_fastapi.models import COMPLETED
 from backend_fastapi.schemas.common import iso
+from backend_fastapi.store.tables import COMPLETED
 
 
 class JobError(BaseModel):

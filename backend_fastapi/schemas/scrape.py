@@ -8,7 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from backend_fastapi.extraction_spec import SchemaError, check_regex, normalize_schema, parse_selector
+from backend_fastapi.extraction.errors import SchemaError
+from backend_fastapi.extraction.spec import check_regex, normalize_schema, parse_selector
 from backend_fastapi.schemas.common import JOB_OPTION_FIELDS, JobOptionsIn, StrictModel, validate_outbound_url
 
 SCRAPE_PAGE = "scrape.page"

@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from backend_fastapi.errors import JobError
+from backend_fastapi.outbound import sleep_backoff
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.schemas.scrape import CrawlIn
 from backend_fastapi.scraping.dom import LexborTree, Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
-from backend_fastapi.scraping.guarded_http import sleep_backoff
 from backend_fastapi.scraping.page import OFFLOAD_CHARS, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
 from backend_fastapi.scraping.strategy import load_page

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from backend_fastapi.extraction_spec import parse_selector
+from backend_fastapi.extraction.spec import parse_selector
 from backend_fastapi.scraping.errors import UnsupportedContent
 
 EXSLT_REGEX = "http://exslt.org/regular-expressions"

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from backend_fastapi.outbound import Response, raise_for_status
 from backend_fastapi.scraping.charset import decode_body
 from backend_fastapi.scraping.dom import LexborTree, Selector, parse_html
 from backend_fastapi.scraping.errors import UnsupportedContent
@@ -20,7 +21,6 @@ from backend_fastapi.scraping.formats import (
     to_markdown,
     to_text,
 )
-from backend_fastapi.scraping.guarded_http import Response, raise_for_status
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

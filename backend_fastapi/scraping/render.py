@@ -21,10 +21,10 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Route, WebSocketRoute
 
 from backend_fastapi.errors import BlockedAddress, JobError
+from backend_fastapi.outbound import GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeOptionsIn
 from backend_fastapi.scraping.browser import POOL
 from backend_fastapi.scraping.errors import BrowserError, FetchTimeout
-from backend_fastapi.scraping.guarded_http import GuardedClient, Response
 from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ async def render(
 
 
 def _playwright_selector(text: str) -> str:
-    from backend_fastapi.extraction_spec import parse_selector
+    from backend_fastapi.extraction.spec import parse_selector
 
     spec = parse_selector(text)
     return f"xpath={spec['xpath']}" if "xpath" in spec else f"css={spec['selector']}"

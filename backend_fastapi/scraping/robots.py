@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from backend_fastapi.errors import BlockedAddress, JobError
+from backend_fastapi.outbound import GuardedClient, read_chunks
 from backend_fastapi.scraping.errors import RobotsUnavailable
-from backend_fastapi.scraping.guarded_http import GuardedClient, read_chunks
 
 MAX_ROBOTS_BYTES = 500 * 1024
 CACHE_SECONDS = 3600.0

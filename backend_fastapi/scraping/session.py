@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from backend_fastapi.outbound import GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.scraping.errors import RobotsDisallowed
-from backend_fastapi.scraping.guarded_http import GuardedClient, Response
 from backend_fastapi.scraping.memory import MemoryUse, wait_for_memory
 from backend_fastapi.scraping.page import Document, document_from
 from backend_fastapi.scraping.robots import ROBOTS, Rules, agent_token

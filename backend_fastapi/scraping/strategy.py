@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from backend_fastapi.scraping.guarded_http import Response
+from backend_fastapi.outbound import Response
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
 from backend_fastapi.scraping.session import ScrapeSession
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobqueue, jobstore
-from backend_fastapi.db import Database
-from backend_fastapi.jobqueue import ClaimedJob
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import jobqueue, record_rows
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.jobqueue import ClaimedJob
 
 # Records are written in batches: one transaction per RECORD_BATCH records or per FLUSH_SECONDS.
 RECORD_BATCH = 500
@@ -84,13 +84,13 @@ class JobContext:
     def _records_writer(
         self, first: int, batch: list[dict[str, Any]]
     ) -> Callable[[AsyncConnection], Awaitable[None]]:
-        return lambda conn: jobstore.add_records(conn, self.id, self.attempt, first, batch)
+        return lambda conn: record_rows.add_records(conn, self.id, self.attempt, first, batch)
 
     async def reset_records(self) -> None:
         """Forget what this attempt stored so far (a handler that restarts its output)."""
         self._buffer.clear()
         self.record_count = 0
-        await self.db.write(lambda c: jobstore.clear_records(c, self.id, self.attempt))
+        await self.db.write(lambda c: record_rows.clear_records(c, self.id, self.attempt))
 
     async def _write_progress(self) -> None:
         progress = self._progress or {}

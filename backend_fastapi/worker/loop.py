@@ -21,17 +21,18 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, catalog, jobqueue, jobstore, migrations, schedules
-from backend_fastapi.changefeed import change_feed
-from backend_fastapi.db import Database
+from backend_fastapi import __version__, scheduling, store
 from backend_fastapi.errors import JobError, JobTimeout
-from backend_fastapi.jobqueue import ClaimedJob
 from backend_fastapi.logs import current_job_id
-from backend_fastapi.models import QUEUED, jobs
+from backend_fastapi.scheduling import CHECK_SECONDS as SCHEDULE_CHECK_SECONDS
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import catalog, job_rows, jobqueue, retention, worker_rows
+from backend_fastapi.store.changefeed import change_feed
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.jobqueue import ClaimedJob
+from backend_fastapi.store.tables import QUEUED
 from backend_fastapi.worker import capabilities
 from backend_fastapi.worker.context import JobContext, LeaseLost
 from backend_fastapi.worker.probe import run_probe
@@ -103,7 +104,7 @@ class Worker:
 
     async def run(self) -> None:
         """Run until `request_stop`; then drain, release what is left and deregister."""
-        await migrations.upgrade(self.db)
+        await store.prepare(self.db)
         await self._register()
         gc.collect()
         gc.freeze()
@@ -123,7 +124,7 @@ class Worker:
                 self._every(self.settings.heartbeat_interval, self._maintain), name="maintenance"
             ),
             asyncio.create_task(self._every(CANCEL_CHECK_SECONDS, self._check_cancellations), name="cancels"),
-            asyncio.create_task(self._every(schedules.CHECK_SECONDS, self._fire_schedules), name="schedules"),
+            asyncio.create_task(self._every(SCHEDULE_CHECK_SECONDS, self._fire_schedules), name="schedules"),
             asyncio.create_task(self._probe_capabilities(), name="capabilities"),
         ]
         if self._feed is not None:
@@ -136,7 +137,7 @@ class Worker:
                 task.cancel()
             await asyncio.gather(*self._background, return_exceptions=True)
             with suppress(Exception):
-                await self.db.write(lambda c: jobqueue.deregister_worker(c, self.id))
+                await self.db.write(lambda c: worker_rows.deregister_worker(c, self.id))
             if self._feed is not None:
                 await self._feed.stop()
             log.info("worker.stopped", extra={"worker_id": self.id})
@@ -151,7 +152,7 @@ class Worker:
             "version": __version__,
         }
         now = await self.db.now()
-        await self.db.write(lambda c: jobqueue.register_worker(c, info, now))
+        await self.db.write(lambda c: worker_rows.register_worker(c, info, now))
 
     async def _probe_capabilities(self) -> None:
         """Check once, in a child process, that every configured kind of job can run; store the answer.
@@ -177,7 +178,7 @@ class Worker:
         for kind, reason in capabilities.unavailable(found).items():
             log.warning("worker.kind_unavailable", extra={"kind": kind, "reason": reason})
         self.capabilities = found
-        await self.db.write(lambda c: jobstore.set_worker_capabilities(c, self.id, found))
+        await self.db.write(lambda c: worker_rows.set_worker_capabilities(c, self.id, found))
 
     async def _note_unavailable(self, kind: str, reason: str) -> None:
         """A job just showed that `kind` cannot run here: say so in /health at once."""
@@ -188,7 +189,7 @@ class Worker:
     async def _another_worker_can(self, kind: str) -> bool:
         alive_after = await self.db.now() - self.settings.worker_alive_seconds
         async with self.db.read() as conn:
-            alive = await jobstore.live_workers(conn, alive_after)
+            alive = await worker_rows.live_workers(conn, alive_after)
         return any(w.id != self.id and (w.capabilities or {}).get(kind) == capabilities.OK for w in alive)
 
     async def _drain(self) -> None:
@@ -229,7 +230,7 @@ class Worker:
         """Claim due jobs; returns how long to sleep before looking again (0: look again now)."""
         now = await self.db.now()
         async with self.db.read() as conn:
-            next_due = await _next_due(conn)
+            next_due = await job_rows.next_due(conn)
         if next_due is None:
             return self.settings.WORKER_POLL_INTERVAL
         if next_due > now:
@@ -392,7 +393,7 @@ class Worker:
 
         async def beat(conn: AsyncConnection, now: float) -> jobqueue.LeaseRenewal:
             renewal = await jobqueue.renew_leases(conn, self.id, owned, self.lease, now)
-            await jobqueue.beat_worker(conn, self.id, len(owned), now)
+            await worker_rows.beat_worker(conn, self.id, len(owned), now)
             return renewal
 
         renewal = await self.db.write_timed(beat)
@@ -408,23 +409,13 @@ class Worker:
 
     async def _fire_schedules(self) -> None:
         """Queue the jobs of due schedules (exactly once across workers, see schedules.py)."""
-        await schedules.fire_due(self.db, self.settings)
+        await scheduling.fire_due(self.db, self.settings)
 
     async def _check_cancellations(self) -> None:
         if not self._running:
             return
         async with self.db.read() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        sa.select(jobs.c.id).where(
-                            jobs.c.locked_by == self.id, jobs.c.cancel_requested, jobs.c.status == "running"
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            ids = await job_rows.cancel_requested_ids(conn, self.id)
         for job_id in ids:
             if (running := self._running.get(job_id)) is not None:
                 running.stop("cancel")
@@ -435,7 +426,7 @@ class Worker:
         for job_id, status in reaped:
             log.warning("job.reaped", extra={"job": job_id, "status": status})
         dead_before = now - max(3 * self.lease, 60.0)
-        await self.db.write(lambda c: jobqueue.prune_dead_workers(c, dead_before))
+        await self.db.write(lambda c: worker_rows.prune_dead_workers(c, dead_before))
         if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
             self._last_prune = time.monotonic()
             await self._apply_retention(now)
@@ -447,28 +438,20 @@ class Worker:
         job_cutoff, export_cutoff = now - job_days * 86400, now - export_days * 86400
         jobs_pruned = exports_pruned = 0
         while job_days > 0:
-            n = await self.db.write(lambda c: jobqueue.prune_finished(c, job_cutoff))
+            n = await self.db.write(lambda c: retention.prune_finished(c, job_cutoff))
             jobs_pruned += n
-            if n < jobqueue.PRUNE_BATCH:
+            if n < retention.PRUNE_BATCH:
                 break
         while export_days > 0:
             paths = await self.db.write(
-                lambda c: catalog.prune_exports(c, export_cutoff, jobqueue.PRUNE_BATCH)
+                lambda c: catalog.prune_exports(c, export_cutoff, retention.PRUNE_BATCH)
             )
             for path in paths:
                 catalog.remove_export_file(self.settings.exports_dir, path)
             exports_pruned += len(paths)
-            if len(paths) < jobqueue.PRUNE_BATCH:
+            if len(paths) < retention.PRUNE_BATCH:
                 break
         if jobs_pruned:
             log.info("jobs.pruned", extra={"count": jobs_pruned})
         if exports_pruned:
             log.info("exports.pruned", extra={"count": exports_pruned})
-
-
-async def _next_due(conn: AsyncConnection) -> float | None:
-    """When the earliest queued job becomes due (a read: an idle worker takes no write lock)."""
-    value = (
-        await conn.execute(sa.select(sa.func.min(jobs.c.run_after)).where(sa.text("jobs.status = 'queued'")))
-    ).scalar_one()
-    return None if value is None else float(value)

@@ -4,7 +4,7 @@ Deliveries are jobs of their own, queued in the same transaction that finished t
 crash never loses one, and they inherit the queue's retries with backoff (up to 5 attempts).
 The body is signed with HMAC-SHA256 over the raw bytes (`X-DataOps-Signature: sha256=<hex>`)
 when `WEBHOOK_SECRET` is set; receivers dedupe on `X-DataOps-Delivery`. The POST goes through the
-one guarded client (`scraping.guarded_http`, loaded with the first delivery): the host is
+one guarded client (`outbound`, loaded with the first delivery): the host is
 normalised and checked, and every socket is checked before it connects. Redirects are not followed.
 """
 
@@ -17,10 +17,11 @@ from typing import Any
 
 import orjson
 
-from backend_fastapi import __version__, jobstore
+from backend_fastapi import __version__
 from backend_fastapi.errors import BlockedAddress, JobError, PermanentJobError, TransientJobError
 from backend_fastapi.netguard import check_url
 from backend_fastapi.schemas.jobs import job_body
+from backend_fastapi.store import delivery_rows, job_rows
 from backend_fastapi.worker.context import JobContext
 
 REQUEST_TIMEOUT_SECONDS = 15.0
@@ -36,7 +37,7 @@ async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.payload
     url, event, delivery_id = payload["url"], payload["event"], payload["delivery_id"]
     async with ctx.db.read() as conn:
-        row = await jobstore.get_job(conn, payload["job_id"])
+        row = await job_rows.get_job(conn, payload["job_id"])
     if row is None:
         raise PermanentJobError("The job was deleted before its webhook could be delivered.")
     body = orjson.dumps(job_body(row))
@@ -51,7 +52,7 @@ async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
     if ctx.settings.WEBHOOK_SECRET:
         headers["X-DataOps-Signature"] = sign(ctx.settings.WEBHOOK_SECRET, body)
     # aiohttp comes with the guarded client: loaded by the first delivery, not by an idle worker.
-    from backend_fastapi.scraping.guarded_http import GuardedClient
+    from backend_fastapi.outbound import GuardedClient
 
     started = time.monotonic()
     status_code: int | None = None
@@ -86,7 +87,7 @@ async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
         "duration_ms": duration_ms,
         "created_at": time.time(),
     }
-    await ctx.db.write(lambda c: jobstore.record_webhook_attempt(c, record))
+    await ctx.db.write(lambda c: delivery_rows.record_webhook_attempt(c, record))
     if error is not None:
         raise TransientJobError(error, retry_after=retry_after)
     return {

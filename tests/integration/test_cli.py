@@ -15,15 +15,15 @@ import httpx
 import psutil
 import pytest
 
-from backend_fastapi import jobstore, migrations
-from backend_fastapi.db import Database
+from backend_fastapi.store import job_rows, migrations
+from backend_fastapi.store.engine import Database
 from tests.support.processes import REPO_ROOT, free_port, service_env, start_worker
 from tests.support.waiting import BOUND, enqueue, enqueue_many, eventually, wait_for
 
 
 def dataops(env: dict[str, str], *args: str, timeout: float = BOUND) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend_fastapi.cli", *args],
+        [sys.executable, "-m", "backend_fastapi.ops.cli", *args],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -80,7 +80,7 @@ async def test_backup_while_workers_write_is_consistent_and_restorable(
 
 async def _all_done(db: Database, n: int) -> bool:
     async with db.read() as conn:
-        return (await jobstore.count_by_status(conn))["completed"] == n
+        return (await job_rows.count_by_status(conn))["completed"] == n
 
 
 async def test_restore_refuses_while_a_worker_is_alive(db: Database, db_url: str, tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_migrate_is_safe_when_many_processes_start_at_once(db_url: str, tmp_path
     env = service_env(db_url, tmp_path)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "backend_fastapi.cli", "migrate"],
+            [sys.executable, "-m", "backend_fastapi.ops.cli", "migrate"],
             env=env,
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
@@ -140,7 +140,7 @@ def test_up_runs_api_and_worker_restarts_a_killed_worker_and_ctrl_c_stops_both(
     env = service_env(db_url, tmp_path)
     log = (tmp_path / "up.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "backend_fastapi.cli", "up", "--port", str(port)],
+        [sys.executable, "-m", "backend_fastapi.ops.cli", "up", "--port", str(port)],
         env=env,
         cwd=REPO_ROOT,
         stdout=log,

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend_fastapi.db import Database
-from backend_fastapi.migrations import upgrade
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.migrations import upgrade
 from tests.support.containers import (
     POSTGRES_FILES,
     SHOP,

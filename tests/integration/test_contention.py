@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend_fastapi import jobstore
-from backend_fastapi.db import Database
+from backend_fastapi.store import job_rows
+from backend_fastapi.store.engine import Database
 from tests.support.handlers import handler_env
 from tests.support.processes import service_env, start_api, start_worker
 from tests.support.waiting import BOUND, eventually
@@ -49,7 +49,7 @@ async def test_no_busy_error_and_no_lost_lease_while_the_api_inserts_at_full_spe
 
         async def drained() -> bool:
             async with db.read() as conn:
-                counts = await jobstore.count_by_status(conn)
+                counts = await job_rows.count_by_status(conn)
             return counts["queued"] == counts["running"] == 0
 
         await eventually(drained, timeout=BOUND, interval=0.5)
@@ -60,7 +60,7 @@ async def test_no_busy_error_and_no_lost_lease_while_the_api_inserts_at_full_spe
     assert len(statuses) == REQUESTS
     assert set(statuses) == {202}
     async with db.read() as conn:
-        counts = await jobstore.count_by_status(conn)
+        counts = await job_rows.count_by_status(conn)
         lost = await conn.exec_driver_sql("SELECT count(*) FROM jobs WHERE error_code IS NOT NULL")
         assert lost.scalar_one() == 0, "no job may lose its lease or fail under contention"
     assert counts["completed"] == len(statuses)

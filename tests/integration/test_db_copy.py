@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import jobqueue, jobstore, migrations
-from backend_fastapi.db import Database
-from backend_fastapi.models import job_records, jobs, pipelines, schedules, webhook_deliveries
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import job_rows, jobqueue, migrations
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import job_records, jobs, pipelines, schedules, webhook_deliveries
 from tests.support.postgres import PostgresServer
 from tests.support.processes import REPO_ROOT, service_env, start_worker
 from tests.support.waiting import enqueue, enqueue_many, eventually
@@ -42,7 +42,7 @@ async def _fill(db: Database, db_url: str, tmp_path: Path) -> None:
 
         async def settled() -> bool:
             async with db.read() as conn:
-                counts = await jobstore.count_by_status(conn)
+                counts = await job_rows.count_by_status(conn)
             return counts["queued"] == counts["running"] == 0 and counts["failed"] >= 2
 
         await eventually(settled)
@@ -85,7 +85,7 @@ async def test_copy_moves_everything_and_verifies_counts(
     target_url = postgres_server.create_database("copy_target")
     env = service_env(db_url, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "backend_fastapi.cli", "db", "copy", "--from", db_url, "--to", target_url],
+        [sys.executable, "-m", "backend_fastapi.ops.cli", "db", "copy", "--from", db_url, "--to", target_url],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -106,7 +106,7 @@ async def test_copy_moves_everything_and_verifies_counts(
         await target.close()
 
     again = subprocess.run(
-        [sys.executable, "-m", "backend_fastapi.cli", "db", "copy", "--from", db_url, "--to", target_url],
+        [sys.executable, "-m", "backend_fastapi.ops.cli", "db", "copy", "--from", db_url, "--to", target_url],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from backend_fastapi.api.app import create_app
-from backend_fastapi.cli import build_parser
+from backend_fastapi.ops.cli import build_parser
 from backend_fastapi.settings import PACKAGE_DIR, Settings
 from tests.support.containers import POSTGRES_FILES, compose_command
 from tests.support.processes import REPO_ROOT
@@ -109,7 +109,7 @@ def test_health_check_path_exists() -> None:
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
     assert "/health" in app.openapi()["paths"]
     # `dataops health` (the images' health check) asks that path.
-    assert '/health"' in (REPO_ROOT / "backend_fastapi" / "cli.py").read_text()
+    assert '/health"' in (REPO_ROOT / "backend_fastapi" / "ops" / "cli.py").read_text()
 
 
 def test_volumes_hold_the_database_and_the_exports() -> None:

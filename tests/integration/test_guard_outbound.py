@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 from tests.support.guard_sites import REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site, guard_stack
 from tests.support.pipeline_stack import make_due, sql, wait_for
 from tests.support.scrape_stack import Stack

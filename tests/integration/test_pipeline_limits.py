@@ -11,8 +11,8 @@ import httpx
 import psutil
 import pytest
 
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 from tests.support.pipeline_stack import Stack, pipeline_stack, wait_job
 from tests.support.waiting import BOUND, enqueue, wait_for, wait_status
 

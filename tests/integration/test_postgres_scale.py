@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_fastapi.db import Database
+from backend_fastapi.store.engine import Database
 from tests.integration.test_worker import run_chaos
 
 pytestmark = pytest.mark.parametrize(

@@ -189,7 +189,7 @@ def test_a_regex_the_worker_cannot_run_is_refused_at_request_time(
 
 
 async def test_a_large_page_is_parsed_and_extracted_off_the_event_loop() -> None:
-    from backend_fastapi.extraction_spec import normalize_schema
+    from backend_fastapi.extraction.spec import normalize_schema
     from backend_fastapi.scraping.extract import Schema
     from backend_fastapi.scraping.page import OFFLOAD_CHARS, Document, PageProcessor
 

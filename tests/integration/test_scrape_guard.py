@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer

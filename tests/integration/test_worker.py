@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import jobstore
-from backend_fastapi.db import Database
-from backend_fastapi.models import jobs as jobs_table
+from backend_fastapi.store import job_rows, record_rows, worker_rows
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import jobs as jobs_table
 from tests.support.postgres import BOTH_BACKENDS
 from tests.support.processes import REPO_ROOT, service_env, start_worker
 from tests.support.waiting import enqueue, enqueue_many, eventually, job_row, wait_status
@@ -39,7 +39,7 @@ async def test_concurrent_claimers_take_every_job_exactly_once(
     assert set(claimed) == set(ids)
     assert all(len(out.read_text().splitlines()) > 0 for out in outs), "every claimer should get work"
     async with db.read() as conn:
-        assert (await jobstore.count_by_status(conn))["completed"] == 2000
+        assert (await job_rows.count_by_status(conn))["completed"] == 2000
 
 
 async def test_worker_runs_a_job_and_stores_its_records_and_progress(
@@ -52,8 +52,8 @@ async def test_worker_runs_a_job_and_stores_its_records_and_progress(
         assert row.result == {"count": 1200, "records": 1200}
         assert row.progress == {"done": 1200, "total": 1200}
         async with db.read() as conn:
-            assert await jobstore.count_records(conn, job_id, 1) == 1200
-            page = await jobstore.page_records(conn, job_id, 1, 1195, 10)
+            assert await record_rows.count_records(conn, job_id, 1) == 1200
+            page = await record_rows.page_records(conn, job_id, 1, 1195, 10)
         assert [r["i"] for r in page] == [1195, 1196, 1197, 1198, 1199]
     finally:
         worker.stop()
@@ -96,7 +96,7 @@ async def test_cancelling_a_running_job_stops_it_within_seconds(
     try:
         job_id = await enqueue(db, "test.sleep", {"seconds": 60})
         await wait_status(db, job_id, "running")
-        from backend_fastapi import jobqueue
+        from backend_fastapi.store import jobqueue
 
         asked = time.monotonic()
         now = await db.now()
@@ -117,7 +117,7 @@ async def test_sigterm_lets_the_running_job_finish(db: Database, db_url: str, tm
     row = await job_row(db, job_id)
     assert row.status == "completed"
     async with db.read() as conn:
-        assert await jobstore.live_workers(conn, 0) == []
+        assert await worker_rows.live_workers(conn, 0) == []
 
 
 async def test_sigterm_past_the_grace_period_returns_the_job_to_the_queue(
@@ -231,7 +231,7 @@ async def run_chaos(
 
         async def all_finished() -> bool:
             async with db.read() as conn:
-                counts = await jobstore.count_by_status(conn)
+                counts = await job_rows.count_by_status(conn)
             return counts["completed"] == len(ids)
 
         await eventually(all_finished, timeout=180, interval=0.2)
@@ -252,7 +252,7 @@ async def run_chaos(
     # The stored result is the one of the attempt that owned the job last, never a stale one.
     assert all(row.result["attempt"] == row.attempts for row in finished)
     async with db.read() as conn:
-        counts = await jobstore.count_by_status(conn)
+        counts = await job_rows.count_by_status(conn)
         assert counts["running"] == counts["queued"] == 0
         if db.is_sqlite:
             integrity = (await conn.exec_driver_sql("PRAGMA integrity_check")).scalar_one()

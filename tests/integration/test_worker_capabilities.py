@@ -57,7 +57,7 @@ def keys(body: Any) -> set[str]:
 
 def worker_health(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend_fastapi.cli", "health", "--worker"],
+        [sys.executable, "-m", "backend_fastapi.ops.cli", "health", "--worker"],
         env=env,
         capture_output=True,
         text=True,

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from backend_fastapi.api.app import create_app
-from backend_fastapi.db import sqlite_path
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import sqlite_path
 
 
 @contextmanager

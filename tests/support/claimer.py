@@ -6,9 +6,9 @@ import asyncio
 import random
 import sys
 
-from backend_fastapi import jobqueue
-from backend_fastapi.db import Database
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import jobqueue
+from backend_fastapi.store.engine import Database
 
 
 async def main(url: str, name: str, out: str) -> None:

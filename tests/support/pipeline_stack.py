@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from backend_fastapi.db import sqlite_path
+from backend_fastapi.store.engine import sqlite_path
 from tests.support.handlers import handler_env
 from tests.support.processes import Service, service_env, start_api, start_worker
 from tests.support.waiting import BOUND

@@ -18,7 +18,7 @@ from tests.support.waiting import BOUND
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # How tests start the `dataops` command (a start-up test also uses the installed console script).
-CLI = (sys.executable, "-m", "backend_fastapi.cli")
+CLI = (sys.executable, "-m", "backend_fastapi.ops.cli")
 
 
 def free_port() -> int:

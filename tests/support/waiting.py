@@ -12,8 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from backend_fastapi import jobqueue, jobstore
-from backend_fastapi.db import Database
+from backend_fastapi.store import job_rows, jobqueue
+from backend_fastapi.store.engine import Database
 
 BOUND = 120.0
 BOUND_MS = int(BOUND * 1000)  # Playwright counts in milliseconds
@@ -47,7 +47,7 @@ def wait_for(check: Callable[[], Any], timeout: float = BOUND, interval: float =
 
 async def job_row(db: Database, job_id: str) -> Any:
     async with db.read() as conn:
-        return await jobstore.get_job(conn, job_id)
+        return await job_rows.get_job(conn, job_id)
 
 
 async def wait_status(db: Database, job_id: str, *statuses: str, timeout: float = BOUND) -> Any:

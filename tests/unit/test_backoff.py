@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend_fastapi import jobqueue
+from backend_fastapi.store import jobqueue
 
 
 @pytest.mark.parametrize("attempt", [1, 2, 5, 20])

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import jobqueue
-from backend_fastapi.changefeed import (
+from backend_fastapi import store
+from backend_fastapi.store import jobqueue
+from backend_fastapi.store.changefeed import (
     PostgresListener,
     SqliteInotifyWatcher,
     SqlitePollingWatcher,
     change_feed,
 )
-from backend_fastapi.db import Database
+from backend_fastapi.store.engine import Database
 from tests.support.postgres import PostgresServer
 from tests.support.waiting import eventually
 
@@ -69,12 +70,11 @@ async def test_sqlite_uses_inotify_where_linux_has_it(db: Database) -> None:
 async def test_postgres_listener_wakes_on_queued_jobs_and_survives_a_killed_connection(
     postgres_server: PostgresServer,
 ) -> None:
-    from backend_fastapi import migrations
     from backend_fastapi.settings import Settings
 
     url = postgres_server.create_database("listen_test")
     db = Database(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
-    await migrations.upgrade(db)
+    await store.prepare(db)
     listener = PostgresListener(url, check_seconds=0.2)
     woken: list[int] = []
     await listener.start(lambda: woken.append(1))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from backend_fastapi.extraction_spec import (
+from backend_fastapi.extraction.spec import (
     MAX_DEPTH,
     MAX_FIELDS,
     SchemaError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
+from backend_fastapi.extraction.xpath import XPathSyntaxError, check_xpath
 
 VALID = [
     "//h1", "//a/@href", "(//a)[1]", "//div[@class='x']//span/text()", "count(//a) > 2 and 1",

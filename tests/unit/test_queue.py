@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend_fastapi import jobqueue, jobstore
-from backend_fastapi.db import Database
-from backend_fastapi.models import jobs
+from backend_fastapi.store import job_rows, jobqueue, record_rows, retention
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import jobs
 from tests.support.postgres import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
@@ -37,7 +37,7 @@ async def claim(
 
 async def row(db: Database, job_id: str) -> Any:
     async with db.read() as conn:
-        return await jobstore.get_job(conn, job_id)
+        return await job_rows.get_job(conn, job_id)
 
 
 async def test_claim_marks_the_job_running_with_owner_lease_and_attempt(db: Database) -> None:
@@ -193,7 +193,7 @@ async def test_a_cancel_requested_job_that_fails_ends_cancelled(db: Database) ->
 async def test_retry_requeues_failed_jobs_with_fresh_attempts_and_no_records(db: Database) -> None:
     job_id = await add(db, max_attempts=1)
     [job] = await claim(db)
-    await db.write(lambda c: jobstore.add_records(c, job_id, 1, 0, [{"a": 1}]))
+    await db.write(lambda c: record_rows.add_records(c, job_id, 1, 0, [{"a": 1}]))
     await db.write(
         lambda c: jobqueue.fail_job(
             c, "w1", job_id, job.attempt, "x", "y", retryable=False, retry_delay=0, now=NOW
@@ -203,7 +203,7 @@ async def test_retry_requeues_failed_jobs_with_fresh_attempts_and_no_records(db:
     r = await row(db, job_id)
     assert (r.status, r.attempts, r.error_code, r.finished_at) == ("queued", 0, None, None)
     async with db.read() as conn:
-        assert await jobstore.count_records(conn, job_id, 1) == 0
+        assert await record_rows.count_records(conn, job_id, 1) == 0
     [job] = await claim(db, now=NOW + 2)
     await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW + 3))
     assert await db.write(lambda c: jobqueue.retry_job(c, job_id, NOW + 4)) == (False, "completed")
@@ -212,37 +212,37 @@ async def test_retry_requeues_failed_jobs_with_fresh_attempts_and_no_records(db:
 async def test_release_on_shutdown_does_not_count_the_attempt(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
-    await db.write(lambda c: jobstore.add_records(c, job_id, job.attempt, 0, [{"partial": True}]))
+    await db.write(lambda c: record_rows.add_records(c, job_id, job.attempt, 0, [{"partial": True}]))
     assert await db.write(lambda c: jobqueue.release_job(c, "w1", job_id, job.attempt, NOW))
     r = await row(db, job_id)
     assert (r.status, r.attempts, r.locked_by) == ("queued", 0, None)
     async with db.read() as conn:
-        assert await jobstore.count_records(conn, job_id, 1) == 0
+        assert await record_rows.count_records(conn, job_id, 1) == 0
 
 
 async def test_completion_keeps_only_the_completing_attempts_records(db: Database) -> None:
     job_id = await add(db)
     [first] = await claim(db)
-    await db.write(lambda c: jobstore.add_records(c, job_id, first.attempt, 0, [{"a": 1}, {"a": 2}]))
+    await db.write(lambda c: record_rows.add_records(c, job_id, first.attempt, 0, [{"a": 1}, {"a": 2}]))
     await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE + 1))
     [second] = await claim(db, worker="w2", now=NOW + 40)
-    await db.write(lambda c: jobstore.add_records(c, job_id, second.attempt, 0, [{"b": 1}]))
+    await db.write(lambda c: record_rows.add_records(c, job_id, second.attempt, 0, [{"b": 1}]))
     assert await db.write(lambda c: jobqueue.complete_job(c, "w2", job_id, second.attempt, {}, NOW + 41))
     async with db.read() as conn:
-        assert await jobstore.page_records(conn, job_id, 2, 0, 10) == [{"b": 1}]
-        assert await jobstore.count_records(conn, job_id, 1) == 0
+        assert await record_rows.page_records(conn, job_id, 2, 0, 10) == [{"b": 1}]
+        assert await record_rows.count_records(conn, job_id, 1) == 0
 
 
 async def test_delete_refuses_running_jobs_and_removes_records(db: Database) -> None:
     job_id = await add(db)
     [job] = await claim(db)
     assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) == "running"
-    await db.write(lambda c: jobstore.add_records(c, job_id, job.attempt, 0, [{"a": 1}]))
+    await db.write(lambda c: record_rows.add_records(c, job_id, job.attempt, 0, [{"a": 1}]))
     await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
     assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) == "completed"
     assert await row(db, job_id) is None
     async with db.read() as conn:
-        assert await jobstore.count_records(conn, job_id, 1) == 0
+        assert await record_rows.count_records(conn, job_id, 1) == 0
     assert await db.write(lambda c: jobqueue.delete_job(c, job_id)) is None
 
 
@@ -252,7 +252,7 @@ async def test_prune_removes_only_old_finished_jobs(db: Database) -> None:
     recent = await add(db)
     await db.write(lambda c: jobqueue.cancel_job(c, recent, NOW + 100))
     waiting = await add(db)
-    assert await db.write(lambda c: jobqueue.prune_finished(c, NOW + 50)) == 1
+    assert await db.write(lambda c: retention.prune_finished(c, NOW + 50)) == 1
     assert await row(db, old) is None
     assert await row(db, recent) is not None
     assert await row(db, waiting) is not None
@@ -284,7 +284,7 @@ async def test_finishing_queues_the_webhook_for_subscribed_events_only(db: Datab
         lambda c: jobqueue.fail_job(c, "w1", b.id, 1, "x", "y", retryable=False, retry_delay=0, now=NOW)
     )
     async with db.read() as conn:
-        hooks = await jobstore.list_jobs(conn, job_type="webhook.deliver")
+        hooks = await job_rows.list_jobs(conn, job_type="webhook.deliver")
     assert [h.parent_id for h in hooks] == [ok]
     assert bad not in [h.parent_id for h in hooks]
 
@@ -294,8 +294,8 @@ async def test_completing_a_scrape_with_then_queues_its_pipeline(db: Database) -
     [job] = await claim(db)
     await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
     async with db.read() as conn:
-        [chained] = await jobstore.list_jobs(conn, job_type="pipeline.run")
-        full = await jobstore.get_job(conn, chained.id)
+        [chained] = await job_rows.list_jobs(conn, job_type="pipeline.run")
+        full = await job_rows.get_job(conn, chained.id)
     assert full.payload == {"pipeline_id": "p1", "source": {"type": "job", "job_id": job_id}}
     assert full.parent_id == job_id
 
@@ -309,4 +309,4 @@ async def test_group_commit_isolates_a_failing_write_from_its_batch(db: Database
     assert all(isinstance(r, str) for r in results[:20])
     assert isinstance(results[20], sa.exc.DBAPIError)
     async with db.read() as conn:
-        assert (await jobstore.count_by_status(conn))["queued"] == 20
+        assert (await job_rows.count_by_status(conn))["queued"] == 20

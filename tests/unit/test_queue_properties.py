@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from backend_fastapi import jobqueue, migrations
-from backend_fastapi.db import Database
-from backend_fastapi.models import FINISHED_STATUSES, jobs
+from backend_fastapi import store
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import jobqueue
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import FINISHED_STATUSES, jobs
 from tests.support.postgres import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
@@ -31,7 +32,7 @@ class QueueMachine(RuleBasedStateMachine):
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.db = Database(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
-        self.run(migrations.upgrade(self.db))
+        self.run(store.prepare(self.db))
         self.run(self._empty_tables())
         self.now = 1_000_000.0
         # Every (worker, job, attempt) ever handed out by a claim: stale ones must stay powerless.

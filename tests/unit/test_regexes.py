@@ -223,8 +223,8 @@ def test_xpath_regex_functions_answer_as_lxml_s_own_do(expr: str) -> None:
 def test_a_catastrophic_xpath_regex_ends_at_once_and_a_bad_literal_one_is_refused_early() -> None:
     from lxml import html as lxml_html
 
+    from backend_fastapi.extraction.xpath import XPathSyntaxError, check_xpath
     from backend_fastapi.scraping.dom import _lxml_xpath
-    from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
 
     doc = lxml_html.fromstring(f"<div><p>{'a' * 40}!</p></div>")
     started = time.monotonic()

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from backend_fastapi import schedules
-from backend_fastapi.db import Database
-from backend_fastapi.models import jobs
-from backend_fastapi.models import schedules as schedules_table
+from backend_fastapi import scheduling
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import schedule_rows
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import jobs
+from backend_fastapi.store.tables import schedules as schedules_table
 from tests.support.postgres import BOTH_BACKENDS
 from tests.support.waiting import enqueue
 
@@ -44,19 +45,19 @@ def iso(ts: float) -> str:
 def test_next_run_is_the_next_cron_time_in_the_schedules_time_zone(
     cron: str, zone: str, after: str, expected: str
 ) -> None:
-    assert iso(schedules.next_run_after(cron, zone, at(after))) == expected
+    assert iso(scheduling.next_run_after(cron, zone, at(after))) == expected
 
 
 def test_a_daily_time_that_the_end_of_summer_time_repeats_runs_once() -> None:
-    first = schedules.next_run_after("30 2 * * *", "Europe/Berlin", at("2024-10-26T12:00"))
-    second = schedules.next_run_after("30 2 * * *", "Europe/Berlin", first)
+    first = scheduling.next_run_after("30 2 * * *", "Europe/Berlin", at("2024-10-26T12:00"))
+    second = scheduling.next_run_after("30 2 * * *", "Europe/Berlin", first)
     assert (iso(first), iso(second)) == ("2024-10-27T00:30", "2024-10-28T01:30")
 
 
 def test_a_minute_schedule_keeps_running_through_the_repeated_hour() -> None:
     times = [at("2024-10-26T23:50")]  # 01:50 summer time in Berlin
     for _ in range(4):
-        times.append(schedules.next_run_after("*/30 * * * *", "Europe/Berlin", times[-1]))
+        times.append(scheduling.next_run_after("*/30 * * * *", "Europe/Berlin", times[-1]))
     assert [iso(t) for t in times[1:]] == [
         "2024-10-27T00:00",
         "2024-10-27T00:30",
@@ -78,7 +79,7 @@ async def add_schedule(
         **kw,
     }
     now = await db.now()
-    return await db.write(lambda c: schedules.insert(c, values, now))
+    return await db.write(lambda c: schedule_rows.insert(c, values, now))
 
 
 async def schedule_row(db: Database, schedule_id: str) -> Any:
@@ -98,7 +99,7 @@ async def test_a_due_schedule_queues_its_job_named_after_it_and_moves_to_the_nex
     db: Database, settings: Settings
 ) -> None:
     schedule_id = await add_schedule(db, next_run_at=await db.now() - 5)
-    fired = await schedules.fire_due(db, settings)
+    fired = await scheduling.fire_due(db, settings)
     assert len(fired) == 1
     (job,) = await scheduled_jobs(db, schedule_id)
     assert (job.type, job.status, job.name, job.priority, job.label) == (
@@ -112,8 +113,8 @@ async def test_a_due_schedule_queues_its_job_named_after_it_and_moves_to_the_nex
     row = await schedule_row(db, schedule_id)
     assert row.last_job_id == job.id
     assert row.last_run_at is not None
-    assert row.next_run_at == schedules.next_run_after("0 6 * * *", "Europe/Berlin", row.last_run_at)
-    assert await schedules.fire_due(db, settings) == []
+    assert row.next_run_at == scheduling.next_run_after("0 6 * * *", "Europe/Berlin", row.last_run_at)
+    assert await scheduling.fire_due(db, settings) == []
 
 
 @BOTH_BACKENDS
@@ -122,7 +123,7 @@ async def test_many_workers_firing_at_once_queue_the_due_time_once(db: Database,
     others = [Database(settings) for _ in range(4)]
     try:
         results = await asyncio.gather(
-            *(schedules.fire_due(d, settings) for d in [db, *others] for _ in range(3))
+            *(scheduling.fire_due(d, settings) for d in [db, *others] for _ in range(3))
         )
     finally:
         for other in others:
@@ -137,7 +138,7 @@ async def test_runs_missed_while_everything_was_down_are_coalesced_into_one(
 ) -> None:
     now = await db.now()
     schedule_id = await add_schedule(db, next_run_at=now - 3 * 86400, cron="*/5 * * * *", timezone="UTC")
-    await schedules.fire_due(db, settings)
+    await scheduling.fire_due(db, settings)
     assert len(await scheduled_jobs(db, schedule_id)) == 1
     row = await schedule_row(db, schedule_id)
     assert now < row.next_run_at <= now + 300
@@ -149,7 +150,7 @@ async def test_a_due_time_is_skipped_while_the_last_run_is_still_active(
 ) -> None:
     running = await enqueue(db, "scrape.page", {"url": "x"})
     schedule_id = await add_schedule(db, next_run_at=await db.now() - 1, last_job_id=running)
-    (firing,) = await schedules.fire_due(db, settings)
+    (firing,) = await scheduling.fire_due(db, settings)
     assert firing.skipped == "the last run is still queued or running"
     assert await scheduled_jobs(db, schedule_id) == []
     row = await schedule_row(db, schedule_id)
@@ -164,7 +165,7 @@ async def test_disabled_schedules_and_schedules_not_yet_due_do_not_fire(
     now = await db.now()
     await add_schedule(db, name="off", next_run_at=now - 1, enabled=False)
     await add_schedule(db, name="later", next_run_at=now + 3600)
-    assert await schedules.fire_due(db, settings) == []
+    assert await scheduling.fire_due(db, settings) == []
 
 
 @BOTH_BACKENDS
@@ -172,7 +173,7 @@ async def test_a_schedule_whose_job_became_invalid_is_skipped_not_retried_foreve
     db: Database, settings: Settings
 ) -> None:
     schedule_id = await add_schedule(db, next_run_at=await db.now() - 1, job={"url": "ftp://nope.example/"})
-    (firing,) = await schedules.fire_due(db, settings)
+    (firing,) = await scheduling.fire_due(db, settings)
     assert firing.skipped is not None
     assert "no longer valid" in firing.skipped
     assert await scheduled_jobs(db, schedule_id) == []
@@ -183,7 +184,7 @@ async def test_a_schedule_whose_job_became_invalid_is_skipped_not_retried_foreve
 async def test_a_scheduled_pipeline_run_is_a_pipeline_job(db: Database, settings: Settings) -> None:
     job = {"pipeline_id": "0190a000-0000-7000-8000-000000000000", "timeout_seconds": 99999}
     schedule_id = await add_schedule(db, next_run_at=await db.now() - 1, job=job)
-    await schedules.fire_due(db, settings)
+    await scheduling.fire_due(db, settings)
     (row,) = await scheduled_jobs(db, schedule_id)
     assert (row.type, row.payload, row.label) == (
         "pipeline.run",
@@ -201,8 +202,8 @@ async def test_run_now_queues_at_once_but_not_while_the_last_run_is_active(
     schedule_id = await add_schedule(db, next_run_at=later)
     row = await schedule_row(db, schedule_id)
     now = await db.now()
-    job_id = await db.write(lambda c: schedules.run_now(c, row, now, settings))
+    job_id = await db.write(lambda c: scheduling.run_now(c, row, now, settings))
     assert job_id is not None
     row = await schedule_row(db, schedule_id)
     assert (row.last_job_id, row.next_run_at) == (job_id, later)
-    assert await db.write(lambda c: schedules.run_now(c, row, now, settings)) is None
+    assert await db.write(lambda c: scheduling.run_now(c, row, now, settings)) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend_fastapi.extraction_spec import normalize_schema
+from backend_fastapi.extraction.spec import normalize_schema
 from backend_fastapi.scraping.dom import parse_html
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import looks_script_rendered

@@ -9,14 +9,14 @@ import aiohttp
 import pytest
 
 from backend_fastapi.errors import BlockedAddress
-from backend_fastapi.scraping.errors import PageNotFound, ResponseTooLarge, ServerBusy, TooManyRedirects
-from backend_fastapi.scraping.guarded_http import (
+from backend_fastapi.outbound import (
     BlockedConnection,
     GuardedClient,
     GuardedResolver,
     guarded_socket_factory,
     raise_for_status,
 )
+from backend_fastapi.scraping.errors import PageNotFound, ResponseTooLarge, ServerBusy, TooManyRedirects
 from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.servers import LoopbackServer
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backend_fastapi.outbound import GuardedClient
 from backend_fastapi.scraping.errors import RobotsUnavailable
-from backend_fastapi.scraping.guarded_http import GuardedClient
 from backend_fastapi.scraping.robots import (
     MAX_ROBOTS_BYTES,
     PathPattern,

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
-from backend_fastapi import catalog
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import (
@@ -17,12 +16,13 @@ from backend_fastapi.api.responses import (
     json_response,
     page_response,
 )
-from backend_fastapi.db import Database
 from backend_fastapi.errors import NotFound
 from backend_fastapi.fileformats import MEDIA_TYPES
 from backend_fastapi.safepaths import UnsafePath, inside
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import ExportOut, ExportPage, export_body
+from backend_fastapi.store import catalog
+from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api/exports", tags=["exports"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}

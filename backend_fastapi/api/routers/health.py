@@ -15,9 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, jobstore
+from backend_fastapi import __version__
 from backend_fastapi.api.deps import DbDep, SettingsDep, has_api_key
 from backend_fastapi.schemas.common import iso
+from backend_fastapi.store import job_rows, worker_rows
 from backend_fastapi.worker import capabilities
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ async def health(request: Request, db: DbDep, settings: SettingsDep) -> JSONResp
     try:
 
         async def read(conn: AsyncConnection) -> tuple[dict[str, int], Any]:
-            return await jobstore.count_by_status(conn), await jobstore.live_workers(conn, alive_after)
+            return await job_rows.count_by_status(conn), await worker_rows.live_workers(conn, alive_after)
 
         counts, workers = await db.fetch(read)
     except Exception as exc:

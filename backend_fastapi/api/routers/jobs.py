@@ -10,7 +10,6 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobqueue, jobstore
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
@@ -23,11 +22,12 @@ from backend_fastapi.api.responses import (
     json_response,
     page_response,
 )
-from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, NotFound
-from backend_fastapi.models import CANCELLED, FINISHED_STATUSES
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordsOut, job_body
+from backend_fastapi.store import delivery_rows, job_rows, jobqueue, record_rows
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import CANCELLED, FINISHED_STATUSES
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=CheckedJsonRoute)
 NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
@@ -53,10 +53,10 @@ async def load_job(
     """The job body, or 404 in the error shape (also for a job of another kind)."""
 
     async def read(conn: AsyncConnection) -> tuple[Any, Any]:
-        row = await jobstore.get_job(conn, job_id)
+        row = await job_rows.get_job(conn, job_id)
         if row is None or not (detail and row.webhook):
             return row, ()
-        return row, await jobstore.webhook_attempts(conn, job_id)
+        return row, await delivery_rows.webhook_attempts(conn, job_id)
 
     row, deliveries = await db.fetch(read)
     if row is None or (job_type_prefix and not row.type.startswith(job_type_prefix)):
@@ -85,7 +85,7 @@ async def list_jobs(
 ) -> Response:
     """Filter by status, type or name; pass `next_cursor` back as `cursor` for the next page."""
     rows = await db.fetch(
-        lambda conn: jobstore.list_jobs(
+        lambda conn: job_rows.list_jobs(
             conn, status=status, job_type=type, name=name, limit=limit + 1, cursor=cursor
         )
     )
@@ -155,12 +155,12 @@ async def job_results(
 ) -> Response:
     """A page of the job's records, or all of them as a file with `format=csv|json|jsonl|xlsx`."""
     async with db.read() as conn:
-        row = await jobstore.get_job(conn, job_id)
+        row = await job_rows.get_job(conn, job_id)
         if row is None:
             raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
         if format is None:
-            total = await jobstore.count_records(conn, job_id, row.attempts)
-            items = await jobstore.page_records(conn, job_id, row.attempts, offset, limit)
+            total = await record_rows.count_records(conn, job_id, row.attempts)
+            items = await record_rows.page_records(conn, job_id, row.attempts, offset, limit)
     if format is not None:
         filename = re.sub(r"[^A-Za-z0-9._-]+", "-", row.name or f"job-{job_id[:8]}")
         return await download_records(

@@ -10,13 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from backend_fastapi import catalog
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.api.routers.scrape import CREATE_RESPONSES, IdempotencyKey, WaitParam
-from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.pipeline import (
@@ -29,6 +27,8 @@ from backend_fastapi.schemas.pipeline import (
     PipelineRunRequest,
     pipeline_body,
 )
+from backend_fastapi.store import catalog
+from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api", tags=["pipelines"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {

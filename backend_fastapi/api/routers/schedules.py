@@ -7,15 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
 
-from backend_fastapi import catalog, schedules
+from backend_fastapi import scheduling
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import json_response
-from backend_fastapi.db import Database
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.schemas.common import ErrorBody, JobCreated, iso
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
 from backend_fastapi.schemas.schedule import ScheduleIn, ScheduleOut, SchedulePage
+from backend_fastapi.store import catalog, schedule_rows
+from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -44,10 +45,10 @@ def schedule_body(row: Any, last_status: str | None) -> dict[str, Any]:
 
 async def _load(db: Database, ref: str) -> dict[str, Any]:
     async with db.read() as conn:
-        row = await schedules.find(conn, ref)
+        row = await schedule_rows.find(conn, ref)
         if row is None:
             raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
-        return schedule_body(row, await schedules.job_status(conn, row.last_job_id))
+        return schedule_body(row, await schedule_rows.job_status(conn, row.last_job_id))
 
 
 async def _job_json(db: Database, body: ScheduleIn) -> dict[str, Any]:
@@ -83,7 +84,7 @@ async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
     """Create a schedule; its first run is the next cron time from now (none while disabled)."""
     job = await _job_json(db, body)
     now = await db.now()
-    next_run = schedules.next_run_after(body.cron, body.timezone, now) if body.enabled else None
+    next_run = scheduling.next_run_after(body.cron, body.timezone, now) if body.enabled else None
     values = {
         "name": body.name,
         "cron": body.cron,
@@ -94,9 +95,9 @@ async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
     }
 
     async def insert(conn: Any) -> str | None:
-        if await schedules.name_taken(conn, body.name):
+        if await schedule_rows.name_taken(conn, body.name):
             return None
-        return await schedules.insert(conn, values, now)
+        return await schedule_rows.insert(conn, values, now)
 
     try:
         schedule_id = await db.write(insert)
@@ -111,8 +112,8 @@ async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
 async def list_schedules(db: DbDep) -> Response:
     """Every schedule, by name, with its next and last run."""
     async with db.read() as conn:
-        rows = await schedules.list_all(conn)
-        items = [schedule_body(row, await schedules.job_status(conn, row.last_job_id)) for row in rows]
+        rows = await schedule_rows.list_all(conn)
+        items = [schedule_body(row, await schedule_rows.job_status(conn, row.last_job_id)) for row in rows]
     return json_response({"items": items})
 
 
@@ -129,10 +130,10 @@ async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
     now = await db.now()
 
     async def change(conn: Any) -> str:
-        row = await schedules.find(conn, ref)
+        row = await schedule_rows.find(conn, ref)
         if row is None:
             return "missing"
-        if await schedules.name_taken(conn, body.name, except_id=row.id):
+        if await schedule_rows.name_taken(conn, body.name, except_id=row.id):
             return "taken"
         timing_changed = (row.cron, row.timezone, bool(row.enabled)) != (
             body.cron,
@@ -143,7 +144,7 @@ async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
         if not body.enabled:
             next_run = None
         elif timing_changed or next_run is None:
-            next_run = schedules.next_run_after(body.cron, body.timezone, now)
+            next_run = scheduling.next_run_after(body.cron, body.timezone, now)
         values = {
             "name": body.name,
             "cron": body.cron,
@@ -152,7 +153,7 @@ async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
             "enabled": body.enabled,
             "next_run_at": next_run,
         }
-        await schedules.update(conn, row.id, values, now)
+        await schedule_rows.update(conn, row.id, values, now)
         return str(row.id)
 
     try:
@@ -171,8 +172,8 @@ async def delete_schedule(ref: str, db: DbDep) -> Response:
     """Delete a schedule; jobs it queued stay."""
 
     async def remove(conn: Any) -> bool:
-        row = await schedules.find(conn, ref)
-        return row is not None and await schedules.delete(conn, row.id)
+        row = await schedule_rows.find(conn, ref)
+        return row is not None and await schedule_rows.delete(conn, row.id)
 
     if not await db.write(remove):
         raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
@@ -185,10 +186,10 @@ async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Respon
     now = await db.now()
 
     async def trigger(conn: Any) -> tuple[str, str | None]:
-        row = await schedules.find(conn, ref)
+        row = await schedule_rows.find(conn, ref)
         if row is None:
             return "missing", None
-        return "ok", await schedules.run_now(conn, row, now, settings)
+        return "ok", await scheduling.run_now(conn, row, now, settings)
 
     outcome, job_id = await db.write(trigger)
     if outcome == "missing":

@@ -15,17 +15,17 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from backend_fastapi import catalog
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
-from backend_fastapi.db import Database
 from backend_fastapi.errors import AppError, InvalidRequest, NotFound, PayloadTooLarge
 from backend_fastapi.fileformats import FORMATS, SNIFF_BYTES, guess_format, sniff_problem
 from backend_fastapi.ids import new_id
 from backend_fastapi.safepaths import UnsafePath, inside, sanitize_filename
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import UploadOut, UploadPage, upload_body
+from backend_fastapi.store import catalog
+from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"], route_class=CheckedJsonRoute)
 ERRORS: dict[int | str, dict[str, object]] = {

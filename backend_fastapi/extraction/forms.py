@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend_fastapi.extraction_spec import SchemaError
+from backend_fastapi.extraction.errors import SchemaError
 
 _JSON_SCALARS = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean"}
 _JSON_FORMATS = {"date": "date", "date-time": "datetime", "uri": "url", "url": "url", "uri-reference": "url"}

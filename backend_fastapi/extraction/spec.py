@@ -1,7 +1,7 @@
 """The extraction schema: its four accepted forms, normalized to one (form 2) at request time.
 
 Light on purpose: the API imports this to validate a request, so it uses only `cssselect` (pure
-Python) for CSS and `xpath_syntax` for XPath; the worker compiles the same selectors with lexbor
+Python) for CSS and `extraction.xpath` for XPath; the worker compiles the same selectors with lexbor
 or lxml. Forms:
 
 1. simple: `{"title": "string", "tags": "list[string]", "h": "h1"}` (a non-type string is a selector);
@@ -24,7 +24,9 @@ from typing import Any
 from cssselect import HTMLTranslator, SelectorError
 
 from backend_fastapi import regexes
-from backend_fastapi.xpath_syntax import XPathSyntaxError, check_xpath
+from backend_fastapi.extraction.errors import SchemaError
+from backend_fastapi.extraction.forms import from_crawl4ai, from_json_schema
+from backend_fastapi.extraction.xpath import XPathSyntaxError, check_xpath
 
 SCALAR_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "url")
 TYPE_ALIASES = {"str": "string", "text": "string", "float": "number", "int": "integer", "bool": "boolean"}
@@ -50,15 +52,6 @@ _PSEUDO_ATTR = re.compile(r"::attr\(\s*([^)\s]+)\s*\)\s*$")
 _PSEUDO_TEXT = re.compile(r"::text\s*$")
 _LIST_TYPE = re.compile(r"^list\s*\[\s*([a-z_]+)\s*\]$")
 _XPATH_START = ("/", "./", ".//", "(", "../")
-
-
-class SchemaError(ValueError):
-    """A schema that cannot be used; `path` names the field (e.g. `schema.items.fields.price`)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        self.reason = message
-        super().__init__(f"{path}: {message}")
 
 
 def check_css(selector: str) -> None:
@@ -259,7 +252,6 @@ def check_regex(pattern: str, path: str) -> str:
 
 def normalize_schema(raw: Any, path: str = "schema") -> dict[str, dict[str, Any]]:
     """Any of the four forms as form 2; raises SchemaError naming the field at fault."""
-    from backend_fastapi.schema_forms import from_crawl4ai, from_json_schema
 
     if not isinstance(raw, dict):
         raise SchemaError(path, "the schema must be a JSON object")

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import migrations
-from backend_fastapi.db import Database
+from backend_fastapi import store
 from backend_fastapi.errors import DataOpsError
-from backend_fastapi.models import (
+from backend_fastapi.settings import Settings
+from backend_fastapi.store import migrations
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.tables import (
     exports,
     job_records,
     jobs,
@@ -27,7 +29,6 @@ from backend_fastapi.models import (
     webhook_deliveries,
     workers,
 )
-from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ async def copy_database(from_url: str, to_url: str, *, alive_after: float | None
                 f"The source database is at revision {revision!r}, not {migrations.HEAD!r}: "
                 "run `dataops migrate` against it first."
             )
-        await migrations.upgrade(target)
+        await store.prepare(target)
         async with source.snapshot() as src:
             if alive_after is not None:
                 await _refuse_live_workers(src, alive_after)

@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection handed over by `backend_fastapi.migrations.upgrade`."""
+"""Alembic environment: runs on the connection handed over by `backend_fastapi.store.migrations.upgrade`."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from backend_fastapi.models import metadata
+from backend_fastapi.store.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -13,9 +13,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from backend_fastapi.db import BUSY_TIMEOUT_MS, sqlite_path
 from backend_fastapi.errors import DataOpsError
 from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import BUSY_TIMEOUT_MS, sqlite_path
 
 
 class BackupError(DataOpsError):

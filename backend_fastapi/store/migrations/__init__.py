@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from backend_fastapi.db import Database
+from backend_fastapi.store.engine import Database
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,17 @@ CANCELLED = "cancelled"
 FINISHED_STATUSES = (COMPLETED, FAILED, CANCELLED)
 STATUSES = (QUEUED, RUNNING, *FINISHED_STATUSES)
 
+
+def status_is(*statuses: str) -> sa.ColumnElement[bool]:
+    """`jobs.status` is one of `statuses`, as literal SQL."""
+    # Literal SQL, not bound parameters: SQLite uses a partial index only when it can prove the
+    # query's WHERE implies the index's `status = 'queued'` (or `'running'`).
+    if len(statuses) == 1:
+        return sa.text(f"jobs.status = '{statuses[0]}'")  # type: ignore[return-value]
+    listed = ", ".join(f"'{s}'" for s in statuses)
+    return sa.text(f"jobs.status IN ({listed})")  # type: ignore[return-value]
+
+
 jobs = sa.Table(
     "jobs",
     metadata,

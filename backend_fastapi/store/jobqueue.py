@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
-from backend_fastapi.models import (
+from backend_fastapi.store import retention
+from backend_fastapi.store.tables import (
     CANCELLED,
     COMPLETED,
     FAILED,
@@ -32,8 +33,7 @@ from backend_fastapi.models import (
     RUNNING,
     job_records,
     jobs,
-    webhook_deliveries,
-    workers,
+    status_is,
 )
 
 MAX_BACKOFF_SECONDS = 300.0
@@ -43,23 +43,13 @@ WEBHOOK_TIMEOUT_SECONDS = 60.0
 WEBHOOK_PRIORITY = 10
 PIPELINE_JOB_TYPE = "pipeline.run"
 DEFAULT_WEBHOOK_EVENTS = (COMPLETED, FAILED)
-PRUNE_BATCH = 500
-
-
-def _status_is(*statuses: str) -> sa.ColumnElement[bool]:
-    # Literal SQL, not bound parameters: SQLite uses a partial index only when it can prove the
-    # query's WHERE implies the index's `status = 'queued'` (or `'running'`).
-    if len(statuses) == 1:
-        return sa.text(f"jobs.status = '{statuses[0]}'")  # type: ignore[return-value]
-    listed = ", ".join(f"'{s}'" for s in statuses)
-    return sa.text(f"jobs.status IN ({listed})")  # type: ignore[return-value]
 
 
 def _owned(worker_id: str, job_id: str, attempt: int) -> sa.ColumnElement[bool]:
     """The fencing condition: the job is still running under this worker's attempt."""
     return sa.and_(
         jobs.c.id == job_id,
-        _status_is(RUNNING),
+        status_is(RUNNING),
         jobs.c.locked_by == worker_id,
         jobs.c.attempts == attempt,
     )
@@ -173,7 +163,7 @@ async def claim_jobs(
         return []
     due = (
         sa.select(jobs.c.id)
-        .where(_status_is(QUEUED), jobs.c.run_after <= now)
+        .where(status_is(QUEUED), jobs.c.run_after <= now)
         .order_by(jobs.c.priority.desc(), jobs.c.run_after, jobs.c.id)
         .limit(limit)
     )
@@ -234,7 +224,7 @@ async def renew_leases(
     rows = await conn.execute(
         jobs.update()
         .where(
-            _status_is(RUNNING),
+            status_is(RUNNING),
             jobs.c.locked_by == worker_id,
             jobs.c.locked_until > now,
             sa.tuple_(jobs.c.id, jobs.c.attempts).in_(list(owned)),
@@ -393,7 +383,7 @@ async def reap_expired(conn: AsyncConnection, now: float) -> list[tuple[str, str
     rows = (
         await conn.execute(
             jobs.update()
-            .where(_status_is(RUNNING), jobs.c.locked_until < now)
+            .where(status_is(RUNNING), jobs.c.locked_until < now)
             .values(
                 status=new_status,
                 run_after=now,
@@ -427,7 +417,7 @@ async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | No
     row = (
         await conn.execute(
             jobs.update()
-            .where(jobs.c.id == job_id, _status_is(QUEUED))
+            .where(jobs.c.id == job_id, status_is(QUEUED))
             .values(
                 status=CANCELLED,
                 finished_at=now,
@@ -443,7 +433,7 @@ async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | No
         return CANCELLED
     await conn.execute(
         jobs.update()
-        .where(jobs.c.id == job_id, _status_is(RUNNING))
+        .where(jobs.c.id == job_id, status_is(RUNNING))
         .values(cancel_requested=True, updated_at=now)
     )
     status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
@@ -457,7 +447,7 @@ async def retry_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[boo
     """
     result = await conn.execute(
         jobs.update()
-        .where(jobs.c.id == job_id, _status_is(FAILED, CANCELLED))
+        .where(jobs.c.id == job_id, status_is(FAILED, CANCELLED))
         .values(
             status=QUEUED,
             attempts=0,
@@ -484,33 +474,8 @@ async def delete_job(conn: AsyncConnection, job_id: str) -> str | None:
     status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
     if status is None or status == RUNNING:
         return None if status is None else str(status)
-    await _delete_jobs(conn, [job_id])
+    await retention.delete_jobs(conn, [job_id])
     return str(status)
-
-
-async def prune_finished(conn: AsyncConnection, older_than: float) -> int:
-    """Delete up to PRUNE_BATCH finished jobs that ended before `older_than`, with their records."""
-    ids = (
-        (
-            await conn.execute(
-                sa.select(jobs.c.id)
-                .where(jobs.c.finished_at < older_than, _status_is(*FINISHED_STATUSES))
-                .limit(PRUNE_BATCH)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    await _delete_jobs(conn, list(ids))
-    return len(ids)
-
-
-async def _delete_jobs(conn: AsyncConnection, ids: list[str]) -> None:
-    if not ids:
-        return
-    await conn.execute(job_records.delete().where(job_records.c.job_id.in_(ids)))
-    await conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.job_id.in_(ids)))
-    await conn.execute(jobs.delete().where(jobs.c.id.in_(ids)))
 
 
 # --- follow-up work on finish ------------------------------------------------------------
@@ -544,7 +509,7 @@ def _complete_statement(with_progress: bool) -> sa.Update:
         values["progress"] = sa.bindparam("p_progress", type_=jobs.c.progress.type)
     owned = sa.and_(
         jobs.c.id == sa.bindparam("p_job_id", type_=jobs.c.id.type),
-        _status_is(RUNNING),
+        status_is(RUNNING),
         jobs.c.locked_by == sa.bindparam("p_worker_id", type_=jobs.c.locked_by.type),
         jobs.c.attempts == sa.bindparam("p_attempt", type_=sa.Integer),
     )
@@ -595,27 +560,3 @@ async def _after_finish(conn: AsyncConnection, row: sa.Row[Any], now: float) -> 
             ),
             now,
         )
-
-
-# --- workers -----------------------------------------------------------------------------
-
-
-async def register_worker(conn: AsyncConnection, info: dict[str, Any], now: float) -> None:
-    """Add this worker to the `workers` table (API /health counts live ones)."""
-    await conn.execute(workers.delete().where(workers.c.id == info["id"]))
-    await conn.execute(workers.insert().values(**info, started_at=now, last_heartbeat=now))
-
-
-async def beat_worker(conn: AsyncConnection, worker_id: str, running: int, now: float) -> None:
-    await conn.execute(
-        workers.update().where(workers.c.id == worker_id).values(last_heartbeat=now, running=running)
-    )
-
-
-async def deregister_worker(conn: AsyncConnection, worker_id: str) -> None:
-    await conn.execute(workers.delete().where(workers.c.id == worker_id))
-
-
-async def prune_dead_workers(conn: AsyncConnection, older_than: float) -> int:
-    result = await conn.execute(workers.delete().where(workers.c.last_heartbeat < older_than))
-    return int(result.rowcount or 0)

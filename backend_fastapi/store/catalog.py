@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
-from backend_fastapi.models import exports, jobs, pipelines, schedules, uploads
 from backend_fastapi.safepaths import UnsafePath, inside
+from backend_fastapi.store.tables import exports, jobs, pipelines, schedules, uploads
 
 
 class NameTaken(Exception):

@@ -18,24 +18,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import jobqueue
-from backend_fastapi.db import Database
-from backend_fastapi.ids import new_id
-from backend_fastapi.models import QUEUED, RUNNING, jobs, schedules
 from backend_fastapi.schemas.pipeline import PIPELINE_RUN, PipelineRunRequest
 from backend_fastapi.schemas.schedule import CRON_HORIZON_YEARS, SCHEDULED_JOB, ScheduledRequest
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import Settings
+from backend_fastapi.store import jobqueue, schedule_rows
+from backend_fastapi.store.engine import Database
 
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
 DUE_BATCH = 100
-ACTIVE = (QUEUED, RUNNING)
 
 
 def _repeated_wall_time(moment: datetime, zone: ZoneInfo) -> bool:
@@ -106,24 +102,17 @@ class Firing:
     skipped: str | None = None
 
 
-async def _last_job_active(conn: AsyncConnection, job_id: str | None) -> bool:
-    if job_id is None:
-        return False
-    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
-    return status in ACTIVE
-
-
 async def fire(
     conn: AsyncConnection, schedule_id: str, expected: float, now: float, settings: Settings
 ) -> Firing | None:
     """Fire one due time of a schedule; None when another worker already did (or it changed)."""
-    row = (await conn.execute(sa.select(schedules).where(schedules.c.id == schedule_id))).first()
-    if row is None or not row.enabled or row.next_run_at != expected:
+    row = await schedule_rows.find(conn, schedule_id)
+    if row is None or row.id != schedule_id or not row.enabled or row.next_run_at != expected:
         return None
     following = next_run_after(row.cron, row.timezone, now)
     skipped: str | None = None
     job: jobqueue.NewJob | None = None
-    if await _last_job_active(conn, row.last_job_id):
+    if await schedule_rows.last_job_active(conn, row.last_job_id):
         skipped = "the last run is still queued or running"
     else:
         try:
@@ -133,19 +122,7 @@ async def fire(
     values: dict[str, Any] = {"next_run_at": following, "updated_at": now}
     if job is not None:
         values.update(last_run_at=now, last_job_id=job.id)
-    # The claim: only the firing that still sees the due time (and the last job) it read wins.
-    # On PostgreSQL a concurrent firing waits for this row and then matches nothing.
-    claimed = await conn.execute(
-        schedules.update()
-        .where(
-            schedules.c.id == schedule_id,
-            schedules.c.next_run_at == expected,
-            schedules.c.last_job_id.is_not_distinct_from(row.last_job_id),
-            schedules.c.enabled,
-        )
-        .values(**values)
-    )
-    if claimed.rowcount != 1:
+    if not await schedule_rows.claim_firing(conn, row, values, expected=expected):
         return None
     if job is not None:
         await jobqueue.enqueue(conn, job, now)
@@ -154,18 +131,11 @@ async def fire(
 
 async def run_now(conn: AsyncConnection, schedule: Any, now: float, settings: Settings) -> str | None:
     """Queue the schedule's job at once (its next due time stays); None while its last run is active."""
-    if await _last_job_active(conn, schedule.last_job_id):
+    if await schedule_rows.last_job_active(conn, schedule.last_job_id):
         return None
     job = new_job(schedule, scheduled_request(schedule.job), settings)
-    claimed = await conn.execute(
-        schedules.update()
-        .where(
-            schedules.c.id == schedule.id,
-            schedules.c.last_job_id.is_not_distinct_from(schedule.last_job_id),
-        )
-        .values(last_run_at=now, last_job_id=job.id)
-    )
-    if claimed.rowcount != 1:
+    values = {"last_run_at": now, "last_job_id": job.id}
+    if not await schedule_rows.claim_firing(conn, schedule, values, expected=None):
         return None  # a firing queued a run meanwhile
     await jobqueue.enqueue(conn, job, now)
     return job.id
@@ -181,17 +151,10 @@ async def fire_due(db: Database, settings: Settings) -> list[Firing]:
     """Fire every schedule that is due now (called by each worker every CHECK_SECONDS)."""
     now = await db.now()
     async with db.read() as conn:
-        due = (
-            await conn.execute(
-                sa.select(schedules.c.id, schedules.c.next_run_at)
-                .where(schedules.c.enabled, schedules.c.next_run_at <= now)
-                .order_by(schedules.c.next_run_at)
-                .limit(DUE_BATCH)
-            )
-        ).all()
+        due = await schedule_rows.due(conn, now, DUE_BATCH)
     fired: list[Firing] = []
     for schedule_id, expected in due:
-        outcome = await db.write(_firing(str(schedule_id), float(expected), now, settings))
+        outcome = await db.write(_firing(schedule_id, expected, now, settings))
         if outcome is None:
             continue
         fired.append(outcome)
@@ -200,55 +163,3 @@ async def fire_due(db: Database, settings: Settings) -> list[Firing]:
         else:
             log.info("schedule.fired", extra={"schedule": outcome.name, "job": outcome.job_id})
     return fired
-
-
-# --- rows -------------------------------------------------------------------------------------
-
-
-async def find(conn: AsyncConnection, ref: str) -> Any:
-    """A schedule by id, else by its unique name."""
-    row = (await conn.execute(sa.select(schedules).where(schedules.c.id == ref))).first()
-    if row is None:
-        row = (await conn.execute(sa.select(schedules).where(schedules.c.name == ref))).first()
-    return row
-
-
-async def list_all(conn: AsyncConnection) -> list[Any]:
-    """Every schedule, by name."""
-    return list((await conn.execute(sa.select(schedules).order_by(schedules.c.name))).all())
-
-
-async def job_status(conn: AsyncConnection, job_id: str | None) -> str | None:
-    """The status of a schedule's last job (None when it has none or it was deleted)."""
-    if job_id is None:
-        return None
-    return (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
-
-
-async def name_taken(conn: AsyncConnection, name: str, except_id: str | None = None) -> bool:
-    """True when another schedule has this name."""
-    query = sa.select(schedules.c.id).where(schedules.c.name == name)
-    if except_id is not None:
-        query = query.where(schedules.c.id != except_id)
-    return (await conn.execute(query)).first() is not None
-
-
-async def insert(conn: AsyncConnection, values: dict[str, Any], now: float) -> str:
-    """Create a schedule row; returns its id."""
-    schedule_id = new_id()
-    await conn.execute(schedules.insert().values(id=schedule_id, created_at=now, updated_at=now, **values))
-    return schedule_id
-
-
-async def update(conn: AsyncConnection, schedule_id: str, values: dict[str, Any], now: float) -> bool:
-    """Change a schedule row; False when it no longer exists."""
-    result = await conn.execute(
-        schedules.update().where(schedules.c.id == schedule_id).values(updated_at=now, **values)
-    )
-    return result.rowcount == 1
-
-
-async def delete(conn: AsyncConnection, schedule_id: str) -> bool:
-    """Delete a schedule row; False when it did not exist."""
-    result = await conn.execute(schedules.delete().where(schedules.c.id == schedule_id))
-    return result.rowcount == 1

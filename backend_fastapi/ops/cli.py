@@ -21,7 +21,7 @@ from typing import Any
 from backend_fastapi.logs import configure_logging
 from backend_fastapi.settings import Settings, get_settings
 
-log = logging.getLogger("backend_fastapi.cli")
+log = logging.getLogger("backend_fastapi.ops.cli")
 
 
 def _run(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
@@ -121,7 +121,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """
     from backend_fastapi.child_python import python_command, python_env
 
-    base, env = python_command("backend_fastapi.cli"), python_env()
+    base, env = python_command("backend_fastapi.ops.cli"), python_env()
     api_cmd = [*base, "api"]
     if args.host:
         api_cmd += ["--host", args.host]
@@ -201,15 +201,15 @@ async def _worker_alive(settings: Settings) -> int:
     """0 when a worker on this host beats and can run every kind of job it is configured for."""
     import socket
 
-    from backend_fastapi import jobstore
-    from backend_fastapi.db import Database
+    from backend_fastapi.store import worker_rows
+    from backend_fastapi.store.engine import Database
     from backend_fastapi.worker import capabilities
 
     db = Database(settings)
     try:
         alive_after = await db.now() - settings.worker_alive_seconds
         async with db.read() as conn:
-            alive = await jobstore.live_workers(conn, alive_after)
+            alive = await worker_rows.live_workers(conn, alive_after)
         mine = [w for w in alive if w.hostname == socket.gethostname()]
     finally:
         await db.close()
@@ -234,12 +234,10 @@ async def _worker_alive(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from backend_fastapi import migrations
-    from backend_fastapi.db import Database
+    from backend_fastapi.store import migrations, open_database
 
-    db = Database(settings)
+    db = await open_database(settings)
     try:
-        await migrations.upgrade(db)
         log.info("migrate.done", extra={"revision": await migrations.current_revision(db)})
     finally:
         await db.close()
@@ -247,8 +245,8 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _schema_outdated(settings: Settings) -> int:
-    from backend_fastapi import migrations
-    from backend_fastapi.db import Database
+    from backend_fastapi.store import migrations
+    from backend_fastapi.store.engine import Database
 
     db = Database(settings)
     try:
@@ -262,7 +260,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from backend_fastapi.backup import backup_database
+    from backend_fastapi.ops.backup import backup_database
 
     size = backup_database(settings, Path(args.path), overwrite=args.force)
     print(f"Backed up to {args.path} ({size} bytes, integrity ok).")  # noqa: T201 - command output
@@ -270,7 +268,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from backend_fastapi.backup import restore_database
+    from backend_fastapi.ops.backup import restore_database
 
     restore_database(settings, Path(args.path), force=args.force)
     print(f"Restored {args.path}.")  # noqa: T201 - command output
@@ -278,7 +276,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from backend_fastapi.dbcopy import copy_database
+    from backend_fastapi.ops.dbcopy import copy_database
 
     alive_after = None if args.force else time.time() - settings.worker_alive_seconds
     counts = asyncio.run(copy_database(args.source, args.target, alive_after=alive_after))
@@ -292,16 +290,16 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from backend_fastapi import jobqueue, jobstore
-    from backend_fastapi.db import Database
     from backend_fastapi.schemas.jobs import job_body
+    from backend_fastapi.store import job_rows, jobqueue
+    from backend_fastapi.store.engine import Database
 
     db = Database(settings)
     out = sys.stdout
     try:
         if args.action == "list":
             async with db.read() as conn:
-                rows = await jobstore.list_jobs(
+                rows = await job_rows.list_jobs(
                     conn, status=args.status, job_type=args.type, limit=args.limit
                 )
             out.write(f"{'JOB ID':36}  {'TYPE':14}  {'STATUS':9}  {'ATT':>3}  {'CREATED':24}  LABEL\n")
@@ -320,7 +318,7 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "retry":
             retried, status = await db.write(lambda c: jobqueue.retry_job(c, args.job_id, now))
         async with db.read() as conn:
-            row = await jobstore.get_job(conn, args.job_id)
+            row = await job_rows.get_job(conn, args.job_id)
         if row is None or status is None:
             sys.stderr.write(f"No job with id {args.job_id}\n")
             return 1

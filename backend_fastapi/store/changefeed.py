@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from backend_fastapi.db import BUSY_TIMEOUT_MS, Database, sqlite_path
+from backend_fastapi.store.engine import BUSY_TIMEOUT_MS, Database, sqlite_path
 
 log = logging.getLogger(__name__)
 

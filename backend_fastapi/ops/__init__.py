@@ -1,0 +1,1 @@
+"""Operations: the `dataops` command, backups, copies between databases."""
