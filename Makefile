@@ -8,9 +8,12 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 # Every install takes the versions pinned in requirements.lock (`make lock` refreshes it).
 LOCK := requirements.lock
+# The API's OpenAPI document and the TypeScript types generated from it (`make client`), both committed.
+CLIENT_DOCUMENT := frontend/openapi.json
+CLIENT_SCHEMA := frontend/src/client/schema.d.ts
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: help run test lint fmt bench screenshots migrate api worker lock setup setup-dev chromium frontend clean
+.PHONY: help run test lint fmt bench screenshots migrate api worker lock setup setup-dev chromium frontend frontend-deps client client-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,16 +26,35 @@ test: setup-dev ## Set up and run every test (lint, types, Python tests, fronten
 	$(VENV)/bin/pytest
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
 
-lint: ## ruff, mypy and the import contracts that keep the API slim
-	$(VENV)/bin/ruff check backend_fastapi tests bench
-	$(VENV)/bin/ruff format --check backend_fastapi tests bench
+lint: $(VENV)/.deps-dev frontend-deps ## ruff, mypy, the import contracts that keep the API slim, the TypeScript client
+	$(VENV)/bin/ruff check backend_fastapi tests bench scripts
+	$(VENV)/bin/ruff format --check backend_fastapi tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent typecheck; fi
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory client-check && cd frontend && npm run --silent typecheck; fi
+
+# Writes the document without starting a server, then the types openapi-fetch calls the API with.
+# $(1): where the document goes, $(2): where the types go (absolute paths).
+generate_client = $(PY) scripts/openapi-document.py $(1) && \
+	(cd frontend && npx --no-install openapi-typescript "$(1)" -o "$(2)" \
+		--default-non-nullable false >/dev/null)
+
+client: $(VENV)/.deps-dev frontend-deps ## Regenerate the TypeScript API client from the OpenAPI document
+	$(call generate_client,$(CURDIR)/$(CLIENT_DOCUMENT),$(CURDIR)/$(CLIENT_SCHEMA))
+
+# Regenerates into a temporary folder: the committed client must be what the API documents now.
+client-check: | $(PY)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(call generate_client,$$tmp/openapi.json,$$tmp/schema.d.ts) && \
+	if ! diff -q $(CLIENT_DOCUMENT) "$$tmp/openapi.json" >/dev/null || ! diff -q $(CLIENT_SCHEMA) "$$tmp/schema.d.ts" >/dev/null; then \
+		echo "The TypeScript client is out of date with the API's OpenAPI document: run 'make client' and commit $(CLIENT_DOCUMENT) and $(CLIENT_SCHEMA)." >&2; \
+		diff -u $(CLIENT_DOCUMENT) "$$tmp/openapi.json" | head -40 >&2; \
+		exit 1; \
+	fi
 
 fmt: ## Format the Python code
-	$(VENV)/bin/ruff format backend_fastapi tests bench
-	$(VENV)/bin/ruff check --fix backend_fastapi tests bench
+	$(VENV)/bin/ruff format backend_fastapi tests bench scripts
+	$(VENV)/bin/ruff check --fix backend_fastapi tests bench scripts
 
 bench: setup-dev ## Run the benchmarks and write docs/benchmarks.md
 	$(PIP) install -q -c $(LOCK) -e '.[dev,bench]'
@@ -81,6 +103,9 @@ chromium: | $(PY)
 
 frontend:
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/dist/index.html; fi
+
+frontend-deps:
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory frontend/node_modules/.package-lock.json; fi
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
