@@ -1,11 +1,18 @@
-/** Calls to the DataOps API (same origin): JSON in and out, the error shape, the API key. */
+/**
+ * The one client of the DataOps API (same origin): openapi-fetch over the types generated from the
+ * OpenAPI document (`src/client/schema.d.ts`, `make client`), with the API key and the one error shape.
+ */
 
+import createClient from "openapi-fetch";
+import type { components, paths } from "../client/schema";
 import { askForApiKey, getApiKey } from "./auth";
 
 export interface FieldProblem {
   field: string;
   message: string;
 }
+
+type ErrorBody = components["schemas"]["ErrorBody"];
 
 /** An error answer of the API (`{"error": {"code", "message", "details"}}`), or no answer at all. */
 export class ApiError extends Error {
@@ -28,71 +35,36 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | boolean | null | undefined>;
-
-export interface RequestOptions {
-  method?: string;
-  query?: Query;
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
 const MAX_KEY_PROMPTS = 3;
 
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `${path}${path.includes("?") ? "&" : "?"}${text}` : path;
+function isErrorBody(body: unknown): body is ErrorBody {
+  const error = (body as Partial<ErrorBody> | null)?.error;
+  return typeof error === "object" && error !== null && typeof error.message === "string";
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    // Not JSON (a proxy's error page): fall back to the status line.
-  }
-  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-  if (error?.message) return new ApiError(response.status, error.code ?? "error", error.message, error.details ?? null);
-  const detail = (body as { detail?: unknown } | null)?.detail;
-  const message = typeof detail === "string" ? detail : `The API answered ${response.status} ${response.statusText}.`.trim();
+/** The ApiError for a failed answer; `body` is what openapi-fetch parsed (JSON, or the text). */
+export function errorFrom(response: Response, body: unknown): ApiError {
+  if (isErrorBody(body)) return new ApiError(response.status, body.error.code || "error", body.error.message, body.error.details ?? null);
+  // Not the API's shape (a proxy's error page): fall back to the status line.
+  const message = `The API answered ${response.status} ${response.statusText}`.trim() + ".";
   return new ApiError(response.status, "http_error", message);
 }
 
 /**
- * fetch() with the saved API key; on 401 asks for a key and tries again. Answers with a status
- * other than 401 come back as they are (callers decide what is an error).
+ * fetch() with the saved API key; on 401 asks for a key and sends the request again. Answers with a
+ * status other than 401 come back as they are (the callers below decide what is an error).
  */
-export async function send(path: string, options: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
-  let body: BodyInit | undefined;
-  if (options.body instanceof FormData) {
-    // The browser writes the multipart boundary into Content-Type itself.
-    body = options.body;
-  } else if (options.body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(options.body);
-  }
-  const url = withQuery(path, options.query);
+export async function fetchWithKey(request: Request): Promise<Response> {
   for (let prompts = 0; ; prompts++) {
     const key = getApiKey();
-    const auth: Record<string, string> = key ? { Authorization: `Bearer ${key}` } : {};
+    // A copy per attempt: a body can be sent only once, and a 401 sends it again.
+    const attempt = new Request(request.clone());
+    if (key) attempt.headers.set("Authorization", `Bearer ${key}`);
     let response: Response;
     try {
-      response = await fetch(url, {
-        method: options.method ?? "GET",
-        headers: { ...headers, ...auth },
-        body,
-        signal: options.signal,
-        cache: "no-store",
-      });
+      response = await fetch(attempt);
     } catch (error) {
-      if (options.signal?.aborted) throw error;
+      if (request.signal.aborted) throw error;
       throw new ApiError(0, "network_error", "Cannot reach the DataOps API. Is it running?");
     }
     if (response.status !== 401 || prompts >= MAX_KEY_PROMPTS) return response;
@@ -103,24 +75,39 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   }
 }
 
-/** A JSON call; resolves with the body (undefined for 204), rejects with ApiError. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await send(path, options);
-  if (!response.ok) throw await errorFrom(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+/** Every call of the frontend goes through this client: paths, parameters and bodies are typed. */
+export const client = createClient<paths, "application/json">({
+  baseUrl: globalThis.location?.origin ?? "",
+  fetch: fetchWithKey,
+  headers: { Accept: "application/json" },
+  // Pollers must see the job as it is now, never a cached copy.
+  cache: "no-store",
+});
+
+interface Answer<D, E> {
+  data?: D;
+  error?: E;
+  response: Response;
 }
 
-/** GET with an ETag: `null` when the resource is unchanged since `etag` (304). */
-export async function getIfChanged<T>(
-  path: string,
-  etag: string | null,
-  signal?: AbortSignal,
-): Promise<{ body: T; etag: string | null } | null> {
-  const response = await send(path, { headers: etag ? { "If-None-Match": etag } : {}, signal });
+/** The body of a successful answer (undefined for 204); anything else is thrown as an ApiError. */
+export async function ok<D, E>(pending: Promise<Answer<D, E>>): Promise<D> {
+  const { data, error, response } = await pending;
+  if (!response.ok) throw errorFrom(response, error);
+  return data as D;
+}
+
+/** A GET sent with `If-None-Match: etag`: `null` while the resource is unchanged (304). */
+export async function ifChanged<D, E>(pending: Promise<Answer<D, E>>): Promise<{ body: D; etag: string | null } | null> {
+  const { data, error, response } = await pending;
   if (response.status === 304) return null;
-  if (!response.ok) throw await errorFrom(response);
-  return { body: (await response.json()) as T, etag: response.headers.get("ETag") };
+  if (!response.ok) throw errorFrom(response, error);
+  return { body: data as D, etag: response.headers.get("ETag") };
+}
+
+/** The headers of a conditional GET. */
+export function etagHeaders(etag: string | null): Record<string, string> {
+  return etag ? { "If-None-Match": etag } : {};
 }
 
 function filenameOf(response: Response, fallback: string): string {
@@ -132,12 +119,12 @@ function filenameOf(response: Response, fallback: string): string {
 }
 
 /**
- * Download a file through fetch (so the API key goes along) and hand it to the browser as a save.
+ * Save a file the API sends (fetched through the client, so the API key goes along) as a download
+ * of the browser; `pending` is a client call made with `parseAs: "blob"`.
  */
-export async function download(path: string, fallbackName: string): Promise<string> {
-  const response = await send(path, { headers: { Accept: "*/*" } });
-  if (!response.ok) throw await errorFrom(response);
-  const blob = await response.blob();
+export async function saveDownload(pending: Promise<Answer<Blob, unknown>>, fallbackName: string): Promise<string> {
+  const blob = await ok(pending);
+  const { response } = await pending;
   const name = filenameOf(response, fallbackName);
   const href = URL.createObjectURL(blob);
   const link = document.createElement("a");

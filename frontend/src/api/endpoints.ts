@@ -1,117 +1,120 @@
-/** One function per API call the screens make. */
+/** One function per API call the screens make, each through the generated client. */
 
-import { api, getIfChanged, type Query } from "./client";
-import type { ExportFile, Health, Job, JobCreated, JobPage, Pipeline, RecordPage } from "./types";
+import type { paths } from "../client/schema";
+import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
+import { asHealth, type Health, type Job, type JobCreated, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
 
-/** Collections come as `{"items": [...]}`; a bare list is accepted too. */
-function itemsOf<T>(body: unknown): T[] {
-  if (Array.isArray(body)) return body as T[];
-  const items = (body as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? (items as T[]) : [];
-}
+type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
-/** Saved things are named by `id`; accept `<kind>_id` as well. */
-function withId<T extends { id: string }>(item: T, alt: string): T {
-  const record = item as unknown as Record<string, unknown>;
-  return record.id === undefined && record[alt] !== undefined ? { ...item, id: String(record[alt]) } : item;
-}
+export type JobFilters = QueryOf<"/api/jobs", "get">;
+export type RecordFormat = NonNullable<QueryOf<"/api/jobs/{job_id}/results", "get">["format"]>;
 
 export async function getHealth(signal?: AbortSignal): Promise<Health> {
-  const response = await fetch("/health", { signal, cache: "no-store", headers: { Accept: "application/json" } });
+  const { data, error, response } = await client.GET("/health", { signal });
   // 503 still carries the body that says what is wrong.
-  if (!response.ok && response.status !== 503) throw new Error(`/health answered ${response.status}`);
-  return (await response.json()) as Health;
+  if (response.status === 503) return asHealth(error);
+  if (!response.ok) throw new Error(`/health answered ${response.status}`);
+  return asHealth(data);
 }
 
-export interface JobFilters {
-  status?: string;
-  type?: string;
-  name?: string;
+export function listJobs(query: JobFilters, signal?: AbortSignal) {
+  return ok(client.GET("/api/jobs", { params: { query }, signal }));
 }
 
-export function listJobs(filters: JobFilters & { limit?: number; cursor?: string | null }, signal?: AbortSignal): Promise<JobPage> {
-  return api<JobPage>("/api/jobs", { query: filters as Query, signal });
-}
-
+/** The job, or `null` while it is unchanged since `etag` (304): what the job page polls every 2 s. */
 export function getJob(id: string, etag: string | null, signal?: AbortSignal) {
-  return getIfChanged<Job>(`/api/jobs/${encodeURIComponent(id)}`, etag, signal);
+  return ifChanged(client.GET("/api/jobs/{job_id}", { params: { path: { job_id: id } }, headers: etagHeaders(etag), signal }));
 }
 
-export function cancelJob(id: string): Promise<Job> {
-  return api<Job>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
+export function cancelJob(id: string) {
+  return ok(client.POST("/api/jobs/{job_id}/cancel", { params: { path: { job_id: id } } }));
 }
 
-export function retryJob(id: string): Promise<Job> {
-  return api<Job>(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: "POST" });
+export function retryJob(id: string) {
+  return ok(client.POST("/api/jobs/{job_id}/retry", { params: { path: { job_id: id } } }));
 }
 
-export function deleteJob(id: string): Promise<void> {
-  return api<void>(`/api/jobs/${encodeURIComponent(id)}`, { method: "DELETE" });
+export function deleteJob(id: string) {
+  return ok(client.DELETE("/api/jobs/{job_id}", { params: { path: { job_id: id } } }));
 }
 
-export function jobRecords(id: string, offset: number, limit: number, signal?: AbortSignal): Promise<RecordPage> {
-  return api<RecordPage>(`/api/jobs/${encodeURIComponent(id)}/results`, { query: { offset, limit }, signal });
+export async function jobRecords(id: string, offset: number, limit: number, signal?: AbortSignal) {
+  const page = await ok(client.GET("/api/jobs/{job_id}/results", { params: { path: { job_id: id }, query: { offset, limit } }, signal }));
+  // Without `format` the API answers with a page; a bare list is its JSON download.
+  if (Array.isArray(page)) throw new Error("The API answered with a list where a page of records was expected.");
+  return page;
 }
 
-export function jobDownloadPath(id: string, format: string): string {
-  return `/api/jobs/${encodeURIComponent(id)}/results?format=${format}`;
+export function downloadJobRecords(id: string, format: RecordFormat, fallbackName: string) {
+  const pending = client.GET("/api/jobs/{job_id}/results", {
+    params: { path: { job_id: id }, query: { format } },
+    headers: { Accept: "*/*" },
+    parseAs: "blob",
+  });
+  return saveDownload(pending, fallbackName);
 }
 
 /** POST /api/scrape: 202 `{job_id, status}`, or with `wait` seconds 200 and the finished job. */
-export function createScrape(request: Record<string, unknown>, wait?: number): Promise<JobCreated | Job> {
-  return api<JobCreated | Job>("/api/scrape", { method: "POST", body: request, query: { wait } });
+export async function createScrape(request: ScrapeRequest, wait?: number): Promise<JobCreated | Job> {
+  return ok(client.POST("/api/scrape", { body: request, params: { query: { wait } } }));
 }
 
-export function runPipeline(request: Record<string, unknown>): Promise<JobCreated> {
-  return api<JobCreated>("/api/pipeline/run", { method: "POST", body: request });
+export function runPipeline(request: PipelineRunRequest) {
+  return ok(client.POST("/api/pipeline/run", { body: request }));
 }
 
-export async function listPipelines(signal?: AbortSignal): Promise<Pipeline[]> {
-  return itemsOf<Pipeline>(await api<unknown>("/api/pipelines", { signal })).map((p) => withId(p, "pipeline_id"));
+export async function listPipelines(signal?: AbortSignal) {
+  return (await ok(client.GET("/api/pipelines", { signal }))).items;
 }
 
-export async function getPipeline(id: string): Promise<Pipeline> {
-  return withId(await api<Pipeline>(`/api/pipelines/${encodeURIComponent(id)}`), "pipeline_id");
+export function getPipeline(ref: string) {
+  return ok(client.GET("/api/pipelines/{ref}", { params: { path: { ref } } }));
 }
 
-export async function savePipeline(definition: Record<string, unknown>, id?: string): Promise<Pipeline> {
-  const saved = id
-    ? await api<Pipeline>(`/api/pipelines/${encodeURIComponent(id)}`, { method: "PUT", body: definition })
-    : await api<Pipeline>("/api/pipelines", { method: "POST", body: definition });
-  return withId(saved, "pipeline_id");
+/** Create (no `ref`) or replace a saved pipeline; the API wants a name on both. */
+export function savePipeline(definition: PipelineIn, ref?: string) {
+  return ref
+    ? ok(client.PUT("/api/pipelines/{ref}", { params: { path: { ref } }, body: definition }))
+    : ok(client.POST("/api/pipelines", { body: definition }));
 }
 
-export function deletePipeline(id: string): Promise<void> {
-  return api<void>(`/api/pipelines/${encodeURIComponent(id)}`, { method: "DELETE" });
+export function deletePipeline(ref: string) {
+  return ok(client.DELETE("/api/pipelines/{ref}", { params: { path: { ref } } }));
 }
 
 /** POST /api/pipelines/preview: the steps run on the first rows of the source, by a worker. */
-export function previewPipeline(pipeline: Record<string, unknown>, wait = 30): Promise<unknown> {
-  return api<unknown>("/api/pipelines/preview", { method: "POST", body: { pipeline }, query: { wait } });
-}
-
-export interface Upload {
-  upload_id: string;
-  filename?: string;
-  format?: string;
-  size_bytes?: number;
+export function previewPipeline(pipeline: PipelineSpec, wait = 30): Promise<JobCreated | Job> {
+  return ok(client.POST("/api/pipelines/preview", { body: { pipeline }, params: { query: { wait } } }));
 }
 
 /** POST /api/uploads (multipart, field `file`): a file a pipeline can read as its source. */
-export function uploadFile(file: File): Promise<Upload> {
-  const form = new FormData();
-  form.append("file", file);
-  return api<Upload>("/api/uploads", { method: "POST", body: form });
+export function uploadFile(file: File) {
+  return ok(
+    client.POST("/api/uploads", {
+      // The document types the file part as a string (its bytes); the browser sends the File itself.
+      body: { file: file as unknown as string },
+      bodySerializer: (body) => {
+        const form = new FormData();
+        form.append("file", body.file as unknown as Blob);
+        return form;
+      },
+    }),
+  );
 }
 
-export async function listExports(signal?: AbortSignal): Promise<ExportFile[]> {
-  return itemsOf<ExportFile>(await api<unknown>("/api/exports", { signal })).map((e) => withId(e, "export_id"));
+export async function listExports(signal?: AbortSignal) {
+  return (await ok(client.GET("/api/exports", { signal }))).items;
 }
 
-export function exportDownloadPath(id: string): string {
-  return `/api/exports/${encodeURIComponent(id)}/download`;
+export function downloadExport(id: string, fallbackName: string) {
+  const pending = client.GET("/api/exports/{export_id}/download", {
+    params: { path: { export_id: id } },
+    headers: { Accept: "*/*" },
+    parseAs: "blob",
+  });
+  return saveDownload(pending, fallbackName);
 }
 
-export function deleteExport(id: string): Promise<void> {
-  return api<void>(`/api/exports/${encodeURIComponent(id)}`, { method: "DELETE" });
+export function deleteExport(id: string) {
+  return ok(client.DELETE("/api/exports/{export_id}", { params: { path: { export_id: id } } }));
 }

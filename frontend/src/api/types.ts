@@ -1,13 +1,41 @@
-/** Shapes of the API's answers (see the OpenAPI document at /docs). */
+/**
+ * Names for the API's shapes, all taken from the types generated from its OpenAPI document
+ * (`src/client/schema.d.ts`, `make client`), and the few readers for what the document leaves open.
+ */
 
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+import type { components, paths } from "../client/schema";
 
-export const JOB_STATUSES: JobStatus[] = ["queued", "running", "completed", "failed", "cancelled"];
-export const UNFINISHED: ReadonlySet<string> = new Set(["queued", "running"]);
+type Schemas = components["schemas"];
 
-export interface JobError {
-  code: string;
-  message: string | null;
+export type Job = Schemas["JobOut"];
+export type JobPage = Schemas["JobPage"];
+export type JobCreated = Schemas["JobCreated"];
+export type RecordPage = Schemas["RecordPage"];
+export type Pipeline = Schemas["PipelineOut"];
+export type PipelineSpec = Schemas["PipelineSpec"];
+export type PipelineIn = Schemas["PipelineIn"];
+export type PipelineRunRequest = Schemas["PipelineRunRequest"];
+export type PipelineSource = NonNullable<PipelineSpec["source"]>;
+export type ExportFile = Schemas["ExportOut"];
+export type ScrapeRequest = Schemas["ScrapeRequest"];
+/** The statuses the job list can filter by (`JobOut.status` is a plain string in the document). */
+export type JobStatus = NonNullable<NonNullable<paths["/api/jobs"]["get"]["parameters"]["query"]>["status"]>;
+
+// --- Where the document is still loose ------------------------------------------------------------
+// Each reader below narrows a part the document types as any JSON; it goes once the document names it.
+
+/** A JSON object the document leaves open (`result`, `progress`, `request`). */
+export type Loose = Record<string, unknown>;
+
+/** Fields of a job the API sends that the document does not list yet. */
+interface JobExtras {
+  priority?: number;
+  parent_id?: string | null;
+  retry_at?: string | null;
+}
+
+export function jobExtras(job: Job): JobExtras {
+  return job as JobExtras;
 }
 
 export interface WebhookDelivery {
@@ -16,111 +44,48 @@ export interface WebhookDelivery {
   attempt: number;
   status_code: number | null;
   error: string | null;
-  duration_ms: number | null;
   at: string | null;
 }
 
-export interface Job {
-  job_id: string;
-  type: string;
-  status: JobStatus;
-  name: string | null;
-  label: string | null;
-  priority?: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  attempts: number;
-  max_attempts: number;
-  cancel_requested: boolean;
-  progress: Record<string, unknown> | null;
-  error: JobError | null;
-  retry_at?: string | null;
-  parent_id?: string | null;
-  schedule_id?: string | null;
-  result?: Record<string, unknown> | null;
-  request?: Record<string, unknown> | null;
-  webhook?: { url: string; events: string[]; deliveries?: WebhookDelivery[] } | null;
+type WebhookEvent = NonNullable<Schemas["WebhookIn"]["events"]>[number];
+
+/** A job's `webhook`: the URL and events it was created with and, on one job, the deliveries. */
+export function jobWebhook(job: Job): { url: string; events: WebhookEvent[]; deliveries: WebhookDelivery[] } | null {
+  const webhook = job.webhook;
+  if (!webhook || typeof webhook.url !== "string") return null;
+  return {
+    url: webhook.url,
+    events: Array.isArray(webhook.events) ? (webhook.events as WebhookEvent[]) : [],
+    deliveries: Array.isArray(webhook.deliveries) ? (webhook.deliveries as WebhookDelivery[]) : [],
+  };
 }
 
-export interface JobPage {
-  items: Job[];
-  next_cursor: string | null;
+/** A saved pipeline's `definition`: the API stored it after validating it as a PipelineSpec. */
+export function pipelineDefinition(pipeline: Pipeline): PipelineSpec {
+  return pipeline.definition as PipelineSpec;
 }
 
-export interface RecordPage {
-  total: number;
-  offset: number;
-  limit: number;
-  items: unknown[];
+/** A job's `request`: the body that created it (plus what the API derived from it), by job type. */
+export function jobRequest(job: Job): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
+  if (!job.request) return null;
+  if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body: job.request as ScrapeRequest };
+  if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body: job.request as PipelineRunRequest };
+  return null;
 }
 
-export interface JobCreated {
-  job_id: string;
-  status: string;
-}
-
-export interface WorkerInfo {
-  id: string;
-  hostname: string;
-  pid: number;
-  concurrency: number;
-  running: number;
-  version: string;
-  started_at: string | null;
-  last_heartbeat: string | null;
-  /** Per kind of work: "ok" or why this worker cannot run it; null while it is still checking. */
-  capabilities?: Record<string, string> | null;
-}
-
-/** One kind of work (scrape.static, scrape.browser, pipeline, ...) over the live workers. */
-export interface KindHealth {
-  status: "ok" | "partial" | "unavailable";
-  available: number;
-  unavailable: number;
-  checking: number;
-  reason?: string;
-}
-
+/** `/health`, as far as the status bar reads it (the document types the body as any JSON). */
 export interface Health {
   status: string;
   version: string;
   database: { status: string; dialect: string };
   /** `items` only with the API key (or when none is configured): without it, counts only. */
-  workers?: { alive: number; slots?: number; running?: number; items?: WorkerInfo[] };
-  capabilities?: Record<string, KindHealth>;
+  workers?: { alive: number; slots?: number; running?: number; items?: Array<{ concurrency: number }> };
   /** One line per kind some live worker cannot run: "browser unavailable: <reason>". */
   problems?: string[];
-  queue?: Record<JobStatus, number>;
+  queue?: Partial<Record<string, number>>;
   limits?: { max_queued_jobs: number };
 }
 
-export interface PipelineDefinition {
-  name?: string;
-  description?: string | null;
-  source?: Record<string, unknown>;
-  steps?: Array<Record<string, unknown> & { op: string }>;
-  output?: Record<string, unknown> | Record<string, unknown>[] | null;
-  [key: string]: unknown;
-}
-
-/** A saved pipeline (`pipeline_id` in the API; `id` here). */
-export interface Pipeline {
-  id: string;
-  name: string;
-  description?: string | null;
-  definition: PipelineDefinition;
-  created_at?: string;
-  updated_at?: string;
-}
-
-export interface ExportFile {
-  id: string;
-  name: string;
-  format?: string;
-  size_bytes?: number;
-  rows?: number | null;
-  created_at?: string;
-  job_id?: string | null;
-  [key: string]: unknown;
+export function asHealth(body: unknown): Health {
+  return body as Health;
 }

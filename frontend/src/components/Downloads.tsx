@@ -1,17 +1,18 @@
 /** Download buttons: fetched with the API key, then saved by the browser. */
 
 import { useState } from "react";
-import { download } from "../api/client";
+import { downloadJobRecords, type RecordFormat } from "../api/endpoints";
 import { ErrorMessage } from "./common";
 
-export function DownloadButton({ path, fallbackName, label }: { path: string; fallbackName: string; label: string }) {
+/** `download` fetches the file and hands it to the browser; it resolves with the file's name. */
+export function DownloadButton({ download, label }: { download: () => Promise<string>; label: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   async function run() {
     setBusy(true);
     setError(null);
     try {
-      await download(path, fallbackName);
+      await download();
     } catch (e) {
       setError(e);
     } finally {
@@ -28,19 +29,14 @@ export function DownloadButton({ path, fallbackName, label }: { path: string; fa
   );
 }
 
-const FORMATS = ["csv", "json", "jsonl", "xlsx"] as const;
+const FORMATS: RecordFormat[] = ["csv", "json", "jsonl", "xlsx"];
 
 export function RecordDownloads({ jobId }: { jobId: string }) {
   return (
     <div className="downloads" role="group" aria-label="Download records">
       <span className="muted">Download:</span>
       {FORMATS.map((f) => (
-        <DownloadButton
-          key={f}
-          path={`/api/jobs/${encodeURIComponent(jobId)}/results?format=${f}`}
-          fallbackName={`job-${jobId.slice(0, 8)}.${f}`}
-          label={f.toUpperCase()}
-        />
+        <DownloadButton key={f} download={() => downloadJobRecords(jobId, f, `job-${jobId.slice(0, 8)}.${f}`)} label={f.toUpperCase()} />
       ))}
     </div>
   );

@@ -1,6 +1,6 @@
 /** A finished pipeline job's report: rows in and out per step, validation failures, output files. */
 
-import { exportDownloadPath } from "../api/endpoints";
+import { downloadExport } from "../api/endpoints";
 import { formatBytes, formatDuration, formatNumber } from "../lib/format";
 import { columnsFor, recordRow } from "../lib/records";
 import { DownloadButton } from "./Downloads";
@@ -143,7 +143,7 @@ export function PipelineReport({ result }: { result: Obj }) {
                   <code>{name}</code> <span className="muted">{String(pick(o, "format") ?? "")}</span>{" "}
                   {formatBytes(pick(o, "size_bytes", "size", "bytes") as number | undefined)}
                   {pick(o, "rows") !== undefined && <> · {formatNumber(pick(o, "rows"))} rows</>}{" "}
-                  {typeof id === "string" && <DownloadButton path={exportDownloadPath(id)} fallbackName={name} label="Download" />}
+                  {typeof id === "string" && <DownloadButton download={() => downloadExport(id, name)} label="Download" />}
                 </li>
               );
             })}

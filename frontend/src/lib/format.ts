@@ -30,7 +30,7 @@ export function formatAge(iso: string | null | undefined, now = Date.now()): str
 }
 
 /** Time from start to finish (or to now, while running). */
-export function jobDuration(started: string | null, finished: string | null, now = Date.now()): string {
+export function jobDuration(started: string | null | undefined, finished: string | null | undefined, now = Date.now()): string {
   const a = parseTime(started);
   if (a === null) return "";
   const b = parseTime(finished) ?? now;

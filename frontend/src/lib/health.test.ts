@@ -11,7 +11,7 @@ function health(overrides: Partial<Health> & { queued?: number; workers?: Health
     workers: {
       alive: 1,
       items: [
-        { id: "w1", hostname: "h", pid: 1, concurrency: 2, running: 0, version: "0.1.0", started_at: null, last_heartbeat: null },
+        { concurrency: 2 },
       ],
     },
     queue: { queued, running: 0, completed: 0, failed: 0, cancelled: 0 },

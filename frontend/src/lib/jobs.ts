@@ -1,7 +1,9 @@
 /** What the job screens share: which jobs need watching, what a job is called, how to run it again. */
 
-import type { Job } from "../api/types";
-import { UNFINISHED } from "../api/types";
+import { jobExtras, jobRequest, jobWebhook, type Job, type JobStatus, type PipelineRunRequest, type ScrapeRequest } from "../api/types";
+
+export const JOB_STATUSES: JobStatus[] = ["queued", "running", "completed", "failed", "cancelled"];
+const UNFINISHED: ReadonlySet<string> = new Set<JobStatus>(["queued", "running"]);
 
 export function isUnfinished(job: Pick<Job, "status">): boolean {
   return UNFINISHED.has(job.status);
@@ -19,16 +21,19 @@ export function jobKind(type: string): string {
   return type;
 }
 
+export type Rerun = { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest };
+
 /** The request that creates this job again (the job's own options included), and where to send it. */
-export function rerunRequest(job: Job): { path: string; body: Record<string, unknown> } | null {
-  if (!job.request) return null;
+export function rerunRequest(job: Job): Rerun | null {
+  const request = jobRequest(job);
+  if (!request) return null;
   // The API adds derived fields to what it stores; a new request must carry only what the client sent.
-  const { normalized_schema: _normalized, ...payload } = job.request;
-  const body: Record<string, unknown> = { ...payload };
+  const { normalized_schema: _normalized, ...payload } = request.body as typeof request.body & { normalized_schema?: unknown };
+  const body = { ...payload };
   if (job.name) body.name = job.name;
-  if (job.priority) body.priority = job.priority;
-  if (job.webhook?.url) body.webhook = { url: job.webhook.url, events: job.webhook.events };
-  if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body };
-  if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body };
-  return null;
+  const { priority } = jobExtras(job);
+  if (priority) body.priority = priority;
+  const webhook = jobWebhook(job);
+  if (webhook) body.webhook = { url: webhook.url, events: webhook.events };
+  return { ...request, body } as Rerun;
 }

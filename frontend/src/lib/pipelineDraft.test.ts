@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { PipelineSpec } from "../api/types";
 import { definitionOf, draftFromDefinition, emptyPipelineDraft } from "./pipelineDraft";
 
 describe("pipeline definition", () => {
   it("is the issue's example when the editor holds it, and loads back the same", () => {
-    const definition = {
+    const definition: PipelineSpec = {
       name: "daily-prices",
       source: { type: "job", job_id: "abc" },
       steps: [

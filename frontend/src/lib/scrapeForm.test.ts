@@ -26,7 +26,7 @@ describe("new scrape request", () => {
   });
 
   it("keeps a preview small: named preview, a crawl capped at three pages", () => {
-    expect(previewRequest({ url: "u", crawl: { max_pages: 500 } })).toEqual({ url: "u", name: "preview", crawl: { max_pages: 3 } });
+    expect(previewRequest({ url: "u", strategy: "static", crawl: { max_pages: 500 } })).toEqual({ url: "u", strategy: "static", name: "preview", crawl: { max_pages: 3 } });
   });
 
   it("fills the form back from a job's request so that it sends the same request again", () => {

@@ -1,9 +1,13 @@
 /** The New-scrape form's state and the `POST /api/scrape` body it becomes (and back, to edit a job). */
 
+import type { ScrapeRequest } from "../api/types";
 import { buildSchema, draftFromSchema, type SchemaDraft } from "./schema";
 
-export type Strategy = "static" | "dynamic" | "auto";
-export const EXTRA_FORMATS = ["markdown", "text", "links", "metadata", "html"] as const;
+export type Strategy = ScrapeRequest["strategy"];
+type Format = NonNullable<ScrapeRequest["formats"]>[number];
+type Crawl = NonNullable<ScrapeRequest["crawl"]>;
+type Options = NonNullable<ScrapeRequest["options"]>;
+export const EXTRA_FORMATS: Array<Exclude<Format, "data">> = ["markdown", "text", "links", "metadata", "html"];
 
 export interface CrawlForm {
   enabled: boolean;
@@ -21,7 +25,7 @@ export interface ScrapeForm {
   strategy: Strategy;
   schema: SchemaDraft;
   crawl: CrawlForm;
-  formats: string[];
+  formats: Array<Exclude<Format, "data">>;
   name: string;
   timeoutS: string;
   respectRobots: boolean;
@@ -48,13 +52,13 @@ const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter(Boo
 const num = (text: string) => (text.trim() === "" ? undefined : Number(text));
 
 /** The request body; throws SchemaError when the schema editor holds something invalid. */
-export function buildScrapeRequest(form: ScrapeForm): Record<string, unknown> {
-  const body: Record<string, unknown> = { url: form.url.trim(), strategy: form.strategy, schema: buildSchema(form.schema) };
+export function buildScrapeRequest(form: ScrapeForm): ScrapeRequest {
+  const body: ScrapeRequest = { url: form.url.trim(), strategy: form.strategy, schema: buildSchema(form.schema) };
   if (form.name.trim()) body.name = form.name.trim();
   if (form.formats.length) body.formats = ["data", ...form.formats];
   if (form.crawl.enabled) {
     const c = form.crawl;
-    const crawl: Record<string, unknown> = { same_domain: c.sameDomain };
+    const crawl: Crawl = { same_domain: c.sameDomain };
     if (c.follow.trim()) crawl.follow = c.follow.trim();
     if (c.nextPage.trim()) crawl.next_page = c.nextPage.trim();
     if (num(c.maxPages) !== undefined) crawl.max_pages = num(c.maxPages);
@@ -63,7 +67,7 @@ export function buildScrapeRequest(form: ScrapeForm): Record<string, unknown> {
     if (lines(c.exclude).length) crawl.exclude = lines(c.exclude);
     body.crawl = crawl;
   }
-  const options: Record<string, unknown> = {};
+  const options: Options = {};
   if (num(form.timeoutS) !== undefined) options.timeout_s = num(form.timeoutS);
   if (!form.respectRobots) options.respect_robots = false;
   if (num(form.delayMs) !== undefined) options.delay_ms = num(form.delayMs);
@@ -75,18 +79,15 @@ export function buildScrapeRequest(form: ScrapeForm): Record<string, unknown> {
 /** A preview runs the same request, kept small: a crawl stops after a few pages. */
 export const PREVIEW_MAX_PAGES = 3;
 
-export function previewRequest(request: Record<string, unknown>): Record<string, unknown> {
-  const preview: Record<string, unknown> = { ...request, name: "preview" };
-  const crawl = request.crawl as Record<string, unknown> | undefined;
-  if (crawl) {
-    const maxPages = typeof crawl.max_pages === "number" ? crawl.max_pages : PREVIEW_MAX_PAGES;
-    preview.crawl = { ...crawl, max_pages: Math.min(maxPages, PREVIEW_MAX_PAGES) };
-  }
+export function previewRequest(request: ScrapeRequest): ScrapeRequest {
+  const preview: ScrapeRequest = { ...request, name: "preview" };
+  const crawl = request.crawl;
+  if (crawl) preview.crawl = { ...crawl, max_pages: Math.min(crawl.max_pages ?? PREVIEW_MAX_PAGES, PREVIEW_MAX_PAGES) };
   return preview;
 }
 
 /** The form filled from an earlier job's request ("edit and re-run"). */
-export function formFromRequest(request: Record<string, unknown>, name: string | null): ScrapeForm {
+export function formFromRequest(request: Record<string, unknown>, name: string | null | undefined): ScrapeForm {
   const form = defaultScrapeForm();
   const crawl = request.crawl as Record<string, unknown> | undefined;
   const options = (request.options ?? {}) as Record<string, unknown>;
@@ -97,7 +98,7 @@ export function formFromRequest(request: Record<string, unknown>, name: string |
     strategy: (["static", "dynamic", "auto"].includes(String(request.strategy)) ? request.strategy : "static") as Strategy,
     schema: draftFromSchema(request.schema ?? {}),
     name: name && name !== "preview" ? name : "",
-    formats: Array.isArray(request.formats) ? request.formats.map(String).filter((f) => f !== "data") : [],
+    formats: Array.isArray(request.formats) ? EXTRA_FORMATS.filter((f) => (request.formats as unknown[]).includes(f)) : [],
     crawl: crawl
       ? {
           enabled: true,

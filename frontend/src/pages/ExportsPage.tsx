@@ -1,7 +1,7 @@
 /** Files written by pipelines: size, rows, when; download and delete. */
 
 import { useState } from "react";
-import { deleteExport, exportDownloadPath, listExports } from "../api/endpoints";
+import { deleteExport, downloadExport, listExports } from "../api/endpoints";
 import type { ExportFile } from "../api/types";
 import { CardTable, Empty, ErrorMessage, Loading } from "../components/common";
 import { DownloadButton } from "../components/Downloads";
@@ -9,19 +9,15 @@ import { formatAge, formatBytes, formatNumber, formatTime } from "../lib/format"
 import { Link } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
 
-function fileName(e: ExportFile): string {
-  const name = String(e.filename ?? e.name ?? e.id);
-  return e.format && !name.endsWith(`.${e.format}`) ? `${name}.${e.format}` : name;
-}
 
 export function ExportsPage() {
   const polled = usePolling<ExportFile[]>(listExports, () => false, []);
   const [error, setError] = useState<unknown>(null);
 
   async function remove(e: ExportFile) {
-    if (!window.confirm(`Delete ${fileName(e)}?`)) return;
+    if (!window.confirm(`Delete ${e.filename}?`)) return;
     try {
-      await deleteExport(e.id);
+      await deleteExport(e.export_id);
       polled.refresh();
     } catch (err) {
       setError(err);
@@ -49,20 +45,20 @@ export function ExportsPage() {
       {exports && exports.length > 0 && (
         <CardTable columns={["File", "Size", "Rows", "Created", "From"]} testId="exports-table" actions>
           {exports.map((e) => (
-            <tr key={e.id}>
+            <tr key={e.export_id}>
               <td data-label="File">
-                <code>{fileName(e)}</code>
+                <code>{e.filename}</code>
               </td>
               <td data-label="Size">{formatBytes(e.size_bytes)}</td>
               <td data-label="Rows">{formatNumber(e.rows)}</td>
               <td data-label="Created" title={formatTime(e.created_at)}>
                 {formatAge(e.created_at)}
               </td>
-              <td data-label="From">{e.job_id ? <Link to={`/jobs/${e.job_id}`}>job {String(e.job_id).slice(0, 8)}</Link> : ""}</td>
+              <td data-label="From">{e.job_id ? <Link to={`/jobs/${e.job_id}`}>job {e.job_id.slice(0, 8)}</Link> : ""}</td>
               <td>
                 <div className="row-actions">
-                  <DownloadButton path={exportDownloadPath(e.id)} fallbackName={fileName(e)} label="Download" />
-                  <button type="button" className="danger" onClick={() => remove(e)} aria-label={`Delete ${fileName(e)}`}>
+                  <DownloadButton download={() => downloadExport(e.export_id, e.filename)} label="Download" />
+                  <button type="button" className="danger" onClick={() => remove(e)} aria-label={`Delete ${e.filename}`}>
                     Delete
                   </button>
                 </div>

@@ -1,9 +1,8 @@
 /** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
 
 import { useRef, useState } from "react";
-import { api } from "../api/client";
-import { getJob } from "../api/endpoints";
-import type { Job, JobCreated } from "../api/types";
+import { createScrape, getJob, runPipeline } from "../api/endpoints";
+import { jobExtras, jobWebhook, type Job, type Loose } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { RecordDownloads } from "../components/Downloads";
 import { PipelineReport } from "../components/PipelineReport";
@@ -14,8 +13,6 @@ import { cellText, columnsFor, recordRow, schemaFieldNames } from "../lib/record
 import { Link, navigate } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
 import { JobActions } from "./JobsPage";
-
-type Obj = Record<string, unknown>;
 
 function Timeline({ job }: { job: Job }) {
   const created = parseTime(job.created_at);
@@ -50,7 +47,7 @@ function Timeline({ job }: { job: Job }) {
   );
 }
 
-function Progress({ progress }: { progress: Obj }) {
+function Progress({ progress }: { progress: Loose }) {
   const done = Number(progress.pages_done ?? progress.done ?? NaN);
   const queued = Number(progress.pages_queued ?? NaN);
   const total = Number(progress.total ?? NaN);
@@ -77,7 +74,7 @@ function Progress({ progress }: { progress: Obj }) {
   return <p className="muted">Progress: {Object.entries(progress).map(([k, v]) => `${k} ${cellText(v)}`).join(", ")}</p>;
 }
 
-function ScrapeResult({ result }: { result: Obj }) {
+function ScrapeResult({ result }: { result: Loose }) {
   const missing = Array.isArray(result.missing_fields) ? (result.missing_fields as unknown[]).map(String) : [];
   const message = typeof result.message === "string" ? result.message : null;
   const extras = ["markdown", "text", "links", "metadata", "html"].filter((k) => result[k] !== undefined);
@@ -144,7 +141,9 @@ export function JobDetailPage({ id }: { id: string }) {
   const rerun = rerunRequest(job);
   const isScrape = job.type.startsWith("scrape.");
   const isPipeline = job.type.startsWith("pipeline.");
-  const result = (job.result ?? null) as Obj | null;
+  const result = job.result ?? null;
+  const extras = jobExtras(job);
+  const webhook = jobWebhook(job);
   const schemaFields = schemaFieldNames(job.request?.schema);
   const pipelineId = typeof job.request?.pipeline_id === "string" ? job.request.pipeline_id : null;
 
@@ -153,7 +152,7 @@ export function JobDetailPage({ id }: { id: string }) {
     setRerunning(true);
     setActionError(null);
     try {
-      const created = await api<JobCreated>(rerun.path, { method: "POST", body: rerun.body });
+      const created = rerun.path === "/api/scrape" ? await createScrape(rerun.body) : await runPipeline(rerun.body);
       navigate(`/jobs/${created.job_id}`);
     } catch (e) {
       setActionError(e);
@@ -180,10 +179,10 @@ export function JobDetailPage({ id }: { id: string }) {
           </h1>
           <p className="muted small">
             {jobKind(job.type)} · <code>{job.job_id}</code>
-            {job.name ? ` · name “${job.name}”` : ""} · priority {job.priority ?? 0}
-            {job.parent_id && (
+            {job.name ? ` · name “${job.name}”` : ""} · priority {extras.priority ?? 0}
+            {extras.parent_id && (
               <>
-                {" "}· after <Link to={`/jobs/${job.parent_id}`}>job {job.parent_id.slice(0, 8)}</Link>
+                {" "}· after <Link to={`/jobs/${extras.parent_id}`}>job {extras.parent_id.slice(0, 8)}</Link>
               </>
             )}
           </p>
@@ -217,7 +216,7 @@ export function JobDetailPage({ id }: { id: string }) {
       <Timeline job={job} />
       <p className="muted small">
         Attempt {job.attempts} of {job.max_attempts}
-        {job.retry_at ? ` · next attempt at ${formatTime(job.retry_at)}` : ""}
+        {extras.retry_at ? ` · next attempt at ${formatTime(extras.retry_at)}` : ""}
         {job.cancel_requested && isUnfinished(job) ? " · cancel requested" : ""}
       </p>
 
@@ -247,15 +246,15 @@ export function JobDetailPage({ id }: { id: string }) {
         )}
       </section>
 
-      {job.webhook && (
+      {webhook && (
         <section>
           <h2>Webhook</h2>
           <p className="small">
-            <code>{job.webhook.url}</code> on {job.webhook.events.join(", ")}
+            <code>{webhook.url}</code> on {webhook.events.join(", ")}
           </p>
-          {(job.webhook.deliveries ?? []).length > 0 && (
+          {webhook.deliveries.length > 0 && (
             <ul className="small">
-              {job.webhook.deliveries!.map((d) => (
+              {webhook.deliveries.map((d) => (
                 <li key={`${d.delivery_id}-${d.attempt}`}>
                   {formatTime(d.at)} · {d.event} · attempt {d.attempt} · {d.status_code ?? d.error}
                 </li>

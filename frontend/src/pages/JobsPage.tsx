@@ -2,10 +2,10 @@
 
 import { useState, type FormEvent } from "react";
 import { cancelJob, deleteJob, listJobs, retryJob } from "../api/endpoints";
-import { JOB_STATUSES, type Job, type JobPage } from "../api/types";
+import type { Job, JobPage } from "../api/types";
 import { CardTable, Empty, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { formatAge, formatTime, jobDuration } from "../lib/format";
-import { anyUnfinished, isUnfinished, jobKind } from "../lib/jobs";
+import { anyUnfinished, isUnfinished, JOB_STATUSES, jobKind } from "../lib/jobs";
 import { Link, navigate, useLocation } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
 
@@ -74,7 +74,10 @@ export function JobsPage() {
   const [actionError, setActionError] = useState<unknown>(null);
 
   const polled = usePolling<JobPage>(
-    (signal) => listJobs({ status, type, name, limit: PAGE_SIZE, cursor: cursor || null }, signal),
+    (signal) => {
+      const known = JOB_STATUSES.find((s) => s === status) ?? null;
+      return listJobs({ status: known, type: type || null, name: name || null, limit: PAGE_SIZE, cursor: cursor || null }, signal);
+    },
     (page) => anyUnfinished(page.items),
     [status, type, name, cursor],
   );

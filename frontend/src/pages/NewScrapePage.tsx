@@ -2,7 +2,7 @@
 
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { createScrape, getJob, jobRecords } from "../api/endpoints";
-import type { Job, JobCreated } from "../api/types";
+import type { Job, JobCreated, ScrapeRequest } from "../api/types";
 import { ErrorMessage, Notice, StatusBadge } from "../components/common";
 import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
@@ -62,7 +62,7 @@ export function NewScrapePage() {
   const update = (patch: Partial<ScrapeForm>) => setForm((f) => ({ ...f, ...patch }));
   const updateCrawl = (patch: Partial<ScrapeForm["crawl"]>) => setForm((f) => ({ ...f, crawl: { ...f.crawl, ...patch } }));
 
-  function request(): Record<string, unknown> | null {
+  function request(): ScrapeRequest | null {
     try {
       return buildScrapeRequest(form);
     } catch (e) {
@@ -79,7 +79,8 @@ export function NewScrapePage() {
     setPreview(null);
     try {
       const answer = await createScrape(previewRequest(body), PREVIEW_WAIT_S);
-      const job = "type" in answer ? (answer as Job) : null;
+      // 200 with the finished job, or 202 while it is still running after `wait` seconds.
+      const job = "type" in answer ? answer : null;
       let rows: Row[] = [];
       let total = 0;
       if (job && job.status === "completed") {
@@ -92,7 +93,7 @@ export function NewScrapePage() {
           total = 1;
         }
       }
-      setPreview({ job, created: job ? null : (answer as JobCreated), rows, total });
+      setPreview({ job, created: "type" in answer ? null : answer, rows, total });
     } catch (e) {
       setError(e);
     } finally {
@@ -107,7 +108,7 @@ export function NewScrapePage() {
     setBusy("submit");
     setError(null);
     try {
-      const created = (await createScrape(body)) as JobCreated;
+      const created = await createScrape(body);
       navigate(`/jobs?created=${encodeURIComponent(created.job_id)}`);
     } catch (e) {
       setError(e);

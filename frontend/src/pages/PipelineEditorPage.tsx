@@ -1,18 +1,17 @@
 /** Pipeline editor: source, ordered steps from the op list, output; save, preview, run, run history. */
 
 import { useEffect, useState } from "react";
-import { api } from "../api/client";
-import { deletePipeline, getJob, getPipeline, listJobs, previewPipeline, runPipeline, savePipeline } from "../api/endpoints";
-import type { Job, JobPage, PipelineDefinition } from "../api/types";
+import { deletePipeline, getJob, getPipeline, jobRecords, listJobs, previewPipeline, runPipeline, savePipeline } from "../api/endpoints";
+import { jobRequest, pipelineDefinition, type Job, type JobPage, type Loose, type PipelineSpec } from "../api/types";
 import { CodecInput, formatJson, parseJson } from "../components/CodecInput";
 import { CardTable, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { PipelineReport } from "../components/PipelineReport";
 import { RowsTable } from "../components/RecordsTable";
 import { SourceEditor } from "../components/SourceEditor";
 import { StepEditor } from "../components/StepEditor";
-import { formatAge, formatTime, jobDuration } from "../lib/format";
+import { formatAge, formatNumber, formatTime, jobDuration } from "../lib/format";
 import { anyUnfinished } from "../lib/jobs";
-import { OUTPUT_FORMATS, definitionOf, draftFromDefinition, emptyPipelineDraft, type PipelineDraft } from "../lib/pipelineDraft";
+import { OUTPUT_FORMATS, definitionOf, draftFromDefinition, emptyPipelineDraft, type OutputFile, type PipelineDraft } from "../lib/pipelineDraft";
 import { OPS, newStep } from "../lib/pipelineOps";
 import { columnsFor, recordRow } from "../lib/records";
 import { Link, navigate, useLocation } from "../lib/router";
@@ -47,7 +46,7 @@ function RunHistory({ name, version }: { name: string; version: number }) {
                 {formatAge(r.created_at)}
               </td>
               <td data-label="Duration">{jobDuration(r.started_at, r.finished_at)}</td>
-              <td data-label="Rows">{r.result ? String(r.result.rows_out ?? r.result.rows ?? r.result.records ?? "") : r.error?.code ?? ""}</td>
+              <td data-label="Rows">{r.result ? formatNumber(r.result.rows) : r.error?.code ?? ""}</td>
               <td data-label="Job">
                 <Link to={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link>
               </td>
@@ -74,7 +73,7 @@ function RunHistory({ name, version }: { name: string; version: number }) {
 
 interface PreviewAnswer {
   job: Job | null;
-  rows: Record<string, unknown>[];
+  rows: Loose[];
 }
 
 export function PipelineEditorPage({ id }: { id: string | null }) {
@@ -99,7 +98,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
       setLoaded(false);
       getPipeline(id)
         .then((p) => {
-          setDraft(draftFromDefinition(p.definition ?? {}, p.name));
+          setDraft(draftFromDefinition(pipelineDefinition(p), p.name));
           setHistoryName(p.name);
           setDraft((d) => ({ ...d, description: p.description ?? d.description }));
           setLoaded(true);
@@ -109,8 +108,8 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
     } else if (from) {
       getJob(from, null)
         .then((answer) => {
-          const pipeline = answer?.body.request?.pipeline as PipelineDefinition | undefined;
-          if (pipeline) setDraft(draftFromDefinition(pipeline));
+          const request = answer ? jobRequest(answer.body) : null;
+          if (request?.path === "/api/pipeline/run" && request.body.pipeline) setDraft(draftFromDefinition(request.body.pipeline));
         })
         .catch(setError);
     }
@@ -137,11 +136,11 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
 
   const save = () =>
     act("save", async () => {
-      const saved = await savePipeline(definition, id ?? undefined);
+      const saved = await savePipeline({ ...definition, name: draft.name.trim() }, id ?? undefined);
       setDirty(false);
       setHistoryName(saved.name);
       setNotice(`Saved “${saved.name}”.`);
-      if (!id) navigate(`/pipelines/${encodeURIComponent(saved.id)}`, { replace: true });
+      if (!id) navigate(`/pipelines/${encodeURIComponent(saved.pipeline_id)}`, { replace: true });
     });
 
   const run = () =>
@@ -156,15 +155,12 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
   const runPreview = () =>
     act("preview", async () => {
       setPreview(null);
-      const answer = (await previewPipeline(definition)) as Record<string, unknown>;
-      const job = typeof answer.job_id === "string" && typeof answer.status === "string" && "type" in answer ? (answer as unknown as Job) : null;
-      const result = (job ? job.result : answer) as Record<string, unknown> | null | undefined;
-      const listed = result?.preview_rows ?? result?.rows;
-      let rows = Array.isArray(listed) ? (listed as Record<string, unknown>[]) : [];
-      if (job && job.status === "completed" && rows.length === 0) {
-        const page = await api<{ items: unknown[] }>(`/api/jobs/${job.job_id}/results`, { query: { limit: 20 } });
-        rows = page.items as Record<string, unknown>[];
-      }
+      const answer = await previewPipeline(definition);
+      // 200 with the finished job, or 202 while it is still running after the wait.
+      const job = "type" in answer ? answer : null;
+      const listed = job?.result?.preview_rows;
+      let rows = Array.isArray(listed) ? (listed as Loose[]) : [];
+      if (job && job.status === "completed" && rows.length === 0) rows = (await jobRecords(job.job_id, 0, 20)).items;
       setPreview({ job, rows });
     });
 
@@ -251,7 +247,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
           <CodecInput
             label="Outputs (JSON list)"
             value={output}
-            parse={(t) => (parseJson(t) as Record<string, unknown>[]) ?? []}
+            parse={(t) => (parseJson(t) as OutputFile[] | null) ?? []}
             format={formatJson}
             onChange={(o) => change({ ...draft, output: o })}
             multiline
@@ -261,7 +257,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
           <div className="grid-2">
             <div className="field">
               <label htmlFor="output-format">File format</label>
-              <select id="output-format" value={output.format} onChange={(e) => change({ ...draft, output: { ...output, format: e.target.value } })}>
+              <select id="output-format" value={output.format} onChange={(e) => change({ ...draft, output: { ...output, format: OUTPUT_FORMATS.find((f) => f === e.target.value) ?? "" } })}>
                 <option value="">No file (records on the job only)</option>
                 {OUTPUT_FORMATS.map((f) => (
                   <option key={f} value={f}>
@@ -287,10 +283,10 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
           parse={(t) => {
             const v = parseJson(t);
             if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error("A pipeline is a JSON object.");
-            return v as PipelineDefinition;
+            return v as PipelineSpec;
           }}
           format={formatJson}
-          onChange={(d) => change(draftFromDefinition(d, (d as PipelineDefinition).name ?? draft.name))}
+          onChange={(d) => change(draftFromDefinition(d, d.name ?? draft.name))}
           multiline
           rows={12}
           className="code"

@@ -2,34 +2,31 @@
 
 import { useState } from "react";
 import { deletePipeline, listPipelines, runPipeline } from "../api/endpoints";
-import type { Pipeline } from "../api/types";
+import { pipelineDefinition, type Pipeline, type PipelineSource, type PipelineSpec } from "../api/types";
 import { CardTable, Empty, ErrorMessage, Loading, Notice } from "../components/common";
 import { formatAge, formatTime } from "../lib/format";
 import { Link } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
 
-export function describeSource(source: Record<string, unknown> | undefined): string {
+export function describeSource(source: PipelineSource | null | undefined): string {
   if (!source) return "given at run time";
   switch (source.type) {
     case "job":
-      return `job ${String(source.job_id ?? "").slice(0, 8)}`;
+      return `job ${source.job_id.slice(0, 8)}`;
     case "latest":
-      return `latest “${String(source.name ?? "")}”`;
+      return `latest “${source.name}”`;
     case "upload":
       return "uploaded file";
     case "inline":
-      return `${Array.isArray(source.records) ? source.records.length : 0} inline rows`;
+      return `${source.records.length} inline rows`;
     case "url":
-      return String(source.url ?? "URL");
-    default:
-      return String(source.type ?? "");
+      return source.url;
   }
 }
 
-function describeOutput(output: unknown): string {
-  if (Array.isArray(output)) return output.map((o) => String((o as Record<string, unknown>).format)).join(", ");
-  if (output && typeof output === "object") return String((output as Record<string, unknown>).format ?? "");
-  return "records only";
+function describeOutput(output: PipelineSpec["output"]): string {
+  if (Array.isArray(output)) return output.map((o) => o.format).join(", ");
+  return output ? output.format : "records only";
 }
 
 export function PipelinesPage() {
@@ -40,7 +37,7 @@ export function PipelinesPage() {
   async function run(pipeline: Pipeline) {
     setError(null);
     try {
-      const created = await runPipeline({ pipeline_id: pipeline.id });
+      const created = await runPipeline({ pipeline_id: pipeline.pipeline_id });
       setNotice({ id: created.job_id, name: pipeline.name });
     } catch (e) {
       setError(e);
@@ -50,7 +47,7 @@ export function PipelinesPage() {
   async function remove(pipeline: Pipeline) {
     if (!window.confirm(`Delete the pipeline “${pipeline.name}”? Its past runs and exports stay.`)) return;
     try {
-      await deletePipeline(pipeline.id);
+      await deletePipeline(pipeline.pipeline_id);
       polled.refresh();
     } catch (e) {
       setError(e);
@@ -82,32 +79,35 @@ export function PipelinesPage() {
       )}
       {pipelines && pipelines.length > 0 && (
         <CardTable columns={["Name", "Source", "Steps", "Output", "Updated"]} testId="pipelines-table" actions>
-          {pipelines.map((p) => (
-            <tr key={p.id}>
-              <td data-label="Name">
-                <Link to={`/pipelines/${p.id}`}>{p.name}</Link>
-                {p.description && <span className="muted small">{p.description}</span>}
-              </td>
-              <td data-label="Source">{describeSource(p.definition?.source)}</td>
-              <td data-label="Steps">
-                {(p.definition?.steps ?? []).map((s) => s.op).join(" → ") || "none"}
-              </td>
-              <td data-label="Output">{describeOutput(p.definition?.output)}</td>
-              <td data-label="Updated" title={formatTime(p.updated_at)}>
-                {formatAge(p.updated_at)}
-              </td>
-              <td>
-                <div className="row-actions">
-                  <button type="button" onClick={() => run(p)} aria-label={`Run ${p.name}`}>
-                    Run
-                  </button>
-                  <button type="button" className="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>
-                    Delete
-                  </button>
-                </div>
-              </td>
-            </tr>
-          ))}
+          {pipelines.map((p) => {
+            const definition = pipelineDefinition(p);
+            return (
+              <tr key={p.pipeline_id}>
+                <td data-label="Name">
+                  <Link to={`/pipelines/${p.pipeline_id}`}>{p.name}</Link>
+                  {p.description && <span className="muted small">{p.description}</span>}
+                </td>
+                <td data-label="Source">{describeSource(definition.source)}</td>
+                <td data-label="Steps">
+                  {(definition.steps ?? []).map((s) => s.op).join(" → ") || "none"}
+                </td>
+                <td data-label="Output">{describeOutput(definition.output)}</td>
+                <td data-label="Updated" title={formatTime(p.updated_at)}>
+                  {formatAge(p.updated_at)}
+                </td>
+                <td>
+                  <div className="row-actions">
+                    <button type="button" onClick={() => run(p)} aria-label={`Run ${p.name}`}>
+                      Run
+                    </button>
+                    <button type="button" className="danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
         </CardTable>
       )}
     </section>
