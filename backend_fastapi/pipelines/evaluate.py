@@ -181,7 +181,7 @@ class Evaluator:
 
     def _call(self, node: ex.Call) -> Value:
         args = [self._eval(a) for a in node.args]
-        function = _FUNCTIONS.get(node.name)
+        function = IMPLEMENTATIONS.get(node.name)
         if function is None:
             raise StepError(f"unknown function {node.name!r}")
         return function(self, args)
@@ -264,7 +264,8 @@ def _substr(ev: Evaluator, args: list[Value]) -> Value:
     return _text(ev, args[0]).str.slice(start, stop)
 
 
-_FUNCTIONS: dict[str, Callable[[Evaluator, list[Value]], Value]] = {
+# Each expression function (expressions.FUNCTIONS) as the pandas code that runs it.
+IMPLEMENTATIONS: dict[str, Callable[[Evaluator, list[Value]], Value]] = {
     "lower": lambda ev, a: _text(ev, a[0]).str.lower(),
     "upper": lambda ev, a: _text(ev, a[0]).str.upper(),
     "trim": lambda ev, a: _text(ev, a[0]).str.strip(),

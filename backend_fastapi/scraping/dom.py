@@ -54,7 +54,8 @@ def lexbor_supports(css: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def _lxml_xpath(expr: str) -> Any:
+def compile_xpath(expr: str) -> Any:
+    """`expr` compiled by lxml, its `re:` functions running on RE2 (cached per expression)."""
     from lxml import etree
 
     from backend_fastapi.scraping.xpath_regex import EXTENSIONS
@@ -69,7 +70,7 @@ def _lxml_xpath(expr: str) -> Any:
 def _css_as_xpath(css: str) -> Any:
     from cssselect import HTMLTranslator
 
-    return _lxml_xpath(HTMLTranslator().css_to_xpath(css))
+    return compile_xpath(HTMLTranslator().css_to_xpath(css))
 
 
 class Tree(Protocol):
@@ -124,7 +125,7 @@ class LxmlTree:
     def select(self, node: Any, selector: Selector) -> list[Any]:
         if not hasattr(node, "xpath"):
             return []
-        compiled = _lxml_xpath(selector.xpath) if selector.xpath else _css_as_xpath(selector.css or "*")
+        compiled = compile_xpath(selector.xpath) if selector.xpath else _css_as_xpath(selector.css or "*")
         found = compiled(node)
         if isinstance(found, list):
             return found

@@ -119,9 +119,9 @@ def test_columns_used_lists_each_column_once_in_order() -> None:
 
 
 def test_every_function_has_an_implementation_in_the_worker() -> None:
-    from backend_fastapi.pipelines.evaluate import _FUNCTIONS
+    from backend_fastapi.pipelines.evaluate import IMPLEMENTATIONS
 
-    assert set(_FUNCTIONS) == set(ex.FUNCTIONS)
+    assert set(IMPLEMENTATIONS) == set(ex.FUNCTIONS)
 
 
 @settings(max_examples=400, deadline=None)

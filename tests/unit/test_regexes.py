@@ -209,7 +209,7 @@ def test_xpath_regex_functions_answer_as_lxml_s_own_do(expr: str) -> None:
     from lxml import etree
     from lxml import html as lxml_html
 
-    from backend_fastapi.scraping.dom import EXSLT_REGEX, _lxml_xpath
+    from backend_fastapi.scraping.dom import EXSLT_REGEX, compile_xpath
 
     doc = lxml_html.fromstring("<div><a href='/p/1'>Item ONE 12</a><a href='/q/2'>two</a></div>")
 
@@ -217,18 +217,18 @@ def test_xpath_regex_functions_answer_as_lxml_s_own_do(expr: str) -> None:
         return [getattr(x, "text", x) for x in result] if isinstance(result, list) else result
 
     theirs = etree.XPath(expr, namespaces={"re": EXSLT_REGEX})(doc)
-    assert plain(_lxml_xpath(expr)(doc)) == plain(theirs)
+    assert plain(compile_xpath(expr)(doc)) == plain(theirs)
 
 
 def test_a_catastrophic_xpath_regex_ends_at_once_and_a_bad_literal_one_is_refused_early() -> None:
     from lxml import html as lxml_html
 
     from backend_fastapi.extraction.xpath import XPathSyntaxError, check_xpath
-    from backend_fastapi.scraping.dom import _lxml_xpath
+    from backend_fastapi.scraping.dom import compile_xpath
 
     doc = lxml_html.fromstring(f"<div><p>{'a' * 40}!</p></div>")
     started = time.monotonic()
-    assert _lxml_xpath("//p[re:test(., '(a+)+$')]")(doc) == []
+    assert compile_xpath("//p[re:test(., '(a+)+$')]")(doc) == []
     assert time.monotonic() - started < 1.0
     with pytest.raises(XPathSyntaxError, match="lookbehind"):
         check_xpath(r"//p[re:test(., '(?<=\$)\d+')]")
