@@ -5,40 +5,21 @@ Nothing here changes `jobs.status` (that is `jobqueue.py`'s).
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.store.rows import JobRow, JobSummaryRow, columns_of
 from backend_fastapi.store.tables import STATUSES, jobs
 
-# Columns a poller needs: the payload and other bulky columns are left out of list pages.
-SUMMARY_COLUMNS = (
-    jobs.c.id,
-    jobs.c.type,
-    jobs.c.status,
-    jobs.c.name,
-    jobs.c.label,
-    jobs.c.priority,
-    jobs.c.attempts,
-    jobs.c.max_attempts,
-    jobs.c.cancel_requested,
-    jobs.c.progress,
-    jobs.c.error_code,
-    jobs.c.error_message,
-    jobs.c.parent_id,
-    jobs.c.schedule_id,
-    jobs.c.created_at,
-    jobs.c.started_at,
-    jobs.c.finished_at,
-    jobs.c.updated_at,
-    jobs.c.run_after,
-)
+JOB_COLUMNS = columns_of(jobs, JobRow)
+# Columns a list page shows: the payload and other bulky columns are left out.
+SUMMARY_COLUMNS = columns_of(jobs, JobSummaryRow)
 
 
-async def get_job(conn: AsyncConnection, job_id: str) -> Any:
-    """One job with every column."""
-    return (await conn.execute(sa.select(jobs).where(jobs.c.id == job_id))).first()
+async def get_job(conn: AsyncConnection, job_id: str) -> JobRow | None:
+    """One job, or None."""
+    row = (await conn.execute(sa.select(*JOB_COLUMNS).where(jobs.c.id == job_id))).first()
+    return None if row is None else JobRow._make(row)
 
 
 async def list_jobs(
@@ -49,9 +30,9 @@ async def list_jobs(
     name: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> list[Any]:
+) -> list[JobSummaryRow]:
     """Jobs newest first; `cursor` is the last id of the previous page."""
-    query = sa.select(*SUMMARY_COLUMNS, jobs.c.result).order_by(jobs.c.id.desc()).limit(limit)
+    query = sa.select(*SUMMARY_COLUMNS).order_by(jobs.c.id.desc()).limit(limit)
     if status is not None:
         query = query.where(jobs.c.status == status)
     if job_type is not None:
@@ -60,13 +41,13 @@ async def list_jobs(
         query = query.where(jobs.c.name == name)
     if cursor is not None:
         query = query.where(jobs.c.id < cursor)
-    return list((await conn.execute(query)).all())
+    return [JobSummaryRow._make(row) for row in await conn.execute(query)]
 
 
 async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
     """Queue depth by status (every status present, zero when none)."""
     rows = await conn.execute(sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status))
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = dict.fromkeys(map(str, STATUSES), 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
 
@@ -75,16 +56,17 @@ async def count_queued(conn: AsyncConnection) -> int:
     return int((await conn.execute(sa.select(sa.func.count()).where(jobs.c.status == "queued"))).scalar_one())
 
 
-async def latest_completed(conn: AsyncConnection, name: str) -> Any:
+async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
     """The newest completed job carrying `name` (a saved scrape, schedule or pipeline run)."""
-    return (
+    row = (
         await conn.execute(
-            sa.select(jobs)
+            sa.select(*JOB_COLUMNS)
             .where(jobs.c.name == name, jobs.c.status == "completed")
             .order_by(jobs.c.finished_at.desc())
             .limit(1)
         )
     ).first()
+    return None if row is None else JobRow._make(row)
 
 
 async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from backend_fastapi.jobtypes import FINISHED_STATUSES as FINISHED_STATUSES
+from backend_fastapi.jobtypes import STATUSES as STATUSES
+from backend_fastapi.jobtypes import JobStatus
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -18,17 +22,15 @@ metadata = sa.MetaData(
     }
 )
 
-# Job statuses; `jobqueue.py` is the only module that writes them.
-QUEUED = "queued"
-RUNNING = "running"
-COMPLETED = "completed"
-FAILED = "failed"
-CANCELLED = "cancelled"
-FINISHED_STATUSES = (COMPLETED, FAILED, CANCELLED)
-STATUSES = (QUEUED, RUNNING, *FINISHED_STATUSES)
+# Job statuses (spelled in `jobtypes.py`); `jobqueue.py` is the only module that writes them.
+QUEUED = JobStatus.QUEUED
+RUNNING = JobStatus.RUNNING
+COMPLETED = JobStatus.COMPLETED
+FAILED = JobStatus.FAILED
+CANCELLED = JobStatus.CANCELLED
 
 
-def status_is(*statuses: str) -> sa.ColumnElement[bool]:
+def status_is(*statuses: JobStatus) -> sa.ColumnElement[bool]:
     """`jobs.status` is one of `statuses`, as literal SQL."""
     # Literal SQL, not bound parameters: SQLite uses a partial index only when it can prove the
     # query's WHERE implies the index's `status = 'queued'` (or `'running'`).
