@@ -27,19 +27,55 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from backend_fastapi import netguard
-from backend_fastapi.errors import BlockedAddress
-from backend_fastapi.scraping.errors import (
-    ClientStatusError,
-    FetchTimeout,
-    NetworkError,
-    PageNotFound,
-    ResponseTooLarge,
-    ServerBusy,
-    TooManyRedirects,
-)
+from backend_fastapi.errors import BlockedAddress, PermanentJobError, TransientJobError
 
 if TYPE_CHECKING:
     from aiohappyeyeballs import AddrInfoType
+
+# --- why a request failed: each says whether another attempt can help --------------------------
+
+
+class NetworkError(TransientJobError):
+    """The connection to the site failed."""
+
+    code = "network_error"
+
+
+class FetchTimeout(TransientJobError):
+    """The site did not answer in time."""
+
+    code = "fetch_timeout"
+
+
+class ServerBusy(TransientJobError):
+    """The site answered 429 or 5xx; it is asked again later (honouring Retry-After)."""
+
+    code = "http_status"
+
+
+class ClientStatusError(PermanentJobError):
+    """The site refused the request (a 4xx other than 429)."""
+
+    code = "http_status"
+
+
+class PageNotFound(ClientStatusError):
+    """The page does not exist (404 or 410)."""
+
+    code = "not_found"
+
+
+class ResponseTooLarge(PermanentJobError):
+    """The response is larger than options.max_bytes."""
+
+    code = "response_too_large"
+
+
+class TooManyRedirects(PermanentJobError):
+    """The page redirects more often than options.max_redirects allows."""
+
+    code = "too_many_redirects"
+
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024

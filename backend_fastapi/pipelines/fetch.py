@@ -11,9 +11,8 @@ from pathlib import Path
 
 from backend_fastapi import __version__
 from backend_fastapi.errors import BlockedAddress, JobError
-from backend_fastapi.outbound import GuardedClient, read_chunks
+from backend_fastapi.outbound import GuardedClient, TooManyRedirects, read_chunks
 from backend_fastapi.pipelines.errors import SourceFetchFailed, SourceTooLarge, SourceUnavailable
-from backend_fastapi.scraping.errors import TooManyRedirects
 from backend_fastapi.settings import Settings
 
 MAX_REDIRECTS = 5

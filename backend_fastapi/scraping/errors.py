@@ -1,38 +1,11 @@
-"""Why a page could not be scraped: each failure says whether another attempt can help."""
+"""Why a page could not be scraped: each failure says whether another attempt can help.
+
+Failures of the request itself (network, timeout, status, size, redirects) are `outbound`'s.
+"""
 
 from __future__ import annotations
 
 from backend_fastapi.errors import PermanentJobError, TransientJobError
-
-
-class NetworkError(TransientJobError):
-    """The connection to the site failed."""
-
-    code = "network_error"
-
-
-class FetchTimeout(TransientJobError):
-    """The site did not answer in time."""
-
-    code = "fetch_timeout"
-
-
-class ServerBusy(TransientJobError):
-    """The site answered 429 or 5xx; it is asked again later (honouring Retry-After)."""
-
-    code = "http_status"
-
-
-class ClientStatusError(PermanentJobError):
-    """The site refused the request (a 4xx other than 429)."""
-
-    code = "http_status"
-
-
-class PageNotFound(ClientStatusError):
-    """The page does not exist (404 or 410)."""
-
-    code = "not_found"
 
 
 class RobotsDisallowed(PermanentJobError):
@@ -51,18 +24,6 @@ class UnsupportedContent(PermanentJobError):
     """The response is neither HTML nor JSON."""
 
     code = "unsupported_content_type"
-
-
-class ResponseTooLarge(PermanentJobError):
-    """The response is larger than options.max_bytes."""
-
-    code = "response_too_large"
-
-
-class TooManyRedirects(PermanentJobError):
-    """The page redirects more often than options.max_redirects allows."""
-
-    code = "too_many_redirects"
 
 
 class RequiredFieldMissing(PermanentJobError):

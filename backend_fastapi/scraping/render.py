@@ -21,10 +21,10 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Route, WebSocketRoute
 
 from backend_fastapi.errors import BlockedAddress, JobError
-from backend_fastapi.outbound import GuardedClient, Response
+from backend_fastapi.outbound import FetchTimeout, GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeOptionsIn
 from backend_fastapi.scraping.browser import POOL
-from backend_fastapi.scraping.errors import BrowserError, FetchTimeout
+from backend_fastapi.scraping.errors import BrowserError
 from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)

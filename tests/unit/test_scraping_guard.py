@@ -13,10 +13,13 @@ from backend_fastapi.outbound import (
     BlockedConnection,
     GuardedClient,
     GuardedResolver,
+    PageNotFound,
+    ResponseTooLarge,
+    ServerBusy,
+    TooManyRedirects,
     guarded_socket_factory,
     raise_for_status,
 )
-from backend_fastapi.scraping.errors import PageNotFound, ResponseTooLarge, ServerBusy, TooManyRedirects
 from tests.support.guard_sites import HOP_TARGETS, REDIRECT_STATUSES, UNICODE_LOOPBACK, guard_site
 from tests.support.servers import LoopbackServer
 
