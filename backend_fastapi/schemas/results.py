@@ -85,6 +85,9 @@ class ScrapePageResult(ResultModel):
     )
     message: str | None = Field(default=None, description="Why fields are empty, in words.")
     timings: PageTimings
+    records: int | None = Field(
+        default=None, description="How many records the page gave (none: no records)."
+    )
 
 
 # --- scrape.crawl --------------------------------------------------------------------------------
