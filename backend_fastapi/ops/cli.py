@@ -290,6 +290,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from backend_fastapi.schemas.common import iso
     from backend_fastapi.schemas.jobs import job_body
     from backend_fastapi.store import job_rows, jobqueue
     from backend_fastapi.store.engine import Database
@@ -303,11 +304,10 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
                     conn, status=args.status, job_type=args.type, limit=args.limit
                 )
             out.write(f"{'JOB ID':36}  {'TYPE':14}  {'STATUS':9}  {'ATT':>3}  {'CREATED':24}  LABEL\n")
-            for row in rows:
-                body = job_body(row)
+            for item in rows:
                 out.write(
-                    f"{row.id:36}  {row.type:14}  {row.status:9}  {row.attempts:>3}  "
-                    f"{body['created_at']:24}  {(row.label or '')[:60]}\n"
+                    f"{item.id:36}  {item.type:14}  {item.status:9}  {item.attempts:>3}  "
+                    f"{iso(item.created_at):24}  {(item.label or '')[:60]}\n"
                 )
             return 0
         now = await db.now()

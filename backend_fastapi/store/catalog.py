@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
 from backend_fastapi.safepaths import UnsafePath, inside
+from backend_fastapi.store.job_rows import JOB_COLUMNS
+from backend_fastapi.store.rows import ExportRow, JobRow, PipelineRow, UploadRow, columns_of
 from backend_fastapi.store.tables import exports, jobs, pipelines, schedules, uploads
+
+PIPELINE_COLUMNS = columns_of(pipelines, PipelineRow)
+UPLOAD_COLUMNS = columns_of(uploads, UploadRow)
+EXPORT_COLUMNS = columns_of(exports, ExportRow)
 
 
 class NameTaken(Exception):
@@ -27,20 +33,21 @@ class NameTaken(Exception):
 # --- pipelines -------------------------------------------------------------------------------
 
 
-async def find_pipeline(conn: AsyncConnection, ref: str) -> Any:
+async def find_pipeline(conn: AsyncConnection, ref: str) -> PipelineRow | None:
     """A saved pipeline by id, else by its unique name; None when neither matches."""
-    row = (await conn.execute(sa.select(pipelines).where(pipelines.c.id == ref))).first()
+    query = sa.select(*PIPELINE_COLUMNS)
+    row = (await conn.execute(query.where(pipelines.c.id == ref))).first()
     if row is None:
-        row = (await conn.execute(sa.select(pipelines).where(pipelines.c.name == ref))).first()
-    return row
+        row = (await conn.execute(query.where(pipelines.c.name == ref))).first()
+    return None if row is None else PipelineRow(*row)
 
 
-async def list_pipelines(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[Any]:
+async def list_pipelines(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[PipelineRow]:
     """Saved pipelines, newest first; `cursor` is the last id of the previous page."""
-    query = sa.select(pipelines).order_by(pipelines.c.id.desc()).limit(limit)
+    query = sa.select(*PIPELINE_COLUMNS).order_by(pipelines.c.id.desc()).limit(limit)
     if cursor is not None:
         query = query.where(pipelines.c.id < cursor)
-    return list((await conn.execute(query)).all())
+    return [PipelineRow(*row) for row in await conn.execute(query)]
 
 
 async def _name_free(conn: AsyncConnection, table: sa.Table, name: str, except_id: str | None) -> None:
@@ -108,12 +115,12 @@ async def schedules_running(conn: AsyncConnection, pipeline_id: str) -> list[str
     ]
 
 
-async def latest_pipeline_run(conn: AsyncConnection, pipeline: Any) -> Any:
+async def latest_pipeline_run(conn: AsyncConnection, pipeline: PipelineRow) -> JobRow | None:
     """The newest completed run of a saved pipeline, chained runs included (they carry no name,
     and are labelled with the id or name the scrape's `then` gave)."""
-    return (
+    row = (
         await conn.execute(
-            sa.select(jobs)
+            sa.select(*JOB_COLUMNS)
             .where(
                 jobs.c.type == "pipeline.run",
                 jobs.c.label.in_([pipeline.id, pipeline.name]),
@@ -123,6 +130,7 @@ async def latest_pipeline_run(conn: AsyncConnection, pipeline: Any) -> Any:
             .limit(1)
         )
     ).first()
+    return None if row is None else JobRow(*row)
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -133,20 +141,21 @@ async def insert_upload(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(uploads.insert().values(**values))
 
 
-async def get_upload(conn: AsyncConnection, upload_id: str) -> Any:
+async def get_upload(conn: AsyncConnection, upload_id: str) -> UploadRow | None:
     """One upload, or None."""
-    return (await conn.execute(sa.select(uploads).where(uploads.c.id == upload_id))).first()
+    row = (await conn.execute(sa.select(*UPLOAD_COLUMNS).where(uploads.c.id == upload_id))).first()
+    return None if row is None else UploadRow(*row)
 
 
-async def list_uploads(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[Any]:
+async def list_uploads(conn: AsyncConnection, limit: int, cursor: str | None = None) -> list[UploadRow]:
     """Uploads newest first; `cursor` is the last id of the previous page."""
-    query = sa.select(uploads).order_by(uploads.c.id.desc()).limit(limit)
+    query = sa.select(*UPLOAD_COLUMNS).order_by(uploads.c.id.desc()).limit(limit)
     if cursor is not None:
         query = query.where(uploads.c.id < cursor)
-    return list((await conn.execute(query)).all())
+    return [UploadRow(*row) for row in await conn.execute(query)]
 
 
-async def delete_upload(conn: AsyncConnection, upload_id: str) -> Any:
+async def delete_upload(conn: AsyncConnection, upload_id: str) -> UploadRow | None:
     """Delete an upload's row and return it (its file is the caller's to remove), or None."""
     row = await get_upload(conn, upload_id)
     if row is not None:
@@ -157,9 +166,10 @@ async def delete_upload(conn: AsyncConnection, upload_id: str) -> Any:
 # --- exports ---------------------------------------------------------------------------------
 
 
-async def get_export(conn: AsyncConnection, export_id: str) -> Any:
+async def get_export(conn: AsyncConnection, export_id: str) -> ExportRow | None:
     """One export, or None."""
-    return (await conn.execute(sa.select(exports).where(exports.c.id == export_id))).first()
+    row = (await conn.execute(sa.select(*EXPORT_COLUMNS).where(exports.c.id == export_id))).first()
+    return None if row is None else ExportRow(*row)
 
 
 async def list_exports(
@@ -168,22 +178,22 @@ async def list_exports(
     cursor: str | None = None,
     job_id: str | None = None,
     pipeline_id: str | None = None,
-) -> list[Any]:
+) -> list[ExportRow]:
     """Exports newest first, optionally of one job or one saved pipeline."""
-    query = sa.select(exports).order_by(exports.c.id.desc()).limit(limit)
+    query = sa.select(*EXPORT_COLUMNS).order_by(exports.c.id.desc()).limit(limit)
     if cursor is not None:
         query = query.where(exports.c.id < cursor)
     if job_id is not None:
         query = query.where(exports.c.job_id == job_id)
     if pipeline_id is not None:
         query = query.where(exports.c.pipeline_id == pipeline_id)
-    return list((await conn.execute(query)).all())
+    return [ExportRow(*row) for row in await conn.execute(query)]
 
 
-async def exports_of_job(conn: AsyncConnection, job_id: str) -> list[Any]:
+async def exports_of_job(conn: AsyncConnection, job_id: str) -> list[ExportRow]:
     """The exports one job wrote, oldest first."""
-    query = sa.select(exports).where(exports.c.job_id == job_id).order_by(exports.c.id)
-    return list((await conn.execute(query)).all())
+    query = sa.select(*EXPORT_COLUMNS).where(exports.c.job_id == job_id).order_by(exports.c.id)
+    return [ExportRow(*row) for row in await conn.execute(query)]
 
 
 async def replace_job_exports(
@@ -221,7 +231,7 @@ def remove_export_file(exports_dir: Path, relative: str) -> None:
             path.parent.rmdir()
 
 
-async def delete_export(conn: AsyncConnection, export_id: str) -> Any:
+async def delete_export(conn: AsyncConnection, export_id: str) -> ExportRow | None:
     """Delete an export's row and return it (its file is the caller's to remove), or None."""
     row = await get_export(conn, export_id)
     if row is not None:

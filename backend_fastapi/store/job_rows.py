@@ -19,7 +19,7 @@ SUMMARY_COLUMNS = columns_of(jobs, JobSummaryRow)
 async def get_job(conn: AsyncConnection, job_id: str) -> JobRow | None:
     """One job, or None."""
     row = (await conn.execute(sa.select(*JOB_COLUMNS).where(jobs.c.id == job_id))).first()
-    return None if row is None else JobRow._make(row)
+    return None if row is None else JobRow(*row)
 
 
 async def list_jobs(
@@ -41,7 +41,7 @@ async def list_jobs(
         query = query.where(jobs.c.name == name)
     if cursor is not None:
         query = query.where(jobs.c.id < cursor)
-    return [JobSummaryRow._make(row) for row in await conn.execute(query)]
+    return [JobSummaryRow(*row) for row in await conn.execute(query)]
 
 
 async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
@@ -66,7 +66,7 @@ async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
             .limit(1)
         )
     ).first()
-    return None if row is None else JobRow._make(row)
+    return None if row is None else JobRow(*row)
 
 
 async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:

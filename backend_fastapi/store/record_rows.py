@@ -4,16 +4,16 @@ lock on the job row), and read back by page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.store.rows import JsonObject
 from backend_fastapi.store.tables import job_records
 
 
 async def add_records(
-    conn: AsyncConnection, job_id: str, attempt: int, first_seq: int, records: Sequence[dict[str, Any]]
+    conn: AsyncConnection, job_id: str, attempt: int, first_seq: int, records: Sequence[JsonObject]
 ) -> None:
     """Append records numbered from `first_seq` (sequence numbers are dense: 0, 1, 2, ...)."""
     if records:
@@ -47,7 +47,7 @@ async def count_records(conn: AsyncConnection, job_id: str, attempt: int) -> int
 
 async def page_records(
     conn: AsyncConnection, job_id: str, attempt: int, offset: int, limit: int
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Records `offset .. offset+limit` of an attempt, read by primary-key range (no OFFSET scan)."""
     rows = await conn.execute(
         sa.select(job_records.c.data)

@@ -8,22 +8,26 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
+from backend_fastapi.store.rows import ScheduleRow, columns_of
 from backend_fastapi.store.tables import QUEUED, RUNNING, jobs, schedules
 
 ACTIVE = (QUEUED, RUNNING)
+SCHEDULE_COLUMNS = columns_of(schedules, ScheduleRow)
 
 
-async def find(conn: AsyncConnection, ref: str) -> Any:
+async def find(conn: AsyncConnection, ref: str) -> ScheduleRow | None:
     """A schedule by id, else by its unique name."""
-    row = (await conn.execute(sa.select(schedules).where(schedules.c.id == ref))).first()
+    query = sa.select(*SCHEDULE_COLUMNS)
+    row = (await conn.execute(query.where(schedules.c.id == ref))).first()
     if row is None:
-        row = (await conn.execute(sa.select(schedules).where(schedules.c.name == ref))).first()
-    return row
+        row = (await conn.execute(query.where(schedules.c.name == ref))).first()
+    return None if row is None else ScheduleRow(*row)
 
 
-async def list_all(conn: AsyncConnection) -> list[Any]:
+async def list_all(conn: AsyncConnection) -> list[ScheduleRow]:
     """Every schedule, by name."""
-    return list((await conn.execute(sa.select(schedules).order_by(schedules.c.name))).all())
+    query = sa.select(*SCHEDULE_COLUMNS).order_by(schedules.c.name)
+    return [ScheduleRow(*row) for row in await conn.execute(query)]
 
 
 async def due(conn: AsyncConnection, now: float, limit: int) -> list[tuple[str, float]]:
@@ -50,7 +54,7 @@ async def last_job_active(conn: AsyncConnection, job_id: str | None) -> bool:
 
 
 async def claim_firing(
-    conn: AsyncConnection, row: Any, values: dict[str, Any], *, expected: float | None
+    conn: AsyncConnection, row: ScheduleRow, values: dict[str, Any], *, expected: float | None
 ) -> bool:
     """Write `values` only if the schedule still shows the due time (`expected`, unless None) and
     the last job it was read with: the firing that matches wins. On PostgreSQL a concurrent

@@ -7,7 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.store.rows import WorkerRow, columns_of
 from backend_fastapi.store.tables import workers
+
+WORKER_COLUMNS = columns_of(workers, WorkerRow)
 
 
 async def register_worker(conn: AsyncConnection, info: dict[str, Any], now: float) -> None:
@@ -31,10 +34,14 @@ async def prune_dead_workers(conn: AsyncConnection, older_than: float) -> int:
     return int(result.rowcount or 0)
 
 
-async def live_workers(conn: AsyncConnection, alive_after: float) -> list[Any]:
+async def live_workers(conn: AsyncConnection, alive_after: float) -> list[WorkerRow]:
     """Workers whose last heartbeat is newer than `alive_after`."""
-    query = sa.select(workers).where(workers.c.last_heartbeat >= alive_after).order_by(workers.c.started_at)
-    return list((await conn.execute(query)).all())
+    query = (
+        sa.select(*WORKER_COLUMNS)
+        .where(workers.c.last_heartbeat >= alive_after)
+        .order_by(workers.c.started_at)
+    )
+    return [WorkerRow(*row) for row in await conn.execute(query)]
 
 
 async def set_worker_capabilities(

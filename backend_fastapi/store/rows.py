@@ -1,0 +1,152 @@
+"""Typed rows: what the store's reads return, one NamedTuple per table or column set.
+
+A row is built from the SQLAlchemy row positionally (one tuple copy, no per-field work), so
+reading typed rows costs the hot paths (job polling, pages of jobs) next to nothing. Each read
+selects exactly the columns of its row type, in the row type's order (`columns_of`).
+Times are epoch seconds as stored; the API formats them on the way out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+
+# A JSON column holding an object, as stored: its shape is the writer's model (payload, result,
+# progress, definition), checked where it is written and again where the API answers with it.
+JsonObject = dict[str, Any]
+
+
+class JobRow(NamedTuple):
+    """Every column of `jobs`."""
+
+    id: str
+    type: str
+    status: str
+    name: str | None
+    label: str | None
+    payload: JsonObject
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_after: float
+    locked_by: str | None
+    locked_until: float | None
+    cancel_requested: bool
+    timeout_seconds: float
+    progress: JsonObject | None
+    error_code: str | None
+    error_message: str | None
+    result: JsonObject | None
+    webhook: JsonObject | None
+    idempotency_key: str | None
+    request_hash: str | None
+    parent_id: str | None
+    schedule_id: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+
+
+class JobSummaryRow(NamedTuple):
+    """A job in a list page: the payload and webhook (bulky, never listed) left out."""
+
+    id: str
+    type: str
+    status: str
+    name: str | None
+    label: str | None
+    priority: int
+    attempts: int
+    max_attempts: int
+    run_after: float
+    cancel_requested: bool
+    progress: JsonObject | None
+    error_code: str | None
+    error_message: str | None
+    result: JsonObject | None
+    parent_id: str | None
+    schedule_id: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+
+
+class WorkerRow(NamedTuple):
+    id: str
+    hostname: str
+    pid: int
+    concurrency: int
+    running: int
+    version: str
+    started_at: float
+    last_heartbeat: float
+    # {kind: "ok" | reason} from the worker's start-up check; None until it finished.
+    capabilities: dict[str, str] | None
+
+
+class DeliveryRow(NamedTuple):
+    """One webhook delivery attempt."""
+
+    id: int
+    job_id: str
+    delivery_id: str
+    event: str
+    url: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    duration_ms: float | None
+    created_at: float
+
+
+class PipelineRow(NamedTuple):
+    id: str
+    name: str
+    description: str | None
+    definition: JsonObject
+    created_at: float
+    updated_at: float
+
+
+class UploadRow(NamedTuple):
+    id: str
+    filename: str
+    format: str
+    path: str
+    size_bytes: int
+    content_type: str | None
+    created_at: float
+
+
+class ExportRow(NamedTuple):
+    id: str
+    job_id: str | None
+    pipeline_id: str | None
+    name: str
+    format: str
+    path: str
+    size_bytes: int
+    rows: int
+    created_at: float
+
+
+class ScheduleRow(NamedTuple):
+    id: str
+    name: str
+    cron: str
+    timezone: str
+    job: JsonObject
+    enabled: bool
+    next_run_at: float | None
+    last_run_at: float | None
+    last_job_id: str | None
+    created_at: float
+    updated_at: float
+
+
+def columns_of(table: sa.Table, row_type: type[tuple[Any, ...]]) -> tuple[sa.Column[Any], ...]:
+    """The table's columns named by the row type's fields, in the fields' order."""
+    return tuple(table.c[name] for name in row_type.__annotations__)
