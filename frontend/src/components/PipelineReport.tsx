@@ -12,56 +12,38 @@ function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function pick(o: Obj, ...keys: string[]): unknown {
-  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
-  return undefined;
-}
-
-function list(o: Obj, ...keys: string[]): Obj[] {
-  const v = pick(o, ...keys);
-  if (Array.isArray(v)) return v.filter(isObj);
-  if (isObj(v)) {
-    const inner = pick(v, "rules", "items");
-    if (Array.isArray(inner)) return inner.filter(isObj);
-  }
-  return [];
+/** The objects in `o[key]` (the report is typed as any JSON in the OpenAPI document so far). */
+function list(o: Obj | undefined, key: string): Obj[] {
+  const v = o?.[key];
+  return Array.isArray(v) ? v.filter(isObj) : [];
 }
 
 function seconds(o: Obj): string {
-  const s = pick(o, "seconds", "duration_s", "elapsed_s");
-  if (typeof s === "number") return formatDuration(s * 1000);
-  const ms = pick(o, "duration_ms", "ms", "elapsed_ms");
-  return typeof ms === "number" ? formatDuration(ms) : "";
+  return typeof o.seconds === "number" ? formatDuration(o.seconds * 1000) : "";
 }
 
-function describe(o: Obj): string {
-  const text = pick(o, "summary", "message", "note", "description");
-  const parts = typeof text === "string" ? [text] : [];
+function describe(step: Obj): string {
+  const parts = typeof step.summary === "string" ? [step.summary] : [];
   // Step details say what else happened (values that did not convert, rows dropped).
-  const details = pick(o, "details", "detail");
-  if (isObj(details)) {
-    for (const [k, v] of Object.entries(details)) {
+  if (isObj(step.details)) {
+    for (const [k, v] of Object.entries(step.details)) {
       if (v === null || v === undefined || (typeof v === "object" && Object.keys(v).length === 0)) continue;
       parts.push(`${k.replace(/_/g, " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
     }
-  } else if (typeof details === "string") parts.push(details);
+  }
   return parts.join(" · ");
 }
 
 function ruleName(rule: Obj): string {
-  const inner = isObj(rule.rule) ? rule.rule : rule;
-  const described = pick(inner, "description");
-  if (typeof described === "string" && described) return described;
-  const column = pick(inner, "column") ?? (Array.isArray(inner.columns) ? inner.columns.join("+") : "");
-  const check = pick(inner, "check", "name") ?? "";
-  return [column, check].filter(Boolean).join(" ");
+  if (typeof rule.description === "string" && rule.description) return rule.description;
+  return [rule.column, rule.check].filter(Boolean).join(" ");
 }
 
 export function PipelineReport({ result }: { result: Obj }) {
-  const steps = list(result, "steps", "step_reports");
-  const rules = list(result, "validation", "validations");
-  const outputs = list(result, "outputs", "exports", "files");
-  const timings = pick(result, "timings");
+  const steps = list(result, "steps");
+  const rules = list(isObj(result.validation) ? result.validation : undefined, "rules");
+  const outputs = list(result, "outputs");
+  const timings = result.timings;
   return (
     <div className="pipeline-report">
       {steps.length > 0 && (
@@ -81,14 +63,14 @@ export function PipelineReport({ result }: { result: Obj }) {
               </thead>
               <tbody>
                 {steps.map((s, i) => {
-                  const rowsIn = pick(s, "rows_in", "in");
-                  const rowsOut = pick(s, "rows_out", "out");
+                  const rowsIn = s.rows_in;
+                  const rowsOut = s.rows_out;
                   const changed = typeof rowsIn === "number" && typeof rowsOut === "number" && rowsIn !== rowsOut;
                   return (
                     <tr key={i}>
-                      <td data-label="#">{Number(pick(s, "index", "step") ?? i) + 1}</td>
+                      <td data-label="#">{Number(s.index ?? i) + 1}</td>
                       <td data-label="Step">
-                        <code>{String(pick(s, "op", "name") ?? "")}</code>
+                        <code>{String(s.op ?? "")}</code>
                       </td>
                       <td data-label="Rows in">{formatNumber(rowsIn)}</td>
                       <td data-label="Rows out" className={changed ? "changed" : ""}>
@@ -109,12 +91,9 @@ export function PipelineReport({ result }: { result: Obj }) {
           <h3>Validation</h3>
           <ul className="rule-list" data-testid="validation-report">
             {rules.map((r, i) => {
-              const failures = pick(r, "failed", "failures", "count") ?? 0;
-              const samples = pick(r, "samples", "sample_rows", "examples");
+              const failures = r.failed ?? 0;
               // A sample is `{row, values}`: the row's position, then its values as columns.
-              const sampleRows = Array.isArray(samples)
-                ? samples.map((x) => (isObj(x) && isObj(x.values) ? { row: x.row, ...recordRow(x.values) } : recordRow(x)))
-                : [];
+              const sampleRows = list(r, "samples").map((x) => ({ row: x.row, ...recordRow(x.values) }));
               return (
                 <li key={i} className={Number(failures) > 0 ? "rule-failed" : "rule-ok"}>
                   <strong>{ruleName(r)}</strong>: {formatNumber(failures)} failing row{failures === 1 ? "" : "s"}
@@ -136,13 +115,13 @@ export function PipelineReport({ result }: { result: Obj }) {
           <h3>Output files</h3>
           <ul className="file-list">
             {outputs.map((o, i) => {
-              const id = pick(o, "export_id", "id");
-              const name = String(pick(o, "filename", "name", "path") ?? `output ${i + 1}`);
+              const id = o.export_id;
+              const name = String(o.filename ?? `output ${i + 1}`);
               return (
                 <li key={i}>
-                  <code>{name}</code> <span className="muted">{String(pick(o, "format") ?? "")}</span>{" "}
-                  {formatBytes(pick(o, "size_bytes", "size", "bytes") as number | undefined)}
-                  {pick(o, "rows") !== undefined && <> · {formatNumber(pick(o, "rows"))} rows</>}{" "}
+                  <code>{name}</code> <span className="muted">{String(o.format ?? "")}</span>{" "}
+                  {typeof o.size_bytes === "number" && formatBytes(o.size_bytes)}
+                  {o.rows !== undefined && <> · {formatNumber(o.rows)} rows</>}{" "}
                   {typeof id === "string" && <DownloadButton download={() => downloadExport(id, name)} label="Download" />}
                 </li>
               );
@@ -154,7 +133,7 @@ export function PipelineReport({ result }: { result: Obj }) {
         <p className="muted">
           Timings:{" "}
           {Object.entries(timings)
-            .map(([k, v]) => `${k.replace(/_(seconds|ms)$/, "")} ${typeof v === "number" ? formatDuration(v * (k.endsWith("_ms") ? 1 : 1000)) : String(v)}`)
+            .map(([k, v]) => `${k.replace(/_seconds$/, "")} ${typeof v === "number" ? formatDuration(v * 1000) : String(v)}`)
             .join(" · ")}
         </p>
       )}
