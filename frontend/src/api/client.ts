@@ -43,7 +43,7 @@ function isErrorBody(body: unknown): body is ErrorBody {
 }
 
 /** The ApiError for a failed answer; `body` is what openapi-fetch parsed (JSON, or the text). */
-export function errorFrom(response: Response, body: unknown): ApiError {
+function errorFrom(response: Response, body: unknown): ApiError {
   if (isErrorBody(body)) return new ApiError(response.status, body.error.code || "error", body.error.message, body.error.details ?? null);
   // Not the API's shape (a proxy's error page): fall back to the status line.
   const message = `The API answered ${response.status} ${response.statusText}`.trim() + ".";
@@ -54,7 +54,7 @@ export function errorFrom(response: Response, body: unknown): ApiError {
  * fetch() with the saved API key; on 401 asks for a key and sends the request again. Answers with a
  * status other than 401 come back as they are (the callers below decide what is an error).
  */
-export async function fetchWithKey(request: Request): Promise<Response> {
+async function fetchWithKey(request: Request): Promise<Response> {
   for (let prompts = 0; ; prompts++) {
     const key = getApiKey();
     // A copy per attempt: a body can be sent only once, and a 401 sends it again.
@@ -123,8 +123,8 @@ function filenameOf(response: Response, fallback: string): string {
  * of the browser; `pending` is a client call made with `parseAs: "blob"`.
  */
 export async function saveDownload(pending: Promise<Answer<Blob, unknown>>, fallbackName: string): Promise<string> {
-  const blob = await ok(pending);
-  const { response } = await pending;
+  const { data: blob, error, response } = await pending;
+  if (!response.ok || !blob) throw errorFrom(response, error);
   const name = filenameOf(response, fallbackName);
   const href = URL.createObjectURL(blob);
   const link = document.createElement("a");
@@ -137,10 +137,4 @@ export async function saveDownload(pending: Promise<Answer<Blob, unknown>>, fall
   // Revoking at once can cancel the save in some browsers.
   setTimeout(() => URL.revokeObjectURL(href), 60000);
   return name;
-}
-
-/** A readable message for anything a call can throw. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
