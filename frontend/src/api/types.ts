@@ -3,7 +3,7 @@
  * (`src/client/schema.d.ts`, `make client`), and the few readers for what the document leaves open.
  */
 
-import type { components, paths } from "../client/schema";
+import type { components } from "../client/schema";
 
 type Schemas = components["schemas"];
 
@@ -18,46 +18,33 @@ export type PipelineRunRequest = Schemas["PipelineRunRequest"];
 export type PipelineSource = NonNullable<PipelineSpec["source"]>;
 export type ExportFile = Schemas["ExportOut"];
 export type ScrapeRequest = Schemas["ScrapeRequest"];
-/** The statuses the job list can filter by (`JobOut.status` is a plain string in the document). */
-export type JobStatus = NonNullable<NonNullable<paths["/api/jobs"]["get"]["parameters"]["query"]>["status"]>;
+export type JobStatus = Schemas["JobStatus"];
+export type ScrapePageResult = Schemas["ScrapePageResult"];
+export type CrawlResult = Schemas["CrawlResult"];
+export type PipelineResult = Schemas["PipelineRunResult"] | Schemas["PipelinePreviewResult"];
 
 // --- Where the document is still loose ------------------------------------------------------------
-// Each reader below narrows a part the document types as any JSON; it goes once the document names it.
+// Each reader below narrows a part the document leaves open; it goes once the document names it.
 
-/** A JSON object the document leaves open (`result`, `progress`, `request`). */
+/** A JSON object the document leaves open (a job's `request`, a record). */
 export type Loose = Record<string, unknown>;
 
-/** Fields of a job the API sends that the document does not list yet. */
-interface JobExtras {
-  priority?: number;
-  parent_id?: string | null;
-  retry_at?: string | null;
+/** The result model of each built-in job type: the document lists them as one union told apart by keys. */
+interface Results {
+  "scrape.page": ScrapePageResult;
+  "scrape.crawl": CrawlResult;
+  "pipeline.run": Schemas["PipelineRunResult"];
+  "pipeline.preview": Schemas["PipelinePreviewResult"];
 }
 
-export function jobExtras(job: Job): JobExtras {
-  return job as JobExtras;
+/** The job's result when the job is of type `type` (and has finished with one). */
+export function resultOf<T extends keyof Results>(job: Job, type: T): Results[T] | null {
+  return job.type === type && job.result ? (job.result as Results[T]) : null;
 }
 
-export interface WebhookDelivery {
-  delivery_id: string;
-  event: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  at: string | null;
-}
-
-type WebhookEvent = NonNullable<Schemas["WebhookIn"]["events"]>[number];
-
-/** A job's `webhook`: the URL and events it was created with and, on one job, the deliveries. */
-export function jobWebhook(job: Job): { url: string; events: WebhookEvent[]; deliveries: WebhookDelivery[] } | null {
-  const webhook = job.webhook;
-  if (!webhook || typeof webhook.url !== "string") return null;
-  return {
-    url: webhook.url,
-    events: Array.isArray(webhook.events) ? (webhook.events as WebhookEvent[]) : [],
-    deliveries: Array.isArray(webhook.deliveries) ? (webhook.deliveries as WebhookDelivery[]) : [],
-  };
+/** A scrape's progress (pages of a crawl), told apart from a pipeline's by the job's type. */
+export function scrapeProgress(job: Job): Schemas["ScrapeProgress"] | null {
+  return job.type.startsWith("scrape.") && job.progress ? (job.progress as Schemas["ScrapeProgress"]) : null;
 }
 
 /** A saved pipeline's `definition`: the API stored it after validating it as a PipelineSpec. */

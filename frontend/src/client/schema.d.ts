@@ -631,6 +631,31 @@ export interface components {
             same_domain?: boolean;
         };
         /**
+         * CrawlResult
+         * @description `scrape.crawl`: a summary of the crawl; the records are the job's records.
+         */
+        CrawlResult: {
+            /** Duration S */
+            duration_s: number;
+            /** Errors */
+            errors: number;
+            /** Failed Pages */
+            failed_pages: components["schemas"]["FailedPage"][];
+            /** Pages */
+            pages: number;
+            /** Pages Per S */
+            pages_per_s: number | null;
+            /** Records */
+            records: number;
+            /**
+             * Stopped By
+             * @enum {string}
+             */
+            stopped_by: "max_pages" | "frontier_exhausted";
+            /** Url */
+            url: string;
+        };
+        /**
          * DedupeStep
          * @description Drop repeated rows, comparing `subset` (all columns when left out).
          */
@@ -756,6 +781,15 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** FailedPage */
+        FailedPage: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Url */
+            url: string;
+        };
         /**
          * FillNullStep
          * @description Replace missing values per column: `{"price": 0, "brand": "unknown"}`.
@@ -838,7 +872,8 @@ export interface components {
         };
         /**
          * JobOut
-         * @description A job as pollers see it (`result` only once completed).
+         * @description A job as pollers see it; `result` only once completed, `request` and `webhook` only when
+         *     one job is read (not in lists), `retry_at` only while a failed attempt waits for its retry.
          */
         JobOut: {
             /** Attempts */
@@ -861,28 +896,50 @@ export interface components {
             max_attempts: number;
             /** Name */
             name?: string | null;
+            /**
+             * Parent Id
+             * @description The job that queued this one (`then`, webhooks).
+             */
+            parent_id?: string | null;
+            /**
+             * Priority
+             * @default 0
+             */
+            priority?: number;
             /** Progress */
-            progress?: {
+            progress?: (components["schemas"]["ScrapeProgress"] | components["schemas"]["PipelineProgress"]) | {
                 [key: string]: unknown;
             } | null;
-            /** Request */
+            /**
+             * Request
+             * @description The request as queued.
+             */
             request?: {
                 [key: string]: unknown;
             } | null;
             /** Result */
-            result?: {
+            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"]) | {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Retry At
+             * @description When the next attempt may start.
+             */
+            retry_at?: string | null;
+            /**
+             * Schedule Id
+             * @description The schedule that queued this job.
+             */
+            schedule_id?: string | null;
             /** Started At */
             started_at?: string | null;
-            /** Status */
-            status: string;
-            /** Type */
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Type
+             * @description A built-in job type (`scrape.page`, ...) or one added with WORKER_HANDLERS.
+             */
             type: string;
-            /** Webhook */
-            webhook?: {
-                [key: string]: unknown;
-            } | null;
+            webhook?: components["schemas"]["WebhookOut"] | null;
         };
         /** JobPage */
         JobPage: {
@@ -904,6 +961,12 @@ export interface components {
              */
             type: "job";
         };
+        /**
+         * JobStatus
+         * @description Where a job is in its life; only `store/jobqueue.py` writes it.
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "completed" | "failed" | "cancelled";
         /**
          * JoinStep
          * @description Join the rows of another source on key columns.
@@ -989,6 +1052,13 @@ export interface components {
             /** Pattern */
             pattern: string;
         };
+        /** MemoryReport */
+        MemoryReport: {
+            /** Limit Mb */
+            limit_mb: number;
+            /** Peak Rss Mb */
+            peak_rss_mb: number;
+        };
         /**
          * MergeStep
          * @description Join the text of several columns into one.
@@ -1020,6 +1090,36 @@ export interface components {
              * @default true
              */
             skip_null?: boolean;
+        };
+        /**
+         * MetadataFormat
+         * @description The `metadata` format: what the page says about itself.
+         */
+        MetadataFormat: {
+            /** Canonical */
+            canonical: string | null;
+            /** Description */
+            description: string | null;
+            /** Json Ld */
+            json_ld: {
+                [key: string]: unknown;
+            }[];
+            /** Lang */
+            lang: string | null;
+            /** Meta */
+            meta: {
+                [key: string]: unknown;
+            };
+            /** Microdata */
+            microdata: {
+                [key: string]: unknown;
+            }[];
+            /** Opengraph */
+            opengraph: {
+                [key: string]: unknown;
+            };
+            /** Title */
+            title: string | null;
         };
         /**
          * NormalizeStep
@@ -1075,6 +1175,31 @@ export interface components {
             on_fail?: ("drop" | "warn" | "fail") | null;
         };
         /**
+         * OutputReport
+         * @description A file the run wrote, published as an export.
+         */
+        OutputReport: {
+            /** Download Url */
+            download_url: string;
+            /** Export Id */
+            export_id: string;
+            /** Filename */
+            filename: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "json" | "jsonl" | "xlsx" | "parquet";
+            /** Name */
+            name: string;
+            /** Rows */
+            rows: number;
+            /** Seconds */
+            seconds: number;
+            /** Size Bytes */
+            size_bytes: number;
+        };
+        /**
          * OutputSpec
          * @description A file written to EXPORTS_DIR and listed under `/api/exports`.
          */
@@ -1095,6 +1220,23 @@ export interface components {
              * @description File name without extension.
              */
             name?: string | null;
+        };
+        /**
+         * PageLink
+         * @description One link of the `links` format.
+         */
+        PageLink: {
+            /** Text */
+            text: string;
+            /** Url */
+            url: string;
+        };
+        /** PageTimings */
+        PageTimings: {
+            /** Fetch Ms */
+            fetch_ms: number;
+            /** Total Ms */
+            total_ms: number;
         };
         /**
          * PipelineIn
@@ -1188,6 +1330,85 @@ export interface components {
             webhook?: components["schemas"]["WebhookIn"] | null;
         };
         /**
+         * PipelinePreviewResult
+         * @description `pipeline.preview`: the report and the first rows; nothing is written.
+         */
+        PipelinePreviewResult: {
+            /** Columns */
+            columns: string[];
+            /**
+             * Joined Sources
+             * @description The sources of join and append steps, by `steps[i]`.
+             */
+            joined_sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            } | null;
+            memory: components["schemas"]["MemoryReport"];
+            pipeline: components["schemas"]["PipelineRef"];
+            /** Preview Rows */
+            preview_rows: {
+                [key: string]: unknown;
+            }[];
+            /** Rows */
+            rows: number;
+            source: components["schemas"]["SourceReport"];
+            /** Steps */
+            steps: components["schemas"]["StepReport"][];
+            timings: components["schemas"]["PipelineTimings"];
+            /** Truncated */
+            truncated: boolean;
+            validation?: components["schemas"]["ValidationReport"] | null;
+        };
+        /**
+         * PipelineProgress
+         * @description A pipeline's phase; a failed run keeps the report of the steps that ran (`phase: failed`).
+         */
+        PipelineProgress: {
+            /** Format */
+            format?: string | null;
+            /** Op */
+            op?: string | null;
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "preparing" | "reading" | "step" | "writing" | "storing" | "done" | "failed";
+            /** Records */
+            records?: number | null;
+            /** Rows */
+            rows?: number | null;
+            /** Rows Read */
+            rows_read?: number | null;
+            /**
+             * Rules
+             * @description The rules that failed the run.
+             */
+            rules?: components["schemas"]["RuleReport"][] | null;
+            /**
+             * Step
+             * @description The step running (or failing), by index.
+             */
+            step?: number | null;
+            /** Steps */
+            steps?: components["schemas"]["StepReport"][] | null;
+            /**
+             * Url
+             * @description The source URL that could not be read.
+             */
+            url?: string | null;
+            validation?: components["schemas"]["ValidationReport"] | null;
+        };
+        /**
+         * PipelineRef
+         * @description The saved pipeline that ran (`pipeline_id` None for an inline one).
+         */
+        PipelineRef: {
+            /** Name */
+            name: string | null;
+            /** Pipeline Id */
+            pipeline_id: string | null;
+        };
+        /**
          * PipelineRunRequest
          * @description Run a saved pipeline (`pipeline_id`: id or name) or an inline one (`pipeline`) as a job.
          */
@@ -1221,6 +1442,37 @@ export interface components {
             webhook?: components["schemas"]["WebhookIn"] | null;
         };
         /**
+         * PipelineRunResult
+         * @description `pipeline.run`: the report, the exports written and how many records were stored.
+         */
+        PipelineRunResult: {
+            /** Columns */
+            columns: string[];
+            /**
+             * Joined Sources
+             * @description The sources of join and append steps, by `steps[i]`.
+             */
+            joined_sources?: {
+                [key: string]: components["schemas"]["SourceReport"];
+            } | null;
+            memory: components["schemas"]["MemoryReport"];
+            /** Outputs */
+            outputs: components["schemas"]["OutputReport"][];
+            pipeline: components["schemas"]["PipelineRef"];
+            /**
+             * Records
+             * @description Rows stored as the job's records.
+             */
+            records?: number | null;
+            /** Rows */
+            rows: number;
+            source: components["schemas"]["SourceReport"];
+            /** Steps */
+            steps: components["schemas"]["StepReport"][];
+            timings: components["schemas"]["PipelineTimings"];
+            validation?: components["schemas"]["ValidationReport"] | null;
+        };
+        /**
          * PipelineSpec
          * @description A pipeline: where rows come from, the steps that clean them, and where they go.
          */
@@ -1248,7 +1500,29 @@ export interface components {
              */
             store_records?: boolean;
         };
-        /** RecordPage */
+        /** PipelineTimings */
+        PipelineTimings: {
+            /** Child Seconds */
+            child_seconds: number;
+            /** Engine Seconds */
+            engine_seconds: number;
+            /** Prepare Seconds */
+            prepare_seconds: number;
+            /** Read Seconds */
+            read_seconds: number;
+            /** Steps Seconds */
+            steps_seconds: number;
+            /** Store Seconds */
+            store_seconds?: number | null;
+            /** Total Seconds */
+            total_seconds: number;
+            /** Write Seconds */
+            write_seconds: number;
+        };
+        /**
+         * RecordPage
+         * @description A page of a job's records: each record is the user's own JSON object (schema fields).
+         */
         RecordPage: {
             /** Items */
             items: {
@@ -1295,6 +1569,50 @@ export interface components {
              * @enum {string}
              */
             op: "rename";
+        };
+        /**
+         * RuleReport
+         * @description One rule of a `validate` step: how many rows failed it, with samples.
+         */
+        RuleReport: {
+            /** Check */
+            check: string;
+            /** Column */
+            column: string;
+            /** Description */
+            description: string;
+            /** Failed */
+            failed: number;
+            /**
+             * Failed Job
+             * @description This rule failed the run.
+             */
+            failed_job?: boolean | null;
+            /**
+             * On Fail
+             * @enum {string}
+             */
+            on_fail: "drop" | "warn" | "fail";
+            /** Rule */
+            rule: number;
+            /** Samples */
+            samples: components["schemas"]["RuleSample"][];
+            /** Step */
+            step: number;
+            /**
+             * Would Fail
+             * @description Preview: a run would fail on this rule.
+             */
+            would_fail?: boolean | null;
+        };
+        /** RuleSample */
+        RuleSample: {
+            /** Row */
+            row: number | string;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /**
          * ScheduleIn
@@ -1426,6 +1744,107 @@ export interface components {
             wait_until?: "load" | "domcontentloaded" | "networkidle" | "commit";
         };
         /**
+         * ScrapePageResult
+         * @description `scrape.page`: the page's extracted `data`, what was missing and why, and the formats asked for.
+         */
+        ScrapePageResult: {
+            /**
+             * Blocked Requests
+             * @description Up to 50 URLs the browser was kept from.
+             */
+            blocked_requests?: string[] | null;
+            /** Content Type */
+            content_type: string;
+            /**
+             * Data
+             * @description The schema's fields as found on the page.
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dropped Items
+             * @description List items dropped for a missing required field.
+             */
+            dropped_items?: number | null;
+            /**
+             * Field Errors
+             * @description Fields found but unreadable.
+             */
+            field_errors?: {
+                [key: string]: string;
+            } | null;
+            /** Html */
+            html?: string | null;
+            /**
+             * Json
+             * @description The document, when the page is JSON.
+             */
+            json?: unknown;
+            /** Links */
+            links?: components["schemas"]["PageLink"][] | null;
+            /** Markdown */
+            markdown?: string | null;
+            /**
+             * Message
+             * @description Why fields are empty, in words.
+             */
+            message?: string | null;
+            metadata?: components["schemas"]["MetadataFormat"] | null;
+            /** Missing Fields */
+            missing_fields: string[];
+            /**
+             * Records
+             * @description How many records the page gave (none: no records).
+             */
+            records?: number | null;
+            /** Redirected From */
+            redirected_from?: string[] | null;
+            /**
+             * Screenshot
+             * @description PNG, base64.
+             */
+            screenshot?: string | null;
+            /** Status Code */
+            status_code: number;
+            /**
+             * Strategy Used
+             * @enum {string}
+             */
+            strategy_used: "static" | "dynamic";
+            /**
+             * Switched To Dynamic
+             * @description Why `auto` rendered the page in a browser.
+             */
+            switched_to_dynamic?: string | null;
+            /** Text */
+            text?: string | null;
+            timings: components["schemas"]["PageTimings"];
+            /**
+             * Url
+             * @description The final URL, after redirects.
+             */
+            url: string;
+        };
+        /**
+         * ScrapeProgress
+         * @description A scrape's progress: pages of a crawl, or a wait for memory before opening a browser.
+         */
+        ScrapeProgress: {
+            /** Errors */
+            errors?: number | null;
+            /** Memory Used Mb */
+            memory_used_mb?: number | null;
+            /** Pages Done */
+            pages_done?: number | null;
+            /** Pages Queued */
+            pages_queued?: number | null;
+            /** Records */
+            records?: number | null;
+            /** Waiting For Memory */
+            waiting_for_memory?: boolean | null;
+        };
+        /**
          * ScrapeRequest
          * @description Scrape one page, or crawl from it, and extract the fields of `schema`.
          */
@@ -1522,6 +1941,41 @@ export interface components {
             op: "sort";
         };
         /**
+         * SourceReport
+         * @description Where a pipeline's rows came from (keys by source type) and, for the main source, what was read.
+         */
+        SourceReport: {
+            /** Columns */
+            columns?: string[] | null;
+            /** Filename */
+            filename?: string | null;
+            /** Format */
+            format?: ("csv" | "json" | "jsonl" | "xlsx" | "parquet") | null;
+            /** Job Id */
+            job_id?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Records */
+            records?: number | null;
+            /** Rows */
+            rows?: number | null;
+            /** Size Bytes */
+            size_bytes?: number | null;
+            /** Stopped Early */
+            stopped_early?: boolean | null;
+            /** Streamed Steps */
+            streamed_steps?: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "job" | "latest" | "upload" | "inline" | "url";
+            /** Upload Id */
+            upload_id?: string | null;
+            /** Url */
+            url?: string | null;
+        };
+        /**
          * SplitStep
          * @description Split text at `separator` into the columns `into`, or into one row per part with `explode`.
          */
@@ -1553,6 +2007,31 @@ export interface components {
              * @default true
              */
             trim?: boolean;
+        };
+        /**
+         * StepReport
+         * @description One step: rows in and out, what it did, and its time.
+         */
+        StepReport: {
+            /**
+             * Details
+             * @description What the step did; the keys depend on the op.
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Index */
+            index: number;
+            /** Op */
+            op: string;
+            /** Rows In */
+            rows_in: number;
+            /** Rows Out */
+            rows_out: number;
+            /** Seconds */
+            seconds: number;
+            /** Summary */
+            summary: string;
         };
         /**
          * ThenIn
@@ -1744,6 +2223,52 @@ export interface components {
             /** Rules */
             rules: (components["schemas"]["NotNullRule"] | components["schemas"]["UniqueRule"] | components["schemas"]["BetweenRule"] | components["schemas"]["MatchesRule"] | components["schemas"]["InSetRule"] | components["schemas"]["TypeRule"])[];
         };
+        /** ValidationReport */
+        ValidationReport: {
+            /** Rows Dropped */
+            rows_dropped: number;
+            /** Rows Failed */
+            rows_failed: number;
+            /** Rules */
+            rules: components["schemas"]["RuleReport"][];
+        };
+        /**
+         * WebhookDelivery
+         * @description One attempt to deliver the job's webhook.
+         */
+        WebhookDelivery: {
+            /** At */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Delivery Id */
+            delivery_id: string;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "completed" | "failed" | "cancelled";
+            /** Status Code */
+            status_code: number | null;
+        };
+        /**
+         * WebhookDeliveryResult
+         * @description `webhook.deliver`: the receiver took the delivery.
+         */
+        WebhookDeliveryResult: {
+            /** Delivery Id */
+            delivery_id: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Job Id */
+            job_id: string;
+            /** Status Code */
+            status_code: number;
+        };
         /**
          * WebhookIn
          * @description Where to POST the final job body, and on which events.
@@ -1755,6 +2280,15 @@ export interface components {
              * Url
              * @description http(s) URL; private and loopback addresses are refused.
              */
+            url: string;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Deliveries */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            /** Events */
+            events: ("completed" | "failed" | "cancelled")[];
+            /** Url */
             url: string;
         };
     };

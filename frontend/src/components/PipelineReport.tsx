@@ -1,49 +1,28 @@
 /** A finished pipeline job's report: rows in and out per step, validation failures, output files. */
 
 import { downloadExport } from "../api/endpoints";
+import type { PipelineResult } from "../api/types";
 import { formatBytes, formatDuration, formatNumber } from "../lib/format";
 import { columnsFor, recordRow } from "../lib/records";
 import { DownloadButton } from "./Downloads";
 import { RowsTable } from "./RecordsTable";
 
-type Obj = Record<string, unknown>;
+type Step = PipelineResult["steps"][number];
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The objects in `o[key]` (the report is typed as any JSON in the OpenAPI document so far). */
-function list(o: Obj | undefined, key: string): Obj[] {
-  const v = o?.[key];
-  return Array.isArray(v) ? v.filter(isObj) : [];
-}
-
-function seconds(o: Obj): string {
-  return typeof o.seconds === "number" ? formatDuration(o.seconds * 1000) : "";
-}
-
-function describe(step: Obj): string {
-  const parts = typeof step.summary === "string" ? [step.summary] : [];
+function describe(step: Step): string {
+  const parts = [step.summary];
   // Step details say what else happened (values that did not convert, rows dropped).
-  if (isObj(step.details)) {
-    for (const [k, v] of Object.entries(step.details)) {
-      if (v === null || v === undefined || (typeof v === "object" && Object.keys(v).length === 0)) continue;
-      parts.push(`${k.replace(/_/g, " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
-    }
+  for (const [k, v] of Object.entries(step.details)) {
+    if (v === null || v === undefined || (typeof v === "object" && Object.keys(v).length === 0)) continue;
+    parts.push(`${k.replace(/_/g, " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
   }
   return parts.join(" · ");
 }
 
-function ruleName(rule: Obj): string {
-  if (typeof rule.description === "string" && rule.description) return rule.description;
-  return [rule.column, rule.check].filter(Boolean).join(" ");
-}
-
-export function PipelineReport({ result }: { result: Obj }) {
-  const steps = list(result, "steps");
-  const rules = list(isObj(result.validation) ? result.validation : undefined, "rules");
-  const outputs = list(result, "outputs");
-  const timings = result.timings;
+export function PipelineReport({ result }: { result: PipelineResult }) {
+  const steps = result.steps;
+  const rules = result.validation?.rules ?? [];
+  const outputs = "outputs" in result ? result.outputs : [];
   return (
     <div className="pipeline-report">
       {steps.length > 0 && (
@@ -63,21 +42,19 @@ export function PipelineReport({ result }: { result: Obj }) {
               </thead>
               <tbody>
                 {steps.map((s, i) => {
-                  const rowsIn = s.rows_in;
-                  const rowsOut = s.rows_out;
-                  const changed = typeof rowsIn === "number" && typeof rowsOut === "number" && rowsIn !== rowsOut;
+                  const changed = s.rows_in !== s.rows_out;
                   return (
                     <tr key={i}>
-                      <td data-label="#">{Number(s.index ?? i) + 1}</td>
+                      <td data-label="#">{s.index + 1}</td>
                       <td data-label="Step">
-                        <code>{String(s.op ?? "")}</code>
+                        <code>{s.op}</code>
                       </td>
-                      <td data-label="Rows in">{formatNumber(rowsIn)}</td>
+                      <td data-label="Rows in">{formatNumber(s.rows_in)}</td>
                       <td data-label="Rows out" className={changed ? "changed" : ""}>
-                        {formatNumber(rowsOut)}
+                        {formatNumber(s.rows_out)}
                       </td>
                       <td data-label="What it did">{describe(s)}</td>
-                      <td data-label="Time">{seconds(s)}</td>
+                      <td data-label="Time">{formatDuration(s.seconds * 1000)}</td>
                     </tr>
                   );
                 })}
@@ -91,13 +68,12 @@ export function PipelineReport({ result }: { result: Obj }) {
           <h3>Validation</h3>
           <ul className="rule-list" data-testid="validation-report">
             {rules.map((r, i) => {
-              const failures = r.failed ?? 0;
               // A sample is `{row, values}`: the row's position, then its values as columns.
-              const sampleRows = list(r, "samples").map((x) => ({ row: x.row, ...recordRow(x.values) }));
+              const sampleRows = r.samples.map((x) => ({ row: x.row, ...recordRow(x.values) }));
               return (
-                <li key={i} className={Number(failures) > 0 ? "rule-failed" : "rule-ok"}>
-                  <strong>{ruleName(r)}</strong>: {formatNumber(failures)} failing row{failures === 1 ? "" : "s"}
-                  {typeof r.on_fail === "string" && <span className="muted"> ({r.on_fail})</span>}
+                <li key={i} className={r.failed > 0 ? "rule-failed" : "rule-ok"}>
+                  <strong>{r.description || `${r.column} ${r.check}`}</strong>: {formatNumber(r.failed)} failing row{r.failed === 1 ? "" : "s"}
+                  <span className="muted"> ({r.on_fail})</span>
                   {sampleRows.length > 0 && (
                     <details>
                       <summary>{sampleRows.length} sample row{sampleRows.length === 1 ? "" : "s"}</summary>
@@ -114,29 +90,21 @@ export function PipelineReport({ result }: { result: Obj }) {
         <section>
           <h3>Output files</h3>
           <ul className="file-list">
-            {outputs.map((o, i) => {
-              const id = o.export_id;
-              const name = String(o.filename ?? `output ${i + 1}`);
-              return (
-                <li key={i}>
-                  <code>{name}</code> <span className="muted">{String(o.format ?? "")}</span>{" "}
-                  {typeof o.size_bytes === "number" && formatBytes(o.size_bytes)}
-                  {o.rows !== undefined && <> · {formatNumber(o.rows)} rows</>}{" "}
-                  {typeof id === "string" && <DownloadButton download={() => downloadExport(id, name)} label="Download" />}
-                </li>
-              );
-            })}
+            {outputs.map((o) => (
+              <li key={o.export_id}>
+                <code>{o.filename}</code> <span className="muted">{o.format}</span> {formatBytes(o.size_bytes)} · {formatNumber(o.rows)} rows{" "}
+                <DownloadButton download={() => downloadExport(o.export_id, o.filename)} label="Download" />
+              </li>
+            ))}
           </ul>
         </section>
       )}
-      {isObj(timings) && (
-        <p className="muted">
-          Timings:{" "}
-          {Object.entries(timings)
-            .map(([k, v]) => `${k.replace(/_seconds$/, "")} ${typeof v === "number" ? formatDuration(v * 1000) : String(v)}`)
-            .join(" · ")}
-        </p>
-      )}
+      <p className="muted">
+        Timings:{" "}
+        {Object.entries(result.timings)
+          .flatMap(([k, v]) => (typeof v === "number" ? [`${k.replace(/_seconds$/, "")} ${formatDuration(v * 1000)}`] : []))
+          .join(" · ")}
+      </p>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /** What the job screens share: which jobs need watching, what a job is called, how to run it again. */
 
-import { jobExtras, jobRequest, jobWebhook, type Job, type JobStatus, type PipelineRunRequest, type ScrapeRequest } from "../api/types";
+import { jobRequest, type Job, type JobStatus, type PipelineRunRequest, type ScrapeRequest } from "../api/types";
 
 export const JOB_STATUSES: JobStatus[] = ["queued", "running", "completed", "failed", "cancelled"];
 const UNFINISHED: ReadonlySet<string> = new Set<JobStatus>(["queued", "running"]);
@@ -31,9 +31,7 @@ export function rerunRequest(job: Job): Rerun | null {
   const { normalized_schema: _normalized, ...payload } = request.body as typeof request.body & { normalized_schema?: unknown };
   const body = { ...payload };
   if (job.name) body.name = job.name;
-  const { priority } = jobExtras(job);
-  if (priority) body.priority = priority;
-  const webhook = jobWebhook(job);
-  if (webhook) body.webhook = { url: webhook.url, events: webhook.events };
+  if (job.priority) body.priority = job.priority;
+  if (job.webhook) body.webhook = { url: job.webhook.url, events: job.webhook.events };
   return { ...request, body } as Rerun;
 }

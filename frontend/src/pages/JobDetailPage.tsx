@@ -2,7 +2,7 @@
 
 import { useRef, useState } from "react";
 import { createScrape, getJob, runPipeline } from "../api/endpoints";
-import { jobExtras, jobWebhook, type Job, type Loose } from "../api/types";
+import { resultOf, scrapeProgress, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { RecordDownloads } from "../components/Downloads";
 import { PipelineReport } from "../components/PipelineReport";
@@ -47,11 +47,10 @@ function Timeline({ job }: { job: Job }) {
   );
 }
 
-function Progress({ progress }: { progress: Loose }) {
-  const done = Number(progress.pages_done ?? progress.done ?? NaN);
-  const queued = Number(progress.pages_queued ?? NaN);
-  const total = Number(progress.total ?? NaN);
-  if (!Number.isNaN(done) && !Number.isNaN(queued)) {
+function Progress({ job }: { job: Job }) {
+  const crawl = scrapeProgress(job);
+  if (crawl?.pages_done != null && crawl.pages_queued != null) {
+    const { pages_done: done, pages_queued: queued } = crawl;
     return (
       <div className="progress" data-testid="job-progress">
         <progress value={done} max={Math.max(done + queued, 1)} aria-label="Crawl progress" />
@@ -61,59 +60,84 @@ function Progress({ progress }: { progress: Loose }) {
       </div>
     );
   }
-  if (!Number.isNaN(done) && !Number.isNaN(total)) {
-    return (
-      <div className="progress" data-testid="job-progress">
-        <progress value={done} max={Math.max(total, 1)} aria-label="Progress" />
-        <span>
-          {done} / {total}
-        </span>
-      </div>
-    );
-  }
-  return <p className="muted">Progress: {Object.entries(progress).map(([k, v]) => `${k} ${cellText(v)}`).join(", ")}</p>;
+  const progress = Object.entries(job.progress ?? {}).filter(([, v]) => v !== null && v !== undefined && typeof v !== "object");
+  if (progress.length === 0) return null;
+  return <p className="muted">Progress: {progress.map(([k, v]) => `${k.replace(/_/g, " ")} ${cellText(v)}`).join(", ")}</p>;
 }
 
-function ScrapeResult({ result }: { result: Loose }) {
-  const missing = Array.isArray(result.missing_fields) ? (result.missing_fields as unknown[]).map(String) : [];
-  const message = typeof result.message === "string" ? result.message : null;
-  const extras = ["markdown", "text", "links", "metadata", "html"].filter((k) => result[k] !== undefined);
-  const facts = [
-    result.url ? ["Final URL", String(result.url)] : null,
-    result.status_code ? ["HTTP status", String(result.status_code)] : null,
-    result.strategy_used ? ["Strategy used", String(result.strategy_used)] : null,
-    result.pages !== undefined ? ["Pages", String(result.pages)] : null,
-    result.records !== undefined ? ["Records", String(result.records)] : null,
-    result.errors !== undefined && !Array.isArray(result.errors) ? ["Errors", String(result.errors)] : null,
-  ].filter((f): f is string[] => f !== null);
+const PAGE_FORMATS = ["markdown", "text", "links", "metadata", "html"] as const;
+
+function Facts({ facts }: { facts: Array<[string, string | number | null | undefined]> }) {
+  const shown = facts.filter(([, v]) => v !== null && v !== undefined && v !== "");
+  if (shown.length === 0) return null;
+  return (
+    <dl className="facts">
+      {shown.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{String(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function PageResult({ result }: { result: ScrapePageResult }) {
+  const missing = result.missing_fields;
   return (
     <>
-      {facts.length > 0 && (
-        <dl className="facts">
-          {facts.map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-      {(missing.length > 0 || message) && (
+      <Facts
+        facts={[
+          ["Final URL", result.url],
+          ["HTTP status", result.status_code],
+          ["Strategy used", result.strategy_used],
+          ["Records", result.records],
+        ]}
+      />
+      {(missing.length > 0 || result.message) && (
         <Notice kind="warn">
           {missing.length > 0 && (
             <>
               Not found on the page: <strong>{missing.join(", ")}</strong>.{" "}
             </>
           )}
-          {message}
+          {result.message}
         </Notice>
       )}
-      {extras.map((k) => (
+      {PAGE_FORMATS.filter((k) => result[k] !== undefined && result[k] !== null).map((k) => (
         <details key={k} className="json">
           <summary>{k}</summary>
-          <pre>{typeof result[k] === "string" ? (result[k] as string) : JSON.stringify(result[k], null, 2)}</pre>
+          <pre>{typeof result[k] === "string" ? result[k] : JSON.stringify(result[k], null, 2)}</pre>
         </details>
       ))}
+    </>
+  );
+}
+
+function CrawlSummary({ result }: { result: CrawlResult }) {
+  return (
+    <>
+      <Facts
+        facts={[
+          ["Start URL", result.url],
+          ["Pages", result.pages],
+          ["Records", result.records],
+          ["Errors", result.errors],
+          ["Stopped by", result.stopped_by.replace(/_/g, " ")],
+        ]}
+      />
+      {result.failed_pages.length > 0 && (
+        <details className="json">
+          <summary>{result.failed_pages.length} failed pages</summary>
+          <ul className="small">
+            {result.failed_pages.map((p) => (
+              <li key={p.url}>
+                <code>{p.code}</code> {p.url}: {p.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </>
   );
 }
@@ -140,10 +164,11 @@ export function JobDetailPage({ id }: { id: string }) {
 
   const rerun = rerunRequest(job);
   const isScrape = job.type.startsWith("scrape.");
-  const isPipeline = job.type.startsWith("pipeline.");
-  const result = job.result ?? null;
-  const extras = jobExtras(job);
-  const webhook = jobWebhook(job);
+  const pageResult = resultOf(job, "scrape.page");
+  const crawlResult = resultOf(job, "scrape.crawl");
+  const pipelineResult = resultOf(job, "pipeline.run") ?? resultOf(job, "pipeline.preview");
+  const previewRows = resultOf(job, "pipeline.preview")?.preview_rows.map(recordRow) ?? [];
+  const webhook = job.webhook;
   const schemaFields = schemaFieldNames(job.request?.schema);
   const pipelineId = typeof job.request?.pipeline_id === "string" ? job.request.pipeline_id : null;
 
@@ -179,10 +204,10 @@ export function JobDetailPage({ id }: { id: string }) {
           </h1>
           <p className="muted small">
             {jobKind(job.type)} · <code>{job.job_id}</code>
-            {job.name ? ` · name “${job.name}”` : ""} · priority {extras.priority ?? 0}
-            {extras.parent_id && (
+            {job.name ? ` · name “${job.name}”` : ""} · priority {job.priority ?? 0}
+            {job.parent_id && (
               <>
-                {" "}· after <Link to={`/jobs/${extras.parent_id}`}>job {extras.parent_id.slice(0, 8)}</Link>
+                {" "}· after <Link to={`/jobs/${job.parent_id}`}>job {job.parent_id.slice(0, 8)}</Link>
               </>
             )}
           </p>
@@ -216,11 +241,11 @@ export function JobDetailPage({ id }: { id: string }) {
       <Timeline job={job} />
       <p className="muted small">
         Attempt {job.attempts} of {job.max_attempts}
-        {extras.retry_at ? ` · next attempt at ${formatTime(extras.retry_at)}` : ""}
+        {job.retry_at ? ` · next attempt at ${formatTime(job.retry_at)}` : ""}
         {job.cancel_requested && isUnfinished(job) ? " · cancel requested" : ""}
       </p>
 
-      {job.progress && <Progress progress={job.progress} />}
+      {job.progress && <Progress job={job} />}
 
       {job.error && (
         <div className="alert alert-error" role="alert" data-testid="job-error">
@@ -228,11 +253,10 @@ export function JobDetailPage({ id }: { id: string }) {
         </div>
       )}
 
-      {result && isScrape && <ScrapeResult result={result} />}
-      {result && isPipeline && <PipelineReport result={result} />}
-      {job.type === "pipeline.preview" && result && Array.isArray(result.preview_rows) && (
-        <RowsTable rows={(result.preview_rows as unknown[]).map(recordRow)} columns={columnsFor((result.preview_rows as unknown[]).map(recordRow))} />
-      )}
+      {pageResult && <PageResult result={pageResult} />}
+      {crawlResult && <CrawlSummary result={crawlResult} />}
+      {pipelineResult && <PipelineReport result={pipelineResult} />}
+      {previewRows.length > 0 && <RowsTable rows={previewRows} columns={columnsFor(previewRows)} />}
 
       <section aria-labelledby="records-title">
         <div className="section-head">

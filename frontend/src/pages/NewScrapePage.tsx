@@ -2,7 +2,7 @@
 
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { createScrape, getJob, jobRecords } from "../api/endpoints";
-import type { Job, JobCreated, ScrapeRequest } from "../api/types";
+import { resultOf, type Job, type JobCreated, type ScrapeRequest } from "../api/types";
 import { ErrorMessage, Notice, StatusBadge } from "../components/common";
 import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
@@ -87,9 +87,9 @@ export function NewScrapePage() {
         const page = await jobRecords(job.job_id, 0, PREVIEW_ROWS);
         rows = page.items.map(recordRow);
         total = page.total;
-        const data = job.result?.data;
-        if (total === 0 && data && typeof data === "object" && !Array.isArray(data)) {
-          rows = [recordRow({ url: job.result?.url, data })];
+        const page1 = resultOf(job, "scrape.page");
+        if (total === 0 && page1) {
+          rows = [recordRow({ url: page1.url, data: page1.data })];
           total = 1;
         }
       }
@@ -117,6 +117,7 @@ export function NewScrapePage() {
   }
 
   const previewJob = preview?.job;
+  const previewPage = previewJob ? resultOf(previewJob, "scrape.page") : null;
   const schemaFields = (() => {
     try {
       return schemaFieldNames(buildScrapeRequest(form).schema);
@@ -250,9 +251,9 @@ export function NewScrapePage() {
               <code className="error-code">{previewJob.error.code}</code> {previewJob.error.message}
             </div>
           )}
-          {previewJob?.status === "completed" && Array.isArray(previewJob.result?.missing_fields) && (previewJob.result!.missing_fields as unknown[]).length > 0 && (
+          {previewPage && previewPage.missing_fields.length > 0 && (
             <Notice kind="warn">
-              Not found on the page: {(previewJob.result!.missing_fields as unknown[]).join(", ")}. {String(previewJob.result?.message ?? "")}
+              Not found on the page: {previewPage.missing_fields.join(", ")}. {previewPage.message ?? ""}
             </Notice>
           )}
           {previewJob?.status === "completed" &&

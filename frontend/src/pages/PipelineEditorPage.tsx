@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { deletePipeline, getJob, getPipeline, jobRecords, listJobs, previewPipeline, runPipeline, savePipeline } from "../api/endpoints";
-import { jobRequest, pipelineDefinition, type Job, type JobPage, type Loose, type PipelineSpec } from "../api/types";
+import { jobRequest, pipelineDefinition, resultOf, type Job, type JobPage, type Loose, type PipelineSpec } from "../api/types";
 import { CodecInput, formatJson, parseJson } from "../components/CodecInput";
 import { CardTable, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { PipelineReport } from "../components/PipelineReport";
@@ -29,6 +29,7 @@ function RunHistory({ name, version }: { name: string; version: number }) {
   if (!name) return null;
   const runs = polled.data ? polled.data.items : null;
   const latest = runs?.find((r) => r.status === "completed" || r.status === "failed");
+  const latestReport = latest ? resultOf(latest, "pipeline.run") : null;
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">Runs</h2>
@@ -46,7 +47,7 @@ function RunHistory({ name, version }: { name: string; version: number }) {
                 {formatAge(r.created_at)}
               </td>
               <td data-label="Duration">{jobDuration(r.started_at, r.finished_at)}</td>
-              <td data-label="Rows">{r.result ? formatNumber(r.result.rows) : r.error?.code ?? ""}</td>
+              <td data-label="Rows">{r.status === "completed" ? formatNumber(resultOf(r, "pipeline.run")?.rows) : r.error?.code ?? ""}</td>
               <td data-label="Job">
                 <Link to={`/jobs/${r.job_id}`}>{r.job_id.slice(0, 8)}</Link>
               </td>
@@ -64,7 +65,7 @@ function RunHistory({ name, version }: { name: string; version: number }) {
               <code className="error-code">{latest.error.code}</code> {latest.error.message}
             </div>
           )}
-          {latest.result && <PipelineReport result={latest.result} />}
+          {latestReport && <PipelineReport result={latestReport} />}
         </div>
       )}
     </section>
@@ -158,8 +159,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
       const answer = await previewPipeline(definition);
       // 200 with the finished job, or 202 while it is still running after the wait.
       const job = "type" in answer ? answer : null;
-      const listed = job?.result?.preview_rows;
-      let rows = Array.isArray(listed) ? (listed as Loose[]) : [];
+      let rows = (job && resultOf(job, "pipeline.preview")?.preview_rows) || [];
       if (job && job.status === "completed" && rows.length === 0) rows = (await jobRecords(job.job_id, 0, 20)).items;
       setPreview({ job, rows });
     });
@@ -175,6 +175,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
 
   const output = draft.output;
   const previewRows = preview ? preview.rows.map(recordRow) : [];
+  const previewReport = preview?.job ? resultOf(preview.job, "pipeline.preview") : null;
 
   return (
     <section aria-labelledby="pipeline-title" className="pipeline-editor">
@@ -331,7 +332,7 @@ export function PipelineEditorPage({ id }: { id: string | null }) {
               <code className="error-code">{preview.job.error.code}</code> {preview.job.error.message}
             </div>
           )}
-          {preview.job?.result && <PipelineReport result={preview.job.result} />}
+          {previewReport && <PipelineReport result={previewReport} />}
           {previewRows.length > 0 ? <RowsTable rows={previewRows} columns={columnsFor(previewRows)} caption="Preview rows" /> : <p className="empty">No rows.</p>}
         </section>
       )}
