@@ -1,8 +1,10 @@
 /** What the job screens share: which jobs need watching, what a job is called, how to run it again. */
 
-import { jobRequest, type Job, type JobStatus, type PipelineRunRequest, type ScrapeRequest } from "../api/types";
+import { jobRequest, type Job, type JobStatus } from "../api/types";
 
-export const JOB_STATUSES: JobStatus[] = ["queued", "running", "completed", "failed", "cancelled"];
+// A record, not a list, so the type check fails when the API documents a status this file lacks.
+const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, running: 1, completed: 2, failed: 3, cancelled: 4 };
+export const JOB_STATUSES = Object.keys(STATUS_ORDER) as JobStatus[];
 const UNFINISHED: ReadonlySet<string> = new Set<JobStatus>(["queued", "running"]);
 
 export function isUnfinished(job: Pick<Job, "status">): boolean {
@@ -21,7 +23,7 @@ export function jobKind(type: string): string {
   return type;
 }
 
-export type Rerun = { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest };
+export type Rerun = NonNullable<ReturnType<typeof jobRequest>>;
 
 /** The request that creates this job again (the job's own options included), and where to send it. */
 export function rerunRequest(job: Job): Rerun | null {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { Job } from "../api/types";
+import { JOB_STATUSES, rerunRequest } from "./jobs";
+
+const base: Job = { job_id: "j1", type: "scrape.page", status: "failed", created_at: "2026-01-01T00:00:00Z", attempts: 3, max_attempts: 3 };
+
+describe("run again", () => {
+  it("sends a scrape's request again with its name, priority and webhook, without what the API derived", () => {
+    const job: Job = {
+      ...base,
+      name: "nightly",
+      priority: 5,
+      request: { url: "https://shop.example/", strategy: "static", schema: { title: "string" }, normalized_schema: { fields: [] } },
+      webhook: { url: "https://hooks.example/in", events: ["failed"], deliveries: [] },
+    };
+    expect(rerunRequest(job)).toEqual({
+      path: "/api/scrape",
+      body: {
+        url: "https://shop.example/",
+        strategy: "static",
+        schema: { title: "string" },
+        name: "nightly",
+        priority: 5,
+        webhook: { url: "https://hooks.example/in", events: ["failed"] },
+      },
+    });
+  });
+
+  it("runs a pipeline job again through the pipeline endpoint; a preview or a job without its request, not at all", () => {
+    const run: Job = { ...base, type: "pipeline.run", request: { pipeline_id: "p1" } };
+    expect(rerunRequest(run)).toEqual({ path: "/api/pipeline/run", body: { pipeline_id: "p1" } });
+    expect(rerunRequest({ ...run, type: "pipeline.preview" })).toBeNull();
+    expect(rerunRequest({ ...base, request: null })).toBeNull();
+  });
+});
+
+describe("job statuses", () => {
+  it("lists every status the API documents, in the order of a job's life", () => {
+    expect(JOB_STATUSES).toEqual(["queued", "running", "completed", "failed", "cancelled"]);
+  });
+});
