@@ -1,8 +1,32 @@
-"""The job types and statuses of DataOps, spelled once."""
+"""The job types of DataOps: their names and statuses, spelled once, and one registry.
+
+Each type declares the request that creates it, the payload its handler receives (validated once,
+by the worker), its handler as a `"module:function"` string (imported by the worker on the first
+job of the type, so this module stays light enough for the API), a label, and the jobs its finish
+queues. `build_job` turns a validated request into the store's `NewJob` for the API and the
+scheduler alike; `follow_ups` is what `store.jobqueue` queues, in the transaction that finished a
+job, without knowing what a pipeline or a webhook is.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+import orjson
+
+from backend_fastapi.ids import new_id
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from backend_fastapi.schemas.common import JobOptionsIn, JobPayload
+    from backend_fastapi.settings import Settings
 
 
 class JobType(StrEnum):
@@ -29,3 +53,221 @@ class JobStatus(StrEnum):
 FINISHED_STATUSES: tuple[JobStatus, ...] = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.QUEUED, JobStatus.RUNNING)
 STATUSES: tuple[JobStatus, ...] = tuple(JobStatus)
+
+# A webhook delivery is a job of its own, ahead of other work, retried with the queue's backoff.
+WEBHOOK_MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT_SECONDS = 60.0
+WEBHOOK_PRIORITY = 10
+DEFAULT_WEBHOOK_EVENTS: tuple[str, ...] = (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+@dataclass
+class NewJob:
+    """What a producer asks for; `store.jobqueue.enqueue` fills in the bookkeeping columns."""
+
+    type: str
+    payload: dict[str, Any]
+    max_attempts: int
+    timeout_seconds: float
+    priority: int = 0
+    name: str | None = None
+    label: str | None = None
+    webhook: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    parent_id: str | None = None
+    schedule_id: str | None = None
+    delay_seconds: float = 0.0
+    id: str = field(default_factory=new_id)
+
+
+class FinishedJob(Protocol):
+    """The columns of a job that just finished (a row `store.jobqueue` read back)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def webhook(self) -> Any: ...
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+FollowUps = Callable[[FinishedJob], list[NewJob]]
+
+
+@dataclass(frozen=True)
+class JobTypeSpec:
+    """One job type: what creates it, what its handler gets, where the handler is, what follows."""
+
+    type: JobType
+    label: str
+    # "module:function" of the handler and "module:class" of the models, like the handler imported
+    # when first needed: the store imports this module and stays clear of the schemas' imports.
+    handler: str
+    payload: str
+    request: str | None = None
+    follow_ups: FollowUps | None = None
+
+
+def _then(job: FinishedJob) -> list[NewJob]:
+    """A completed scrape with `then` runs that pipeline on its records."""
+    then = (
+        job.payload.get("then")
+        if job.status == JobStatus.COMPLETED and isinstance(job.payload, dict)
+        else None
+    )
+    if not then:
+        return []
+    # The payload of `schemas.pipeline.PipelinePayload`, written as JSON: the store's
+    # transaction does not validate what it queues (the worker does, once).
+    payload = {**then, "source": {"type": "job", "job_id": job.id}}
+    return [
+        NewJob(
+            type=JobType.PIPELINE_RUN,
+            payload=payload,
+            max_attempts=job.max_attempts,
+            timeout_seconds=job.timeout_seconds,
+            label=then.get("pipeline_id"),
+            parent_id=job.id,
+        )
+    ]
+
+
+JOB_TYPES: Mapping[str, JobTypeSpec] = {
+    spec.type: spec
+    for spec in (
+        JobTypeSpec(
+            JobType.SCRAPE_PAGE,
+            "Scrape a page",
+            "backend_fastapi.scraping.handler:run_scrape_job",
+            payload="backend_fastapi.schemas.scrape:ScrapePayload",
+            request="backend_fastapi.schemas.scrape:ScrapeRequest",
+            follow_ups=_then,
+        ),
+        JobTypeSpec(
+            JobType.SCRAPE_CRAWL,
+            "Crawl a site",
+            "backend_fastapi.scraping.handler:run_scrape_job",
+            payload="backend_fastapi.schemas.scrape:ScrapePayload",
+            request="backend_fastapi.schemas.scrape:ScrapeRequest",
+            follow_ups=_then,
+        ),
+        JobTypeSpec(
+            JobType.PIPELINE_RUN,
+            "Run a pipeline",
+            "backend_fastapi.pipelines.handler:run_pipeline_job",
+            payload="backend_fastapi.schemas.pipeline:PipelinePayload",
+            request="backend_fastapi.schemas.pipeline:PipelineRunRequest",
+        ),
+        JobTypeSpec(
+            JobType.PIPELINE_PREVIEW,
+            "Preview a pipeline",
+            "backend_fastapi.pipelines.handler:run_preview_job",
+            payload="backend_fastapi.schemas.pipeline:PipelinePreviewPayload",
+            request="backend_fastapi.schemas.pipeline:PipelinePreviewRequest",
+        ),
+        JobTypeSpec(
+            JobType.WEBHOOK_DELIVER,
+            "Deliver a webhook",
+            "backend_fastapi.worker.webhooks:deliver_webhook",
+            payload="backend_fastapi.schemas.common:WebhookPayload",
+        ),
+    )
+}
+BUILTIN_HANDLERS: Mapping[str, str] = {name: spec.handler for name, spec in JOB_TYPES.items()}
+
+
+def load_object(path: str) -> Any:
+    """Import `module:attribute` (scrapy's `load_object`, with a colon)."""
+    module_name, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+@cache
+def payload_model(job_type: str) -> type[JobPayload] | None:
+    """The payload model of a built-in job type (None for other types)."""
+    spec = JOB_TYPES.get(job_type)
+    return None if spec is None else cast("type[JobPayload]", load_object(spec.payload))
+
+
+@cache
+def request_model(job_type: str) -> type[BaseModel] | None:
+    """The request model that creates jobs of a built-in type (None for internal and other types)."""
+    spec = JOB_TYPES.get(job_type)
+    return (
+        None if spec is None or spec.request is None else cast("type[BaseModel]", load_object(spec.request))
+    )
+
+
+def follow_ups(job: FinishedJob) -> list[NewJob]:
+    """The jobs a finished job queues: its webhook delivery, and what its type chains after it."""
+    queued: list[NewJob] = []
+    webhook = job.webhook
+    if webhook and job.status in webhook.get("events", DEFAULT_WEBHOOK_EVENTS):
+        queued.append(
+            NewJob(
+                type=JobType.WEBHOOK_DELIVER,
+                # `schemas.common.WebhookPayload`, as JSON.
+                payload={
+                    "job_id": job.id,
+                    "event": job.status,
+                    "url": webhook["url"],
+                    "delivery_id": new_id(),
+                },
+                max_attempts=WEBHOOK_MAX_ATTEMPTS,
+                timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
+                priority=WEBHOOK_PRIORITY,
+                label=webhook["url"],
+                parent_id=job.id,
+            )
+        )
+    spec = JOB_TYPES.get(job.type)
+    if spec is not None and spec.follow_ups is not None:
+        queued.extend(spec.follow_ups(job))
+    return queued
+
+
+def request_hash(job_type: str, payload: dict[str, Any], options: JobOptionsIn) -> str:
+    """What an idempotency key is bound to: the same key with another request is a conflict."""
+    canonical = orjson.dumps(
+        {"type": job_type, "payload": payload, "options": options.model_dump(mode="json")},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def build_job(
+    job_type: JobType,
+    payload: JobPayload,
+    options: JobOptionsIn,
+    settings: Settings,
+    *,
+    label: str | None,
+    name: str | None = None,
+    idempotency_key: str | None = None,
+    schedule_id: str | None = None,
+) -> NewJob:
+    """The job a validated request queues, with the settings' defaults for what it leaves out."""
+    stored = payload.to_json()
+    timeout = min(options.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
+    return NewJob(
+        type=job_type,
+        payload=stored,
+        max_attempts=options.max_attempts or settings.JOB_MAX_ATTEMPTS,
+        timeout_seconds=timeout,
+        priority=options.priority,
+        name=name if name is not None else options.name,
+        label=label,
+        webhook=options.webhook.model_dump(mode="json") if options.webhook else None,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash(job_type, stored, options) if idempotency_key is not None else None,
+        schedule_id=schedule_id,
+    )

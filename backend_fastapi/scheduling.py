@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi.schemas.pipeline import PIPELINE_RUN, PipelineRunRequest
+from backend_fastapi.jobtypes import JobType, NewJob, build_job
+from backend_fastapi.schemas.pipeline import PipelineRunRequest
 from backend_fastapi.schemas.schedule import CRON_HORIZON_YEARS, SCHEDULED_JOB, ScheduledRequest
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import Settings
@@ -70,22 +71,19 @@ def scheduled_request(job: dict[str, Any]) -> ScrapeRequest | PipelineRunRequest
     return SCHEDULED_JOB.validate_python(job)
 
 
-def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> jobqueue.NewJob:
+def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> NewJob:
     """The job one firing queues: named after the schedule, so `latest` sources find its result."""
     if isinstance(request, ScrapeRequest):
         job_type, label = request.job_type, request.url
     else:
-        job_type, label = PIPELINE_RUN, request.pipeline_id or "inline pipeline"
-    timeout = min(request.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
-    return jobqueue.NewJob(
-        type=job_type,
-        payload=request.to_payload(),
-        max_attempts=request.max_attempts or settings.JOB_MAX_ATTEMPTS,
-        timeout_seconds=timeout,
-        priority=request.priority,
-        name=schedule.name,
+        job_type, label = JobType.PIPELINE_RUN, request.pipeline_id or "inline pipeline"
+    return build_job(
+        job_type,
+        request.to_payload(),
+        request,
+        settings,
         label=label,
-        webhook=request.webhook.model_dump(mode="json") if request.webhook else None,
+        name=schedule.name,
         schedule_id=schedule.id,
     )
 
@@ -111,7 +109,7 @@ async def fire(
         return None
     following = next_run_after(row.cron, row.timezone, now)
     skipped: str | None = None
-    job: jobqueue.NewJob | None = None
+    job: NewJob | None = None
     if await schedule_rows.last_job_active(conn, row.last_job_id):
         skipped = "the last run is still queued or running"
     else:

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-from typing import Any
 
-import orjson
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from backend_fastapi.api.errors import error_response
 from backend_fastapi.errors import InvalidRequest, QueueFull
-from backend_fastapi.schemas.common import JobOptionsIn
+from backend_fastapi.jobtypes import FINISHED_STATUSES, JobStatus, JobType, build_job
+from backend_fastapi.schemas.common import JobOptionsIn, JobPayload
 from backend_fastapi.schemas.jobs import job_body
 from backend_fastapi.settings import Settings
 from backend_fastapi.store import job_rows, jobqueue
 from backend_fastapi.store.engine import Database
-from backend_fastapi.store.tables import FINISHED_STATUSES
 
 # The queued count is read at most this often; between reads it is tracked locally.
 QUEUE_COUNT_TTL = 1.0
@@ -47,21 +44,13 @@ class QueueGauge:
         self._count += 1
 
 
-def request_hash(job_type: str, payload: dict[str, Any], options: JobOptionsIn) -> str:
-    canonical = orjson.dumps(
-        {"type": job_type, "payload": payload, "options": options.model_dump(mode="json")},
-        option=orjson.OPT_SORT_KEYS,
-    )
-    return hashlib.sha256(canonical).hexdigest()
-
-
 async def create_job(
     *,
     db: Database,
     settings: Settings,
     gauge: QueueGauge,
-    job_type: str,
-    payload: dict[str, Any],
+    job_type: JobType,
+    payload: JobPayload,
     options: JobOptionsIn,
     label: str | None,
     idempotency_key: str | None,
@@ -76,19 +65,7 @@ async def create_job(
         )
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidRequest("Idempotency-Key must be 1 to 200 characters.")
-    timeout = min(options.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
-    new = jobqueue.NewJob(
-        type=job_type,
-        payload=payload,
-        max_attempts=options.max_attempts or settings.JOB_MAX_ATTEMPTS,
-        timeout_seconds=timeout,
-        priority=options.priority,
-        name=options.name,
-        label=label,
-        webhook=options.webhook.model_dump(mode="json") if options.webhook else None,
-        idempotency_key=idempotency_key,
-        request_hash=request_hash(job_type, payload, options) if idempotency_key is not None else None,
-    )
+    new = build_job(job_type, payload, options, settings, label=label, idempotency_key=idempotency_key)
     now = await db.now()
     outcome = await db.write(lambda c: jobqueue.enqueue(c, new, now))
     if outcome.conflict:
@@ -103,7 +80,7 @@ async def create_job(
         headers["Idempotent-Replayed"] = "true"
     if wait:
         return await wait_for_job(db, outcome.job_id, min(wait, settings.WAIT_MAX_SECONDS), headers)
-    status = "queued"
+    status: str = JobStatus.QUEUED
     if not outcome.created:
         async with db.read() as conn:
             row = await job_rows.get_job(conn, outcome.job_id)

@@ -1,8 +1,8 @@
 """The pipeline's own process: `python -m backend_fastapi.pipelines.child SPEC.json`.
 
 pandas is imported here and nowhere in the worker, so the worker's memory is back at its idle
-size as soon as this process exits. It reads the spec the parent wrote, runs the engine, writes
-`result.json` next to the spec (`{"ok": true, "result"}` or `{"ok": false, "error"}`), and
+size as soon as this process exits. It reads the spec the parent wrote (a `ChildSpec`), runs the
+engine, writes `result.json` next to the spec (`{"ok": true, "result"}` or `{"ok": false, "error"}`), and
 reports progress as one JSON object per line on stdout. The parent watches its memory and
 kills it past PIPELINE_MEMORY_LIMIT_MB.
 """
@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from backend_fastapi.errors import JobError
+from backend_fastapi.pipelines.child_spec import ChildSpec
 
 log = logging.getLogger("backend_fastapi.pipelines.child")
 
@@ -53,11 +54,12 @@ def _write_result(path: Path, body: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     """Run the spec named on the command line; the outcome goes to result.json."""
     spec_path = Path(argv[1])
-    spec = orjson.loads(spec_path.read_bytes())
-    _die_with_parent(int(spec.get("parent_pid", os.getppid())))
+    raw = orjson.loads(spec_path.read_bytes())
+    _die_with_parent(int(raw.get("parent_pid") or os.getppid()))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     result_path = spec_path.with_name(RESULT_FILE)
     try:
+        spec = ChildSpec.model_validate(raw)
         import pyarrow
 
         # Arrow's own allocator keeps freed buffers for reuse; the system's returns large ones at

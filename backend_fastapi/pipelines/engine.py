@@ -6,13 +6,7 @@ needs every row (dedupe, sort, join, append, aggregate, a `unique` rule) gathers
 and everything after it run on the whole frame. The report says, per step, rows in and out, what
 it did and how long it took.
 
-`spec` (written by the parent, see `pipelines/handler.py`):
-    steps        the step definitions (sources of join/append replaced: their rows are in `inputs`)
-    inputs       {"source": file, "<step index>": file} where file = {"path", "format", "options", "label"}
-    outputs      [{"name", "format"}]; files go to `out_dir`
-    records_path where to write the output rows as JSONL for the job's records, or null
-    preview_rows read only this many source rows and return the result rows, write nothing
-    chunk_rows   rows per chunk while streaming
+The spec is a `pipelines.child_spec.ChildSpec`, written by the parent (see `pipelines/handler.py`).
 """
 
 from __future__ import annotations
@@ -24,31 +18,29 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import TypeAdapter
 
 from backend_fastapi.errors import JobError
 from backend_fastapi.pipelines import readers, writers
+from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import StepError, StepFailed
 from backend_fastapi.pipelines.frames import release_memory, to_records
 from backend_fastapi.pipelines.steps import FINISHERS, OPS, StepContext, streamable
-from backend_fastapi.schemas.pipeline_steps import Step
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
 PREVIEW_MAX_ROWS = 1000
 Emit = Callable[[dict[str, Any]], None]
-_STEPS = TypeAdapter(list[Step])
 
 
 class _Run:
-    def __init__(self, spec: dict[str, Any], emit: Emit) -> None:
+    def __init__(self, spec: ChildSpec, emit: Emit) -> None:
         self.spec = spec
         self.emit = emit
-        self.steps = _STEPS.validate_python(spec["steps"])
-        self.inputs: dict[str, dict[str, Any]] = spec["inputs"]
-        self.chunk_rows = int(spec.get("chunk_rows") or CHUNK_ROWS)
-        self.preview_rows: int | None = spec.get("preview_rows")
+        self.steps = spec.steps
+        self.inputs = {key: file.model_dump() for key, file in spec.inputs.items()}
+        self.chunk_rows = spec.chunk_rows or CHUNK_ROWS
+        self.preview_rows = spec.preview_rows
         self.contexts = [
             StepContext(i, step.op, self._loader(str(i)), preview=self.preview_rows is not None)
             for i, step in enumerate(self.steps)
@@ -174,20 +166,19 @@ class _Run:
 
     def write_outputs(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
         """Write each output file; their names, sizes and row counts."""
-        out_dir = Path(self.spec["out_dir"])
+        out_dir = Path(self.spec.out_dir)
         written = []
-        for output in self.spec.get("outputs") or []:
-            fmt = output["format"]
-            filename = f"{output['name']}.{writers.EXTENSIONS[fmt]}"
+        for output in self.spec.outputs:
+            fmt = output.format
+            filename = f"{output.name}.{writers.EXTENSIONS[fmt]}"
             self.emit({"phase": "writing", "format": fmt, "rows": len(frame)})
             started = time.perf_counter()
-            escape = output.get("escape_formulas", True)
-            writers.write(frame, fmt, out_dir / filename, escape_formulas=escape)
+            writers.write(frame, fmt, out_dir / filename, escape_formulas=output.escape_formulas)
             elapsed = time.perf_counter() - started
             self.timings["write_seconds"] += elapsed
             written.append(
                 {
-                    "name": output["name"],
+                    "name": output.name,
                     "format": fmt,
                     "filename": filename,
                     "size_bytes": (out_dir / filename).stat().st_size,
@@ -198,7 +189,7 @@ class _Run:
         return written
 
 
-def run(spec: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
+def run(spec: ChildSpec, emit: Emit | None = None) -> dict[str, Any]:
     """Run the pipeline described by `spec`; returns the report (raises JobError subclasses)."""
     started = time.perf_counter()
     state = _Run(spec, emit or (lambda _: None))
@@ -228,7 +219,7 @@ def run(spec: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
         }
     else:
         result["outputs"] = state.write_outputs(frame)
-        records_path = spec.get("records_path")
+        records_path = spec.records_path
         if records_path:
             begun = time.perf_counter()
             writers.write(frame, "jsonl", Path(records_path))

@@ -16,55 +16,54 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from backend_fastapi.errors import InvalidPayload, JobError
 from backend_fastapi.ids import new_id
+from backend_fastapi.pipelines.child_spec import ChildSpec, InputFile
 from backend_fastapi.pipelines.errors import PipelineNotFound
 from backend_fastapi.pipelines.inputs import materialize
 from backend_fastapi.pipelines.process import run_child
 from backend_fastapi.schemas.common import blocked_address_in
-from backend_fastapi.schemas.pipeline import PipelineSpec
-from backend_fastapi.schemas.pipeline_sources import Source
-from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep
+from backend_fastapi.schemas.pipeline import PipelinePayload, PipelinePreviewPayload, PipelineSpec
+from backend_fastapi.schemas.pipeline_sources import InlineSource
+from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep, Step
+from backend_fastapi.schemas.results import PipelinePreviewResult, PipelineRef, PipelineRunResult
 from backend_fastapi.store import catalog
 from backend_fastapi.worker.context import JobContext
 
 WORK_DIR = ".work"
-_SOURCE = TypeAdapter(Source)
-_PLACEHOLDER = {"type": "inline", "records": []}
+_PLACEHOLDER = InlineSource(type="inline", records=[])
 
 
-async def load_definition(ctx: JobContext) -> tuple[PipelineSpec, dict[str, Any] | None]:
-    """The pipeline to run and, for a saved one, its row's id and name."""
+async def load_definition(ctx: JobContext[PipelinePayload]) -> tuple[PipelineSpec, PipelineRef]:
+    """The pipeline to run and which one it is (a saved one's id and name, or the inline one's name)."""
     payload = ctx.payload
-    saved: dict[str, Any] | None = None
-    try:
-        if payload.get("pipeline_id"):
-            async with ctx.db.read() as conn:
-                row = await catalog.find_pipeline(conn, str(payload["pipeline_id"]))
-            if row is None:
-                raise PipelineNotFound(
-                    f"The saved pipeline {payload['pipeline_id']!r} does not exist (deleted?)."
-                )
+    if payload.pipeline_id:
+        async with ctx.db.read() as conn:
+            row = await catalog.find_pipeline(conn, payload.pipeline_id)
+        if row is None:
+            raise PipelineNotFound(f"The saved pipeline {payload.pipeline_id!r} does not exist (deleted?).")
+        try:
+            # A saved definition is read at run time: it may have been saved by an older version.
             spec = PipelineSpec.model_validate(row.definition)
-            saved = {"pipeline_id": row.id, "name": row.name}
-        elif isinstance(payload.get("pipeline"), dict):
-            spec = PipelineSpec.model_validate(payload["pipeline"])
-        else:
-            raise InvalidPayload("The job needs 'pipeline_id' or 'pipeline'.")
-        if payload.get("source"):
-            spec = spec.model_copy(update={"source": _SOURCE.validate_python(payload["source"])})
-    except ValidationError as exc:
-        if (blocked := blocked_address_in(exc)) is not None:
-            raise blocked from exc
-        raise InvalidPayload(f"The pipeline definition is invalid: {exc}") from exc
+        except ValidationError as exc:
+            if (blocked := blocked_address_in(exc)) is not None:
+                raise blocked from exc
+            raise InvalidPayload(f"The pipeline definition is invalid: {exc}") from exc
+        ref = PipelineRef(pipeline_id=row.id, name=row.name)
+    else:
+        assert payload.pipeline is not None  # the payload model names one or the other
+        spec = payload.pipeline
+        ref = PipelineRef(pipeline_id=None, name=spec.name)
+    if payload.source is not None:
+        spec = spec.model_copy(update={"source": payload.source})
     if spec.source is None:
         raise InvalidPayload("The pipeline has no source; give one in the definition or with the run.")
-    return spec, saved
+    return spec, ref
 
 
-def _workdir(ctx: JobContext) -> Path:
+def _workdir(ctx: JobContext[PipelinePayload]) -> Path:
     root = ctx.settings.exports_dir / WORK_DIR
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(f"{ctx.id}-*"):  # left by an attempt whose worker died
@@ -75,43 +74,46 @@ def _workdir(ctx: JobContext) -> Path:
 
 
 async def _prepare(
-    ctx: JobContext, spec: PipelineSpec, workdir: Path, preview_rows: int | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    ctx: JobContext[PipelinePayload], spec: PipelineSpec, workdir: Path, preview_rows: int | None
+) -> tuple[ChildSpec, dict[str, dict[str, Any]]]:
     """The child's spec and the report's description of the sources."""
     await ctx.set_progress({"phase": "preparing"}, force=True)
-    inputs: dict[str, Any] = {}
-    described: dict[str, Any] = {}
-    inputs["source"], described["source"] = await materialize(
-        ctx, spec.source, workdir / "source", preview_rows
-    )
-    steps = []
+    assert spec.source is not None  # `load_definition` refuses a pipeline without one
+    inputs: dict[str, InputFile] = {}
+    described: dict[str, dict[str, Any]] = {}
+    source, described["source"] = await materialize(ctx, spec.source, workdir / "source", preview_rows)
+    inputs["source"] = InputFile.model_validate(source)
+    steps: list[Step] = []
     for index, step in enumerate(spec.steps):
-        body = step.model_dump(mode="json", by_alias=True)
         if isinstance(step, JoinStep | AppendStep):
-            key = str(index)
-            inputs[key], described[f"steps[{index}]"] = await materialize(
+            joined, described[f"steps[{index}]"] = await materialize(
                 ctx, step.source, workdir / f"step{index}", None
             )
-            body["source"] = _PLACEHOLDER  # the rows are in `inputs`; the child never fetches
-        steps.append(body)
+            inputs[str(index)] = InputFile.model_validate(joined)
+            step = step.model_copy(update={"source": _PLACEHOLDER})  # the rows are in `inputs`
+        steps.append(step)
     out_dir = workdir / "out"
     out_dir.mkdir()
-    child_spec = {
-        "steps": steps,
-        "inputs": inputs,
-        "outputs": [o.model_dump(mode="json") for o in spec.outputs()] if preview_rows is None else [],
-        "out_dir": str(out_dir),
-        "records_path": str(workdir / "records.jsonl")
-        if spec.store_records and preview_rows is None
-        else None,
-        "preview_rows": preview_rows,
-    }
+    run = preview_rows is None
+    child_spec = ChildSpec(
+        steps=steps,
+        inputs=inputs,
+        outputs=spec.outputs() if run else [],
+        out_dir=str(out_dir),
+        records_path=str(workdir / "records.jsonl") if spec.store_records and run else None,
+        preview_rows=preview_rows,
+    )
     return child_spec, described
 
 
 async def _run(
-    ctx: JobContext, spec: PipelineSpec, workdir: Path, preview_rows: int | None, started: float
+    ctx: JobContext[PipelinePayload],
+    spec: PipelineSpec,
+    workdir: Path,
+    preview_rows: int | None,
+    started: float,
 ) -> dict[str, Any]:
+    """The engine's report, with what the worker knows added: sources, memory, preparation time."""
     child_spec, described = await _prepare(ctx, spec, workdir, preview_rows)
     prepared = time.monotonic()
 
@@ -140,10 +142,9 @@ async def _run(
 
 
 async def _publish(
-    ctx: JobContext, saved: dict[str, Any] | None, workdir: Path, result: dict[str, Any]
+    ctx: JobContext[PipelinePayload], saved: PipelineRef, workdir: Path, written: list[dict[str, Any]]
 ) -> None:
     """Move the written files into EXPORTS_DIR/<job id>/ and list them as the job's exports."""
-    written = result.get("outputs") or []
     target = ctx.settings.exports_dir / ctx.id
     target.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -156,7 +157,7 @@ async def _publish(
             {
                 "id": export_id,
                 "job_id": ctx.id,
-                "pipeline_id": saved["pipeline_id"] if saved else None,
+                "pipeline_id": saved.pipeline_id,
                 "name": output["name"],
                 "format": output["format"],
                 "path": relative,
@@ -172,7 +173,7 @@ async def _publish(
         (ctx.settings.exports_dir / path).unlink(missing_ok=True)
 
 
-async def _store_records(ctx: JobContext, path: Path) -> int:
+async def _store_records(ctx: JobContext[PipelinePayload], path: Path) -> int:
     """Stream the output rows from the child's JSONL into the job's records."""
     stored = 0
     batch: list[dict[str, Any]] = []
@@ -192,14 +193,14 @@ async def _store_records(ctx: JobContext, path: Path) -> int:
     return stored
 
 
-async def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
+async def run_pipeline_job(ctx: JobContext[PipelinePayload]) -> PipelineRunResult:
     """`pipeline.run`: run the pipeline, publish its exports, store its rows; returns the report."""
     started = time.monotonic()
-    spec, saved = await load_definition(ctx)
+    spec, ref = await load_definition(ctx)
     workdir = _workdir(ctx)
     try:
         result = await _run(ctx, spec, workdir, None, started)
-        await _publish(ctx, saved, workdir, result)
+        await _publish(ctx, ref, workdir, result.get("outputs") or [])
         records = workdir / "records.jsonl"
         if records.is_file():
             stored_at = time.monotonic()
@@ -208,25 +209,24 @@ async def run_pipeline_job(ctx: JobContext) -> dict[str, Any]:
             result["timings"]["store_seconds"] = round(time.monotonic() - stored_at, 3)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    result["pipeline"] = saved or {"pipeline_id": None, "name": spec.name}
+    result["pipeline"] = ref
     result["timings"]["total_seconds"] = round(time.monotonic() - started, 3)
     await ctx.set_progress({"phase": "done", "rows": result.get("rows")}, force=True)
-    return result
+    return PipelineRunResult.model_validate(result)
 
 
-async def run_preview_job(ctx: JobContext) -> dict[str, Any]:
+async def run_preview_job(ctx: JobContext[PipelinePreviewPayload]) -> PipelinePreviewResult:
     """`pipeline.preview`: the steps on the first `rows` source rows; returns the rows, writes nothing."""
     started = time.monotonic()
-    spec, saved = await load_definition(ctx)
-    rows = int(ctx.payload.get("rows") or 20)
+    spec, ref = await load_definition(ctx)
     workdir = _workdir(ctx)
     try:
-        result = await _run(ctx, spec, workdir, rows, started)
+        result = await _run(ctx, spec, workdir, ctx.payload.rows, started)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     preview = result.pop("preview", {})
-    result["pipeline"] = saved or {"pipeline_id": None, "name": spec.name}
+    result["pipeline"] = ref
     result["preview_rows"] = preview.get("rows", [])
     result["truncated"] = bool(preview.get("truncated"))
     result["timings"]["total_seconds"] = round(time.monotonic() - started, 3)
-    return result
+    return PipelinePreviewResult.model_validate(result)

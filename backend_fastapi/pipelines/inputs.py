@@ -31,7 +31,7 @@ def _file_options(source: src.FileOptions) -> dict[str, Any]:
     return source.model_dump(include=set(src.FileOptions.model_fields))
 
 
-async def _job_records(ctx: JobContext, job: Any, dest: Path, limit: int | None) -> int:
+async def _job_records(ctx: JobContext[Any], job: Any, dest: Path, limit: int | None) -> int:
     """Page a job's records into a JSONL file; returns how many were written."""
     written = 0
     with dest.open("wb") as fh:
@@ -47,7 +47,7 @@ async def _job_records(ctx: JobContext, job: Any, dest: Path, limit: int | None)
 
 
 async def _from_job(
-    ctx: JobContext, job: Any, dest: Path, limit: int | None, info: dict[str, Any]
+    ctx: JobContext[Any], job: Any, dest: Path, limit: int | None, info: dict[str, Any]
 ) -> InputFile:
     async with ctx.db.read() as conn:
         has_records = await record_rows.count_records(conn, job.id, job.attempts) > 0
@@ -68,7 +68,7 @@ async def _from_job(
     return {"path": str(dest), "format": "jsonl", "options": {}, "label": f"job {job.id}"}
 
 
-async def _latest(ctx: JobContext, name: str) -> Any:
+async def _latest(ctx: JobContext[Any], name: str) -> Any:
     """The newest completed job named `name`, or run of the saved pipeline named `name`."""
     async with ctx.db.read() as conn:
         candidates = [await job_rows.latest_completed(conn, name)]
@@ -80,7 +80,7 @@ async def _latest(ctx: JobContext, name: str) -> Any:
 
 
 async def materialize(
-    ctx: JobContext, source: Any, base: Path, limit: int | None
+    ctx: JobContext[Any], source: Any, base: Path, limit: int | None
 ) -> tuple[InputFile, dict[str, Any]]:
     """A local file holding the source's rows, and what the report says about the source."""
     info: dict[str, Any] = {"type": source.type}

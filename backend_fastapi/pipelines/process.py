@@ -22,6 +22,7 @@ import orjson
 import psutil
 
 from backend_fastapi.child_python import python_command, python_env
+from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import MemoryLimitExceeded, PipelineCrashed, from_code
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,12 @@ def _stderr_tail(path: Path) -> str:
     return text[-STDERR_TAIL:].strip()
 
 
-async def run_child(
-    spec: dict[str, Any], workdir: Path, limit_mb: int, on_progress: Progress
-) -> ChildOutcome:
+async def run_child(spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: Progress) -> ChildOutcome:
     """Run the engine on `spec` in a fresh process; returns its report or raises the job's error."""
     spec_path = workdir / "spec.json"
-    spec_path.write_bytes(orjson.dumps({**spec, "parent_pid": os.getpid()}))
+    spec_path.write_bytes(
+        spec.model_copy(update={"parent_pid": os.getpid()}).model_dump_json(by_alias=True).encode()
+    )
     result_path = workdir / "result.json"
     stderr_path = workdir / "child.log"
     limit = limit_mb * 1024 * 1024

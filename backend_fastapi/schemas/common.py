@@ -92,6 +92,23 @@ class JobOptionsIn(StrictModel):
 JOB_OPTION_FIELDS = frozenset(JobOptionsIn.model_fields)
 
 
+class JobPayload(StrictModel):
+    """What a job's handler receives: stored as JSON in the job row, validated once by the worker."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload as stored in the job row."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class WebhookPayload(JobPayload):
+    """`webhook.deliver`: POST the finished job's body to `url`."""
+
+    job_id: str
+    event: WebhookEvent
+    url: str
+    delivery_id: str
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

@@ -8,17 +8,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
 from backend_fastapi.schemas.common import (
-    JOB_OPTION_FIELDS,
     NAME_PATTERN,
     JobOptionsIn,
+    JobPayload,
     StrictModel,
     iso,
 )
 from backend_fastapi.schemas.pipeline_sources import FileFormat, Source
 from backend_fastapi.schemas.pipeline_steps import Step
 
-PIPELINE_RUN = "pipeline.run"
-PIPELINE_PREVIEW = "pipeline.preview"
 MAX_STEPS = 100
 # Export names become file names: no separators, no leading dot, so they cannot leave EXPORTS_DIR.
 EXPORT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -112,6 +110,39 @@ class PipelineIn(PipelineSpec):
     name: str = Field(pattern=NAME_PATTERN)  # type: ignore[assignment]
 
 
+class PipelinePayload(JobPayload):
+    """`pipeline.run`: a saved pipeline (`pipeline_id`, its id or name) or an inline one (`pipeline`);
+    `source` replaces the pipeline's own (a chained run reads the job that finished)."""
+
+    pipeline_id: str | None = Field(default=None, min_length=1, max_length=200)
+    pipeline: PipelineSpec | None = None
+    source: Source | None = Field(default=None, description="Replaces the pipeline's own source.")
+
+    @model_validator(mode="after")
+    def _names_a_pipeline(self) -> PipelinePayload:
+        if self.pipeline_id is None and self.pipeline is None:
+            raise ValueError("give 'pipeline_id' or 'pipeline'")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """What the client sent (no filled-in defaults), so the job's `request` reads like the request."""
+        payload = self.model_dump(
+            mode="json", by_alias=True, exclude={"pipeline"}, exclude_unset=True, exclude_none=True
+        )
+        if self.pipeline is not None:
+            payload["pipeline"] = self.pipeline.to_json()
+        return payload
+
+
+class PipelinePreviewPayload(PipelinePayload):
+    """`pipeline.preview`: the run's payload and how many source rows to read."""
+
+    rows: int = Field(default=20, ge=1, le=1000)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "rows": self.rows}
+
+
 class _PipelineChoice(JobOptionsIn):
     """Exactly one of `pipeline_id` (a saved pipeline's id or name) or `pipeline` (inline)."""
 
@@ -127,23 +158,17 @@ class _PipelineChoice(JobOptionsIn):
             raise ValueError("the inline pipeline has no source: give 'pipeline.source' or 'source'")
         return self
 
-    def to_payload(self) -> dict[str, Any]:
-        """What the worker's handler receives (job options stay on the job row)."""
-        # What the client sent (no filled-in defaults), so the job's `request` reads like the request.
-        payload = self.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude=set(JOB_OPTION_FIELDS) | {"pipeline", "rows"},
-            exclude_unset=True,
-            exclude_none=True,
-        )
-        if self.pipeline is not None:
-            payload["pipeline"] = self.pipeline.to_json()
-        return payload
+    def _payload_fields(self) -> dict[str, Any]:
+        chosen = {"pipeline_id": self.pipeline_id, "pipeline": self.pipeline, "source": self.source}
+        return {name: value for name, value in chosen.items() if value is not None}
 
 
 class PipelineRunRequest(_PipelineChoice):
     """Run a saved pipeline (`pipeline_id`: id or name) or an inline one (`pipeline`) as a job."""
+
+    def to_payload(self) -> PipelinePayload:
+        """What the worker's handler receives (job options stay on the job row), not validated again."""
+        return PipelinePayload.model_construct(**self._payload_fields())
 
 
 class PipelinePreviewRequest(_PipelineChoice):
@@ -154,9 +179,9 @@ class PipelinePreviewRequest(_PipelineChoice):
     )
     rows: int = Field(default=20, ge=1, le=1000, description="Rows read from the source.")
 
-    def to_payload(self) -> dict[str, Any]:
+    def to_payload(self) -> PipelinePreviewPayload:
         """The run's payload plus how many source rows to preview."""
-        return {**super().to_payload(), "rows": self.rows}
+        return PipelinePreviewPayload.model_construct(**self._payload_fields(), rows=self.rows)
 
 
 class PipelineOut(BaseModel):

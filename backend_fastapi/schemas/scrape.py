@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from backend_fastapi.extraction.errors import SchemaError
 from backend_fastapi.extraction.spec import check_regex, normalize_schema, parse_selector
-from backend_fastapi.schemas.common import JOB_OPTION_FIELDS, JobOptionsIn, StrictModel, validate_outbound_url
+from backend_fastapi.jobtypes import JobType
+from backend_fastapi.schemas.common import JobOptionsIn, JobPayload, StrictModel, validate_outbound_url
 
-SCRAPE_PAGE = "scrape.page"
 OutputFormat = Literal["data", "markdown", "text", "links", "metadata", "html"]
-SCRAPE_CRAWL = "scrape.crawl"
 DEFAULT_USER_AGENT = "DataOps/0.1 (self-hosted web data extraction; respects robots.txt)"
 ResourceType = Literal[
     "image", "font", "media", "stylesheet", "script", "xhr", "fetch", "websocket", "manifest", "other"
@@ -25,6 +24,8 @@ _FORBIDDEN_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive"}
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# A schema in form 2 (see `extraction.spec`): field name -> its normalized spec.
+NormalizedSchema = dict[str, dict[str, Any]]
 
 
 def _selector(value: str | None, where: str) -> str | None:
@@ -113,8 +114,26 @@ class ScrapeOptionsIn(StrictModel):
         return _selector(value, "selector")
 
 
-class ScrapeRequest(JobOptionsIn):
-    """Scrape one page, or crawl from it, and extract the fields of `schema`."""
+class ExtractionSchema(dict[str, Any]):
+    """A schema as the client sent it, carrying its form 2 (`normalized`), computed once by validation."""
+
+    normalized: NormalizedSchema
+
+
+def _normalize(schema: dict[str, Any]) -> ExtractionSchema:
+    try:
+        normalized = normalize_schema(schema)
+    except SchemaError as exc:
+        raise PydanticCustomError(
+            "schema", "{path}: {reason}", {"path": exc.path, "reason": exc.reason}
+        ) from exc
+    kept = ExtractionSchema(schema)
+    kept.normalized = normalized
+    return kept
+
+
+class ScrapeFields(StrictModel):
+    """What a scrape is, in the request and in the job's payload."""
 
     url: str = Field(examples=["https://shop.example/p/1"])
     strategy: Literal["static", "dynamic", "auto"] = "static"
@@ -127,7 +146,6 @@ class ScrapeRequest(JobOptionsIn):
     options: ScrapeOptionsIn = Field(default_factory=ScrapeOptionsIn)
     formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]), max_length=6)
     then: ThenIn | None = None
-    _normalized: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     _url = field_validator("url")(validate_outbound_url)
 
@@ -136,19 +154,8 @@ class ScrapeRequest(JobOptionsIn):
     def _unique_formats(cls, formats: list[OutputFormat]) -> list[OutputFormat]:
         return list(dict.fromkeys(formats))
 
-    @field_validator("schema_")
-    @classmethod
-    def _compile_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
-        try:
-            normalize_schema(schema)
-        except SchemaError as exc:
-            raise PydanticCustomError(
-                "schema", "{path}: {reason}", {"path": exc.path, "reason": exc.reason}
-            ) from exc
-        return schema
-
     @model_validator(mode="after")
-    def _browser_options_need_a_browser(self) -> ScrapeRequest:
+    def _browser_options_need_a_browser(self) -> ScrapeFields:
         browser_only = [name for name in ("wait_for", "screenshot") if getattr(self.options, name)]
         if self.strategy == "static" and browser_only:
             raise PydanticCustomError(
@@ -159,24 +166,46 @@ class ScrapeRequest(JobOptionsIn):
         return self
 
     @property
-    def normalized_schema(self) -> dict[str, Any]:
-        """The schema in form 2, as the worker runs it."""
-        if not self._normalized and self.schema_:
-            self._normalized = normalize_schema(self.schema_)
-        return self._normalized
+    def job_type(self) -> JobType:
+        return JobType.SCRAPE_CRAWL if self.crawl else JobType.SCRAPE_PAGE
+
+
+class ScrapePayload(ScrapeFields, JobPayload):
+    """The payload of `scrape.page` and `scrape.crawl` jobs: the request without its job options.
+
+    `schema` stays as the client sent it (the job's `request` shows it back); `normalized_schema`
+    is its form 2, computed when the request was validated and trusted as it is here.
+    """
+
+    normalized_schema: NormalizedSchema = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _normalized_once(self) -> ScrapePayload:
+        # Payloads queued before `normalized_schema` was stored carry the schema only.
+        if not self.normalized_schema and self.schema_:
+            self.normalized_schema = _normalize(self.schema_).normalized
+        return self
+
+
+class ScrapeRequest(ScrapeFields, JobOptionsIn):
+    """Scrape one page, or crawl from it, and extract the fields of `schema`."""
+
+    @field_validator("schema_")
+    @classmethod
+    def _compile_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        return _normalize(schema)
 
     @property
-    def job_type(self) -> str:
-        return SCRAPE_CRAWL if self.crawl else SCRAPE_PAGE
+    def normalized_schema(self) -> NormalizedSchema:
+        """The schema in form 2, as the worker runs it (normalized once, by validation)."""
+        return self.schema_.normalized if isinstance(self.schema_, ExtractionSchema) else {}
 
-    def to_payload(self) -> dict[str, Any]:
-        """What the worker's scrape handler receives (job options stay on the job row).
-
-        `schema` stays as the client sent it (it is shown back in the job's `request`);
-        `normalized_schema` is form 2, which the worker runs without parsing the schema again.
-        """
-        payload = self.model_dump(
-            mode="json", by_alias=True, exclude=set(JOB_OPTION_FIELDS), exclude_none=True
+    def to_payload(self) -> ScrapePayload:
+        """What the worker's scrape handler receives (job options stay on the job row)."""
+        fields = {name: getattr(self, name) for name in ScrapeFields.model_fields}
+        # Built from validated parts: nothing is validated (or normalized) again here.
+        return ScrapePayload.model_construct(
+            {name for name in fields if getattr(self, name) is not None} | {"normalized_schema"},
+            **fields,
+            normalized_schema=self.normalized_schema,
         )
-        payload["normalized_schema"] = self.normalized_schema
-        return payload

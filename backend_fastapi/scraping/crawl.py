@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from backend_fastapi.errors import JobError
 from backend_fastapi.outbound import sleep_backoff
 from backend_fastapi.regexes import compile_regex
-from backend_fastapi.schemas.scrape import CrawlIn
+from backend_fastapi.schemas.results import CrawlResult, FailedPage
+from backend_fastapi.schemas.scrape import CrawlIn, ScrapePayload
 from backend_fastapi.scraping.dom import LexborTree, Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
@@ -59,7 +59,7 @@ class _Task:
 class Crawler:
     """One crawl job's frontier and workers."""
 
-    def __init__(self, ctx: JobContext, session: ScrapeSession, schema: Schema) -> None:
+    def __init__(self, ctx: JobContext[ScrapePayload], session: ScrapeSession, schema: Schema) -> None:
         request = session.request
         self.ctx = ctx
         self.session = session
@@ -76,7 +76,7 @@ class Crawler:
         self.scheduled = 0
         self.pages_done = 0
         self.records = 0
-        self.failed: list[dict[str, Any]] = []
+        self.failed: list[FailedPage] = []
         self.errors = 0
         dynamic = request.strategy == "dynamic"
         self.concurrency = min(request.options.max_concurrency, BROWSER_PAGES_PER_JOB if dynamic else 64)
@@ -98,7 +98,7 @@ class Crawler:
         self.scheduled += 1
         self.queue.put_nowait(_Task(url, depth, records))
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self) -> CrawlResult:
         started = time.monotonic()
         start = _Task(self.session.request.url, 0, self.follow is None)
         self.seen.add(canonical(start.url))
@@ -113,16 +113,16 @@ class Crawler:
             await asyncio.gather(*workers, return_exceptions=True)
         await self._progress(force=True)
         elapsed = time.monotonic() - started
-        return {
-            "url": self.session.request.url,
-            "pages": self.pages_done,
-            "records": self.records,
-            "errors": self.errors,
-            "failed_pages": self.failed,
-            "stopped_by": "max_pages" if self.scheduled >= self.config.max_pages else "frontier_exhausted",
-            "duration_s": round(elapsed, 3),
-            "pages_per_s": round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
-        }
+        return CrawlResult(
+            url=self.session.request.url,
+            pages=self.pages_done,
+            records=self.records,
+            errors=self.errors,
+            failed_pages=self.failed,
+            stopped_by="max_pages" if self.scheduled >= self.config.max_pages else "frontier_exhausted",
+            duration_s=round(elapsed, 3),
+            pages_per_s=round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
+        )
 
     async def _work(self) -> None:
         while True:
@@ -191,7 +191,7 @@ class Crawler:
     def _fail(self, url: str, code: str, message: str) -> None:
         self.errors += 1
         if len(self.failed) < MAX_ERROR_SAMPLES:
-            self.failed.append({"url": url, "code": code, "message": message})
+            self.failed.append(FailedPage(url=url, code=code, message=message))
         self.ctx.log.info("scrape.page_failed", extra={"url": url, "code": code})
 
     async def _progress(self, force: bool = False) -> None:
@@ -206,6 +206,6 @@ class Crawler:
         )
 
 
-async def run_crawl(ctx: JobContext, session: ScrapeSession, schema: Schema) -> dict[str, Any]:
+async def run_crawl(ctx: JobContext[ScrapePayload], session: ScrapeSession, schema: Schema) -> CrawlResult:
     """Crawl from the request's URL; records go to the job's records, the summary is returned."""
     return await Crawler(ctx, session, schema).run()

@@ -10,18 +10,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from backend_fastapi import netguard
-from backend_fastapi.errors import InvalidPayload
-from backend_fastapi.schemas.scrape import SCRAPE_CRAWL, ScrapeRequest
+from backend_fastapi.jobtypes import JobType
+from backend_fastapi.schemas.results import CrawlResult, ScrapePageResult
+from backend_fastapi.schemas.scrape import ScrapePayload
 from backend_fastapi.scraping.crawl import run_crawl
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
 from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.scraping.strategy import load_page
-from backend_fastapi.settings import Settings
 from backend_fastapi.worker.context import JobContext
 
 if TYPE_CHECKING:
@@ -30,31 +28,22 @@ if TYPE_CHECKING:
 DYNAMIC_HINT = "The page looks rendered by JavaScript: use strategy 'dynamic' or 'auto'."
 
 
-def load_request(payload: dict[str, Any], settings: Settings) -> tuple[ScrapeRequest, Schema]:
-    """The job's request and compiled schema; InvalidPayload when the payload does not validate."""
-    # A blocked URL is refused as such (not as an invalid payload), before anything else.
-    netguard.check_url(str(payload.get("url", "")), settings.SCRAPE_ALLOW_HOSTS)
-    body = {k: v for k, v in payload.items() if k != "normalized_schema"}
-    try:
-        request = ScrapeRequest.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidPayload(f"Invalid scrape payload: {where}: {first.get('msg')}") from exc
-    spec = payload.get("normalized_schema")
-    return request, Schema.compile(spec if isinstance(spec, dict) else request.normalized_schema)
-
-
-async def run_scrape_job(ctx: JobContext) -> dict[str, Any]:
+async def run_scrape_job(ctx: JobContext[ScrapePayload]) -> ScrapePageResult | CrawlResult:
     """Scrape one page, or crawl from it (`scrape.crawl`)."""
-    request, schema = load_request(ctx.payload, ctx.settings)
+    request = ctx.payload
+    # A blocked URL is refused by this worker's own allow list, before anything is fetched.
+    netguard.check_url(request.url, ctx.settings.SCRAPE_ALLOW_HOSTS)
+    # The schema was normalized when the request was validated; the worker only compiles it.
+    schema = Schema.compile(request.normalized_schema)
     async with ScrapeSession(ctx, request) as session:
-        if request.crawl is not None or ctx.job.type == SCRAPE_CRAWL:
+        if request.crawl is not None or ctx.job.type == JobType.SCRAPE_CRAWL:
             return await run_crawl(ctx, session, schema)
         return await scrape_page(ctx, session, schema)
 
 
-async def scrape_page(ctx: JobContext, session: ScrapeSession, schema: Schema) -> dict[str, Any]:
+async def scrape_page(
+    ctx: JobContext[ScrapePayload], session: ScrapeSession, schema: Schema
+) -> ScrapePageResult:
     """Fetch, maybe render, extract; store the records and return the result."""
     request = session.request
     processor = PageProcessor(schema, request.formats)
@@ -75,7 +64,7 @@ async def scrape_page(ctx: JobContext, session: ScrapeSession, schema: Schema) -
         )
     if schema.fields or out.json is not None or out.formats:
         await ctx.add_records(out.records(schema))
-    return result
+    return ScrapePageResult.model_validate(result)
 
 
 def _result(

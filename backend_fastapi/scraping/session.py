@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from backend_fastapi.outbound import GuardedClient, Response
-from backend_fastapi.schemas.scrape import ScrapeRequest
+from backend_fastapi.schemas.scrape import ScrapePayload
 from backend_fastapi.scraping.errors import RobotsDisallowed
 from backend_fastapi.scraping.memory import MemoryUse, wait_for_memory
 from backend_fastapi.scraping.page import Document, document_from
@@ -50,7 +50,7 @@ class HostGate:
 class ScrapeSession:
     """The fetching side of one job; use as `async with`."""
 
-    def __init__(self, ctx: JobContext, request: ScrapeRequest) -> None:
+    def __init__(self, ctx: JobContext[ScrapePayload], request: ScrapePayload) -> None:
         self.ctx = ctx
         self.request = request
         self.options = request.options

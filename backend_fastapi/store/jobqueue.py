@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi.ids import new_id
+from backend_fastapi import jobtypes
+from backend_fastapi.jobtypes import NewJob as NewJob
 from backend_fastapi.store import retention
 from backend_fastapi.store.tables import (
     CANCELLED,
@@ -37,12 +38,6 @@ from backend_fastapi.store.tables import (
 )
 
 MAX_BACKOFF_SECONDS = 300.0
-WEBHOOK_JOB_TYPE = "webhook.deliver"
-WEBHOOK_MAX_ATTEMPTS = 5
-WEBHOOK_TIMEOUT_SECONDS = 60.0
-WEBHOOK_PRIORITY = 10
-PIPELINE_JOB_TYPE = "pipeline.run"
-DEFAULT_WEBHOOK_EVENTS = (COMPLETED, FAILED)
 
 
 def _owned(worker_id: str, job_id: str, attempt: int) -> sa.ColumnElement[bool]:
@@ -61,26 +56,6 @@ def backoff_seconds(attempt: int, base: float, retry_after: float | None = None)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
     return delay
-
-
-@dataclass
-class NewJob:
-    """What a producer asks for; `enqueue` fills in the bookkeeping columns."""
-
-    type: str
-    payload: dict[str, Any]
-    max_attempts: int
-    timeout_seconds: float
-    priority: int = 0
-    name: str | None = None
-    label: str | None = None
-    webhook: dict[str, Any] | None = None
-    idempotency_key: str | None = None
-    request_hash: str | None = None
-    parent_id: str | None = None
-    schedule_id: str | None = None
-    delay_seconds: float = 0.0
-    id: str = field(default_factory=new_id)
 
 
 @dataclass(frozen=True)
@@ -521,42 +496,9 @@ _COMPLETE_JOB_WITH_PROGRESS = _complete_statement(with_progress=True)
 
 
 async def _after_finish(conn: AsyncConnection, row: sa.Row[Any], now: float) -> None:
-    """Queue what a finished job triggers, in the same transaction, so it is never lost:
-    a webhook delivery, and the pipeline chained with `then`."""
+    """Queue what a finished job triggers (its webhook delivery, a chained pipeline: the job
+    types decide), in the same transaction, so it is never lost."""
     if row.status not in FINISHED_STATUSES:
         return
-    webhook = row.webhook
-    if webhook and row.status in webhook.get("events", DEFAULT_WEBHOOK_EVENTS):
-        await enqueue(
-            conn,
-            NewJob(
-                type=WEBHOOK_JOB_TYPE,
-                payload={
-                    "job_id": row.id,
-                    "event": row.status,
-                    "url": webhook["url"],
-                    "delivery_id": new_id(),
-                },
-                max_attempts=WEBHOOK_MAX_ATTEMPTS,
-                timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
-                priority=WEBHOOK_PRIORITY,
-                label=webhook["url"],
-                parent_id=row.id,
-            ),
-            now,
-        )
-    then = (row.payload or {}).get("then") if isinstance(row.payload, dict) else None
-    if row.status == COMPLETED and then:
-        payload = {**then, "source": {"type": "job", "job_id": row.id}}
-        await enqueue(
-            conn,
-            NewJob(
-                type=PIPELINE_JOB_TYPE,
-                payload=payload,
-                max_attempts=row.max_attempts,
-                timeout_seconds=row.timeout_seconds,
-                label=then.get("pipeline_id"),
-                parent_id=row.id,
-            ),
-            now,
-        )
+    for job in jobtypes.follow_ups(row):
+        await enqueue(conn, job, now)

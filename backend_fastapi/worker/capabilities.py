@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from backend_fastapi.worker.registry import BUILTIN_HANDLERS
+from backend_fastapi.jobtypes import BUILTIN_HANDLERS, JobType
 
 OK = "ok"
 BROWSER = "scrape.browser"
@@ -32,18 +32,17 @@ class Kind:
     check: str | None = None
 
 
+_SCRAPES = (JobType.SCRAPE_PAGE, JobType.SCRAPE_CRAWL)
 BUILTIN_KINDS: dict[str, Kind] = {
-    "scrape.static": Kind(
-        "static scraping", ("scrape.page", "scrape.crawl"), (BUILTIN_HANDLERS["scrape.page"],)
-    ),
-    BROWSER: Kind("browser", ("scrape.page", "scrape.crawl"), check="backend_fastapi.scraping.browser:probe"),
+    "scrape.static": Kind("static scraping", _SCRAPES, (BUILTIN_HANDLERS[JobType.SCRAPE_PAGE],)),
+    BROWSER: Kind("browser", _SCRAPES, check="backend_fastapi.scraping.browser:probe"),
     "pipeline": Kind(
         "pipelines",
-        ("pipeline.run", "pipeline.preview"),
+        (JobType.PIPELINE_RUN, JobType.PIPELINE_PREVIEW),
         # The engine (pandas) runs in the pipeline's own process; loading it here checks that.
-        (BUILTIN_HANDLERS["pipeline.run"], "backend_fastapi.pipelines.engine:run"),
+        (BUILTIN_HANDLERS[JobType.PIPELINE_RUN], "backend_fastapi.pipelines.engine:run"),
     ),
-    "webhook": Kind("webhooks", ("webhook.deliver",), (BUILTIN_HANDLERS["webhook.deliver"],)),
+    "webhook": Kind("webhooks", (JobType.WEBHOOK_DELIVER,), (BUILTIN_HANDLERS[JobType.WEBHOOK_DELIVER],)),
 }
 
 

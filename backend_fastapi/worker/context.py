@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,14 +25,21 @@ class LeaseLost(Exception):
     """The worker no longer owns this job; whatever the handler does now is discarded."""
 
 
-class JobContext:
-    """The handler's view of one attempt of one job."""
+PayloadT = TypeVar("PayloadT", covariant=True)
 
-    def __init__(self, db: Database, settings: Settings, worker_id: str, job: ClaimedJob) -> None:
+
+class JobContext(Generic[PayloadT]):
+    """The handler's view of one attempt of one job; `payload` is its type's payload model (the
+    worker validated it), or the stored JSON for a plugin's handler."""
+
+    def __init__(
+        self, db: Database, settings: Settings, worker_id: str, job: ClaimedJob, payload: PayloadT
+    ) -> None:
         self.db = db
         self.settings = settings
         self.worker_id = worker_id
         self.job = job
+        self._payload = payload
         self.log = logging.getLogger(f"backend_fastapi.jobs.{job.type}")
         self.record_count = 0
         self._buffer: list[dict[str, Any]] = []
@@ -46,8 +53,8 @@ class JobContext:
         return self.job.id
 
     @property
-    def payload(self) -> dict[str, Any]:
-        return self.job.payload
+    def payload(self) -> PayloadT:
+        return self._payload
 
     @property
     def attempt(self) -> int:

@@ -21,10 +21,12 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import __version__, scheduling, store
 from backend_fastapi.errors import JobError, JobTimeout
+from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.scheduling import CHECK_SECONDS as SCHEDULE_CHECK_SECONDS
 from backend_fastapi.settings import Settings
@@ -32,7 +34,6 @@ from backend_fastapi.store import catalog, job_rows, jobqueue, retention, worker
 from backend_fastapi.store.changefeed import change_feed
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
-from backend_fastapi.store.tables import QUEUED
 from backend_fastapi.worker import capabilities
 from backend_fastapi.worker.context import JobContext, LeaseLost
 from backend_fastapi.worker.probe import run_probe
@@ -253,10 +254,13 @@ class Worker:
 
     async def _run_job(self, job: ClaimedJob) -> None:
         token = current_job_id.set(job.id)
-        ctx = JobContext(self.db, self.settings, self.id, job)
         log.debug("job.started", extra={"job_type": job.type, "attempt": job.attempt})
         started = time.monotonic()
         try:
+            # The worker's edge: the payload is validated here, once, and handed on as a model.
+            ctx = JobContext(
+                self.db, self.settings, self.id, job, self.registry.parse_payload(job.type, job.payload)
+            )
             result = await self._execute(job, ctx)
         except asyncio.CancelledError:
             await self._after_stop(job)
@@ -278,18 +282,23 @@ class Worker:
             self._wakeup.set()
             current_job_id.reset(token)
 
-    async def _execute(self, job: ClaimedJob, ctx: JobContext) -> dict[str, Any] | None:
+    async def _execute(self, job: ClaimedJob, ctx: JobContext[Any]) -> dict[str, Any]:
         handler = self.registry.resolve(job.type)
         timeout = asyncio.timeout(job.timeout_seconds)
         try:
             async with timeout:
-                result = await handler(ctx)
+                returned = await handler(ctx)
                 await ctx.flush()
         except TimeoutError as exc:
             if timeout.expired():
                 raise JobTimeout(f"The job ran longer than its limit of {job.timeout_seconds:g} s.") from exc
             raise
-        result = dict(result or {})
+        # A result model leaves out what does not apply to this run, as the handlers always did.
+        result = (
+            returned.model_dump(mode="json", exclude_unset=True)
+            if isinstance(returned, BaseModel)
+            else dict(returned or {})
+        )
         if ctx.record_count:
             result.setdefault("records", ctx.record_count)
         return result
@@ -345,7 +354,7 @@ class Worker:
             code=code,
             error=message,
         )
-        if status == QUEUED:
+        if status == JobStatus.QUEUED:
             log.info("job.retry_scheduled", extra={"attempt": job.attempt, "delay": round(delay, 2)})
 
     async def _finish(

@@ -1,4 +1,4 @@
-"""Job type -> handler, as `"module:function"` strings imported on first use.
+"""Job type -> handler, as `"module:function"` strings imported on first use, and its payload model.
 
 The worker process starts small: the scraping code (parsers, HTTP client, Playwright) is
 imported by the first scrape job, pandas by the first pipeline job, never before.
@@ -7,27 +7,25 @@ imported by the first scrape job, pandas by the first pipeline job, never before
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from backend_fastapi.errors import PermanentJobError, UnknownJobType
+from pydantic import BaseModel, ValidationError
+
+from backend_fastapi.errors import InvalidPayload, PermanentJobError, UnknownJobType
+from backend_fastapi.jobtypes import BUILTIN_HANDLERS as BUILTIN_HANDLERS
+from backend_fastapi.jobtypes import load_object as load_object
+from backend_fastapi.jobtypes import payload_model
+from backend_fastapi.schemas.common import JobPayload, blocked_address_in
 
 if TYPE_CHECKING:
     from backend_fastapi.worker.context import JobContext
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["JobContext"], Awaitable[dict[str, Any] | None]]
-
-BUILTIN_HANDLERS: dict[str, str] = {
-    "scrape.page": "backend_fastapi.scraping.handler:run_scrape_job",
-    "scrape.crawl": "backend_fastapi.scraping.handler:run_scrape_job",
-    "pipeline.run": "backend_fastapi.pipelines.handler:run_pipeline_job",
-    "pipeline.preview": "backend_fastapi.pipelines.handler:run_preview_job",
-    "webhook.deliver": "backend_fastapi.worker.webhooks:deliver_webhook",
-}
+# A built-in handler returns its type's result model; a plugin may return a plain dict.
+Handler = Callable[["JobContext[Any]"], Awaitable[BaseModel | dict[str, Any] | None]]
 
 
 def parse_handler_specs(specs: Iterable[str]) -> dict[str, str]:
@@ -39,13 +37,6 @@ def parse_handler_specs(specs: Iterable[str]) -> dict[str, str]:
             raise ValueError(f"WORKER_HANDLERS entry {spec!r} is not 'type=module:function'")
         parsed[job_type.strip()] = target.strip()
     return parsed
-
-
-def load_object(path: str) -> Any:
-    """Import `module:attribute` (scrapy's `load_object`, with a colon)."""
-    module_name, _, attribute = path.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, attribute)
 
 
 class HandlerRegistry:
@@ -71,3 +62,24 @@ class HandlerRegistry:
         gc.freeze()
         self._loaded[job_type] = handler
         return handler
+
+    def parse_payload(self, job_type: str, payload: dict[str, Any]) -> JobPayload | dict[str, Any]:
+        """The payload as its type's model, validated here once; a plugin's handler (also one that
+        replaces a built-in type's) gets the JSON as it was stored.
+
+        A payload that does not validate fails the job for good: `InvalidPayload`, or
+        `BlockedAddress` when the address guard refused a URL in it.
+        """
+        model = (
+            payload_model(job_type) if self.targets.get(job_type) == BUILTIN_HANDLERS.get(job_type) else None
+        )
+        if model is None:
+            return payload
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            if (blocked := blocked_address_in(exc)) is not None:
+                raise blocked from exc
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise InvalidPayload(f"Invalid {job_type} payload: {where}: {first.get('msg')}") from exc

@@ -13,14 +13,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import Any
 
 import orjson
 
 from backend_fastapi import __version__
 from backend_fastapi.errors import BlockedAddress, JobError, PermanentJobError, TransientJobError
 from backend_fastapi.netguard import check_url
+from backend_fastapi.schemas.common import WebhookPayload
 from backend_fastapi.schemas.jobs import job_body
+from backend_fastapi.schemas.results import WebhookDeliveryResult
 from backend_fastapi.store import delivery_rows, job_rows
 from backend_fastapi.worker.context import JobContext
 
@@ -33,11 +34,11 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
+async def deliver_webhook(ctx: JobContext[WebhookPayload]) -> WebhookDeliveryResult:
     payload = ctx.payload
-    url, event, delivery_id = payload["url"], payload["event"], payload["delivery_id"]
+    url, event, delivery_id = payload.url, payload.event, payload.delivery_id
     async with ctx.db.read() as conn:
-        row = await job_rows.get_job(conn, payload["job_id"])
+        row = await job_rows.get_job(conn, payload.job_id)
     if row is None:
         raise PermanentJobError("The job was deleted before its webhook could be delivered.")
     body = orjson.dumps(job_body(row))
@@ -90,9 +91,7 @@ async def deliver_webhook(ctx: JobContext) -> dict[str, Any]:
     await ctx.db.write(lambda c: delivery_rows.record_webhook_attempt(c, record))
     if error is not None:
         raise TransientJobError(error, retry_after=retry_after)
-    return {
-        "job_id": row.id,
-        "delivery_id": delivery_id,
-        "status_code": status_code,
-        "duration_ms": duration_ms,
-    }
+    assert status_code is not None  # no error: the receiver answered 2xx
+    return WebhookDeliveryResult(
+        job_id=row.id, delivery_id=delivery_id, status_code=status_code, duration_ms=duration_ms
+    )

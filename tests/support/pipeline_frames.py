@@ -10,6 +10,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from backend_fastapi.pipelines import engine
+from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.frames import to_records
 from backend_fastapi.pipelines.steps import FINISHERS, OPS, StepContext
 from backend_fastapi.schemas.pipeline_steps import Step
@@ -67,7 +68,7 @@ def run_pipeline(
         "preview_rows": preview_rows,
         "chunk_rows": chunk_rows,
     }
-    return engine.run(spec)
+    return engine.run(ChildSpec.model_validate(spec))
 
 
 def stored_records(tmp_path: Path) -> list[dict[str, Any]]:

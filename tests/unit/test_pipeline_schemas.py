@@ -176,10 +176,10 @@ def test_payloads_carry_the_definition_and_the_source_override_but_not_the_job_o
     run = PipelineRunRequest.model_validate(
         {"pipeline": ISSUE_EXAMPLE, "source": {"type": "inline", "records": [{"a": None}]}, "priority": 5}
     )
-    assert run.to_payload() == {
+    assert run.to_payload().to_json() == {
         "pipeline": ISSUE_EXAMPLE,
         "source": {"type": "inline", "records": [{"a": None}]},
     }
     preview = PipelinePreviewRequest.model_validate({"pipeline_id": "daily-prices", "rows": 5})
-    assert preview.to_payload() == {"pipeline_id": "daily-prices", "rows": 5}
+    assert preview.to_payload().to_json() == {"pipeline_id": "daily-prices", "rows": 5}
     assert preview.priority == 50

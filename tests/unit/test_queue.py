@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from backend_fastapi.jobtypes import JobType
 from backend_fastapi.store import job_rows, jobqueue, record_rows, retention
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.tables import jobs
@@ -290,7 +291,7 @@ async def test_finishing_queues_the_webhook_for_subscribed_events_only(db: Datab
 
 
 async def test_completing_a_scrape_with_then_queues_its_pipeline(db: Database) -> None:
-    job_id = await add(db, payload={"then": {"pipeline_id": "p1"}})
+    job_id = await add(db, JobType.SCRAPE_PAGE, payload={"then": {"pipeline_id": "p1"}})
     [job] = await claim(db)
     await db.write(lambda c: jobqueue.complete_job(c, "w1", job_id, job.attempt, {}, NOW))
     async with db.read() as conn:

@@ -16,13 +16,13 @@ from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
 from backend_fastapi.api.routers.scrape import CREATE_RESPONSES, IdempotencyKey, WaitParam
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
+from backend_fastapi.jobtypes import JobType
 from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.pipeline import (
-    PIPELINE_PREVIEW,
-    PIPELINE_RUN,
     PipelineIn,
     PipelineOut,
     PipelinePage,
+    PipelinePayload,
     PipelinePreviewRequest,
     PipelineRunRequest,
     pipeline_body,
@@ -46,7 +46,7 @@ async def _saved(db: Database, ref: str) -> Any:
     return row
 
 
-async def _job_for(db: Database, body: PipelineRequest) -> tuple[dict[str, Any], str, str | None]:
+async def _job_for(db: Database, body: PipelineRequest) -> tuple[PipelinePayload, str, str | None]:
     """The job's payload, label and default name; a saved pipeline is referred to by its id."""
     if body.pipeline_id is not None:
         row = await _saved(db, body.pipeline_id)
@@ -83,7 +83,7 @@ async def run_pipeline(
         db=db,
         settings=settings,
         gauge=request.app.state.queue_gauge,
-        job_type=PIPELINE_RUN,
+        job_type=JobType.PIPELINE_RUN,
         payload=payload,
         options=options,
         label=label,
@@ -111,7 +111,7 @@ async def preview_pipeline(
         db=db,
         settings=settings,
         gauge=request.app.state.queue_gauge,
-        job_type=PIPELINE_PREVIEW,
+        job_type=JobType.PIPELINE_PREVIEW,
         payload=payload,
         options=body,
         label=label,
