@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend_fastapi.api.bodies import BodyRejected
 from backend_fastapi.api.methods import allowed_methods
 from backend_fastapi.errors import AppError
+from backend_fastapi.schemas.responses import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,10 @@ class ErrorJSONResponse(JSONResponse):
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return ErrorJSONResponse(
-        {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
-    )
+    """The error shape (`ErrorBody`), checked; rendered by the standard library, which (unlike
+    pydantic's serialiser) can escape a lone surrogate that a request smuggled into a message."""
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
+    return ErrorJSONResponse(body.model_dump(mode="python"), status_code=status, headers=headers)
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:

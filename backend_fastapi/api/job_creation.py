@@ -6,13 +6,14 @@ import asyncio
 import time
 
 from fastapi import Response
-from fastapi.responses import JSONResponse
 
 from backend_fastapi.api.errors import error_response
+from backend_fastapi.api.responses import model_response
 from backend_fastapi.errors import InvalidRequest, QueueFull
 from backend_fastapi.jobtypes import FINISHED_STATUSES, JobStatus, JobType, build_job
 from backend_fastapi.schemas.common import JobOptionsIn, JobPayload
 from backend_fastapi.schemas.jobs import job_body
+from backend_fastapi.schemas.responses import JobCreated
 from backend_fastapi.settings import Settings
 from backend_fastapi.store import job_rows, jobqueue
 from backend_fastapi.store.engine import Database
@@ -80,12 +81,12 @@ async def create_job(
         headers["Idempotent-Replayed"] = "true"
     if wait:
         return await wait_for_job(db, outcome.job_id, min(wait, settings.WAIT_MAX_SECONDS), headers)
-    status: str = JobStatus.QUEUED
+    status = JobStatus.QUEUED
     if not outcome.created:
         async with db.read() as conn:
             row = await job_rows.get_job(conn, outcome.job_id)
-        status = row.status if row is not None else status
-    return JSONResponse({"job_id": outcome.job_id, "status": status}, status_code=202, headers=headers)
+        status = JobStatus(row.status) if row is not None else status
+    return model_response(JobCreated(job_id=outcome.job_id, status=status), 202, headers)
 
 
 async def wait_for_job(db: Database, job_id: str, seconds: float, headers: dict[str, str]) -> Response:
@@ -104,4 +105,4 @@ async def wait_for_job(db: Database, job_id: str, seconds: float, headers: dict[
             404, "not_found", "The job was deleted while waiting for it.", {"job_id": job_id}
         )
     finished = row.status in FINISHED_STATUSES
-    return JSONResponse(job_body(row), status_code=200 if finished else 202, headers=headers)
+    return model_response(job_body(row), 200 if finished else 202, headers)

@@ -3,8 +3,10 @@
 Routes declare what is theirs (`responses=`: 404, 409, content types); what comes from the edge
 is added here, once, for every operation: 401 when `API_KEY` is set, 413 for bodies over the
 limit, 422 for bad input, and the one error shape (`ErrorBody`) for every 4xx/5xx, in place of
-FastAPI's `HTTPValidationError`, which this API never sends. A fuzz run
-(tests/integration/test_api_fuzz.py) checks that every answer matches this document.
+FastAPI's `HTTPValidationError`, which this API never sends (a route that answers an error with a
+body of its own, such as `/health`'s 503, declares that model and keeps it). A fuzz run
+(tests/integration/test_api_fuzz.py) and the contract test (tests/integration/test_contract.py)
+check that every answer matches this document.
 """
 
 from __future__ import annotations
@@ -15,17 +17,40 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from backend_fastapi.schemas.common import ErrorBody
+from backend_fastapi.schemas.responses import ErrorBody
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+# Said once for the whole document: OpenAPI has no place for the methods a path does not have.
+UNDECLARED_METHODS = (
+    "\n\nA method a path does not have answers 405 with an `Allow` header, in the error shape; "
+    "a path that does not exist answers 404. Every 4xx/5xx body is an `ErrorBody`, except the 503 "
+    "of `/health`."
+)
 SHARED_ANSWERS = {
     "401": "`API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`.",
     "413": "The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`).",
     "422": "The request is invalid; `details` lists each failing field.",
 }
+# What each error status means when a route does not say more.
+ERROR_ANSWERS = {
+    400: "The multipart body cannot be parsed.",
+    404: "No such resource (the error names the id).",
+    409: "The resource's state or a unique name forbids this (the error says why).",
+    415: "The file is not CSV, JSON, JSONL, XLSX or Parquet.",
+    429: "`MAX_QUEUED_JOBS` jobs are already queued; retry later.",
+}
+Answers = dict[int | str, dict[str, object]]
 BODY_METHODS = ("post", "put", "patch")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
 BEARER = "apiKey"
+
+
+def error_answers(*statuses: int) -> Answers:
+    """The `responses=` entries of a route's own error statuses, each in the error shape."""
+    return {
+        status: {"model": ErrorBody, "description": ERROR_ANSWERS.get(status) or SHARED_ANSWERS[str(status)]}
+        for status in statuses
+    }
 
 
 def _complete(path: str, method: str, operation: dict[str, Any], keyed: bool) -> None:
@@ -46,7 +71,9 @@ def _complete(path: str, method: str, operation: dict[str, Any], keyed: bool) ->
         if status.startswith(("4", "5")):
             if response.get("description") in (None, "", "Validation Error"):
                 response["description"] = SHARED_ANSWERS.get(status, "Error")
-            response["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if schema.get("$ref", ERROR_SCHEMA["$ref"]).rsplit("/", 1)[-1] in (*_FASTAPI_ONLY, "ErrorBody"):
+                response["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -54,7 +81,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=(app.description or "") + UNDECLARED_METHODS,
+        routes=app.routes,
     )
     # The key is declared only when one is set, so the document says what this server enforces.
     keyed = bool(app.state.settings.API_KEY)

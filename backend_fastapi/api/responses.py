@@ -1,18 +1,23 @@
-"""JSON answers built once: orjson bodies and the cursor page every list endpoint returns."""
+"""JSON answers built once: response models serialised by pydantic, and the cursor page every list
+endpoint returns."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
-import orjson
 from fastapi import Query, Response
+from pydantic import BaseModel
+
+from backend_fastapi.schemas.responses import model_json as model_json
 
 
-def json_response(body: object, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
-    )
+def model_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """An answer whose body is a response model (the route declares the same model)."""
+    body = model_json(model)
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
 # The query parameters of every cursor-paged list: `limit` rows, after `cursor` (the id of the
@@ -27,11 +32,22 @@ RecordLimit = Annotated[int, Query(ge=1, le=MAX_RECORD_LIMIT)]
 RecordOffset = Annotated[int, Query(ge=0, le=MAX_RECORD_OFFSET)]
 
 
-def page_response(rows: Sequence[Any], limit: int, to_body: Callable[[Any], Any]) -> Response:
-    """`{"items", "next_cursor"}` from up to `limit + 1` rows, newest first: the extra row only
-    tells that another page exists, so the last page never points at an empty one."""
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+RowT = TypeVar("RowT", bound=Identified)
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+def page_response(
+    rows: Sequence[RowT], limit: int, to_body: Callable[[RowT], ItemT], page: Callable[..., BaseModel]
+) -> Response:
+    """`{"items", "next_cursor"}` (the `page` model) from up to `limit + 1` rows, newest first: the
+    extra row only tells that another page exists, so the last page never points at an empty one."""
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return json_response({"items": [to_body(r) for r in rows[:limit]], "next_cursor": next_cursor})
+    return model_response(page(items=[to_body(r) for r in rows[:limit]], next_cursor=next_cursor))
 
 
 def file_content(media_types: Iterable[str]) -> dict[str, Any]:

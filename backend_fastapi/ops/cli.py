@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
 import multiprocessing
 import os
@@ -322,7 +321,7 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
         if row is None or status is None:
             sys.stderr.write(f"No job with id {args.job_id}\n")
             return 1
-        out.write(json.dumps(job_body(row, detail=True), indent=2) + "\n")
+        out.write(job_body(row, detail=True).model_dump_json(exclude_unset=True, indent=2) + "\n")
         if not retried:
             sys.stderr.write(f"Only failed or cancelled jobs can be retried; this one is {status}.\n")
             return 1

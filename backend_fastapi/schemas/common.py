@@ -1,4 +1,4 @@
-"""Pieces every request model uses: strict models, job options, webhooks, the error body."""
+"""Pieces every request model uses: strict models, job options, webhooks, job payloads."""
 
 from __future__ import annotations
 
@@ -107,20 +107,3 @@ class WebhookPayload(JobPayload):
     event: WebhookEvent
     url: str
     delivery_id: str
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorBody(BaseModel):
-    """The one shape of every 4xx/5xx answer."""
-
-    error: ErrorDetail
-
-
-class JobCreated(BaseModel):
-    job_id: str
-    status: str

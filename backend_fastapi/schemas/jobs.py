@@ -1,86 +1,164 @@
-"""The job body the API returns, the webhook delivers and the CLI prints."""
+"""The job body the API returns, the webhook delivers and the CLI prints, and pages of records."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import Discriminator, Field, Tag
 
-from backend_fastapi.schemas.common import iso
-from backend_fastapi.store.tables import COMPLETED
+from backend_fastapi.jobtypes import JobStatus, JobType
+from backend_fastapi.schemas.common import WebhookEvent
+from backend_fastapi.schemas.responses import ResponseModel, at, at_or_none
+from backend_fastapi.schemas.results import (
+    JobResult,
+    RuleReport,
+    StepReport,
+    ValidationReport,
+)
+from backend_fastapi.store.rows import DeliveryRow, JobRow, JobSummaryRow, JsonObject
+
+BUILT_IN_TYPES = frozenset(JobType)
 
 
-class JobError(BaseModel):
+class JobError(ResponseModel):
     code: str
     message: str | None = None
 
 
-class JobOut(BaseModel):
-    """A job as pollers see it (`result` only once completed)."""
+class ScrapeProgress(ResponseModel):
+    """A scrape's progress: pages of a crawl, or a wait for memory before opening a browser."""
+
+    pages_done: int | None = None
+    pages_queued: int | None = None
+    records: int | None = None
+    errors: int | None = None
+    waiting_for_memory: bool | None = None
+    memory_used_mb: int | None = None
+
+
+class PipelineProgress(ResponseModel):
+    """A pipeline's phase; a failed run keeps the report of the steps that ran (`phase: failed`)."""
+
+    phase: Literal["preparing", "reading", "step", "writing", "storing", "done", "failed"]
+    rows_read: int | None = None
+    step: int | None = Field(default=None, description="The step running (or failing), by index.")
+    op: str | None = None
+    rows: int | None = None
+    format: str | None = None
+    records: int | None = None
+    steps: list[StepReport] | None = None
+    validation: ValidationReport | None = None
+    rules: list[RuleReport] | None = Field(default=None, description="The rules that failed the run.")
+    url: str | None = Field(default=None, description="The source URL that could not be read.")
+
+
+def _progress_kind(value: Any) -> str | None:
+    if isinstance(value, (ScrapeProgress, PipelineProgress)):
+        return "pipeline" if isinstance(value, PipelineProgress) else "scrape"
+    if not isinstance(value, dict):
+        return None
+    return "pipeline" if "phase" in value else "scrape"
+
+
+JobProgress = Annotated[
+    Annotated[ScrapeProgress, Tag("scrape")] | Annotated[PipelineProgress, Tag("pipeline")],
+    Discriminator(_progress_kind),
+]
+# A handler added with WORKER_HANDLERS (a plugin, for a new job type or in place of a built-in
+# one) reports progress and results as it chooses: those pass through as JSON objects.
+PluginObject = Annotated[
+    JsonObject,
+    Field(description="From a handler added with `WORKER_HANDLERS`: its own JSON object."),
+]
+
+
+class WebhookDelivery(ResponseModel):
+    """One attempt to deliver the job's webhook."""
+
+    delivery_id: str
+    event: WebhookEvent
+    attempt: int
+    status_code: int | None
+    error: str | None
+    duration_ms: float | None
+    at: str
+
+
+class WebhookOut(ResponseModel):
+    url: str
+    events: list[WebhookEvent]
+    deliveries: list[WebhookDelivery]
+
+
+class JobOut(ResponseModel):
+    """A job as pollers see it; `result` only once completed, `request` and `webhook` only when
+    one job is read (not in lists), `retry_at` only while a failed attempt waits for its retry."""
 
     job_id: str
-    type: str
-    status: str
+    type: str = Field(
+        description="A built-in job type (`scrape.page`, ...) or one added with WORKER_HANDLERS."
+    )
+    status: JobStatus
     name: str | None = None
     label: str | None = None
+    priority: int = 0
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
     attempts: int
     max_attempts: int
     cancel_requested: bool = False
-    progress: dict[str, Any] | None = None
+    # Left to right: a built-in job's object is its model, found without trying the others.
+    progress: JobProgress | PluginObject | None = Field(default=None, union_mode="left_to_right")
     error: JobError | None = None
-    result: dict[str, Any] | None = None
-    request: dict[str, Any] | None = None
-    webhook: dict[str, Any] | None = None
+    parent_id: str | None = Field(
+        default=None, description="The job that queued this one (`then`, webhooks)."
+    )
+    schedule_id: str | None = Field(default=None, description="The schedule that queued this job.")
+    retry_at: str | None = Field(default=None, description="When the next attempt may start.")
+    result: JobResult | PluginObject | None = Field(default=None, union_mode="left_to_right")
+    # The job's payload as queued. It stays a JSON object: it is what the worker reads (checked
+    # against the job type's payload model there), and jobs queued by earlier versions or by
+    # plugins keep the shape they were queued with.
+    request: JsonObject | None = Field(default=None, description="The request as queued.")
+    webhook: WebhookOut | None = None
 
 
-class JobPage(BaseModel):
+class JobPage(ResponseModel):
     items: list[JobOut]
     next_cursor: str | None = None
 
 
-class RecordPage(BaseModel):
+class RecordPage(ResponseModel):
+    """A page of a job's records: each record is the user's own JSON object (schema fields)."""
+
     total: int
     offset: int
     limit: int
-    items: list[dict[str, Any]]
+    items: list[JsonObject]
 
 
 # `GET /api/jobs/{id}/results` in JSON: a page, or with `format=json` every record in one array.
-RecordsOut = RecordPage | list[dict[str, Any]]
+RecordsOut = RecordPage | list[JsonObject]
 
 
-def job_body(row: Any, *, detail: bool = False, deliveries: Sequence[Any] = ()) -> dict[str, Any]:
-    """The JSON body of one job; `detail` adds the original request and webhook deliveries."""
-    body: dict[str, Any] = {
-        "job_id": row.id,
-        "type": row.type,
-        "status": row.status,
-        "name": row.name,
-        "label": row.label,
-        "priority": row.priority,
-        "created_at": iso(row.created_at),
-        "started_at": iso(row.started_at),
-        "finished_at": iso(row.finished_at),
-        "attempts": row.attempts,
-        "max_attempts": row.max_attempts,
-        "cancel_requested": bool(row.cancel_requested),
-        "progress": row.progress,
-        "error": {"code": row.error_code, "message": row.error_message} if row.error_code else None,
-        "parent_id": row.parent_id,
-        "schedule_id": row.schedule_id,
-    }
-    if row.status == "queued" and row.attempts:
-        body["retry_at"] = iso(row.run_after)
-    if row.status == COMPLETED:
-        body["result"] = row.result
-    if detail:
-        body["request"] = row.payload
+def job_body(
+    row: JobRow | JobSummaryRow, *, detail: bool = False, deliveries: Sequence[DeliveryRow] = ()
+) -> JobOut:
+    """The body of one job; `detail` (a `JobRow`) adds the original request and webhook deliveries.
+
+    Keys left unset here (`result`, `retry_at`, `request`, `webhook`) are absent from the answer:
+    serialise with `exclude_unset=True` (`api.responses.model_response` does)."""
+    extra: dict[str, Any] = {}
+    if row.status == JobStatus.QUEUED and row.attempts:
+        extra["retry_at"] = at_or_none(row.run_after)
+    if row.status == JobStatus.COMPLETED:
+        extra["result"] = row.result
+    if detail and isinstance(row, JobRow):
+        extra["request"] = row.payload
         if row.webhook:
-            body["webhook"] = {
+            extra["webhook"] = {
                 **row.webhook,
                 "deliveries": [
                     {
@@ -90,9 +168,30 @@ def job_body(row: Any, *, detail: bool = False, deliveries: Sequence[Any] = ()) 
                         "status_code": d.status_code,
                         "error": d.error,
                         "duration_ms": d.duration_ms,
-                        "at": iso(d.created_at),
+                        "at": at(d.created_at),
                     }
                     for d in deliveries
                 ],
             }
-    return body
+    return JobOut(
+        job_id=row.id,
+        type=row.type,
+        status=JobStatus(row.status),
+        name=row.name,
+        label=row.label,
+        priority=row.priority,
+        created_at=at(row.created_at),
+        started_at=at_or_none(row.started_at),
+        finished_at=at_or_none(row.finished_at),
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        cancel_requested=bool(row.cancel_requested),
+        progress=row.progress,
+        error=JobError(code=row.error_code, message=row.error_message) if row.error_code else None,
+        parent_id=row.parent_id,
+        schedule_id=row.schedule_id,
+        **extra,
+    )
+
+
+__all__ = ["JobOut", "JobPage", "RecordPage", "RecordsOut", "job_body"]

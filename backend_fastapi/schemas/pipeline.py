@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from backend_fastapi.schemas.common import (
     NAME_PATTERN,
     JobOptionsIn,
     JobPayload,
     StrictModel,
-    iso,
 )
 from backend_fastapi.schemas.pipeline_sources import FileFormat, Source
 from backend_fastapi.schemas.pipeline_steps import Step
@@ -182,29 +181,3 @@ class PipelinePreviewRequest(_PipelineChoice):
     def to_payload(self) -> PipelinePreviewPayload:
         """The run's payload plus how many source rows to preview."""
         return PipelinePreviewPayload.model_construct(**self._payload_fields(), rows=self.rows)
-
-
-class PipelineOut(BaseModel):
-    pipeline_id: str
-    name: str
-    description: str | None = None
-    definition: dict[str, Any]
-    created_at: str
-    updated_at: str
-
-
-class PipelinePage(BaseModel):
-    items: list[PipelineOut]
-    next_cursor: str | None = None
-
-
-def pipeline_body(row: Any) -> dict[str, Any]:
-    """The JSON body of a saved pipeline."""
-    return {
-        "pipeline_id": row.id,
-        "name": row.name,
-        "description": row.description,
-        "definition": row.definition,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
 from backend_fastapi.schemas.common import NAME_PATTERN, StrictModel
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
@@ -87,26 +87,3 @@ class ScheduleIn(StrictModel):
     def job_json(self) -> dict[str, Any]:
         """The job request as stored and shown back."""
         return self.job.model_dump(mode="json", by_alias=True, exclude_unset=True)
-
-
-class LastJob(BaseModel):
-    job_id: str
-    status: str | None
-
-
-class ScheduleOut(BaseModel):
-    schedule_id: str
-    name: str
-    cron: str
-    timezone: str
-    job: dict[str, Any]
-    enabled: bool
-    next_run_at: str | None
-    last_run_at: str | None
-    last_job: LastJob | None
-    created_at: str
-    updated_at: str
-
-
-class SchedulePage(BaseModel):
-    items: list[ScheduleOut]

@@ -14,13 +14,12 @@ import hashlib
 import hmac
 import time
 
-import orjson
-
 from backend_fastapi import __version__
 from backend_fastapi.errors import BlockedAddress, JobError, PermanentJobError, TransientJobError
 from backend_fastapi.netguard import check_url
 from backend_fastapi.schemas.common import WebhookPayload
 from backend_fastapi.schemas.jobs import job_body
+from backend_fastapi.schemas.responses import model_json
 from backend_fastapi.schemas.results import WebhookDeliveryResult
 from backend_fastapi.store import delivery_rows, job_rows
 from backend_fastapi.worker.context import JobContext
@@ -41,7 +40,7 @@ async def deliver_webhook(ctx: JobContext[WebhookPayload]) -> WebhookDeliveryRes
         row = await job_rows.get_job(conn, payload.job_id)
     if row is None:
         raise PermanentJobError("The job was deleted before its webhook could be delivered.")
-    body = orjson.dumps(job_body(row))
+    body = model_json(job_body(row))
     allow = ctx.settings.SCRAPE_ALLOW_HOSTS
     check_url(url, allow)  # a blocked address fails the delivery at once, before any work
     headers = {

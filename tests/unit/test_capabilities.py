@@ -39,10 +39,10 @@ def test_health_words_a_kind_no_worker_can_run_and_one_some_cannot() -> None:
         SimpleNamespace(capabilities=None),  # still checking
     ]
     kinds = summarize_capabilities(workers)
-    assert kinds["scrape.browser"] == {
+    assert kinds["scrape.browser"].model_dump(exclude_unset=True) == {
         "available": 0, "unavailable": 2, "checking": 1, "status": "unavailable", "reason": reason,
     }  # fmt: skip
-    assert kinds["pipeline"]["status"] == "partial"
+    assert kinds["pipeline"].status == "partial"
     assert describe_problems(kinds) == [
         "pipelines unavailable on 1 of 2 workers: missing pandas",
         f"browser unavailable: {reason}",

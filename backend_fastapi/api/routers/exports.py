@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
+from backend_fastapi.api.openapi import error_answers
 from backend_fastapi.api.responses import (
     PageCursor,
     PageLimit,
     file_content,
-    json_response,
+    model_response,
     page_response,
 )
 from backend_fastapi.errors import NotFound
 from backend_fastapi.fileformats import MEDIA_TYPES
 from backend_fastapi.safepaths import UnsafePath, inside
-from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import ExportOut, ExportPage, export_body
 from backend_fastapi.store import catalog
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import ExportRow
 
 router = APIRouter(prefix="/api/exports", tags=["exports"], route_class=CheckedJsonRoute)
-ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
+ERRORS = error_answers(404)
 
 
-async def _export(db: Database, export_id: str) -> Any:
+async def _export(db: Database, export_id: str) -> ExportRow:
     row = await db.fetch(lambda conn: catalog.get_export(conn, export_id))
     if row is None:
         raise NotFound(f"No export with id {export_id!r}.", details={"export_id": export_id})
@@ -45,13 +46,13 @@ async def list_exports(
 ) -> Response:
     """Exported files, newest first; `job_id` or `pipeline_id` narrow the list."""
     rows = await db.fetch(lambda conn: catalog.list_exports(conn, limit + 1, cursor, job_id, pipeline_id))
-    return page_response(rows, limit, export_body)
+    return page_response(rows, limit, export_body, ExportPage)
 
 
 @router.get("/{export_id}", response_model=ExportOut, responses=ERRORS)
 async def get_export(export_id: str, db: DbDep) -> Response:
     """One export's facts: format, size, rows, the job that wrote it."""
-    return json_response(export_body(await _export(db, export_id)))
+    return model_response(export_body(await _export(db, export_id)))
 
 
 @router.get(

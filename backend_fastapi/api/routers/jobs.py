@@ -4,39 +4,41 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
+from backend_fastapi.api.openapi import Answers, error_answers
 from backend_fastapi.api.responses import (
     PageCursor,
     PageLimit,
     RecordLimit,
     RecordOffset,
     file_content,
-    json_response,
+    model_json,
+    model_response,
     page_response,
 )
 from backend_fastapi.errors import Conflict, NotFound
-from backend_fastapi.schemas.common import ErrorBody
-from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordsOut, job_body
+from backend_fastapi.jobtypes import JobStatus
+from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, RecordsOut, job_body
 from backend_fastapi.store import delivery_rows, job_rows, jobqueue, record_rows
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import DeliveryRow, JobRow
 from backend_fastapi.store.tables import CANCELLED, FINISHED_STATUSES
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=CheckedJsonRoute)
-NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
-ERRORS: dict[int | str, dict[str, object]] = {**NOT_FOUND, 409: {"model": ErrorBody}}
-CACHED: dict[int | str, dict[str, object]] = {
+NOT_FOUND = error_answers(404)
+ERRORS = error_answers(404, 409)
+CACHED: Answers = {
     **NOT_FOUND,
     304: {"description": "Not modified: the `ETag` sent as `If-None-Match` is still current."},
 }
-RESULTS: dict[int | str, dict[str, object]] = {
+RESULTS: Answers = {
     **NOT_FOUND,
     200: {
         "description": "A page `{total, offset, limit, items}`; with `format` every record as a file "
@@ -44,18 +46,17 @@ RESULTS: dict[int | str, dict[str, object]] = {
         "content": file_content(MEDIA_TYPES[f] for f in ("csv", "jsonl", "xlsx")),
     },
 }
-StatusFilter = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
 async def load_job(
     db: Database, job_id: str, *, detail: bool = False, job_type_prefix: str | None = None
-) -> dict[str, object]:
+) -> JobOut:
     """The job body, or 404 in the error shape (also for a job of another kind)."""
 
-    async def read(conn: AsyncConnection) -> tuple[Any, Any]:
+    async def read(conn: AsyncConnection) -> tuple[JobRow | None, list[DeliveryRow]]:
         row = await job_rows.get_job(conn, job_id)
         if row is None or not (detail and row.webhook):
-            return row, ()
+            return row, []
         return row, await delivery_rows.webhook_attempts(conn, job_id)
 
     row, deliveries = await db.fetch(read)
@@ -64,9 +65,9 @@ async def load_job(
     return job_body(row, detail=detail, deliveries=deliveries)
 
 
-def cached_job_response(request: Request, body: dict[str, object]) -> Response:
+def cached_job_response(request: Request, body: JobOut) -> Response:
     """The body with an ETag; 304 when the poller already has this version."""
-    raw = orjson.dumps(body)
+    raw = model_json(body)
     etag = '"' + hashlib.blake2b(raw, digest_size=12).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag in request.headers.get("if-none-match", ""):
@@ -77,7 +78,7 @@ def cached_job_response(request: Request, body: dict[str, object]) -> Response:
 @router.get("", response_model=JobPage, summary="List jobs, newest first")
 async def list_jobs(
     db: DbDep,
-    status: StatusFilter | None = None,
+    status: JobStatus | None = None,
     type: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
     limit: PageLimit = 50,
@@ -89,7 +90,7 @@ async def list_jobs(
             conn, status=status, job_type=type, name=name, limit=limit + 1, cursor=cursor
         )
     )
-    return page_response(rows, limit, job_body)
+    return page_response(rows, limit, job_body, JobPage)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=CACHED)
@@ -109,7 +110,7 @@ async def cancel_job(job_id: str, db: DbDep) -> Response:
         raise Conflict(
             f"The job already finished ({status}); there is nothing to cancel.", details={"status": status}
         )
-    return json_response(await load_job(db, job_id))
+    return model_response(await load_job(db, job_id))
 
 
 @router.post("/{job_id}/retry", status_code=202, response_model=JobOut, responses=ERRORS)
@@ -123,7 +124,7 @@ async def retry_job(job_id: str, db: DbDep) -> Response:
         raise Conflict(
             f"Only failed or cancelled jobs can be retried; this one is {status}.", details={"status": status}
         )
-    return json_response(await load_job(db, job_id), status_code=202)
+    return model_response(await load_job(db, job_id), status_code=202)
 
 
 @router.delete("/{job_id}", status_code=204, responses=ERRORS)
@@ -166,4 +167,4 @@ async def job_results(
         return await download_records(
             db, job_id, row.attempts, format, filename, escape_formulas=escape_formulas
         )
-    return json_response({"total": total, "offset": offset, "limit": limit, "items": items})
+    return model_response(RecordPage(total=total, offset=offset, limit=limit, items=items))

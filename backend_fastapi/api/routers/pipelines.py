@@ -6,40 +6,35 @@ in the worker (`pipeline.run`, `pipeline.preview` jobs), never in this process.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
-from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
+from backend_fastapi.api.openapi import error_answers
+from backend_fastapi.api.responses import PageCursor, PageLimit, model_response, page_response
 from backend_fastapi.api.routers.scrape import CREATE_RESPONSES, IdempotencyKey, WaitParam
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.jobtypes import JobType
-from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.pipeline import (
     PipelineIn,
-    PipelineOut,
-    PipelinePage,
     PipelinePayload,
     PipelinePreviewRequest,
     PipelineRunRequest,
-    pipeline_body,
 )
+from backend_fastapi.schemas.responses import PipelineOut, PipelinePage, pipeline_body
 from backend_fastapi.store import catalog
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import PipelineRow
 
 router = APIRouter(prefix="/api", tags=["pipelines"], route_class=CheckedJsonRoute)
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
+SAVED = error_answers(404)
+
 PipelineRequest = PipelineRunRequest | PipelinePreviewRequest
 
 
-async def _saved(db: Database, ref: str) -> Any:
+async def _saved(db: Database, ref: str) -> PipelineRow:
     row = await db.fetch(lambda conn: catalog.find_pipeline(conn, ref))
     if row is None:
         raise NotFound(f"No saved pipeline with id or name {ref!r}.", details={"pipeline_id": ref})
@@ -120,7 +115,7 @@ async def preview_pipeline(
     )
 
 
-@router.post("/pipelines", status_code=201, response_model=PipelineOut, responses=ERRORS)
+@router.post("/pipelines", status_code=201, response_model=PipelineOut, responses=error_answers(409, 422))
 async def create_pipeline(body: PipelineIn, db: DbDep) -> Response:
     """Save a pipeline definition under a unique name."""
     now = await db.now()
@@ -133,7 +128,7 @@ async def create_pipeline(body: PipelineIn, db: DbDep) -> Response:
             f"A pipeline named {body.name!r} already exists.", details={"name": body.name}
         ) from exc
     row = await _saved(db, pipeline_id)
-    return json_response(pipeline_body(row), 201, {"Location": f"/api/pipelines/{pipeline_id}"})
+    return model_response(pipeline_body(row), 201, {"Location": f"/api/pipelines/{pipeline_id}"})
 
 
 @router.get("/pipelines", response_model=PipelinePage)
@@ -144,16 +139,16 @@ async def list_pipelines(
 ) -> Response:
     """Saved pipelines, newest first; pass `next_cursor` back as `cursor` for the next page."""
     rows = await db.fetch(lambda conn: catalog.list_pipelines(conn, limit + 1, cursor))
-    return page_response(rows, limit, pipeline_body)
+    return page_response(rows, limit, pipeline_body, PipelinePage)
 
 
-@router.get("/pipelines/{ref}", response_model=PipelineOut, responses=ERRORS)
+@router.get("/pipelines/{ref}", response_model=PipelineOut, responses=SAVED)
 async def get_pipeline(ref: str, db: DbDep) -> Response:
     """A saved pipeline by id or name."""
-    return json_response(pipeline_body(await _saved(db, ref)))
+    return model_response(pipeline_body(await _saved(db, ref)))
 
 
-@router.put("/pipelines/{ref}", response_model=PipelineOut, responses=ERRORS)
+@router.put("/pipelines/{ref}", response_model=PipelineOut, responses=error_answers(404, 409, 422))
 async def replace_pipeline(ref: str, body: PipelineIn, db: DbDep) -> Response:
     """Replace a saved pipeline's definition (its id stays; the name may change)."""
     row = await _saved(db, ref)
@@ -168,15 +163,15 @@ async def replace_pipeline(ref: str, body: PipelineIn, db: DbDep) -> Response:
         ) from exc
     if not updated:
         raise NotFound(f"No saved pipeline with id or name {ref!r}.", details={"pipeline_id": ref})
-    return json_response(pipeline_body(await _saved(db, row.id)))
+    return model_response(pipeline_body(await _saved(db, row.id)))
 
 
-@router.delete("/pipelines/{ref}", status_code=204, responses=ERRORS)
+@router.delete("/pipelines/{ref}", status_code=204, responses=error_answers(404, 409))
 async def delete_pipeline(ref: str, db: DbDep) -> Response:
     """Delete a saved pipeline (not while a schedule runs it); its runs and exports stay."""
     row = await _saved(db, ref)
 
-    async def remove(conn: Any) -> list[str]:
+    async def remove(conn: AsyncConnection) -> list[str]:
         users = await catalog.schedules_running(conn, row.id)
         if not users:
             await catalog.delete_pipeline(conn, row.id)

@@ -6,44 +6,31 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import scheduling
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.responses import json_response
+from backend_fastapi.api.openapi import error_answers
+from backend_fastapi.api.responses import model_response
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
-from backend_fastapi.schemas.common import ErrorBody, JobCreated, iso
+from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
-from backend_fastapi.schemas.schedule import ScheduleIn, ScheduleOut, SchedulePage
+from backend_fastapi.schemas.responses import (
+    JobCreated,
+    ScheduleOut,
+    SchedulePage,
+    schedule_body,
+)
+from backend_fastapi.schemas.schedule import ScheduleIn
 from backend_fastapi.store import catalog, schedule_rows
 from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"], route_class=CheckedJsonRoute)
-ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
+NOT_FOUND = error_answers(404)
 
 
-def schedule_body(row: Any, last_status: str | None) -> dict[str, Any]:
-    """The JSON body of a schedule, with its next and last run."""
-    return {
-        "schedule_id": row.id,
-        "name": row.name,
-        "cron": row.cron,
-        "timezone": row.timezone,
-        "job": row.job,
-        "enabled": bool(row.enabled),
-        "next_run_at": iso(row.next_run_at),
-        "last_run_at": iso(row.last_run_at),
-        "last_job": {"job_id": row.last_job_id, "status": last_status} if row.last_job_id else None,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
-
-
-async def _load(db: Database, ref: str) -> dict[str, Any]:
+async def _load(db: Database, ref: str) -> ScheduleOut:
     async with db.read() as conn:
         row = await schedule_rows.find(conn, ref)
         if row is None:
@@ -79,7 +66,7 @@ def _name_conflict(name: str) -> Conflict:
     return Conflict(f"A schedule named {name!r} already exists.", details={"name": name})
 
 
-@router.post("", status_code=201, response_model=ScheduleOut, responses=ERRORS)
+@router.post("", status_code=201, response_model=ScheduleOut, responses=error_answers(409, 422))
 async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
     """Create a schedule; its first run is the next cron time from now (none while disabled)."""
     job = await _job_json(db, body)
@@ -94,7 +81,7 @@ async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
         "next_run_at": next_run,
     }
 
-    async def insert(conn: Any) -> str | None:
+    async def insert(conn: AsyncConnection) -> str | None:
         if await schedule_rows.name_taken(conn, body.name):
             return None
         return await schedule_rows.insert(conn, values, now)
@@ -105,7 +92,7 @@ async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
         schedule_id = None
     if schedule_id is None:
         raise _name_conflict(body.name)
-    return json_response(await _load(db, schedule_id), 201, {"Location": f"/api/schedules/{schedule_id}"})
+    return model_response(await _load(db, schedule_id), 201, {"Location": f"/api/schedules/{schedule_id}"})
 
 
 @router.get("", response_model=SchedulePage)
@@ -114,22 +101,22 @@ async def list_schedules(db: DbDep) -> Response:
     async with db.read() as conn:
         rows = await schedule_rows.list_all(conn)
         items = [schedule_body(row, await schedule_rows.job_status(conn, row.last_job_id)) for row in rows]
-    return json_response({"items": items})
+    return model_response(SchedulePage(items=items))
 
 
-@router.get("/{ref}", response_model=ScheduleOut, responses=ERRORS)
+@router.get("/{ref}", response_model=ScheduleOut, responses=NOT_FOUND)
 async def get_schedule(ref: str, db: DbDep) -> Response:
     """A schedule by id or name."""
-    return json_response(await _load(db, ref))
+    return model_response(await _load(db, ref))
 
 
-@router.put("/{ref}", response_model=ScheduleOut, responses=ERRORS)
+@router.put("/{ref}", response_model=ScheduleOut, responses=error_answers(404, 409, 422))
 async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
     """Replace a schedule; a new cron, time zone or enabling computes the next run from now."""
     job = await _job_json(db, body)
     now = await db.now()
 
-    async def change(conn: Any) -> str:
+    async def change(conn: AsyncConnection) -> str:
         row = await schedule_rows.find(conn, ref)
         if row is None:
             return "missing"
@@ -164,14 +151,14 @@ async def replace_schedule(ref: str, body: ScheduleIn, db: DbDep) -> Response:
         raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
     if outcome == "taken":
         raise _name_conflict(body.name)
-    return json_response(await _load(db, outcome))
+    return model_response(await _load(db, outcome))
 
 
-@router.delete("/{ref}", status_code=204, responses=ERRORS)
+@router.delete("/{ref}", status_code=204, responses=NOT_FOUND)
 async def delete_schedule(ref: str, db: DbDep) -> Response:
     """Delete a schedule; jobs it queued stay."""
 
-    async def remove(conn: Any) -> bool:
+    async def remove(conn: AsyncConnection) -> bool:
         row = await schedule_rows.find(conn, ref)
         return row is not None and await schedule_rows.delete(conn, row.id)
 
@@ -180,12 +167,12 @@ async def delete_schedule(ref: str, db: DbDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{ref}/run", status_code=202, response_model=JobCreated, responses=ERRORS)
+@router.post("/{ref}/run", status_code=202, response_model=JobCreated, responses=error_answers(404, 409))
 async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Response:
     """Queue the schedule's job now (its next cron time stays); 409 while its last run is active."""
     now = await db.now()
 
-    async def trigger(conn: Any) -> tuple[str, str | None]:
+    async def trigger(conn: AsyncConnection) -> tuple[str, str | None]:
         row = await schedule_rows.find(conn, ref)
         if row is None:
             return "missing", None
@@ -196,4 +183,5 @@ async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Respon
         raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
     if job_id is None:
         raise Conflict("The schedule's last run is still queued or running.")
-    return json_response({"job_id": job_id, "status": "queued"}, 202, {"Location": f"/api/jobs/{job_id}"})
+    created = JobCreated(job_id=job_id, status=JobStatus.QUEUED)
+    return model_response(created, 202, {"Location": f"/api/jobs/{job_id}"})

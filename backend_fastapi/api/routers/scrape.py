@@ -10,14 +10,14 @@ from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.routers.jobs import CACHED, cached_job_response, load_job
-from backend_fastapi.schemas.common import ErrorBody, JobCreated
 from backend_fastapi.schemas.jobs import JobOut
+from backend_fastapi.schemas.responses import ErrorBody, JobCreated
 from backend_fastapi.schemas.scrape import ScrapeRequest
 
 router = APIRouter(prefix="/api/scrape", tags=["scrape"], route_class=CheckedJsonRoute)
 CREATE_RESPONSES: dict[int | str, dict[str, object]] = {
     202: {
-        "model": JobCreated,
+        "model": JobCreated | JobOut,
         "description": "Queued; poll the job at the Location header (with `?wait=`: the job as it is "
         "when the time runs out).",
     },

@@ -10,31 +10,26 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
-from backend_fastapi.api.responses import PageCursor, PageLimit, json_response, page_response
+from backend_fastapi.api.openapi import error_answers
+from backend_fastapi.api.responses import PageCursor, PageLimit, model_response, page_response
 from backend_fastapi.errors import AppError, InvalidRequest, NotFound, PayloadTooLarge
 from backend_fastapi.fileformats import FORMATS, SNIFF_BYTES, guess_format, sniff_problem
 from backend_fastapi.ids import new_id
 from backend_fastapi.safepaths import UnsafePath, inside, sanitize_filename
-from backend_fastapi.schemas.common import ErrorBody
 from backend_fastapi.schemas.files import UploadOut, UploadPage, upload_body
 from backend_fastapi.store import catalog
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import UploadRow
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"], route_class=CheckedJsonRoute)
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody, "description": "The multipart body cannot be parsed."},
-    404: {"model": ErrorBody},
-    413: {"model": ErrorBody},
-    415: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
+NOT_FOUND = error_answers(404)
 COPY_BLOCK = 1 << 20
 
 
@@ -65,14 +60,14 @@ def _store(source: IO[bytes], dest: Path, limit: int) -> tuple[int, bytes, bytes
     return size, head, tail
 
 
-async def _upload(db: Database, upload_id: str) -> Any:
+async def _upload(db: Database, upload_id: str) -> UploadRow:
     row = await db.fetch(lambda conn: catalog.get_upload(conn, upload_id))
     if row is None:
         raise NotFound(f"No upload with id {upload_id!r}.", details={"upload_id": upload_id})
     return row
 
 
-@router.post("", status_code=201, response_model=UploadOut, responses=ERRORS)
+@router.post("", status_code=201, response_model=UploadOut, responses=error_answers(400, 413, 415, 422))
 async def create_upload(
     db: DbDep,
     settings: SettingsDep,
@@ -116,7 +111,7 @@ async def create_upload(
     finally:
         await file.close()
     row = await _upload(db, upload_id)
-    return json_response(upload_body(row), 201, {"Location": f"/api/uploads/{upload_id}"})
+    return model_response(upload_body(row), 201, {"Location": f"/api/uploads/{upload_id}"})
 
 
 @router.get("", response_model=UploadPage)
@@ -127,16 +122,16 @@ async def list_uploads(
 ) -> Response:
     """Uploaded files, newest first."""
     rows = await db.fetch(lambda conn: catalog.list_uploads(conn, limit + 1, cursor))
-    return page_response(rows, limit, upload_body)
+    return page_response(rows, limit, upload_body, UploadPage)
 
 
-@router.get("/{upload_id}", response_model=UploadOut, responses=ERRORS)
+@router.get("/{upload_id}", response_model=UploadOut, responses=NOT_FOUND)
 async def get_upload(upload_id: str, db: DbDep) -> Response:
     """One upload."""
-    return json_response(upload_body(await _upload(db, upload_id)))
+    return model_response(upload_body(await _upload(db, upload_id)))
 
 
-@router.delete("/{upload_id}", status_code=204, responses=ERRORS)
+@router.delete("/{upload_id}", status_code=204, responses=NOT_FOUND)
 async def delete_upload(upload_id: str, db: DbDep, settings: SettingsDep) -> Response:
     """Delete an upload and its file (pipelines that read it will fail with `source_unavailable`)."""
     row = await db.write(lambda c: catalog.delete_upload(c, upload_id))
