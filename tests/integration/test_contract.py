@@ -1,0 +1,274 @@
+"""Every endpoint answers as the OpenAPI document says: status, content type and body.
+
+A real API and worker (built-in handlers) on one SQLite file scrape a loopback shop, run
+pipelines, deliver a webhook and fire a schedule; every answer is validated against the schema
+the document names for its path, method and status (unknown keys forbidden), and against the
+pydantic model the route declares. Built-in jobs' results also match their job type's result
+model exactly. The last check: no documented operation went unchecked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from backend_fastapi.api.app import create_app
+from backend_fastapi.jobtypes import JobType
+from backend_fastapi.schemas.results import RESULT_MODELS
+from backend_fastapi.settings import Settings
+from tests.support.apps import api_client
+from tests.support.contract import Contract
+from tests.support.processes import Service, service_env, start_api, start_worker
+from tests.support.servers import LoopbackServer, Recorded, loopback_server
+from tests.support.sites import ShopSite, shop_server
+from tests.support.waiting import BOUND
+
+SCHEMA = {"title": "string", "price": "number"}
+CSV = b"sku,price\nA-1,4.50\nB-2,7.00\n"
+PIPELINE: dict[str, Any] = {
+    "name": "contract-prices",
+    "description": "Prices, cleaned",
+    "steps": [
+        {"op": "cast", "columns": {"price": "number"}},
+        {"op": "validate", "rules": [{"check": "not_null", "column": "sku"}]},
+    ],
+    "output": {"format": "csv", "name": "contract-prices"},
+}
+
+
+class Api:
+    """Calls one API and checks every answer against its document."""
+
+    def __init__(self, base: str, contract: Contract) -> None:
+        self.base = base
+        self.contract = contract
+        self.http = httpx.Client(base_url=base, timeout=BOUND)
+
+    def call(self, method: str, template: str, status: int, /, **kwargs: Any) -> Any:
+        """`method template` (ids filled from `path=`), asserting `status`; the checked body."""
+        path = template.format(**kwargs.pop("path", {}))
+        response = self.http.request(method, path, **kwargs)
+        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
+        self.last = response
+        return self.contract.check(response, method, template)
+
+    def finished(self, job_id: str) -> dict[str, Any]:
+        """Poll the job (each answer checked) until it is final; its body."""
+        deadline = time.monotonic() + BOUND
+        while True:
+            job: dict[str, Any] = self.call("GET", "/api/jobs/{job_id}", 200, path={"job_id": job_id})
+            if job["status"] in ("completed", "failed", "cancelled"):
+                return job
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+
+
+def assert_typed_result(job: dict[str, Any]) -> None:
+    """A built-in handler's result is exactly its job type's result model (no plugin fallback)."""
+    assert job["status"] == "completed", job
+    model = RESULT_MODELS[JobType(job["type"])]
+    assert model.model_validate(job["result"]).model_dump(mode="json", exclude_unset=True) == job["result"]
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[LoopbackServer]:
+    with shop_server(ShopSite(products=6, per_page=3)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[LoopbackServer]:
+    def respond(_: Recorded) -> tuple[int, dict[str, str], bytes]:
+        return 200, {}, b"ok"
+
+    with loopback_server(respond) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Service]]:
+    """A real API and worker with the built-in handlers only."""
+    tmp: Path = tmp_path_factory.mktemp("contract")
+    env = service_env(
+        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}",
+        tmp,
+        WORKER_HANDLERS="",
+        SCRAPE_ALLOW_HOSTS="127.0.0.1",
+        MAX_REQUEST_BYTES="65536",
+    )
+    api, base = start_api(env, tmp)
+    worker = start_worker(env, tmp)
+    try:
+        yield base, worker
+    finally:
+        worker.stop()
+        api.stop()
+        assert "api.unhandled_error" not in api.log(), api.log()[-4000:]
+
+
+def test_every_endpoint_answers_as_documented(
+    stack: tuple[str, Service], shop: LoopbackServer, receiver: LoopbackServer
+) -> None:
+    base, _ = stack
+    api = Api(base, Contract.of(create_app(Settings(_env_file=None))))  # type: ignore[call-arg]
+
+    # Health, scrapes (a page with a webhook, a crawl), and reading them back.
+    api.call("GET", "/health", 200)
+    hooked = {"url": f"{receiver.url}/hook", "events": ["completed"]}
+    created = api.call(
+        "POST", "/api/scrape", 202, json={"url": f"{shop.url}/p/1", "schema": SCHEMA, "webhook": hooked}
+    )
+    page_id = created["job_id"]
+    page = api.finished(page_id)
+    assert_typed_result(page)
+    deadline = time.monotonic() + BOUND
+    while not (page.get("webhook") or {}).get("deliveries"):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.1)
+        page = api.call("GET", "/api/jobs/{job_id}", 200, path={"job_id": page_id})
+    etag = api.last.headers["etag"]
+    api.call("GET", "/api/jobs/{job_id}", 304, path={"job_id": page_id}, headers={"If-None-Match": etag})
+    api.call("GET", "/api/scrape/{job_id}", 200, path={"job_id": page_id})
+    api.call("GET", "/api/scrape/{job_id}", 304, path={"job_id": page_id}, headers={"If-None-Match": etag})
+    crawl = {"url": f"{shop.url}/catalog/1", "schema": SCHEMA, "crawl": {"follow": "a.product-link"}}
+    waited = api.call("POST", "/api/scrape", 200, json=crawl, params={"wait": 60})
+    assert_typed_result(waited)
+    crawl_id = waited["job_id"]
+    api.call("GET", "/api/jobs", 200)
+    api.call("GET", "/api/jobs", 200, params={"status": "completed", "type": "scrape.crawl", "limit": 1})
+    page_of = api.call(
+        "GET", "/api/jobs/{job_id}/results", 200, path={"job_id": crawl_id}, params={"limit": 2}
+    )
+    assert page_of["total"] >= 2
+    records = api.call(
+        "GET", "/api/jobs/{job_id}/results", 200, path={"job_id": crawl_id}, params={"format": "json"}
+    )
+    assert len(records) == page_of["total"]
+    for fmt in ("csv", "jsonl", "xlsx"):
+        api.call("GET", "/api/jobs/{job_id}/results", 200, path={"job_id": crawl_id}, params={"format": fmt})
+
+    # Cancel, retry and delete, with the answers that refuse them.
+    slow = api.call("POST", "/api/scrape", 202, json={"url": f"{shop.url}/slow/1?s=30", "schema": SCHEMA})
+    api.call("POST", "/api/jobs/{job_id}/cancel", 200, path={"job_id": slow["job_id"]})
+    assert api.finished(slow["job_id"])["status"] == "cancelled"
+    api.call("POST", "/api/jobs/{job_id}/retry", 202, path={"job_id": slow["job_id"]})
+    api.call("POST", "/api/jobs/{job_id}/cancel", 200, path={"job_id": slow["job_id"]})
+    api.finished(slow["job_id"])
+    api.call("POST", "/api/jobs/{job_id}/cancel", 409, path={"job_id": page_id})
+    api.call("POST", "/api/jobs/{job_id}/retry", 409, path={"job_id": page_id})
+    api.call("DELETE", "/api/jobs/{job_id}", 204, path={"job_id": slow["job_id"]})
+    for method, template in (
+        ("GET", "/api/jobs/{job_id}"),
+        ("GET", "/api/scrape/{job_id}"),
+        ("GET", "/api/jobs/{job_id}/results"),
+        ("POST", "/api/jobs/{job_id}/cancel"),
+        ("POST", "/api/jobs/{job_id}/retry"),
+        ("DELETE", "/api/jobs/{job_id}"),
+    ):
+        api.call(method, template, 404, path={"job_id": slow["job_id"]})
+    api.call("GET", "/api/jobs", 422, params={"limit": 0})
+    api.call("POST", "/api/scrape", 422, json={"url": "ftp://nowhere", "schema": SCHEMA})
+    api.call("POST", "/api/scrape", 413, content=b"{" + b" " * 70_000 + b"}")
+
+    # Uploads, saved pipelines, previews and runs, and the exports they write.
+    upload = api.call("POST", "/api/uploads", 201, files={"file": ("prices.csv", CSV, "text/csv")})
+    api.call("POST", "/api/uploads", 415, files={"file": ("notes.txt", b"hello", "text/plain")})
+    api.call("POST", "/api/uploads", 422, files={"file": ("bad.parquet", b"not parquet", "application/x")})
+    api.call("GET", "/api/uploads", 200)
+    api.call("GET", "/api/uploads/{upload_id}", 200, path={"upload_id": upload["upload_id"]})
+    saved = api.call("POST", "/api/pipelines", 201, json={**PIPELINE, "source": upload["source"]})
+    ref = {"ref": saved["pipeline_id"]}
+    api.call("POST", "/api/pipelines", 409, json={**PIPELINE, "source": upload["source"]})
+    api.call("POST", "/api/pipelines", 422, json={**PIPELINE, "steps": [{"op": "nope"}]})
+    api.call("GET", "/api/pipelines", 200)
+    api.call("GET", "/api/pipelines/{ref}", 200, path=ref)
+    api.call("PUT", "/api/pipelines/{ref}", 200, path=ref, json={**PIPELINE, "source": upload["source"]})
+    preview = api.call(
+        "POST", "/api/pipelines/preview", 200, params={"wait": 60}, json={"pipeline_id": saved["pipeline_id"]}
+    )
+    assert_typed_result(preview)
+    run = api.call("POST", "/api/pipeline/run", 202, json={"pipeline_id": saved["pipeline_id"]})
+    assert_typed_result(api.finished(run["job_id"]))
+    api.call("POST", "/api/pipeline/run", 404, json={"pipeline_id": "no-such-pipeline"})
+    api.call("POST", "/api/pipelines/preview", 404, json={"pipeline_id": "no-such-pipeline"})
+    exports = api.call("GET", "/api/exports", 200, params={"job_id": run["job_id"]})
+    export = {"export_id": exports["items"][0]["export_id"]}
+    api.call("GET", "/api/exports/{export_id}", 200, path=export)
+    api.call("GET", "/api/exports/{export_id}/download", 200, path=export)
+
+    # Schedules: create, read, change, run now (twice: the second finds the first still active
+    # or already done), delete.
+    schedule_in = {"name": "contract-hourly", "cron": "0 * * * *", "job": {"pipeline_id": saved["name"]}}
+    schedule = api.call("POST", "/api/schedules", 201, json=schedule_in)
+    sref = {"ref": schedule["schedule_id"]}
+    api.call("POST", "/api/schedules", 409, json=schedule_in)
+    api.call("POST", "/api/schedules", 422, json={**schedule_in, "cron": "every day"})
+    api.call("GET", "/api/schedules", 200)
+    api.call("GET", "/api/schedules/{ref}", 200, path=sref)
+    api.call("PUT", "/api/schedules/{ref}", 200, path=sref, json={**schedule_in, "enabled": False})
+    fired = api.call("POST", "/api/schedules/{ref}/run", 202, path=sref)
+    api.call("POST", "/api/schedules/{ref}/run", 409, path=sref)
+    api.finished(fired["job_id"])
+    shown = api.call("GET", "/api/schedules/{ref}", 200, path=sref)
+    assert shown["last_job"]["job_id"] == fired["job_id"]
+    api.call(
+        "POST", "/api/pipelines", 201, json={**PIPELINE, "name": "contract-other", "source": upload["source"]}
+    )
+    api.call("PUT", "/api/pipelines/{ref}", 409, path=ref, json={**PIPELINE, "name": "contract-other"})
+    api.call("DELETE", "/api/pipelines/{ref}", 409, path=ref)
+    api.call("DELETE", "/api/schedules/{ref}", 204, path=sref)
+    for method, template in (
+        ("GET", "/api/schedules/{ref}"),
+        ("PUT", "/api/schedules/{ref}"),
+        ("DELETE", "/api/schedules/{ref}"),
+        ("POST", "/api/schedules/{ref}/run"),
+    ):
+        kwargs: dict[str, Any] = {"json": schedule_in} if method == "PUT" else {}
+        api.call(method, template, 404, path=sref, **kwargs)
+
+    # Deletes, and the 404s of what is gone.
+    api.call("DELETE", "/api/pipelines/{ref}", 204, path=ref)
+    api.call("GET", "/api/pipelines/{ref}", 404, path=ref)
+    api.call("PUT", "/api/pipelines/{ref}", 404, path=ref, json=PIPELINE)
+    api.call("DELETE", "/api/pipelines/{ref}", 404, path=ref)
+    api.call("DELETE", "/api/exports/{export_id}", 204, path=export)
+    api.call("GET", "/api/exports/{export_id}", 404, path=export)
+    api.call("GET", "/api/exports/{export_id}/download", 404, path=export)
+    api.call("DELETE", "/api/exports/{export_id}", 404, path=export)
+    uref = {"upload_id": upload["upload_id"]}
+    api.call("DELETE", "/api/uploads/{upload_id}", 204, path=uref)
+    api.call("GET", "/api/uploads/{upload_id}", 404, path=uref)
+    api.call("DELETE", "/api/uploads/{upload_id}", 404, path=uref)
+
+    # A method a path does not have: 405 in the error shape, with `Allow` (not an operation).
+    refused = api.http.put("/api/jobs")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET"
+    assert set(refused.json()) == {"error"}
+
+    assert api.contract.unchecked() == []
+
+
+def test_the_key_the_queue_limit_and_health_without_the_key_answer_as_documented(settings: Settings) -> None:
+    app_settings = settings.model_copy(update={"API_KEY": "sekret", "MAX_QUEUED_JOBS": 1})
+    contract = Contract.of(create_app(app_settings))
+    with api_client(app_settings) as client:
+        contract.check(client.get("/api/jobs"), "GET", "/api/jobs")
+        assert client.get("/api/jobs").status_code == 401
+        keyed = {"Authorization": "Bearer sekret"}
+        body = {"url": "https://shop.example/p/1", "schema": SCHEMA}
+        assert contract.check(client.post("/api/scrape", json=body, headers=keyed), "POST", "/api/scrape")
+        full = client.post("/api/scrape", json=body, headers=keyed)
+        assert full.status_code == 429
+        contract.check(full, "POST", "/api/scrape")
+        open_health = contract.check(client.get("/health"), "GET", "/health")
+        assert "items" not in open_health["workers"]
+        assert (
+            contract.check(client.get("/health", headers=keyed), "GET", "/health")["workers"]["items"] == []
+        )
+    assert {status for _, _, status in contract.seen} == {200, 202, 401, 429}
