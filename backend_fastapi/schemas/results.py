@@ -122,6 +122,7 @@ class SourceReport(ResultModel):
     job_id: str | None = None
     name: str | None = None
     upload_id: str | None = None
+    export_id: str | None = Field(default=None, description="A run without records is read from its export.")
     filename: str | None = None
     records: int | None = None
     url: str | None = None
