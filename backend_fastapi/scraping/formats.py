@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.maincontent import main_content
 
-MAIN_CANDIDATES = ("main", "article", "[role=main]", "#content", "#main", ".content", ".main-content")
 # Boilerplate and things that are not content at all.
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "aside",
              "form", "button", "select", "dialog")  # fmt: skip
@@ -21,28 +22,6 @@ MAX_LINKS = 5000
 # On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
 _APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
 _NEEDS_JS = re.compile(r"enable javascript|requires javascript|javascript is (?:required|disabled)", re.I)
-
-
-def main_node(tree: LexborTree) -> Any:
-    """The element holding the page's main content (else `<body>`)."""
-    root = tree.root
-    for selector in MAIN_CANDIDATES:
-        node = root.css_first(selector)
-        if node is not None and len(node.text(deep=True).strip()) > 80:
-            return node
-    return tree.parser.body or root
-
-
-def content_tree(html: str) -> Any:
-    """The main content of a page with boilerplate removed (parsed afresh: removal is destructive)."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborTree(LexborHTMLParser(html))
-    node = main_node(tree)
-    for tag in DROP_TAGS:
-        for unwanted in node.css(tag):
-            unwanted.decompose()
-    return node
 
 
 class _Writer:
@@ -138,14 +117,48 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def to_markdown(html: str, base_url: str) -> str:
+def to_markdown(
+    html: str,
+    base_url: str,
+    *,
+    only_main_content: bool = True,
+    include_selectors: Sequence[str] = (),
+    exclude_selectors: Sequence[str] = (),
+) -> str:
     """The page's main content as Markdown."""
-    return _tidy(_Writer(base_url, plain=False).inline(content_tree(html)))
+    nodes = main_content(
+        html,
+        only_main_content=only_main_content,
+        include_selectors=include_selectors,
+        exclude_selectors=exclude_selectors,
+    )
+    writer = _Writer(base_url, plain=False)
+    return _tidy(
+        "\n\n".join(
+            writer.inline(node) if node.tag in ("body", "html") else writer.node(node) for node in nodes
+        )
+    )
 
 
-def to_text(html: str, base_url: str) -> str:
+def to_text(
+    html: str,
+    base_url: str,
+    *,
+    only_main_content: bool = True,
+    include_selectors: Sequence[str] = (),
+    exclude_selectors: Sequence[str] = (),
+) -> str:
     """The page's main content as plain text, one paragraph a block."""
-    text = _Writer(base_url, plain=True).inline(content_tree(html))
+    nodes = main_content(
+        html,
+        only_main_content=only_main_content,
+        include_selectors=include_selectors,
+        exclude_selectors=exclude_selectors,
+    )
+    writer = _Writer(base_url, plain=True)
+    text = "\n\n".join(
+        writer.inline(node) if node.tag in ("body", "html") else writer.node(node) for node in nodes
+    )
     return _tidy("\n".join(" ".join(line.split()) for line in text.splitlines()))
 
 

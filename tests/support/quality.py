@@ -1,0 +1,101 @@
+"""Main-content quality: the corpus of real pages with expected bodies, and the shingle F1 scorer.
+
+One definition, used by the corpus test and by bench/bench_quality.py. A page's score compares the
+word 4-gram shingles (a multiset, lower-cased, `\\w+` words) of the extracted text with those of the
+expected body: precision is the share of extracted shingles that are in the body, recall the share
+of the body's shingles that were extracted. Corpus figures are means over pages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "maincontent" / "pages"
+# The URL the source suite resolves the pages against.
+BASE_URL = "http://fakehost/test/page.html"
+SHINGLE = 4
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One corpus page: its HTML and the text of its expected body."""
+
+    name: str
+    html: str
+    expected: str
+
+    @property
+    def held_out(self) -> bool:
+        """One page in three, chosen by name hash, is never looked at while tuning."""
+        return int(hashlib.sha1(self.name.encode()).hexdigest(), 16) % 3 == 0
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+
+
+def html_text(html: str) -> str:
+    """The visible text of an HTML fragment, blocks apart (used for the expected bodies)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    for node in tree.css("script, style"):
+        node.decompose()
+    root = tree.body or tree.root
+    return root.text(deep=True, separator=" ") if root is not None else ""
+
+
+def load_pages() -> list[Page]:
+    """Every corpus page, in name order."""
+    pages = []
+    for path in sorted(CORPUS.glob("*.source.html.gz")):
+        name = path.name.removesuffix(".source.html.gz")
+        html = gzip.decompress(path.read_bytes()).decode("utf-8")
+        expected = gzip.decompress((CORPUS / f"{name}.expected.html.gz").read_bytes()).decode("utf-8")
+        pages.append(Page(name, html, html_text(expected)))
+    return pages
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """The multiset of word n-grams of a text (a text shorter than n is one shingle)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE:
+        return Counter([tuple(words)]) if words else Counter()
+    return Counter(tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+
+
+def score(extracted: str, expected: str) -> Score:
+    """Shingle precision, recall and F1 of one extracted text against the expected body."""
+    got, want = shingles(extracted), shingles(expected)
+    if not got or not want:
+        same = float(not got and not want)
+        return Score(same, same, same)
+    overlap = sum((got & want).values())
+    precision = overlap / sum(got.values())
+    recall = overlap / sum(want.values())
+    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
+    return Score(precision, recall, f1)
+
+
+def mean_score(scores: Iterable[Score]) -> Score:
+    """The per-page mean of precision, recall and F1."""
+    items = list(scores)
+    n = len(items) or 1
+    return Score(
+        sum(s.precision for s in items) / n, sum(s.recall for s in items) / n, sum(s.f1 for s in items) / n
+    )
+
+
+def evaluate(extract: Callable[[str], str], pages: Iterable[Page]) -> dict[str, Score]:
+    """Each page's score for an extractor taking HTML and returning text."""
+    return {page.name: score(extract(page.html), page.expected) for page in pages}
