@@ -17,6 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import configure_logging
 from backend_fastapi.settings import Settings, get_settings
 
@@ -385,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("jobs", help="list, show, cancel or retry jobs")
     jobs_sub = p.add_subparsers(dest="action", required=True)
     p_list = jobs_sub.add_parser("list", help="newest jobs first")
-    p_list.add_argument("--status", choices=["queued", "running", "completed", "failed", "cancelled"])
+    p_list.add_argument("--status", choices=list(JobStatus))
     p_list.add_argument("--type")
     p_list.add_argument("--limit", type=int, default=20)
     for action in ("show", "cancel", "retry"):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
+from backend_fastapi.jobtypes import JobStatus, JobType
 from backend_fastapi.safepaths import UnsafePath, inside
 from backend_fastapi.store.job_rows import JOB_COLUMNS
 from backend_fastapi.store.rows import ExportRow, JobRow, PipelineRow, UploadRow, columns_of
@@ -122,9 +123,9 @@ async def latest_pipeline_run(conn: AsyncConnection, pipeline: PipelineRow) -> J
         await conn.execute(
             sa.select(*JOB_COLUMNS)
             .where(
-                jobs.c.type == "pipeline.run",
+                jobs.c.type == JobType.PIPELINE_RUN,
                 jobs.c.label.in_([pipeline.id, pipeline.name]),
-                jobs.c.status == "completed",
+                jobs.c.status == JobStatus.COMPLETED,
             )
             .order_by(jobs.c.finished_at.desc())
             .limit(1)

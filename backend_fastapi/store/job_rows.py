@@ -8,8 +8,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.jobtypes import STATUSES, JobStatus
 from backend_fastapi.store.rows import JobRow, JobSummaryRow, columns_of
-from backend_fastapi.store.tables import STATUSES, jobs
+from backend_fastapi.store.tables import jobs
 
 JOB_COLUMNS = columns_of(jobs, JobRow)
 # Columns a list page shows: the payload and other bulky columns are left out.
@@ -53,7 +54,9 @@ async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
 
 
 async def count_queued(conn: AsyncConnection) -> int:
-    return int((await conn.execute(sa.select(sa.func.count()).where(jobs.c.status == "queued"))).scalar_one())
+    return int(
+        (await conn.execute(sa.select(sa.func.count()).where(jobs.c.status == JobStatus.QUEUED))).scalar_one()
+    )
 
 
 async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
@@ -61,7 +64,7 @@ async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
     row = (
         await conn.execute(
             sa.select(*JOB_COLUMNS)
-            .where(jobs.c.name == name, jobs.c.status == "completed")
+            .where(jobs.c.name == name, jobs.c.status == JobStatus.COMPLETED)
             .order_by(jobs.c.finished_at.desc())
             .limit(1)
         )
@@ -72,7 +75,7 @@ async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
 async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:
     """Ids of the running jobs of `worker_id` whose cancellation was asked for."""
     query = sa.select(jobs.c.id).where(
-        jobs.c.locked_by == worker_id, jobs.c.cancel_requested, jobs.c.status == "running"
+        jobs.c.locked_by == worker_id, jobs.c.cancel_requested, jobs.c.status == JobStatus.RUNNING
     )
     return [str(job_id) for job_id in (await conn.execute(query)).scalars()]
 

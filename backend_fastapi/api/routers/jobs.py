@@ -133,7 +133,7 @@ async def delete_job(job_id: str, db: DbDep) -> Response:
     status = await db.write(lambda c: jobqueue.delete_job(c, job_id))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
-    if status == "running":
+    if status == JobStatus.RUNNING:
         raise Conflict("The job is running; cancel it first.", details={"status": status})
     return Response(status_code=204)
 
