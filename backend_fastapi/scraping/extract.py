@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from backend_fastapi.regexes import Pattern, compile_regex
 from backend_fastapi.scraping import meaning
 from backend_fastapi.scraping.coerce import CoercionError, coerce
+from backend_fastapi.scraping.dates import NO_CONTEXT, DateContext
 from backend_fastapi.scraping.dom import LexborTree, LxmlTree, Selector, Tree
 from backend_fastapi.scraping.structured import PageMetadata
 
@@ -94,21 +96,39 @@ class Extraction:
 
 
 class Extractor:
-    """Runs one schema over pages (compiled once per job, used for every page of a crawl)."""
+    """Runs one schema over pages (compiled once per job, used for every page of a crawl).
 
-    def __init__(self, schema: Schema) -> None:
+    `date_order` (DMY, MDY or YMD) reads ambiguous numeric dates; without it the page's language
+    decides, and where that does not either, such a date is a field error rather than a guess.
+    """
+
+    def __init__(self, schema: Schema, date_order: str | None = None) -> None:
         self.schema = schema
+        self.date_order = date_order
+        self.has_dates = any(f.kind in ("date", "datetime") for top in schema.fields for f in top.walk())
 
-    def run(self, html: str, tree: LexborTree, metadata: PageMetadata, base_url: str) -> Extraction:
+    def run(
+        self,
+        html: str,
+        tree: LexborTree,
+        metadata: PageMetadata,
+        base_url: str,
+        fetched_at: datetime | None = None,
+    ) -> Extraction:
+        """The schema's fields on one page; relative dates count from `fetched_at` (else now)."""
         out = Extraction()
         selector_tree: Tree = LxmlTree(html) if self.schema.needs_lxml else tree
+        dates = NO_CONTEXT
+        if self.has_dates:
+            lang = metadata.lang or _page_lang(tree)
+            dates = DateContext(date_order=self.date_order, lang=lang, now=fetched_at)
         for spec in self.schema.fields:
             path = spec.name
             try:
                 if spec.selector is None:
-                    value = _by_meaning(spec, tree, metadata, base_url)
+                    value = _by_meaning(spec, tree, metadata, base_url, dates)
                 else:
-                    value = _read(spec, selector_tree, selector_tree.root, base_url, out, path)
+                    value = _read(spec, selector_tree, selector_tree.root, base_url, out, path, dates)
             except CoercionError as exc:
                 out.errors[path] = str(exc)
                 value = None
@@ -122,7 +142,15 @@ class Extractor:
         return out
 
 
-def _by_meaning(spec: Field, tree: LexborTree, metadata: PageMetadata, base_url: str) -> Any:
+def _page_lang(tree: LexborTree) -> str | None:
+    """`<html lang>` (read only for schemas with dates, when the metadata was not collected)."""
+    html = tree.root.css_first("html") if tree.root is not None else None
+    return (html.attributes.get("lang") or None) if html is not None else None
+
+
+def _by_meaning(
+    spec: Field, tree: LexborTree, metadata: PageMetadata, base_url: str, dates: DateContext
+) -> Any:
     values = meaning.from_structured(spec.name, metadata)
     if not values:
         values = meaning.from_page(spec.name, spec.kind, spec.many, tree, metadata)
@@ -132,7 +160,7 @@ def _by_meaning(spec: Field, tree: LexborTree, metadata: PageMetadata, base_url:
     first_error: CoercionError | None = None
     for raw in values:
         try:
-            value = _convert(spec, raw, base_url)
+            value = _convert(spec, raw, base_url, dates)
         except CoercionError as exc:
             first_error = first_error or exc
             continue
@@ -145,13 +173,13 @@ def _by_meaning(spec: Field, tree: LexborTree, metadata: PageMetadata, base_url:
     return converted if spec.many else (converted[0] if converted else None)
 
 
-def _convert(spec: Field, raw: Any, base_url: str) -> Any:
+def _convert(spec: Field, raw: Any, base_url: str, dates: DateContext = NO_CONTEXT) -> Any:
     if spec.regex is not None and raw is not None:
         match = spec.regex.search(str(raw))
         if match is None:
             return None
         raw = match.group(1) if spec.regex.groups else match.group(0)
-    return coerce(raw, spec.kind, base_url)
+    return coerce(raw, spec.kind, base_url, dates)
 
 
 def _raw_value(spec: Field, tree: Tree, node: Any) -> Any:
@@ -166,33 +194,35 @@ def _raw_value(spec: Field, tree: Tree, node: Any) -> Any:
     return tree.text(node)
 
 
-def _read(spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str) -> Any:
+def _read(
+    spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str, dates: DateContext
+) -> Any:
     nodes = tree.select(node, spec.selector) if spec.selector is not None else [node]
     if not spec.many:
         nodes = nodes[:1]
     if spec.fields:
         items = []
         for item_node in nodes:
-            item = _read_object(spec, tree, item_node, base_url, out, path)
+            item = _read_object(spec, tree, item_node, base_url, out, path, dates)
             if item is not None:
                 items.append(item)
         return items if spec.many else (items[0] if items else None)
     values = []
     for value_node in nodes:
-        value = _convert(spec, _raw_value(spec, tree, value_node), base_url)
+        value = _convert(spec, _raw_value(spec, tree, value_node), base_url, dates)
         if value not in (None, ""):
             values.append(value)
     return values if spec.many else (values[0] if values else None)
 
 
 def _read_object(
-    spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str
+    spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str, dates: DateContext
 ) -> dict[str, Any] | None:
     item: dict[str, Any] = {}
     for child in spec.fields:
         child_path = f"{path}.{child.name}"
         try:
-            value = _read(child, tree, node, base_url, out, child_path)
+            value = _read(child, tree, node, base_url, out, child_path, dates)
         except CoercionError as exc:
             out.errors.setdefault(child_path, str(exc))
             value = None

@@ -21,6 +21,7 @@ from backend_fastapi.scraping.formats import (
     to_markdown,
     to_text,
 )
+from backend_fastapi.scraping.maincontent import ContentOptions
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -106,9 +107,16 @@ def _item_url(item: dict[str, Any]) -> str | None:
 class PageProcessor:
     """Turns documents into outputs for one job (schema compiled once)."""
 
-    def __init__(self, schema: Schema, formats: Sequence[str]) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        formats: Sequence[str],
+        date_order: str | None = None,
+        content: ContentOptions | None = None,
+    ) -> None:
         self.schema = schema
-        self.extractor = Extractor(schema)
+        self.content = content or ContentOptions()
+        self.extractor = Extractor(schema, date_order)
         self.formats = [f for f in formats if f != "data"]
         self.needs_metadata = "metadata" in self.formats or any(f.selector is None for f in schema.fields)
 
@@ -127,9 +135,9 @@ class PageProcessor:
         out = PageOutput(doc.url, extraction.data, extraction, tree=tree)
         for name in self.formats:
             if name == "markdown":
-                out.formats["markdown"] = to_markdown(doc.html, doc.url)
+                out.formats["markdown"] = to_markdown(doc.html, doc.url, self.content)
             elif name == "text":
-                out.formats["text"] = to_text(doc.html, doc.url)
+                out.formats["text"] = to_text(doc.html, doc.url, self.content)
             elif name == "links":
                 out.formats["links"] = extract_links(tree, doc.url)
             elif name == "metadata":
