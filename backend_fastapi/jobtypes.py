@@ -91,9 +91,9 @@ class FinishedJob(Protocol):
     @property
     def type(self) -> str: ...
     @property
-    def payload(self) -> Any: ...
+    def payload(self) -> object: ...
     @property
-    def webhook(self) -> Any: ...
+    def webhook(self) -> Mapping[str, Any] | None: ...
     @property
     def max_attempts(self) -> int: ...
     @property
@@ -119,20 +119,16 @@ class JobTypeSpec:
 
 def _then(job: FinishedJob) -> list[NewJob]:
     """A completed scrape with `then` runs that pipeline on its records."""
-    then = (
-        job.payload.get("then")
-        if job.status == JobStatus.COMPLETED and isinstance(job.payload, dict)
-        else None
-    )
-    if not then:
+    payload = job.payload
+    then = payload.get("then") if job.status == JobStatus.COMPLETED and isinstance(payload, dict) else None
+    if not isinstance(then, dict) or not then:
         return []
     # The payload of `schemas.pipeline.PipelinePayload`, written as JSON: the store's
     # transaction does not validate what it queues (the worker does, once).
-    payload = {**then, "source": {"type": "job", "job_id": job.id}}
     return [
         NewJob(
             type=JobType.PIPELINE_RUN,
-            payload=payload,
+            payload={**then, "source": {"type": "job", "job_id": job.id}},
             max_attempts=job.max_attempts,
             timeout_seconds=job.timeout_seconds,
             label=then.get("pipeline_id"),
