@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.scraping.dom import LexborTree, clean_text
-from backend_fastapi.scraping.maincontent import main_content
+from backend_fastapi.scraping.maincontent import ContentOptions, main_content
 
-# Boilerplate and things that are not content at all.
-DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "aside",
-             "form", "button", "select", "dialog")  # fmt: skip
+# Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
+DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
+                       "dialog"})  # fmt: skip
 BLOCKS = frozenset(
     {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "hr",
      "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}
 )  # fmt: skip
 MAX_LINKS = 5000
+DEFAULT_CONTENT = ContentOptions()
 # On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
 _APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
 _NEEDS_JS = re.compile(r"enable javascript|requires javascript|javascript is (?:required|disabled)", re.I)
@@ -120,17 +120,14 @@ def _tidy(text: str) -> str:
 def to_markdown(
     html: str,
     base_url: str,
-    *,
-    only_main_content: bool = True,
-    include_selectors: Sequence[str] = (),
-    exclude_selectors: Sequence[str] = (),
+    options: ContentOptions = DEFAULT_CONTENT,
 ) -> str:
     """The page's main content as Markdown."""
     nodes = main_content(
         html,
-        only_main_content=only_main_content,
-        include_selectors=include_selectors,
-        exclude_selectors=exclude_selectors,
+        only_main_content=options.only_main_content,
+        include_selectors=options.include_selectors,
+        exclude_selectors=options.exclude_selectors,
     )
     writer = _Writer(base_url, plain=False)
     return _tidy(
@@ -143,17 +140,14 @@ def to_markdown(
 def to_text(
     html: str,
     base_url: str,
-    *,
-    only_main_content: bool = True,
-    include_selectors: Sequence[str] = (),
-    exclude_selectors: Sequence[str] = (),
+    options: ContentOptions = DEFAULT_CONTENT,
 ) -> str:
     """The page's main content as plain text, one paragraph a block."""
     nodes = main_content(
         html,
-        only_main_content=only_main_content,
-        include_selectors=include_selectors,
-        exclude_selectors=exclude_selectors,
+        only_main_content=options.only_main_content,
+        include_selectors=options.include_selectors,
+        exclude_selectors=options.exclude_selectors,
     )
     writer = _Writer(base_url, plain=True)
     text = "\n\n".join(

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
+
+from backend_fastapi.scraping.structured import parse_json_ld
 
 # Never content, wherever it is.
 ALWAYS_DROP = frozenset(
@@ -69,6 +73,11 @@ TAG_BONUS = {
 }  # fmt: skip
 CLEANED_TAGS = frozenset({"div", "table", "ul"})
 MIN_PARAGRAPH = 25
+# A JSON-LD `articleBody` shorter than this is a summary, not the article.
+STRUCTURED_MIN_WORDS = 100
+# Below this share of the `articleBody`'s word 4-grams, the scored content is another text.
+STRUCTURED_AGREEMENT = 0.5
+_WORD = re.compile(r"\w+")
 
 # Per element: text length, link text length, commas, <p>, <img> and <li> counts, text in lists.
 TEXT, LINKS, COMMAS, PARAS, IMAGES, ITEMS, LIST_TEXT = range(7)
@@ -339,6 +348,15 @@ def _is_clutter(scorer: _Scorer, node: Any, tag: str, stats: list[int], in_figur
     return clutter
 
 
+@dataclass(frozen=True)
+class ContentOptions:
+    """How `markdown` and `text` choose what to keep (the scrape request's content fields)."""
+
+    only_main_content: bool = True
+    include_selectors: tuple[str, ...] = ()
+    exclude_selectors: tuple[str, ...] = ()
+
+
 def main_content(
     html: str,
     *,
@@ -354,7 +372,7 @@ def main_content(
     if only_main_content and not include_selectors:
         content = _article(html, exclude_selectors, guess=True)
         if content is not None and _length(content) >= MIN_ARTICLE:
-            return content
+            return _agree_with_structured(html, content)
         # The class and id guesses threw the article away (a body inside a "header" wrapper...).
         retry = _article(html, exclude_selectors, guess=False)
         best = max((c for c in (content, retry) if c), key=_length, default=None)
@@ -364,8 +382,52 @@ def main_content(
         return _landmark(body[0]) if body else []
     root = _body(html, exclude_selectors)
     if include_selectors and root:
-        return _outermost([node for selector in include_selectors for node in root[0].css(selector)])
+        # One selector list: lexbor answers in document order.
+        return _outermost(root[0].css(",".join(include_selectors)))
     return root
+
+
+def _agree_with_structured(html: str, content: list[Any]) -> list[Any]:
+    """The content, or the page's own JSON-LD `articleBody` when the content holds little of it."""
+    if '"articleBody"' not in html:
+        return content
+    body = structured_body(html)
+    if body is None:
+        return content
+    wanted = _shingles(body)
+    found = _shingles(" ".join(node.text(separator=" ") for node in content))
+    if len(wanted & found) >= STRUCTURED_AGREEMENT * len(wanted):
+        return content
+    # The scored element is not the article the page describes (a teaser, a gallery, a comment).
+    paragraphs = "".join(f"<p>{escape(line.strip())}</p>" for line in body.splitlines() if line.strip())
+    node = LexborHTMLParser(f"<div>{paragraphs}</div>").css_first("div")
+    return [node] if node is not None else content
+
+
+def structured_body(html: str) -> str | None:
+    """The longest `articleBody` of the page's JSON-LD (`mainEntity` included), if long enough."""
+    bodies: list[str] = []
+    for script in LexborHTMLParser(html).css("script[type='application/ld+json']"):
+        _find_bodies(parse_json_ld(script.text()), bodies)
+    best = max(bodies, key=len, default="")
+    return best if len(best.split()) >= STRUCTURED_MIN_WORDS else None
+
+
+def _find_bodies(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "articleBody" and isinstance(item, str):
+                out.append(item)
+            else:
+                _find_bodies(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _find_bodies(item, out)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
 
 
 def _length(nodes: list[Any]) -> int:

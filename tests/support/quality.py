@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "maincontent" / "pages"
 # The URL the source suite resolves the pages against.
@@ -44,15 +45,38 @@ class Score:
     f1: float
 
 
+# Elements that start a new line when a browser shows them; the rest join their text without a space.
+BLOCKS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header "
+    "hr li main nav ol p pre section table td th tr ul".split()
+)
+
+
 def html_text(html: str) -> str:
-    """The visible text of an HTML fragment, blocks apart (used for the expected bodies)."""
+    """The text of an HTML fragment as a reader sees it: blocks apart, inline elements joined."""
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
-    for node in tree.css("script, style"):
-        node.decompose()
     root = tree.body or tree.root
-    return root.text(deep=True, separator=" ") if root is not None else ""
+    out: list[str] = []
+    if root is not None:
+        _collect_text(root, out)
+    return "".join(out)
+
+
+def _collect_text(node: Any, out: list[str]) -> None:
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            out.append(child.text_content or "")
+        elif tag in ("script", "style", "-comment"):
+            continue
+        elif tag in BLOCKS:
+            out.append("\n")
+            _collect_text(child, out)
+            out.append("\n")
+        else:
+            _collect_text(child, out)
 
 
 def load_pages() -> list[Page]:
