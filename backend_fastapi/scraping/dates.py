@@ -29,6 +29,10 @@ _MONTH_FIRST = frozenset(
 )  # fmt: skip
 _UNKNOWN_ORDER = frozenset({"en", "en-ca", "und", ""})
 _YEAR_FIRST = frozenset({"zh", "ja", "ko", "hu", "lt", "mn"})
+# The most common languages of web pages: tried for text around a date when the page has no language.
+_WEB_LANGUAGES = tuple(
+    "en de fr es pt it nl ru pl tr ja zh ko cs uk vi ar fa id sv da fi hu ro he th bg hr".split()
+)
 
 _TZ = r"(?P<tz>z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?)"
 _AMPM = r"(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)"
@@ -51,6 +55,9 @@ _NUMERIC = re.compile(r"(?<![\d.,:/-])(\d{1,4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d
 _CJK = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]?")
 # A numeric date may stand beside a label, a weekday or a connecting word, not beside more numbers.
 _LEFTOVER = re.compile(r"[^\W\d_]+[.:]?|[\s,;:()\[\]|\-\u2013\u2014/.]+|\([^\d)]*\)", re.U)
+# A number, a letter beside another letter or mark (`आज`, `วันนี้`), or a CJK character: else
+# (`n/a`, `-`) dateparser finds a weekday in some language and answers with a date.
+_WORTH_PARSING = re.compile(r"\d|[^\W\d_][^\s\d/.,:;()\-]|[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _SMALL_NUMBERS = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])(?!\d)")
 # Words that may follow a numeric date or its time without changing it (any other word, such as
 # Finnish `ip.` for pm, leaves the text to dateparser).
@@ -233,25 +240,51 @@ def _read_slow(text: str, context: DateContext) -> datetime:
     order = context.order()
     if order is None and (numeric := _NUMERIC.search(text)) and numeric.group(2) == ".":
         order = "DMY"  # as on the fast path: no locale writes month.day.year with dots
-    languages = _languages(context.lang)
-    base = context.base()
-    found = _dateparser(languages, order, base).get_date_data(text)
-    if found.date_obj is None and languages is not None:
-        found = _dateparser(None, order, base).get_date_data(text)
-    if found.date_obj is None:
+    return _read_with_dateparser(text, order, _languages(context.lang), context.base())
+
+
+@lru_cache(maxsize=4096)
+def _read_with_dateparser(
+    text: str, order: str | None, languages: tuple[str, ...] | None, base: datetime
+) -> datetime:
+    """dateparser's reading, tried from the narrowest setting to the widest (cached: a crawl's
+    pages repeat the same strings)."""
+    if not _WORTH_PARSING.search(text):
+        raise UnreadableDate(f"{text[:80]!r} is not a date")  # `n/a`, `-`: no number, no word
+    # The page's languages, then the common web languages, then all 200+. Ignoring the words
+    # around a date comes last: in all languages at once it costs seconds on some strings.
+    attempts: list[tuple[tuple[str, ...] | None, bool]] = [(_WEB_LANGUAGES, False), (None, False)]
+    if languages:
+        attempts = [(languages, False), *attempts, (languages, True), (_WEB_LANGUAGES, True)]
+    else:
+        attempts.append((_WEB_LANGUAGES, True))
+    for langs, surrounding in attempts:
+        found = _dateparser(langs, order, base, surrounding).get_date_data(text)
+        if found.date_obj is not None and _names_a_day(found.parts, found.date_obj, text):
+            break
+    else:
         raise UnreadableDate(f"{text[:80]!r} is not a date")
-    if found.parts == ("year",) and str(found.date_obj.year) in text:
-        raise UnreadableDate(f"{text[:80]!r} names a year, not a date")
     if order is None and len(_SMALL_NUMBERS.findall(text)) >= 2:
         # dateparser would pick an order for `04 05 2016`; read it both ways and refuse if they differ.
         readings = {
             (r.date_obj.date() if r.date_obj else None)
-            for r in (_dateparser(languages, o, base).get_date_data(text) for o in ("DMY", "MDY"))
+            for r in (_dateparser(langs, o, base, surrounding).get_date_data(text) for o in ("DMY", "MDY"))
         }
         if len(readings) > 1:
             raise ambiguous(text)
     result: datetime = found.date_obj
     return result
+
+
+def _names_a_day(parts: tuple[str, ...], found: datetime, text: str) -> bool:
+    """Whether a reading names a day, a month of a year, or a span back or forth (`2 years ago`),
+    rather than a lone number read as a day or a month (`10`) or a year (`over 50`)."""
+    if {"month", "day"} <= set(parts) or {"year", "month"} <= set(parts):
+        return True
+    if parts == ("year",):
+        numbers = set(re.findall(r"\d+", text))
+        return str(found.year) not in numbers and f"{found.year % 100:02d}" not in numbers
+    return False
 
 
 def _languages(lang: str | None) -> tuple[str, ...] | None:
@@ -263,8 +296,10 @@ def _languages(lang: str | None) -> tuple[str, ...] | None:
 
 
 @lru_cache(maxsize=64)
-def _dateparser(languages: tuple[str, ...] | None, order: str | None, base: datetime) -> DateDataParser:
-    """A parser per language, order and fetch time (pages of one fetch share it)."""
+def _dateparser(
+    languages: tuple[str, ...] | None, order: str | None, base: datetime, surrounding: bool
+) -> DateDataParser:
+    """A parser per language, order, fetch time and setting (pages of one fetch share it)."""
     from dateparser.date import DateDataParser
 
     settings: dict[str, Any] = {
@@ -272,7 +307,7 @@ def _dateparser(languages: tuple[str, ...] | None, order: str | None, base: date
         # A missing day is the month's first, never the fetch day's number.
         "PREFER_DAY_OF_MONTH": "first",
         # A label around a written date (`Actualisé le 17 avril 2019`) is not a reason to fail.
-        "IGNORE_SURROUNDING_TEXT": True,
+        "IGNORE_SURROUNDING_TEXT": surrounding,
     }
     if order is not None:
         settings["DATE_ORDER"] = order
