@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from backend_fastapi.extraction.errors import SchemaError
@@ -24,8 +24,6 @@ _FORBIDDEN_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive"}
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
-# A schema in form 2 (see `extraction.spec`): field name -> its normalized spec.
-NormalizedSchema = dict[str, dict[str, Any]]
 
 
 def _selector(value: str | None, where: str) -> str | None:
@@ -114,6 +112,36 @@ class ScrapeOptionsIn(StrictModel):
         return _selector(value, "selector")
 
 
+class SchemaField(BaseModel):
+    """One field of a schema in form 2, as `extraction.spec.normalize_schema` writes it.
+
+    Keys the normalizer left out stay unset (and out of the stored JSON): a `default` that is set,
+    even to null, is a default.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = "string"
+    selector: str | None = None
+    xpath: str | None = None
+    attr: str | None = None
+    html: bool = False
+    many: bool = False
+    fields: dict[str, SchemaField] | None = None
+    regex: str | None = None
+    required: bool = False
+    default: Any = None
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.model_fields_set
+
+
+# A schema in form 2: field name -> field.
+NormalizedSchema = dict[str, SchemaField]
+NORMALIZED_SCHEMA: TypeAdapter[NormalizedSchema] = TypeAdapter(NormalizedSchema)
+
+
 class ExtractionSchema(dict[str, Any]):
     """A schema as the client sent it, carrying its form 2 (`normalized`), computed once by validation."""
 
@@ -122,7 +150,7 @@ class ExtractionSchema(dict[str, Any]):
 
 def _normalize(schema: dict[str, Any]) -> ExtractionSchema:
     try:
-        normalized = normalize_schema(schema)
+        normalized = NORMALIZED_SCHEMA.validate_python(normalize_schema(schema))
     except SchemaError as exc:
         raise PydanticCustomError(
             "schema", "{path}: {reason}", {"path": exc.path, "reason": exc.reason}
@@ -178,6 +206,16 @@ class ScrapePayload(ScrapeFields, JobPayload):
     """
 
     normalized_schema: NormalizedSchema = Field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload as stored in the job row (form 2 with only the keys the normalizer wrote)."""
+        payload = self.model_dump(
+            mode="json", by_alias=True, exclude={"normalized_schema"}, exclude_none=True
+        )
+        payload["normalized_schema"] = NORMALIZED_SCHEMA.dump_python(
+            self.normalized_schema, mode="json", exclude_unset=True
+        )
+        return payload
 
     @model_validator(mode="after")
     def _normalized_once(self) -> ScrapePayload:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from backend_fastapi.regexes import Pattern, compile_regex
+from backend_fastapi.schemas.scrape import NormalizedSchema, SchemaField
 from backend_fastapi.scraping import meaning
 from backend_fastapi.scraping.coerce import CoercionError, coerce
 from backend_fastapi.scraping.dates import NO_CONTEXT, DateContext
@@ -33,22 +34,22 @@ class Field:
     fields: list[Field] = field(default_factory=list)
 
     @classmethod
-    def compile(cls, name: str, spec: dict[str, Any]) -> Field:
+    def compile(cls, name: str, spec: SchemaField) -> Field:
         selector = None
-        if spec.get("selector") or spec.get("xpath"):
-            selector = Selector(css=spec.get("selector"), xpath=spec.get("xpath"))
+        if spec.selector or spec.xpath:
+            selector = Selector(css=spec.selector, xpath=spec.xpath)
         return cls(
             name=name,
-            kind=spec.get("type", "string"),
-            many=bool(spec.get("many")),
+            kind=spec.type,
+            many=spec.many,
             selector=selector,
-            attr=spec.get("attr"),
-            html=bool(spec.get("html")),
-            regex=compile_regex(spec["regex"]) if spec.get("regex") else None,
-            default=spec.get("default"),
-            has_default="default" in spec,
-            required=bool(spec.get("required")),
-            fields=[cls.compile(n, s) for n, s in (spec.get("fields") or {}).items()],
+            attr=spec.attr,
+            html=spec.html,
+            regex=compile_regex(spec.regex) if spec.regex else None,
+            default=spec.default,
+            has_default=spec.has_default,
+            required=spec.required,
+            fields=[cls.compile(n, s) for n, s in (spec.fields or {}).items()],
         )
 
     def walk(self) -> list[Field]:
@@ -63,8 +64,13 @@ class Schema:
     needs_lxml: bool
 
     @classmethod
-    def compile(cls, spec: dict[str, Any]) -> Schema:
-        fields = [Field.compile(name, s) for name, s in spec.items()]
+    def compile(cls, spec: NormalizedSchema | dict[str, dict[str, Any]]) -> Schema:
+        """Compile a schema in form 2: the payload's models, or form 2 as JSON (validated here)."""
+        models = {
+            name: s if isinstance(s, SchemaField) else SchemaField.model_validate(s)
+            for name, s in spec.items()
+        }
+        fields = [Field.compile(name, s) for name, s in models.items()]
         selectors = [f.selector for top in fields for f in top.walk() if f.selector is not None]
         return cls(fields, any(s.needs_lxml for s in selectors))
 

@@ -70,13 +70,29 @@ def test_a_scrape_schema_is_normalized_once_and_the_payload_trusts_it(
         {"url": "https://a.example/", "schema": {"t": "h1", "p": "number"}}
     )
     stored = request.to_payload().to_json()
-    assert request.normalized_schema == stored["normalized_schema"]
+    assert stored["normalized_schema"] == {"t": {"type": "string", "selector": "h1"}, "p": {"type": "number"}}
     payload = ScrapePayload.model_validate(stored)  # what the worker does with the stored JSON
-    assert payload.normalized_schema == stored["normalized_schema"]
+    assert payload.normalized_schema == request.normalized_schema
+    assert payload.to_json() == stored
     assert len(calls) == 1
     # A payload stored before the normalized schema was kept is normalized when it is read.
     old = ScrapePayload.model_validate({"url": "https://a.example/", "schema": {"t": "h1"}})
-    assert old.normalized_schema == {"t": {"type": "string", "selector": "h1"}}
+    assert old.to_json()["normalized_schema"] == {"t": {"type": "string", "selector": "h1"}}
+
+
+def test_a_default_in_the_schema_is_kept_even_when_it_is_null() -> None:
+    request = ScrapeRequest.model_validate(
+        {"url": "https://a.example/", "schema": {"t": {"selector": "h1", "default": None}, "u": "h2"}}
+    )
+    stored = request.to_payload().to_json()["normalized_schema"]
+    assert stored == {
+        "t": {"type": "string", "selector": "h1", "default": None},
+        "u": {"type": "string", "selector": "h2"},
+    }
+    fields = ScrapePayload.model_validate(
+        {"url": "https://a.example/", "normalized_schema": stored}
+    ).normalized_schema
+    assert (fields["t"].has_default, fields["u"].has_default) == (True, False)
 
 
 def test_preview_payload_keeps_what_the_client_sent_and_the_row_count() -> None:
