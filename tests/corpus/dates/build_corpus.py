@@ -132,10 +132,11 @@ def from_dateparser(root: Path) -> list[dict[str, Any]]:
 
 
 _MONTHS = "january february march april may june july august september october november december".split()
-_WEEKDAY = r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday) )?"
+_DAY_NAME = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WEEKDAY = rf"(?:{_DAY_NAME} )?"
 _CLOCK = r"(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 _TRANSLATED = [
-    (re.compile(rf"{_WEEKDAY}(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_CLOCK}(?: {_WEEKDAY.strip('()?: ')})?"), "ymd"),
+    (re.compile(rf"{_WEEKDAY}(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_CLOCK}(?: {_DAY_NAME})?"), "ymd"),
     (re.compile(rf"{_WEEKDAY}(\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}}){_CLOCK}"), "dmy"),
     (re.compile(rf"{_WEEKDAY}({'|'.join(_MONTHS)}) (\d{{1,2}}) (\d{{4}}){_CLOCK}"), "mdy"),
 ]
@@ -214,8 +215,8 @@ def mark_ambiguous(cases: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     dateparser_root, dateutil_root = Path(sys.argv[1]), Path(sys.argv[2])
-    found = from_dateparser(dateparser_root) + from_translations(dateparser_root) + from_dateutil(dateutil_root)
-    cases = [c for c in found if c]
+    found = [*from_dateparser(dateparser_root), *from_translations(dateparser_root)]
+    cases = [c for c in found + from_dateutil(dateutil_root) if c]
     seen: set[str] = set()
     unique = [c for c in cases if not (c["text"] in seen or seen.add(c["text"]))]  # type: ignore[func-returns-value]
     mark_ambiguous(unique)
