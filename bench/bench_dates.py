@@ -37,17 +37,19 @@ def read_dateparser(case: DateCase) -> datetime | None:
         settings["DATE_ORDER"] = case.date_order
     languages = [case.page_lang] if case.page_lang else None
     try:
-        return dateparser.parse(case.text, languages=languages, settings=settings)
+        found: datetime | None = dateparser.parse(case.text, languages=languages, settings=settings)
     except ValueError:  # a language it does not know
-        return dateparser.parse(case.text, settings=settings)
+        found = dateparser.parse(case.text, settings=settings)
+    return found
 
 
 def read_dateutil(case: DateCase) -> datetime | None:
-    from dateutil import parser
+    from dateutil import parser  # type: ignore[import-untyped]
 
     default = case.now.replace(hour=0, minute=0, second=0, microsecond=0)
     dayfirst, yearfirst = case.date_order == "DMY", case.date_order == "YMD"
-    return parser.parse(case.text, default=default, dayfirst=dayfirst, yearfirst=yearfirst)
+    found: datetime = parser.parse(case.text, default=default, dayfirst=dayfirst, yearfirst=yearfirst)
+    return found
 
 
 def rate(read: Callable[[Any], Any], values: list[Any]) -> float:
