@@ -127,7 +127,7 @@ def _then(job: FinishedJob) -> list[NewJob]:
     # transaction does not validate what it queues (the worker does, once).
     return [
         NewJob(
-            type=JobType.PIPELINE_RUN,
+            type=JobType.PIPELINE_RUN.value,
             payload={**then, "source": {"type": "job", "job_id": job.id}},
             max_attempts=job.max_attempts,
             timeout_seconds=job.timeout_seconds,
@@ -210,7 +210,7 @@ def follow_ups(job: FinishedJob) -> list[NewJob]:
     if webhook and job.status in webhook.get("events", DEFAULT_WEBHOOK_EVENTS):
         queued.append(
             NewJob(
-                type=JobType.WEBHOOK_DELIVER,
+                type=JobType.WEBHOOK_DELIVER.value,
                 # `schemas.common.WebhookPayload`, as JSON.
                 payload={
                     "job_id": job.id,
@@ -255,7 +255,7 @@ def build_job(
     stored = payload.to_json()
     timeout = min(options.timeout_seconds or settings.JOB_TIMEOUT_SECONDS, settings.JOB_TIMEOUT_MAX_SECONDS)
     return NewJob(
-        type=job_type,
+        type=job_type.value,
         payload=stored,
         max_attempts=options.max_attempts or settings.JOB_MAX_ATTEMPTS,
         timeout_seconds=timeout,

@@ -23,14 +23,16 @@ metadata = sa.MetaData(
 )
 
 # Job statuses (spelled in `jobtypes.py`); `jobqueue.py` is the only module that writes them.
-QUEUED = JobStatus.QUEUED
-RUNNING = JobStatus.RUNNING
-COMPLETED = JobStatus.COMPLETED
-FAILED = JobStatus.FAILED
-CANCELLED = JobStatus.CANCELLED
+# Their plain `str` values: sqlite3 binds a str subclass (the enum) through a slower adapter lookup,
+# once per statement on the queue's hot path.
+QUEUED: str = JobStatus.QUEUED.value
+RUNNING: str = JobStatus.RUNNING.value
+COMPLETED: str = JobStatus.COMPLETED.value
+FAILED: str = JobStatus.FAILED.value
+CANCELLED: str = JobStatus.CANCELLED.value
 
 
-def status_is(*statuses: JobStatus) -> sa.ColumnElement[bool]:
+def status_is(*statuses: str) -> sa.ColumnElement[bool]:
     """`jobs.status` is one of `statuses`, as literal SQL."""
     # Literal SQL, not bound parameters: SQLite uses a partial index only when it can prove the
     # query's WHERE implies the index's `status = 'queued'` (or `'running'`).
