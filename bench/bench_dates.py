@@ -78,7 +78,7 @@ def run(quick: bool = False) -> str:
 
         return rate(safe, cases)
 
-    dates._read_with_dateparser.cache_clear()  # each string read afresh, as on a new page
+    dates.forget_readings()  # each string read afresh, as on a new page
     every, baseline = overall(read_dataops), overall(read_dateparser)
     by_group = {
         "documented": sum(c.lang in DOCUMENTED for c in cases),

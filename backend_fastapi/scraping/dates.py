@@ -287,6 +287,11 @@ def _names_a_day(parts: tuple[str, ...], found: datetime, text: str) -> bool:
     return False
 
 
+def forget_readings() -> None:
+    """Drop the cached dateparser readings (a benchmark reads every string afresh)."""
+    _read_with_dateparser.cache_clear()
+
+
 def _languages(lang: str | None) -> tuple[str, ...] | None:
     """The dateparser languages for a page language (and English, common beside any other)."""
     if not lang:
