@@ -109,8 +109,8 @@ class JobTypeSpec:
 
     type: JobType
     label: str
-    # "module:function" of the handler and "module:class" of the models, like the handler imported
-    # when first needed: the store imports this module and stays clear of the schemas' imports.
+    # Named, not imported ("module:function", "module:class"): each is imported when first needed,
+    # so the store, which imports this module, stays clear of the handlers and the request models.
     handler: str
     payload: str
     request: str | None = None
