@@ -53,6 +53,9 @@ _ISO = re.compile(
 )
 _NUMERIC = re.compile(r"(?<![\d.,:/-])(\d{1,4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{1,4})(?![\d:])\.?")
 _CJK = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]?")
+_ERA_YEAR = re.compile(r"(令和|平成|昭和|民國|民国)\s*(\d{1,3}|元)\s*年")
+# Where the Japanese eras and the Republic of China's calendar start (their year 1).
+_ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926, "民國": 1912, "民国": 1912}
 # A numeric date may stand beside a label, a weekday or a connecting word, not beside more numbers.
 _LEFTOVER = re.compile(r"[^\W\d_]+[.:]?|[\s,;:()\[\]|\-\u2013\u2014/.]+|\([^\d)]*\)", re.U)
 # A number, a letter beside another letter or mark (`आज`, `วันนี้`), or a CJK character: else
@@ -118,6 +121,8 @@ def parse_date(value: str, context: DateContext = NO_CONTEXT) -> datetime:
     text = " ".join(value.split())
     if not text:
         raise UnreadableDate("empty date")
+    if "年" in text:
+        text = _ERA_YEAR.sub(_gregorian_year, text)
     found = read_fast(text, context)
     if found is not None:
         return found
@@ -153,6 +158,11 @@ def read_fast(text: str, context: DateContext = NO_CONTEXT) -> datetime | None:
     else:
         return None
     return _build(text, match, year, month, day)
+
+
+def _gregorian_year(match: re.Match[str]) -> str:
+    """`令和5年` as `2023年` (dateparser would read an era's year as a day or a month)."""
+    return f"{_ERAS[match.group(1)] + (0 if match.group(2) == '元' else int(match.group(2)) - 1)}年"
 
 
 def _numeric_order(a: int, b: int, sep: str, context: DateContext, shown: str) -> str:
