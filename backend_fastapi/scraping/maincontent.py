@@ -78,6 +78,8 @@ STRUCTURED_MIN_WORDS = 100
 # Below this share of the `articleBody`'s word 4-grams, the scored content is another text.
 STRUCTURED_AGREEMENT = 0.5
 _WORD = re.compile(r"\w+")
+# A heading whose words are this much in the page's <title> repeats the title (Readability's 0.75).
+TITLE_SIMILARITY = 0.75
 
 # Per element: text length, link text length, commas, <p>, <img> and <li> counts, text in lists.
 TEXT, LINKS, COMMAS, PARAS, IMAGES, ITEMS, LIST_TEXT = range(7)
@@ -144,42 +146,50 @@ class _Scorer:
         self.dropped: list[Any] = []
 
     def walk(self, node: Any, ancestors: list[Any]) -> list[int]:
-        stats = [0] * FIELDS
+        # Local counters, unrolled: this runs for every element of every page.
+        text = links = commas = paras = images = items = list_text = 0
         has_block = False
         tag = node.tag
         ancestors.append(node)
         for child in node.iter(include_text=True):
             ctag = child.tag
             if ctag == "-text":
-                text = child.text_content or ""
-                stats[TEXT] += len(text.strip())
-                stats[COMMAS] += text.count(",")
+                content = child.text_content
+                if content:
+                    text += len(content.strip())
+                    commas += content.count(",")
                 continue
             if ctag == "-comment" or ctag is None:
                 continue
             sub = self.walk(child, ancestors)
-            for i in range(FIELDS):
-                stats[i] += sub[i]
+            text += sub[0]
+            links += sub[1]
+            commas += sub[2]
+            paras += sub[3]
+            images += sub[4]
+            items += sub[5]
+            list_text += sub[6]
             if ctag in BLOCK_TAGS:
                 has_block = True
         ancestors.pop()
         key = node.mem_id
-        if key in self.share and stats[TEXT] < SHARE_MAX_TEXT:
+        if key in self.share and text < SHARE_MAX_TEXT:
             self.dropped.append(node)
             return [0] * FIELDS
         if tag == "a":
-            stats[LINKS] = stats[TEXT]
+            links = text
         elif tag == "p":
-            stats[PARAS] += 1
+            paras += 1
         elif tag == "img":
-            stats[IMAGES] += 1
+            images += 1
         elif tag == "li":
-            stats[ITEMS] += 1
-        elif tag in ("ul", "ol"):
-            stats[LIST_TEXT] = stats[TEXT]
+            items += 1
+        elif tag == "ul" or tag == "ol":
+            list_text = text
+        stats = [text, links, commas, paras, images, items, list_text]
         self.stats[key] = stats
         self.nodes[key] = node
-        if (tag in SCORED_TAGS or (tag == "div" and not has_block)) and stats[TEXT] >= MIN_PARAGRAPH:
+        if text >= MIN_PARAGRAPH and (tag in SCORED_TAGS or (tag == "div" and not has_block)):
             self._vote(stats, ancestors)
         return stats
 
@@ -370,9 +380,10 @@ def main_content(
     `only_main_content=False` keeps the whole body (less scripts, styles and form controls).
     """
     if only_main_content and not include_selectors:
-        content = _article(html, exclude_selectors, guess=True)
+        scripts: list[str] = []
+        content = _article(html, exclude_selectors, guess=True, json_ld=scripts)
         if content is not None and _length(content) >= MIN_ARTICLE:
-            return _agree_with_structured(html, content)
+            return _agree_with_structured(scripts, content)
         # The class and id guesses threw the article away (a body inside a "header" wrapper...).
         retry = _article(html, exclude_selectors, guess=False)
         best = max((c for c in (content, retry) if c), key=_length, default=None)
@@ -387,11 +398,9 @@ def main_content(
     return root
 
 
-def _agree_with_structured(html: str, content: list[Any]) -> list[Any]:
+def _agree_with_structured(json_ld: list[str], content: list[Any]) -> list[Any]:
     """The content, or the page's own JSON-LD `articleBody` when the content holds little of it."""
-    if '"articleBody"' not in html:
-        return content
-    body = structured_body(html)
+    body = structured_body(json_ld)
     if body is None:
         return content
     wanted = _shingles(body)
@@ -404,11 +413,12 @@ def _agree_with_structured(html: str, content: list[Any]) -> list[Any]:
     return [node] if node is not None else content
 
 
-def structured_body(html: str) -> str | None:
-    """The longest `articleBody` of the page's JSON-LD (`mainEntity` included), if long enough."""
+def structured_body(json_ld: list[str]) -> str | None:
+    """The longest `articleBody` of JSON-LD scripts (`mainEntity` included), if long enough."""
     bodies: list[str] = []
-    for script in LexborHTMLParser(html).css("script[type='application/ld+json']"):
-        _find_bodies(parse_json_ld(script.text()), bodies)
+    for script in json_ld:
+        if "articleBody" in script:
+            _find_bodies(parse_json_ld(script), bodies)
     best = max(bodies, key=len, default="")
     return best if len(best.split()) >= STRUCTURED_MIN_WORDS else None
 
@@ -456,12 +466,19 @@ def _body(html: str, exclude_selectors: Sequence[str]) -> list[Any]:
     return [root]
 
 
-def _article(html: str, exclude_selectors: Sequence[str], guess: bool) -> list[Any] | None:
-    """The best-scored element and its siblings, cleaned; None when no paragraph was found."""
+def _article(
+    html: str, exclude_selectors: Sequence[str], guess: bool, json_ld: list[str] | None = None
+) -> list[Any] | None:
+    """The best-scored element and its siblings, cleaned; None when no paragraph was found.
+
+    `json_ld` receives the text of the page's JSON-LD scripts when one names an `articleBody`.
+    """
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
     if root is None:
         return None
+    if json_ld is not None and '"articleBody"' in html:
+        json_ld.extend(node.text() for node in tree.css("script[type='application/ld+json']"))
     for selector in exclude_selectors:
         _decompose_all(root.css(selector))
     _drop_boilerplate(root, guess)
@@ -481,7 +498,28 @@ def _article(html: str, exclude_selectors: Sequence[str], guess: bool) -> list[A
     content = _with_siblings(scorer, top)
     if guess:
         _clean(scorer, content)
+    title = tree.css_first("title")
+    if title is not None:
+        _drop_title_heading(content, title.text())
     return content
+
+
+def _drop_title_heading(content: list[Any], title: str) -> None:
+    """Removes the first `h1`/`h2` that repeats the page's title: the title is not the article body."""
+    words = set(_WORD.findall(title.lower()))
+    if not words:
+        return
+    for index, node in enumerate(content):
+        heading = node if node.tag in ("h1", "h2") else node.css_first("h1, h2")
+        if heading is None:
+            continue
+        said = _WORD.findall(heading.text().lower())
+        if said and sum(word in words for word in said) >= TITLE_SIMILARITY * len(said):
+            if heading is node:
+                del content[index]  # a node of the list itself: never render a removed node
+            else:
+                heading.decompose()
+        return
 
 
 def _outermost(nodes: list[Any]) -> list[Any]:

@@ -65,6 +65,15 @@ def test_markdown_keeps_headings_lists_tables_links_images_and_code() -> None:
     assert "Most read" not in markdown
 
 
+def test_the_heading_that_repeats_the_page_title_is_left_out_of_the_body() -> None:
+    html = _page(_article()).replace(
+        "<title>Story</title>", "<title>Harbour wall to be rebuilt | News</title>"
+    )
+    text = to_text(html, BASE)
+    assert text.startswith("The council voted on Tuesday")
+    assert "What happens next" in text
+
+
 def test_only_main_content_false_keeps_the_whole_page_but_not_scripts() -> None:
     text = to_text(_page(_article()), BASE, ContentOptions(only_main_content=False))
     assert "Most read" in text
@@ -101,7 +110,10 @@ def test_a_page_without_paragraphs_gives_its_main_element() -> None:
 
 
 def test_nested_boilerplate_is_removed_without_touching_freed_nodes() -> None:
-    nested = '<nav><div hidden><nav><div style="display:none"><nav>x</nav></div></nav></div></nav>' * 50
+    nested = (
+        '<nav><div hidden><nav><div style="display:none"><nav>x</nav></div></nav></div></nav>'
+        '<div hidden><nav><span aria-hidden="true"><footer class="share">y</footer></span></nav></div>'
+    ) * 50
     text = to_text(_page(_article(), extra=nested), BASE)
     assert text.startswith("Harbour wall to be rebuilt")
 
