@@ -7,10 +7,8 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../client/schema";
 import { askForApiKey, getApiKey } from "./auth";
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+/** One failing field of a 422, as the API names it. */
+export type FieldProblem = Pick<components["schemas"]["FieldError"], "field" | "message">;
 
 type ErrorBody = components["schemas"]["ErrorBody"];
 

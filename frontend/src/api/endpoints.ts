@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { asHealth, type Health, type Job, type JobCreated, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
+import { type Health, type Job, type JobCreated, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -12,9 +12,9 @@ export type RecordFormat = NonNullable<QueryOf<"/api/jobs/{job_id}/results", "ge
 export async function getHealth(signal?: AbortSignal): Promise<Health> {
   const { data, error, response } = await client.GET("/health", { signal });
   // 503 still carries the body that says what is wrong.
-  if (response.status === 503) return asHealth(error);
-  if (!response.ok) throw new Error(`/health answered ${response.status}`);
-  return asHealth(data);
+  if (response.status === 503 && error) return error;
+  if (!data) throw new Error(`/health answered ${response.status}`);
+  return data;
 }
 
 export function listJobs(query: JobFilters, signal?: AbortSignal) {

@@ -22,6 +22,10 @@ export type JobStatus = Schemas["JobStatus"];
 export type ScrapePageResult = Schemas["ScrapePageResult"];
 export type CrawlResult = Schemas["CrawlResult"];
 export type PipelineResult = Schemas["PipelineRunResult"] | Schemas["PipelinePreviewResult"];
+/** `/health`: up (200), or the database cannot be read (503, `status: "error"`). */
+export type Health = Schemas["HealthOut"] | Schemas["HealthDown"];
+export type HealthUp = Schemas["HealthOut"];
+export type FieldError = Schemas["FieldError"];
 
 // --- Where the document is still loose ------------------------------------------------------------
 // Each reader below narrows a part the document leaves open; it goes once the document names it.
@@ -58,21 +62,4 @@ export function jobRequest(job: Job): { path: "/api/scrape"; body: ScrapeRequest
   if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body: job.request as ScrapeRequest };
   if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body: job.request as PipelineRunRequest };
   return null;
-}
-
-/** `/health`, as far as the status bar reads it (the document types the body as any JSON). */
-export interface Health {
-  status: string;
-  version: string;
-  database: { status: string; dialect: string };
-  /** `items` only with the API key (or when none is configured): without it, counts only. */
-  workers?: { alive: number; slots?: number; running?: number; items?: Array<{ concurrency: number }> };
-  /** One line per kind some live worker cannot run: "browser unavailable: <reason>". */
-  problems?: string[];
-  queue?: Partial<Record<string, number>>;
-  limits?: { max_queued_jobs: number };
-}
-
-export function asHealth(body: unknown): Health {
-  return body as Health;
 }

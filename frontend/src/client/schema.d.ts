@@ -538,6 +538,31 @@ export interface components {
             format?: string | null;
         };
         /**
+         * CapabilityHealth
+         * @description One kind of job (`static`, `browser`, `pipeline`) over the live workers.
+         */
+        CapabilityHealth: {
+            /** Available */
+            available: number;
+            /**
+             * Checking
+             * @description Live workers whose start-up check has not finished.
+             */
+            checking: number;
+            /**
+             * Reason
+             * @description The commonest reason, unless `ok`.
+             */
+            reason?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "partial" | "unavailable";
+            /** Unavailable */
+            unavailable: number;
+        };
+        /**
          * CastSpec
          * @description A target type with parsing options.
          */
@@ -655,6 +680,31 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** DatabaseDown */
+        DatabaseDown: {
+            /** Dialect */
+            dialect: string;
+            /**
+             * Error
+             * @description The exception's class name (details are in the API's log).
+             */
+            error: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "error";
+        };
+        /** DatabaseHealth */
+        DatabaseHealth: {
+            /** Dialect */
+            dialect: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+        };
         /**
          * DedupeStep
          * @description Drop repeated rows, comparing `subset` (all columns when left out).
@@ -741,13 +791,18 @@ export interface components {
         };
         /** ErrorDetail */
         ErrorDetail: {
-            /** Code */
+            /**
+             * Code
+             * @description Stable, machine-readable: `not_found`, `validation_error`, ...
+             */
             code: string;
             /**
              * Details
              * @default null
              */
-            details?: unknown;
+            details?: components["schemas"]["FieldError"][] | {
+                [key: string]: unknown;
+            } | null;
             /** Message */
             message: string;
         };
@@ -761,8 +816,11 @@ export interface components {
             export_id: string;
             /** Filename */
             filename: string;
-            /** Format */
-            format: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "json" | "jsonl" | "xlsx" | "parquet";
             /** Job Id */
             job_id?: string | null;
             /** Name */
@@ -789,6 +847,18 @@ export interface components {
             message: string;
             /** Url */
             url: string;
+        };
+        /**
+         * FieldError
+         * @description One failing field of a 422: where (`body.url`, `query.limit`), what, and pydantic's type.
+         */
+        FieldError: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /** Type */
+            type: string;
         };
         /**
          * FillNullStep
@@ -824,6 +894,46 @@ export interface components {
              */
             op: "filter";
         };
+        /**
+         * HealthDown
+         * @description 503: the database cannot be read.
+         */
+        HealthDown: {
+            database: components["schemas"]["DatabaseDown"];
+            /**
+             * Status
+             * @constant
+             */
+            status: "error";
+            /** Version */
+            version: string;
+        };
+        /**
+         * HealthOut
+         * @description The service is up: database, live workers, what they can run, queue depth by status.
+         */
+        HealthOut: {
+            /** Capabilities */
+            capabilities: {
+                [key: string]: components["schemas"]["CapabilityHealth"];
+            };
+            database: components["schemas"]["DatabaseHealth"];
+            limits: components["schemas"]["Limits"];
+            /**
+             * Problems
+             * @description One line per kind some live worker cannot run.
+             */
+            problems: string[];
+            queue: components["schemas"]["QueueCounts"];
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Version */
+            version: string;
+            workers: components["schemas"]["WorkersHealth"];
+        };
         /** InSetRule */
         InSetRule: {
             /**
@@ -856,12 +966,15 @@ export interface components {
              */
             type: "inline";
         };
-        /** JobCreated */
+        /**
+         * JobCreated
+         * @description The 202 answer to a job-creating request; poll the job at the `Location` header.
+         */
         JobCreated: {
             /** Job Id */
             job_id: string;
-            /** Status */
-            status: string;
+            /** @description `queued`, or where a replayed request's job is now. */
+            status: components["schemas"]["JobStatus"];
         };
         /** JobError */
         JobError: {
@@ -1001,8 +1114,8 @@ export interface components {
         LastJob: {
             /** Job Id */
             job_id: string;
-            /** Status */
-            status: string | null;
+            /** @description None once the job was deleted. */
+            status: components["schemas"]["JobStatus"] | null;
         };
         /**
          * LatestSource
@@ -1034,6 +1147,11 @@ export interface components {
              * @enum {string}
              */
             op: "limit";
+        };
+        /** Limits */
+        Limits: {
+            /** Max Queued Jobs */
+            max_queued_jobs: number;
         };
         /** MatchesRule */
         MatchesRule: {
@@ -1270,7 +1388,10 @@ export interface components {
         PipelineOut: {
             /** Created At */
             created_at: string;
-            /** Definition */
+            /**
+             * Definition
+             * @description The definition as saved (the body of `POST /api/pipelines` without `name` and `description`, as accepted).
+             */
             definition: {
                 [key: string]: unknown;
             };
@@ -1519,6 +1640,19 @@ export interface components {
             /** Write Seconds */
             write_seconds: number;
         };
+        /** QueueCounts */
+        QueueCounts: {
+            /** Cancelled */
+            cancelled: number;
+            /** Completed */
+            completed: number;
+            /** Failed */
+            failed: number;
+            /** Queued */
+            queued: number;
+            /** Running */
+            running: number;
+        };
         /**
          * RecordPage
          * @description A page of a job's records: each record is the user's own JSON object (schema fields).
@@ -1654,7 +1788,10 @@ export interface components {
             cron: string;
             /** Enabled */
             enabled: boolean;
-            /** Job */
+            /**
+             * Job
+             * @description The job request as accepted, a saved pipeline by its id.
+             */
             job: {
                 [key: string]: unknown;
             };
@@ -1947,6 +2084,11 @@ export interface components {
         SourceReport: {
             /** Columns */
             columns?: string[] | null;
+            /**
+             * Export Id
+             * @description A run without records is read from its export.
+             */
+            export_id?: string | null;
             /** Filename */
             filename?: string | null;
             /** Format */
@@ -2097,16 +2239,19 @@ export interface components {
             content_type?: string | null;
             /** Created At */
             created_at: string;
-            /** Filename */
+            /**
+             * Filename
+             * @description The client's file name, sanitised (for display only).
+             */
             filename: string;
-            /** Format */
-            format: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "csv" | "json" | "jsonl" | "xlsx" | "parquet";
             /** Size Bytes */
             size_bytes: number;
-            /** Source */
-            source: {
-                [key: string]: unknown;
-            };
+            source: components["schemas"]["UploadRef"];
             /** Upload Id */
             upload_id: string;
         };
@@ -2116,6 +2261,19 @@ export interface components {
             items: components["schemas"]["UploadOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /**
+         * UploadRef
+         * @description The pipeline source that reads the upload: paste it as a pipeline's `source`.
+         */
+        UploadRef: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "upload";
+            /** Upload Id */
+            upload_id: string;
         };
         /**
          * UploadSource
@@ -2291,6 +2449,49 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * WorkerOut
+         * @description A live worker (listed only with the API key, or when none is configured).
+         */
+        WorkerOut: {
+            /**
+             * Capabilities
+             * @description Per kind: `"ok"` or why not; null until the start-up check finished.
+             */
+            capabilities: {
+                [key: string]: string;
+            } | null;
+            /** Concurrency */
+            concurrency: number;
+            /** Hostname */
+            hostname: string;
+            /** Id */
+            id: string;
+            /** Last Heartbeat */
+            last_heartbeat: string;
+            /** Pid */
+            pid: number;
+            /** Running */
+            running: number;
+            /** Started At */
+            started_at: string;
+            /** Version */
+            version: string;
+        };
+        /** WorkersHealth */
+        WorkersHealth: {
+            /** Alive */
+            alive: number;
+            /**
+             * Items
+             * @description Only with the API key.
+             */
+            items?: components["schemas"]["WorkerOut"][] | null;
+            /** Running */
+            running: number;
+            /** Slots */
+            slots: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2372,7 +2573,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2419,7 +2620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2495,7 +2696,7 @@ export interface operations {
     list_jobs_api_jobs_get: {
         parameters: {
             query?: {
-                status?: ("queued" | "running" | "completed" | "failed" | "cancelled") | null;
+                status?: components["schemas"]["JobStatus"] | null;
                 type?: string | null;
                 name?: string | null;
                 limit?: number;
@@ -2572,7 +2773,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2820,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2628,7 +2829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2677,7 +2878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +2887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2755,7 +2956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +3005,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2813,7 +3014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,7 +3076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobCreated"];
+                    "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
@@ -2997,7 +3198,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3006,7 +3207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3024,7 +3225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,7 +3269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobCreated"];
+                    "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
@@ -3147,7 +3348,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3156,16 +3357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3209,7 +3401,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3218,7 +3410,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3236,7 +3428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3274,7 +3466,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3363,7 +3555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3372,7 +3564,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3390,7 +3582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3430,7 +3622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3439,16 +3631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3492,7 +3675,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3501,7 +3684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3519,7 +3702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3557,7 +3740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3566,16 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3615,7 +3789,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3624,7 +3798,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description The resource's state or a unique name forbids this (the error says why). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3642,7 +3816,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,7 +3860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobCreated"];
+                    "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
@@ -3772,7 +3946,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3873,7 +4047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3882,7 +4056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request Entity Too Large */
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3891,7 +4065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The file is not CSV, JSON, JSONL, XLSX or Parquet. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3900,7 +4074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3931,15 +4105,6 @@ export interface operations {
                     "application/json": components["schemas"]["UploadOut"];
                 };
             };
-            /** @description The multipart body cannot be parsed. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
                 headers: {
@@ -3949,7 +4114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3958,25 +4123,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request Entity Too Large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unsupported Media Type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4005,15 +4152,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The multipart body cannot be parsed. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
                 headers: {
@@ -4023,7 +4161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description No such resource (the error names the id). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4032,25 +4170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request Entity Too Large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unsupported Media Type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unprocessable Entity */
+            /** @description The request is invalid; `details` lists each failing field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4076,7 +4196,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description The database cannot be read. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthDown"];
                 };
             };
         };

@@ -2,7 +2,7 @@
 
 import { getHealth } from "../api/endpoints";
 import type { Health } from "../api/types";
-import { healthWarnings, workerSlots } from "../lib/health";
+import { healthWarnings } from "../lib/health";
 import { usePolling } from "../lib/usePolling";
 
 // Health changes slowly; the jobs screens poll every 2 s on their own.
@@ -12,8 +12,9 @@ export function StatusBar() {
   const { data, error } = usePolling<Health>(getHealth, () => true, [], { intervalMs: HEALTH_INTERVAL_MS });
   const warnings = data ? healthWarnings(data) : [];
   const apiDown = Boolean(error);
-  const workers = data?.workers;
-  const queue = data?.queue;
+  const up = data?.status === "ok" ? data : null;
+  const workers = up?.workers;
+  const queue = up?.queue;
 
   return (
     <div className="statusbar-wrap">
@@ -26,10 +27,10 @@ export function StatusBar() {
         {workers && !apiDown && (
           <span data-testid="worker-health">
             {/* Red too when a live worker cannot run a kind of job it is configured for (as `dataops health --worker`). */}
-            <span className={`dot ${workers.alive > 0 && !data?.problems?.length ? "dot-ok" : "dot-bad"}`} aria-hidden="true" />
+            <span className={`dot ${workers.alive > 0 && !up?.problems.length ? "dot-ok" : "dot-bad"}`} aria-hidden="true" />
             {workers.alive === 0
               ? "no worker"
-              : `${workers.alive} worker${workers.alive === 1 ? "" : "s"} (${workerSlots(data!)} slots)`}
+              : `${workers.alive} worker${workers.alive === 1 ? "" : "s"} (${workers.slots} slots)`}
           </span>
         )}
         {queue && !apiDown && (

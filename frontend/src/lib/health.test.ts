@@ -1,19 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { Health } from "../api/types";
-import { healthWarnings, NO_WORKER, workerSlots } from "./health";
+import type { HealthUp } from "../api/types";
+import { healthWarnings, NO_WORKER } from "./health";
 
-function health(overrides: Partial<Health> & { queued?: number; workers?: Health["workers"] } = {}): Health {
+function health(overrides: Partial<HealthUp> & { queued?: number } = {}): HealthUp {
   const { queued = 0, ...rest } = overrides;
   return {
     status: "ok",
     version: "0.1.0",
     database: { status: "ok", dialect: "sqlite" },
-    workers: {
-      alive: 1,
-      items: [
-        { concurrency: 2 },
-      ],
-    },
+    workers: { alive: 1, slots: 2, running: 0 },
+    capabilities: {},
+    problems: [],
     queue: { queued, running: 0, completed: 0, failed: 0, cancelled: 0 },
     limits: { max_queued_jobs: 10000 },
     ...rest,
@@ -26,7 +23,7 @@ describe("health warnings", () => {
   });
 
   it("warns that jobs stay queued when no worker is alive", () => {
-    expect(healthWarnings(health({ workers: { alive: 0, items: [] } }))).toEqual([NO_WORKER]);
+    expect(healthWarnings(health({ workers: { alive: 0, slots: 0, running: 0 } }))).toEqual([NO_WORKER]);
   });
 
   it("warns when the queue holds more than ten jobs per worker slot", () => {
@@ -41,11 +38,11 @@ describe("health warnings", () => {
   it("shows what the workers cannot run, worded by the API", () => {
     const problem = "browser unavailable: Chromium could not be started (/opt/chrome): it exited with code 1";
     expect(healthWarnings(health({ problems: [problem] }))).toEqual([problem]);
-    expect(healthWarnings(health({ problems: [problem], workers: { alive: 0 } }))).toEqual([NO_WORKER]);
+    expect(healthWarnings(health({ problems: [problem], workers: { alive: 0, slots: 0, running: 0 } }))).toEqual([NO_WORKER]);
   });
 
-  it("counts worker slots from the totals when the worker list is withheld (no API key)", () => {
-    expect(workerSlots(health({ workers: { alive: 2, slots: 6 } }))).toBe(6);
-    expect(workerSlots(health())).toBe(2);
+  it("says only that the database is down when /health answers 503", () => {
+    const down = { status: "error", version: "0.1.0", database: { status: "error", dialect: "sqlite", error: "OperationalError" } } as const;
+    expect(healthWarnings(down)).toEqual(["The database is not answering: jobs cannot be created or read."]);
   });
 });

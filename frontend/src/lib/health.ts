@@ -8,26 +8,21 @@ export const BACKLOG_PER_SLOT = 10;
 /** Share of MAX_QUEUED_JOBS at which new jobs are about to be refused. */
 export const NEAR_FULL = 0.8;
 
-export function workerSlots(health: Health): number {
-  if (health.workers?.slots !== undefined) return health.workers.slots;
-  return (health.workers?.items ?? []).reduce((sum, w) => sum + (w.concurrency || 0), 0);
-}
-
 /** Warnings to show, most urgent first. */
 export function healthWarnings(health: Health): string[] {
+  if (health.status !== "ok") return ["The database is not answering: jobs cannot be created or read."];
   const warnings: string[] = [];
-  if (health.database?.status !== "ok") warnings.push("The database is not answering: jobs cannot be created or read.");
-  if (health.workers && health.workers.alive === 0) warnings.push(NO_WORKER);
+  if (health.workers.alive === 0) warnings.push(NO_WORKER);
   // What the live workers cannot run, as the API words it: "browser unavailable: <reason>".
-  if (health.workers && health.workers.alive > 0) warnings.push(...(health.problems ?? []));
-  const queued = health.queue?.queued ?? 0;
-  const limit = health.limits?.max_queued_jobs ?? 0;
+  else warnings.push(...health.problems);
+  const queued = health.queue.queued;
+  const limit = health.limits.max_queued_jobs;
   if (limit > 0 && queued >= limit) {
     warnings.push(`The queue is full (${queued} of ${limit} jobs): new jobs are refused until it drains.`);
   } else if (limit > 0 && queued >= limit * NEAR_FULL) {
     warnings.push(`The queue is backing up: ${queued} jobs waiting; new jobs will be refused at ${limit}.`);
   } else {
-    const slots = workerSlots(health);
+    const slots = health.workers.slots;
     if (slots > 0 && queued > slots * BACKLOG_PER_SLOT) {
       warnings.push(`The queue is backing up: ${queued} jobs waiting for ${slots} worker slot${slots === 1 ? "" : "s"}.`);
     }
