@@ -61,6 +61,7 @@ _LEFTOVER = re.compile(r"[^\W\d_]+[.:]?|[\s,;:()\[\]|\-\u2013\u2014/.]+|\([^\d)]
 # A number, a letter beside another letter or mark (`आज`, `วันนี้`), or a CJK character: else
 # (`n/a`, `-`) dateparser finds a weekday in some language and answers with a date.
 _WORTH_PARSING = re.compile(r"\d|[^\W\d_][^\s\d/.,:;()\-]|[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_EDGE_WORDS = re.compile(r"^(?:[^\W\d_]{1,3}\s+)+|(?:\s+[^\W\d_]{1,3})+$")
 _SMALL_NUMBERS = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])(?!\d)")
 # Words that may follow a numeric date or its time without changing it (any other word, such as
 # Finnish `ip.` for pm, leaves the text to dateparser).
@@ -255,35 +256,63 @@ def _read_slow(text: str, context: DateContext) -> datetime:
 
 @lru_cache(maxsize=4096)
 def _read_with_dateparser(
-    text: str, order: str | None, languages: tuple[str, ...] | None, base: datetime
+    text: str, order: str | None, languages: tuple[str, ...] | None, base: datetime, search: bool = True
 ) -> datetime:
-    """dateparser's reading, tried from the narrowest setting to the widest (cached: a crawl's
-    pages repeat the same strings)."""
+    """dateparser's reading of the whole text, in the page's languages, then the common web
+    languages, then all 200+; else of the one date found inside it (cached: a crawl's pages repeat
+    the same strings)."""
     if not _WORTH_PARSING.search(text):
         raise UnreadableDate(f"{text[:80]!r} is not a date")  # `n/a`, `-`: no number, no word
-    # The page's languages, then the common web languages, then all 200+. Ignoring the words
-    # around a date comes last: in all languages at once it costs seconds on some strings.
-    attempts: list[tuple[tuple[str, ...] | None, bool]] = [(_WEB_LANGUAGES, False), (None, False)]
-    if languages:
-        attempts = [(languages, False), *attempts, (languages, True), (_WEB_LANGUAGES, True)]
-    else:
-        attempts.append((_WEB_LANGUAGES, True))
-    for langs, surrounding in attempts:
-        found = _dateparser(langs, order, base, surrounding).get_date_data(text)
+    for langs in ((languages,) if languages else ()) + (_WEB_LANGUAGES, None):
+        found = _dateparser(langs, order, base).get_date_data(text)
         if found.date_obj is not None and _names_a_day(found.parts, found.date_obj, text):
             break
     else:
+        if search:
+            return _search(text, order, languages, base)
         raise UnreadableDate(f"{text[:80]!r} is not a date")
     if order is None and len(_SMALL_NUMBERS.findall(text)) >= 2:
         # dateparser would pick an order for `04 05 2016`; read it both ways and refuse if they differ.
         readings = {
             (r.date_obj.date() if r.date_obj else None)
-            for r in (_dateparser(langs, o, base, surrounding).get_date_data(text) for o in ("DMY", "MDY"))
+            for r in (_dateparser(langs, o, base).get_date_data(text) for o in ("DMY", "MDY"))
         }
         if len(readings) > 1:
             raise ambiguous(text)
     result: datetime = found.date_obj
     return result
+
+
+def _search(text: str, order: str | None, languages: tuple[str, ...] | None, base: datetime) -> datetime:
+    """The date inside a longer text (`Posted by Ann on March 3, 2021 in News`), each candidate read
+    again on its own. Of several, those that name their year win (`March 3, 2021 · 5 min read`);
+    several different dates are refused rather than one picked."""
+    from dateparser.search import search_dates
+
+    langs = list(languages or ()) + [lang for lang in _WEB_LANGUAGES if lang not in (languages or ())]
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DAY_OF_MONTH": "first",
+        **({"DATE_ORDER": order} if order else {}),
+    }
+    readings: dict[str, datetime] = {}
+    for substring, _ in search_dates(text, languages=langs, settings=settings) or []:
+        # `on March 3, 2021 in`, `am 3. März 2021`: short words at the edges are read without them.
+        trimmed = _EDGE_WORDS.sub("", substring)
+        for candidate in dict.fromkeys((substring, trimmed)):
+            try:
+                readings[substring] = _read_with_dateparser(candidate, order, languages, base, search=False)
+                break
+            except UnreadableDate as exc:
+                if "day/month" in str(exc):
+                    raise
+    with_year = {s: d for s, d in readings.items() if re.search(r"\d{4}|\d{1,2}\s*[./-]\s*\d{2}\b", s)}
+    dates = set((with_year or readings).values())
+    if len(dates) == 1:
+        return dates.pop()
+    if dates:
+        raise UnreadableDate(f"{text[:80]!r} holds several dates")
+    raise UnreadableDate(f"{text[:80]!r} is not a date")
 
 
 def _names_a_day(parts: tuple[str, ...], found: datetime, text: str) -> bool:
@@ -311,18 +340,14 @@ def _languages(lang: str | None) -> tuple[str, ...] | None:
 
 
 @lru_cache(maxsize=64)
-def _dateparser(
-    languages: tuple[str, ...] | None, order: str | None, base: datetime, surrounding: bool
-) -> DateDataParser:
-    """A parser per language, order, fetch time and setting (pages of one fetch share it)."""
+def _dateparser(languages: tuple[str, ...] | None, order: str | None, base: datetime) -> DateDataParser:
+    """A parser per language, order and fetch time (pages of one fetch share it)."""
     from dateparser.date import DateDataParser
 
     settings: dict[str, Any] = {
         "RELATIVE_BASE": base,
         # A missing day is the month's first, never the fetch day's number.
         "PREFER_DAY_OF_MONTH": "first",
-        # A label around a written date (`Actualisé le 17 avril 2019`) is not a reason to fail.
-        "IGNORE_SURROUNDING_TEXT": surrounding,
     }
     if order is not None:
         settings["DATE_ORDER"] = order

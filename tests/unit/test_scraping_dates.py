@@ -60,6 +60,25 @@ def test_the_forms_people_write_are_read(text: str, expected: datetime) -> None:
     assert parse_date(text, DateContext(date_order="MDY")) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Posted by Ann on March 3, 2021 in News", datetime(2021, 3, 3)),
+        ("By Jane Doe | Jun 7, 2023 | Blog", datetime(2023, 6, 7)),
+        ("Published March 3, 2021 · 5 min read", datetime(2021, 3, 3)),
+        ("Veröffentlicht am 3. März 2021 von Anna", datetime(2021, 3, 3)),
+        ("Actualisé le 17 avril 2019", datetime(2019, 4, 17)),
+    ],
+)
+def test_the_one_date_inside_a_longer_text_is_read(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected
+
+
+def test_a_text_with_several_dates_is_refused_rather_than_one_picked() -> None:
+    with pytest.raises(UnreadableDate, match="several dates"):
+        parse_date("Published: Jan 5, 2024 | Updated: Jan 6, 2024")
+
+
 def test_a_time_zone_is_kept() -> None:
     assert parse_date("2024-03-12T10:00:00+02:00") == datetime(
         2024, 3, 12, 10, tzinfo=timezone(timedelta(hours=2))
