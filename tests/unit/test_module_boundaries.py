@@ -18,8 +18,13 @@ def _python_files() -> list[Path]:
     return sorted(p for folder in SOURCES for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+# A named tuple's documented API starts with `_` so that it cannot clash with a field name.
+NAMEDTUPLE_API = frozenset({"_fields", "_field_defaults", "_asdict", "_replace", "_make"})
+
+
 def _private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+    dunder = name.startswith("__") and name.endswith("__")
+    return name.startswith("_") and not dunder and name not in NAMEDTUPLE_API
 
 
 def _private_uses(path: Path) -> list[str]:
