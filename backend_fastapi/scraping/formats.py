@@ -11,13 +11,14 @@ from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.maincontent import ContentOptions, main_content
 
 # Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
-DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
+DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button", "select",
                        "dialog"})  # fmt: skip
 BLOCKS = frozenset(
     {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "hr",
      "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}
 )  # fmt: skip
 MAX_LINKS = 5000
+_SPACES = re.compile(r"\s+")
 DEFAULT_CONTENT = ContentOptions()
 # On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
 _APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
@@ -40,7 +41,7 @@ class _Writer:
     def node(self, node: Any) -> str:
         tag = node.tag
         if tag == "-text":
-            return re.sub(r"\s+", " ", node.text_content or "")
+            return _SPACES.sub(" ", node.text_content or "")
         if tag in ("-comment",) or tag in DROP_TAGS:
             return ""
         if self.plain:

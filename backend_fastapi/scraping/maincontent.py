@@ -21,9 +21,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from backend_fastapi.scraping.structured import parse_json_ld
 
-# Never content, wherever it is.
+# Never content, wherever it is. Not `form`: some sites wrap their whole page in one.
 ALWAYS_DROP = frozenset(
-    {"script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input",
+    {"script", "style", "noscript", "template", "svg", "iframe", "button", "select", "input", "option",
      "textarea", "dialog", "object", "embed", "link", "meta", "canvas", "head", "title"}
 )  # fmt: skip
 # Page chrome that is not the main content.
@@ -46,7 +46,7 @@ CHROME_ROLES = frozenset(
 UNLIKELY_WORDS = (
     "-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
     "legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
-    "ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter"
+    "ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|modal"
 )
 MAYBE_WORDS = "and|article|body|column|content|main|mathjax|shadow"
 POSITIVE = re.compile(
@@ -57,7 +57,7 @@ NEGATIVE = re.compile(
     r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
     re.I,
 )
-SHARE_WORDS = "share|sharing|social"
+SHARE_WORDS = "share|sharing|social|byline|author|dateline|writtenby|credit|copyright"
 # Below this many characters a share or social box is a bar of buttons, not a part of the text.
 SHARE_MAX_TEXT = 500
 # A first pass whose content is shorter than this is retried without the class/id guesses.
@@ -71,8 +71,10 @@ TAG_BONUS = {
     "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3,
     "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }  # fmt: skip
-CLEANED_TAGS = frozenset({"div", "table", "ul"})
+CLEANED_TAGS = frozenset({"div", "table", "ul", "form"})
 MIN_PARAGRAPH = 25
+# Candidates with less text than this (not counting links) have their score scaled down.
+CANDIDATE_TEXT = 250
 # A JSON-LD `articleBody` shorter than this is a summary, not the article.
 STRUCTURED_MIN_WORDS = 100
 # Below this share of the `articleBody`'s word 4-grams, the scored content is another text.
@@ -143,6 +145,7 @@ class _Scorer:
         self.stats: dict[int, list[int]] = {}
         self.nodes: dict[int, Any] = {}
         self.scores: dict[int, float] = {}
+        self.order: list[int] = []  # measured elements, innermost first
         self.dropped: list[Any] = []
 
     def walk(self, node: Any, ancestors: list[Any]) -> list[int]:
@@ -150,6 +153,7 @@ class _Scorer:
         text = links = commas = paras = images = items = list_text = 0
         has_block = False
         tag = node.tag
+        mark = len(self.order)
         ancestors.append(node)
         for child in node.iter(include_text=True):
             ctag = child.tag
@@ -175,6 +179,12 @@ class _Scorer:
         key = node.mem_id
         if key in self.share and text < SHARE_MAX_TEXT:
             self.dropped.append(node)
+            # Nothing inside a removed node may be chosen (or touched) later.
+            for inner in self.order[mark:]:
+                del self.stats[inner], self.nodes[inner]
+                self.scores.pop(inner, None)
+            del self.order[mark:]
+            self.scores.pop(key, None)
             return [0] * FIELDS
         if tag == "a":
             links = text
@@ -189,6 +199,7 @@ class _Scorer:
         stats = [text, links, commas, paras, images, items, list_text]
         self.stats[key] = stats
         self.nodes[key] = node
+        self.order.append(key)
         if text >= MIN_PARAGRAPH and (tag in SCORED_TAGS or (tag == "div" and not has_block)):
             self._vote(stats, ancestors)
         return stats
@@ -209,7 +220,10 @@ class _Scorer:
         return stats[LINKS] / stats[TEXT] if stats and stats[TEXT] else 0.0
 
     def final(self, key: int) -> float:
-        return self.scores[key] * (1 - self.link_density(key))
+        stats = self.stats[key]
+        # A teaser box whose class says "text" must not outrank an article of several paragraphs.
+        mass = min(1.0, (stats[TEXT] - stats[LINKS]) / CANDIDATE_TEXT)
+        return self.scores[key] * (1 - self.link_density(key)) * mass
 
 
 def _best(scorer: _Scorer) -> Any | None:
@@ -339,6 +353,8 @@ def _is_clutter(scorer: _Scorer, node: Any, tag: str, stats: list[int], in_figur
     if stats[COMMAS] >= 10:
         return False
     text = stats[TEXT]
+    if tag == "form" and text < MIN_PARAGRAPH:
+        return True  # a search or sign-up box
     is_list = tag in ("ul", "ol") or (text > 0 and stats[LIST_TEXT] / text > 0.9)
     paras, images, items = stats[PARAS], stats[IMAGES], stats[ITEMS] - 100
     density = scorer.link_density(node.mem_id)

@@ -118,6 +118,32 @@ def test_nested_boilerplate_is_removed_without_touching_freed_nodes() -> None:
     assert text.startswith("Harbour wall to be rebuilt")
 
 
+def test_a_page_wrapped_in_one_form_keeps_its_article() -> None:
+    html = (
+        _page(_article())
+        .replace("<body>", "<body><form action=/postback>")
+        .replace("</body>", "</form></body>")
+    )
+    assert to_text(html, BASE).startswith("Harbour wall to be rebuilt")
+
+
+def test_a_scored_paragraph_inside_a_removed_share_box_is_never_chosen() -> None:
+    box = (
+        '<div class="share-box"><p>Share this, with friends, family, colleagues, and, well, anyone.</p></div>'
+    )
+    text = to_text(f"<body>{box * 3}<div><p>{SENTENCE}.</p><p>{SENTENCE}, again.</p></div></body>", BASE)
+    assert "Share this" not in text
+    assert text.startswith("The council voted")
+
+
+def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
+    teaser = '<div class="teaser-textbox"><p>Read also: a short teaser, about, other, things.</p></div>'
+    body = "".join(f'<div class="step"><p>{SENTENCE}, step {i}.</p></div>' for i in range(6))
+    text = to_text(f"<body>{teaser}<div class='steps'>{body}</div></body>", BASE)
+    assert "teaser" not in text
+    assert "step 5" in text
+
+
 def test_json_ld_article_body_wins_when_the_markup_holds_another_text() -> None:
     body = " ".join(f"Sentence number {i} of the real article body, told in full." for i in range(40))
     ld = json.dumps({"@type": "NewsArticle", "mainEntity": {"@type": "Article", "articleBody": body}})
