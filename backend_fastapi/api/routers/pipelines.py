@@ -115,7 +115,9 @@ async def preview_pipeline(
     )
 
 
-@router.post("/pipelines", status_code=201, response_model=PipelineOut, responses=error_answers(409, 422))
+@router.post(
+    "/pipelines", status_code=201, response_model=PipelineOut, responses=error_answers(404, 409, 422)
+)
 async def create_pipeline(body: PipelineIn, db: DbDep) -> Response:
     """Save a pipeline definition under a unique name."""
     now = await db.now()

@@ -66,7 +66,7 @@ def _name_conflict(name: str) -> Conflict:
     return Conflict(f"A schedule named {name!r} already exists.", details={"name": name})
 
 
-@router.post("", status_code=201, response_model=ScheduleOut, responses=error_answers(409, 422))
+@router.post("", status_code=201, response_model=ScheduleOut, responses=error_answers(404, 409, 422))
 async def create_schedule(body: ScheduleIn, db: DbDep) -> Response:
     """Create a schedule; its first run is the next cron time from now (none while disabled)."""
     job = await _job_json(db, body)

@@ -67,7 +67,7 @@ async def _upload(db: Database, upload_id: str) -> UploadRow:
     return row
 
 
-@router.post("", status_code=201, response_model=UploadOut, responses=error_answers(400, 413, 415, 422))
+@router.post("", status_code=201, response_model=UploadOut, responses=error_answers(400, 404, 413, 415, 422))
 async def create_upload(
     db: DbDep,
     settings: SettingsDep,
