@@ -14,6 +14,7 @@ from backend_fastapi.api.deps import require_api_key
 from backend_fastapi.api.docs_auth import guard_docs
 from backend_fastapi.api.errors import install_error_handlers
 from backend_fastapi.api.frontend import mount_frontend
+from backend_fastapi.api.job_bodies import JobBodies
 from backend_fastapi.api.job_creation import QueueGauge
 from backend_fastapi.api.limits import BodySizeLimit
 from backend_fastapi.api.openapi import build_openapi
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.queue_gauge = QueueGauge()
+    app.state.job_bodies = JobBodies()
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.MAX_REQUEST_BYTES, upload_limit=settings.UPLOAD_MAX_BYTES

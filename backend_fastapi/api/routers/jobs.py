@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
+from backend_fastapi.api.job_bodies import JobBodies
 from backend_fastapi.api.openapi import Answers, error_answers
 from backend_fastapi.api.responses import (
     PageCursor,
@@ -19,9 +19,7 @@ from backend_fastapi.api.responses import (
     RecordLimit,
     RecordOffset,
     file_content,
-    model_json,
     model_response,
-    page_response,
 )
 from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.jobtypes import JobStatus
@@ -48,10 +46,11 @@ RESULTS: Answers = {
 }
 
 
-async def load_job(
+async def read_job(
     db: Database, job_id: str, *, detail: bool = False, job_type_prefix: str | None = None
-) -> JobOut:
-    """The job body, or 404 in the error shape (also for a job of another kind)."""
+) -> tuple[JobRow, list[DeliveryRow]]:
+    """The job's row (and with `detail` its webhook deliveries), or 404 in the error shape (also
+    for a job of another kind)."""
 
     async def read(conn: AsyncConnection) -> tuple[JobRow | None, list[DeliveryRow]]:
         row = await job_rows.get_job(conn, job_id)
@@ -62,13 +61,22 @@ async def load_job(
     row, deliveries = await db.fetch(read)
     if row is None or (job_type_prefix and not row.type.startswith(job_type_prefix)):
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
-    return job_body(row, detail=detail, deliveries=deliveries)
+    return row, deliveries
 
 
-def cached_job_response(request: Request, body: JobOut) -> Response:
-    """The body with an ETag; 304 when the poller already has this version."""
-    raw = model_json(body)
-    etag = '"' + hashlib.blake2b(raw, digest_size=12).hexdigest() + '"'
+async def load_job(db: Database, job_id: str) -> JobOut:
+    """The job body (without the request and webhook), or 404 in the error shape."""
+    row, _ = await read_job(db, job_id)
+    return job_body(row)
+
+
+async def polled_job_response(
+    request: Request, db: Database, job_id: str, job_type_prefix: str | None = None
+) -> Response:
+    """The job's detail body with an ETag; 304 when the poller already has this version."""
+    row, deliveries = await read_job(db, job_id, detail=True, job_type_prefix=job_type_prefix)
+    bodies: JobBodies = request.app.state.job_bodies
+    raw, etag = bodies.detail(row, deliveries)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
@@ -77,6 +85,7 @@ def cached_job_response(request: Request, body: JobOut) -> Response:
 
 @router.get("", response_model=JobPage, summary="List jobs, newest first")
 async def list_jobs(
+    request: Request,
     db: DbDep,
     status: JobStatus | None = None,
     type: Annotated[str | None, Query(max_length=64)] = None,
@@ -90,13 +99,15 @@ async def list_jobs(
             conn, status=status, job_type=type, name=name, limit=limit + 1, cursor=cursor
         )
     )
-    return page_response(rows, limit, job_body, JobPage)
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    bodies: JobBodies = request.app.state.job_bodies
+    return Response(bodies.page(rows[:limit], next_cursor), media_type="application/json")
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=CACHED)
 async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
     """One job; send the last `ETag` as `If-None-Match` to get a 304 while nothing changed."""
-    return cached_job_response(request, await load_job(db, job_id, detail=True))
+    return await polled_job_response(request, db, job_id)
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=ERRORS)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
-from backend_fastapi.api.routers.jobs import CACHED, cached_job_response, load_job
+from backend_fastapi.api.routers.jobs import CACHED, polled_job_response
 from backend_fastapi.schemas.jobs import JobOut
 from backend_fastapi.schemas.responses import ErrorBody, JobCreated
 from backend_fastapi.schemas.scrape import ScrapeRequest
@@ -63,4 +63,4 @@ async def create_scrape(
 @router.get("/{job_id}", response_model=JobOut, responses=CACHED)
 async def get_scrape(job_id: str, request: Request, db: DbDep) -> Response:
     """A scrape job (the same body as `GET /api/jobs/{job_id}`)."""
-    return cached_job_response(request, await load_job(db, job_id, detail=True, job_type_prefix="scrape."))
+    return await polled_job_response(request, db, job_id, job_type_prefix="scrape.")
