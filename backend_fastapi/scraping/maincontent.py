@@ -80,6 +80,19 @@ STRUCTURED_MIN_WORDS = 100
 # Below this share of the `articleBody`'s word 4-grams, the scored content is another text.
 STRUCTURED_AGREEMENT = 0.5
 _WORD = re.compile(r"\w+")
+# Short lines that label boilerplate, in the common web languages.
+BOILERPLATE_LINE = re.compile(
+    r"(?i)^[-\u2013\u2014\s]*(?:advertisement|anzeige|werbung|reklama|publicité|publicidad|pubblicità|sponsored"
+    r"|related(?: \w+)?|read (?:more|also|next)|see also|more from|you may also like|recommended"
+    r"|ähnliche beiträge|weitere beiträge|(?:lesen sie )?auch lesen|mehr zum thema|das könnte dich"
+    r"|tags?|schlagworte|schlagwörter|kategorie|category|categories|stichworte"
+    r"|(?:foto|photo|bild|image|quelle|source|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
+    r"|(?:keine|no) (?:kommentare|comments)|kommentare|comments|share(?: this)?|teilen"
+    r")[\s:.!-]*$"
+)
+LABEL_MAX = 80
+# A list whose text is this much link text is a list of other pages (related stories, tags).
+LINK_LIST = 0.9
 # A heading whose words are this much in the page's <title> repeats the title (Readability's 0.75).
 TITLE_SIMILARITY = 0.75
 
@@ -133,7 +146,7 @@ def _drop_boilerplate(root: Any, guess: bool) -> None:
     """Removes what is never content (and, when `guess`, what class or id names as boilerplate)."""
     selector = f"{_DROP_CSS},{_GUESS_CSS}" if guess else _DROP_CSS
     # Innermost first: a node is never removed after (and so inside) an ancestor already removed.
-    for node in reversed(root.css(selector)):
+    for node in reversed(_below(root, selector)):
         node.decompose()
 
 
@@ -313,6 +326,38 @@ def _clean(scorer: _Scorer, roots: list[Any]) -> None:
         _mark(scorer, root, doomed, in_figure=False)
     for node in doomed:
         node.decompose()
+    _drop_labels(roots)
+
+
+def _drop_labels(roots: list[Any]) -> None:
+    """Removes short boilerplate lines (ad labels, "Related", "Tags:", photo credits) and the
+    headings left with nothing under them once their link lists were removed."""
+    doomed = []
+    for root in roots:
+        for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small"):
+            text = node.text()
+            if len(text) <= LABEL_MAX and BOILERPLATE_LINE.match(text.strip()):
+                doomed.append(node)
+    _decompose_all(doomed)
+    for root in roots:
+        headings = _below(root, "h2, h3, h4, h5, h6")
+        for heading in reversed(headings):
+            if _nothing_after(heading, root):
+                heading.decompose()
+            else:
+                break
+
+
+def _nothing_after(node: Any, root: Any) -> bool:
+    """True when no text follows `node` inside `root`."""
+    while node is not None and node.mem_id != root.mem_id:
+        sibling = node.next
+        while sibling is not None:
+            if (sibling.text() or "").strip():
+                return False
+            sibling = sibling.next
+        node = node.parent
+    return True
 
 
 def _mark(scorer: _Scorer, node: Any, doomed: list[Any], in_figure: bool) -> None:
@@ -364,6 +409,7 @@ def _is_clutter(scorer: _Scorer, node: Any, tag: str, stats: list[int], in_figur
         or (not is_list and text < MIN_PARAGRAPH and (images == 0 or images > 2) and density > 0)
         or (not is_list and weight < 25 and density > 0.2)
         or (weight >= 25 and density > 0.5)
+        or (is_list and density > LINK_LIST)
     )
     if is_list and clutter:
         # A simple list of images stays.
@@ -466,7 +512,7 @@ def _landmark(root: Any) -> list[Any]:
         node = root.css_first(selector)
         if node is not None and node.text().strip():
             return [node]
-    _decompose_all(root.css(",".join(sorted(CHROME_TAGS))))
+    _decompose_all(_below(root, ",".join(sorted(CHROME_TAGS))))
     return [root]
 
 
@@ -477,8 +523,8 @@ def _body(html: str, exclude_selectors: Sequence[str]) -> list[Any]:
     if root is None:
         return []
     for selector in exclude_selectors:
-        _decompose_all(root.css(selector))
-    _decompose_all(root.css(",".join(sorted(ALWAYS_DROP - {"head", "title", "link", "meta"}))))
+        _decompose_all(_below(root, selector))
+    _decompose_all(_below(root, ",".join(sorted(ALWAYS_DROP - {"head", "title", "link", "meta"}))))
     return [root]
 
 
@@ -496,7 +542,7 @@ def _article(
     if json_ld is not None and '"articleBody"' in html:
         json_ld.extend(node.text() for node in tree.css("script[type='application/ld+json']"))
     for selector in exclude_selectors:
-        _decompose_all(root.css(selector))
+        _decompose_all(_below(root, selector))
     _drop_boilerplate(root, guess)
     share = {node.mem_id for node in root.css(_SHARE_CSS)} if guess else set()
     share.discard(root.mem_id)
@@ -552,6 +598,12 @@ def _outermost(nodes: list[Any]) -> list[Any]:
         if parent is None:
             out.append(node)
     return out
+
+
+def _below(root: Any, selector: str) -> list[Any]:
+    """The elements inside `root` matching `selector` (lexbor's CSS also matches `root` itself)."""
+    key = root.mem_id
+    return [node for node in root.css(selector) if node.mem_id != key]
 
 
 def _decompose_all(nodes: list[Any]) -> None:

@@ -144,6 +144,25 @@ def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
     assert "step 5" in text
 
 
+def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
+    links = '<li><a href="/x">Another story</a></li><li><a href="/y">One more</a></li>'
+    related = f"<h3>Related coverage</h3><ul>{links}</ul>"
+    article = _article().replace("</p>", "</p><p>Advertisement</p><p>Foto: Jane Doe / Agency</p>", 1)
+    text = to_text(_page(article + related), BASE)
+    assert "Residents, who had asked" in text
+    for label in ("Advertisement", "Foto:", "Related coverage", "Another story"):
+        assert label not in text, label
+
+
+def test_a_hidden_body_or_an_excluded_body_is_not_removed_from_under_the_writer() -> None:
+    html = f'<body hidden style="display:none"><p>{SENTENCE}, in a body shown by a script.</p></body>'
+    assert to_text(html, BASE).startswith("The council voted")
+    options = ContentOptions(exclude_selectors=("body",))
+    assert to_text(html, BASE, options).startswith("The council voted")
+    whole = ContentOptions(only_main_content=False, exclude_selectors=("body", "p"))
+    assert to_text(html, BASE, whole) == ""
+
+
 def test_json_ld_article_body_wins_when_the_markup_holds_another_text() -> None:
     body = " ".join(f"Sentence number {i} of the real article body, told in full." for i in range(40))
     ld = json.dumps({"@type": "NewsArticle", "mainEntity": {"@type": "Article", "articleBody": body}})
