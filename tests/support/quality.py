@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +26,17 @@ SHINGLE = 4
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
 class Page:
-    """One corpus page: its HTML and the text of its expected body."""
+    """One corpus page: its HTML and the text of its expected body (read when first asked for)."""
 
-    name: str
-    html: str
-    expected: str
+    def __init__(self, name: str, html: str, expected_path: Path) -> None:
+        self.name = name
+        self.html = html
+        self._expected_path = expected_path
+
+    @cached_property
+    def expected(self) -> str:
+        return html_text(gzip.decompress(self._expected_path.read_bytes()).decode("utf-8"))
 
     @property
     def held_out(self) -> bool:
@@ -85,8 +91,7 @@ def load_pages() -> list[Page]:
     for path in sorted(CORPUS.glob("*.source.html.gz")):
         name = path.name.removesuffix(".source.html.gz")
         html = gzip.decompress(path.read_bytes()).decode("utf-8")
-        expected = gzip.decompress((CORPUS / f"{name}.expected.html.gz").read_bytes()).decode("utf-8")
-        pages.append(Page(name, html, html_text(expected)))
+        pages.append(Page(name, html, CORPUS / f"{name}.expected.html.gz"))
     return pages
 
 
@@ -123,3 +128,48 @@ def mean_score(scores: Iterable[Score]) -> Score:
 def evaluate(extract: Callable[[str], str], pages: Iterable[Page]) -> dict[str, Score]:
     """Each page's score for an extractor taking HTML and returning text."""
     return {page.name: score(extract(page.html), page.expected) for page in pages}
+
+
+# A second suite, scored differently: text segments that must appear in the main content and
+# segments (boilerplate) that must not. Precision = found wanted / all found segments.
+SNIPPETS = CORPUS.parent / "snippets"
+
+
+@dataclass(frozen=True)
+class SnippetPage:
+    """A page with segments its main content must hold (`with`) and must not (`without`)."""
+
+    name: str
+    url: str
+    html: str
+    wanted: tuple[str, ...]
+    unwanted: tuple[str, ...]
+
+
+def load_snippet_pages() -> list[SnippetPage]:
+    """Every snippet-suite page, in name order, decoded as a fetch would decode it."""
+    from backend_fastapi.scraping.charset import decode_body
+
+    table = json.loads((SNIPPETS / "snippets.json").read_text())
+    pages = []
+    for name, item in sorted(table.items()):
+        html, _ = decode_body(gzip.decompress((SNIPPETS / f"{name}.html.gz").read_bytes()), "text/html")
+        pages.append(SnippetPage(name, item["url"], html, tuple(item["with"]), tuple(item["without"])))
+    return pages
+
+
+def snippet_score(outputs: dict[str, str], pages: Iterable[SnippetPage]) -> Score:
+    """Segment precision, recall and F1 over all pages (whitespace-insensitive substring checks)."""
+    found_wanted = missed = found_unwanted = 0
+    for page in pages:
+        text = " ".join(outputs[page.name].split())
+        for segment in page.wanted:
+            if " ".join(segment.split()) in text:
+                found_wanted += 1
+            else:
+                missed += 1
+        found_unwanted += sum(" ".join(s.split()) in text for s in page.unwanted)
+    precision = found_wanted / ((found_wanted + found_unwanted) or 1)
+    recall = found_wanted / ((found_wanted + missed) or 1)
+    f1 = 2 * precision * recall / ((precision + recall) or 1)
+    return Score(precision, recall, f1)
