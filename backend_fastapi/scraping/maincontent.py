@@ -57,7 +57,7 @@ NEGATIVE = re.compile(
     r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
     re.I,
 )
-SHARE_WORDS = "share|sharing|social|byline|author|dateline|writtenby|credit|copyright"
+SHARE_WORDS = "share|sharing|social|byline|author|autor|dateline|writtenby|credit|copyright|rating|bewertung"
 # Below this many characters a share or social box is a bar of buttons, not a part of the text.
 SHARE_MAX_TEXT = 500
 # A first pass whose content is shorter than this is retried without the class/id guesses.
@@ -73,6 +73,8 @@ TAG_BONUS = {
 }  # fmt: skip
 CLEANED_TAGS = frozenset({"div", "table", "ul", "form"})
 MIN_PARAGRAPH = 25
+# A best candidate scoring below this is no article: the page is read again without guesses.
+WEAK_CANDIDATE = 5.0
 # Candidates with less text than this (not counting links) have their score scaled down.
 CANDIDATE_TEXT = 250
 # A JSON-LD `articleBody` shorter than this is a summary, not the article.
@@ -443,8 +445,9 @@ def main_content(
     """
     if only_main_content and not include_selectors:
         scripts: list[str] = []
-        content = _article(html, exclude_selectors, guess=True, json_ld=scripts)
-        if content is not None and _length(content) >= MIN_ARTICLE:
+        strength: list[float] = []
+        content = _article(html, exclude_selectors, guess=True, json_ld=scripts, strength=strength)
+        if content is not None and _length(content) >= MIN_ARTICLE and strength[0] >= WEAK_CANDIDATE:
             return _agree_with_structured(scripts, content)
         # The class and id guesses threw the article away (a body inside a "header" wrapper...).
         retry = _article(html, exclude_selectors, guess=False)
@@ -529,11 +532,16 @@ def _body(html: str, exclude_selectors: Sequence[str]) -> list[Any]:
 
 
 def _article(
-    html: str, exclude_selectors: Sequence[str], guess: bool, json_ld: list[str] | None = None
+    html: str,
+    exclude_selectors: Sequence[str],
+    guess: bool,
+    json_ld: list[str] | None = None,
+    strength: list[float] | None = None,
 ) -> list[Any] | None:
     """The best-scored element and its siblings, cleaned; None when no paragraph was found.
 
-    `json_ld` receives the text of the page's JSON-LD scripts when one names an `articleBody`.
+    `json_ld` receives the text of the page's JSON-LD scripts when one names an `articleBody`,
+    `strength` the best candidate's score.
     """
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
@@ -557,6 +565,8 @@ def _article(
     top = _best(scorer)
     if top is None:
         return None
+    if strength is not None:
+        strength.append(max(scorer.final(key) for key in scorer.scores))
     content = _with_siblings(scorer, top)
     if guess:
         _clean(scorer, content)
