@@ -10,8 +10,13 @@ import pytest
 from backend_fastapi import jobtypes
 from backend_fastapi.jobtypes import FINISHED_STATUSES, JOB_TYPES, JobStatus, JobType, build_job, follow_ups
 from backend_fastapi.schemas import scrape
-from backend_fastapi.schemas.common import JobPayload, WebhookEvent
-from backend_fastapi.schemas.pipeline import PipelinePayload, PipelinePreviewRequest, PipelineRunRequest
+from backend_fastapi.schemas.common import JOB_OPTION_FIELDS, JobPayload, WebhookEvent
+from backend_fastapi.schemas.pipeline import (
+    PipelinePayload,
+    PipelinePreviewPayload,
+    PipelinePreviewRequest,
+    PipelineRunRequest,
+)
 from backend_fastapi.schemas.results import RESULT_MODELS, JobResult, result_kind
 from backend_fastapi.schemas.scrape import ScrapePayload, ScrapeRequest
 from backend_fastapi.settings import Settings
@@ -140,3 +145,15 @@ def test_stored_results_are_told_apart_by_their_keys() -> None:
     assert result_kind({"url": "u", "stopped_by": "max_pages"}) == "scrape.crawl"
     assert result_kind({"ok": True}) is None
     assert get_args(get_args(JobResult)[0])  # a tagged union of the result models
+
+
+def test_every_request_field_but_the_job_options_reaches_the_payload() -> None:
+    options = set(JOB_OPTION_FIELDS)
+    assert set(ScrapeRequest.model_fields) - options == set(ScrapePayload.model_fields) - {
+        "normalized_schema"
+    }
+    for request, payload in (
+        (PipelineRunRequest, PipelinePayload),
+        (PipelinePreviewRequest, PipelinePreviewPayload),
+    ):
+        assert set(request.model_fields) - options == set(payload.model_fields)
