@@ -86,11 +86,14 @@ _WORD = re.compile(r"\w+")
 BOILERPLATE_LINE = re.compile(
     r"(?i)^[-\u2013\u2014\s]*(?:advertisement|anzeige|werbung|reklama|publicité|publicidad|pubblicità|sponsored"
     r"|related(?: \w+)?|read (?:more|also|next)|see also|more from|you may also like|recommended"
-    r"|ähnliche beiträge|weitere beiträge|(?:lesen sie )?auch lesen|mehr zum thema|das könnte dich"
+    r"|ähnliche beiträge|weitere (?:beiträge|artikel|links?|themen|nachrichten)\b.*|(?:lesen sie )?auch lesen"
+    r"|mehr zum thema|das könnte dich.*|weiterführende links?|über den autor|about the author"
+    r"|(?:zurück zu|back to|zu allen) .*"
+    r"|(?:tags?|schlagworte|schlagwörter|stichworte|kategorien?|category|categories|filed under|posted in"
+    r"|foto|photo|bild|image|imagen|quelle|source|fuente|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
     r"|tags?|schlagworte|schlagwörter|kategorie|category|categories|stichworte"
-    r"|(?:foto|photo|bild|image|quelle|source|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
-    r"|(?:keine|no) (?:kommentare|comments)|kommentare|comments|share(?: this)?|teilen"
-    r")[\s:.!-]*$"
+    r"|(?:keine|no) (?:kommentare|comments)|\d* ?(?:kommentare|comments)|share(?: this)?|teilen"
+    r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
 # A list whose text is this much link text is a list of other pages (related stories, tags).
@@ -336,7 +339,7 @@ def _drop_labels(roots: list[Any]) -> None:
     headings left with nothing under them once their link lists were removed."""
     doomed = []
     for root in roots:
-        for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small"):
+        for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             text = node.text()
             if len(text) <= LABEL_MAX and BOILERPLATE_LINE.match(text.strip()):
                 doomed.append(node)

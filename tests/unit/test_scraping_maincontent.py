@@ -155,10 +155,11 @@ def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
 def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
     links = '<li><a href="/x">Another story</a></li><li><a href="/y">One more</a></li>'
     related = f"<h3>Related coverage</h3><ul>{links}</ul>"
-    article = _article().replace("</p>", "</p><p>Advertisement</p><p>Foto: Jane Doe / Agency</p>", 1)
+    labels = "<p>Advertisement</p><p>Foto: Jane Doe / Agency</p><p>Kategorie: News</p>"
+    article = _article().replace("</p>", f"</p>{labels}<a href=/c>3 Kommentare</a>", 1)
     text = to_text(_page(article + related), BASE)
     assert "Residents, who had asked" in text
-    for label in ("Advertisement", "Foto:", "Related coverage", "Another story"):
+    for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story"):
         assert label not in text, label
 
 
