@@ -19,6 +19,7 @@ from starlette.background import BackgroundTask
 
 from backend_fastapi.store import record_rows
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import JsonObject
 from backend_fastapi.tabular import columns_of, formula_escaped, record_row
 
 DownloadFormat = Literal["csv", "json", "jsonl", "xlsx"]
@@ -31,7 +32,7 @@ MEDIA_TYPES = {
 }
 
 
-async def _pages(db: Database, job_id: str, attempt: int) -> AsyncIterator[list[dict[str, Any]]]:
+async def _pages(db: Database, job_id: str, attempt: int) -> AsyncIterator[list[JsonObject]]:
     offset = 0
     while True:
         async with db.read() as conn:

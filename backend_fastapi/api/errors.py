@@ -49,7 +49,7 @@ def error_response(
     return ErrorJSONResponse(body.model_dump(mode="python"), status_code=status, headers=headers)
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _validation_details(exc: RequestValidationError) -> list[dict[str, str]]:
     details = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
@@ -57,7 +57,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
-def _summary(details: list[dict[str, Any]]) -> str:
+def _summary(details: list[dict[str, str]]) -> str:
     if not details:
         return "The request is invalid."
     first = details[0]

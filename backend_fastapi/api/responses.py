@@ -4,7 +4,7 @@ endpoint returns."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Query, Response
 from pydantic import BaseModel
@@ -50,9 +50,9 @@ def page_response(
     return model_response(page(items=[to_body(r) for r in rows[:limit]], next_cursor=next_cursor))
 
 
-def file_content(media_types: Iterable[str]) -> dict[str, Any]:
+def file_content(media_types: Iterable[str]) -> dict[str, dict[str, dict[str, str]]]:
     """The OpenAPI `content` of a file answer: one entry per media type (parameters dropped)."""
-    content: dict[str, Any] = {}
+    content: dict[str, dict[str, dict[str, str]]] = {}
     for media_type in media_types:
         bare = media_type.split(";")[0].strip()
         text = bare.startswith("text/") or bare in ("application/json", "application/x-ndjson")

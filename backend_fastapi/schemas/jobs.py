@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 from pydantic import Discriminator, Field, Tag
 
@@ -143,6 +143,15 @@ class RecordPage(ResponseModel):
 RecordsOut = RecordPage | list[JsonObject]
 
 
+class _Optional(TypedDict, total=False):
+    """The keys of a job body that are absent unless they apply."""
+
+    retry_at: str | None
+    result: JsonObject | None
+    request: JsonObject
+    webhook: WebhookOut
+
+
 def job_body(
     row: JobRow | JobSummaryRow, *, detail: bool = False, deliveries: Sequence[DeliveryRow] = ()
 ) -> JobOut:
@@ -150,7 +159,7 @@ def job_body(
 
     Keys left unset here (`result`, `retry_at`, `request`, `webhook`) are absent from the answer:
     serialise with `exclude_unset=True` (`api.responses.model_response` does)."""
-    extra: dict[str, Any] = {}
+    extra: _Optional = {}
     if row.status == JobStatus.QUEUED and row.attempts:
         extra["retry_at"] = at_or_none(row.run_after)
     if row.status == JobStatus.COMPLETED:
@@ -158,21 +167,22 @@ def job_body(
     if detail and isinstance(row, JobRow):
         extra["request"] = row.payload
         if row.webhook:
-            extra["webhook"] = {
-                **row.webhook,
-                "deliveries": [
-                    {
-                        "delivery_id": d.delivery_id,
-                        "event": d.event,
-                        "attempt": d.attempt,
-                        "status_code": d.status_code,
-                        "error": d.error,
-                        "duration_ms": d.duration_ms,
-                        "at": at(d.created_at),
-                    }
+            extra["webhook"] = WebhookOut(
+                url=row.webhook["url"],
+                events=row.webhook["events"],
+                deliveries=[
+                    WebhookDelivery(
+                        delivery_id=d.delivery_id,
+                        event=cast(WebhookEvent, d.event),
+                        attempt=d.attempt,
+                        status_code=d.status_code,
+                        error=d.error,
+                        duration_ms=d.duration_ms,
+                        at=at(d.created_at),
+                    )
                     for d in deliveries
                 ],
-            }
+            )
     return JobOut(
         job_id=row.id,
         type=row.type,
