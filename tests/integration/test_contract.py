@@ -272,3 +272,16 @@ def test_the_key_the_queue_limit_and_health_without_the_key_answer_as_documented
             contract.check(client.get("/health", headers=keyed), "GET", "/health")["workers"]["items"] == []
         )
     assert {status for _, _, status in contract.seen} == {200, 202, 401, 429}
+
+
+def test_health_answers_its_documented_503_body_when_the_database_cannot_be_read(settings: Settings) -> None:
+    contract = Contract.of(create_app(settings))
+    with api_client(settings) as client:
+
+        async def unreadable(*_: Any) -> Any:
+            raise OSError("disk gone")
+
+        client.app.state.db.fetch = unreadable  # type: ignore[attr-defined]
+        down = client.get("/health")
+        assert down.status_code == 503
+        assert contract.check(down, "GET", "/health")["database"]["error"] == "OSError"
