@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from pydantic_core import PydanticCustomError
 
 from backend_fastapi.extraction.errors import SchemaError
-from backend_fastapi.extraction.spec import check_regex, normalize_schema, parse_selector
+from backend_fastapi.extraction.spec import check_css, check_regex, normalize_schema, parse_selector
 from backend_fastapi.jobtypes import JobType
 from backend_fastapi.schemas.common import JobOptionsIn, JobPayload, StrictModel, validate_outbound_url
 
@@ -90,6 +90,11 @@ class ScrapeOptionsIn(StrictModel):
         default_factory=lambda: list[ResourceType](["image", "font", "media"])
     )
     screenshot: bool = False
+    date_order: Literal["DMY", "MDY", "YMD"] | None = Field(
+        default=None,
+        description="Order of an ambiguous numeric day and month (04/05/2016). Without it the page's "
+        "`<html lang>` decides; where that does not either, the field is null with a `field_errors` reason.",
+    )
 
     @field_validator("headers")
     @classmethod
@@ -173,9 +178,35 @@ class ScrapeFields(StrictModel):
     crawl: CrawlIn | None = None
     options: ScrapeOptionsIn = Field(default_factory=ScrapeOptionsIn)
     formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]), max_length=6)
+    only_main_content: bool = Field(
+        default=True,
+        description="`markdown` and `text` hold the page's main content; false keeps the whole page.",
+    )
+    include_selectors: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="CSS selectors: `markdown` and `text` keep only what they match.",
+    )
+    exclude_selectors: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="CSS selectors: `markdown` and `text` drop what they match.",
+    )
     then: ThenIn | None = None
 
     _url = field_validator("url")(validate_outbound_url)
+
+    @field_validator("include_selectors", "exclude_selectors")
+    @classmethod
+    def _check_css(cls, selectors: list[str]) -> list[str]:
+        for index, selector in enumerate(selectors):
+            try:
+                check_css(selector)
+            except ValueError as exc:
+                raise PydanticCustomError(
+                    "selector", "selector {index}: {reason}", {"index": index, "reason": str(exc)}
+                ) from exc
+        return selectors
 
     @field_validator("formats")
     @classmethod

@@ -65,7 +65,7 @@ class Crawler:
         self.session = session
         self.schema = schema
         self.config: CrawlIn = request.crawl or CrawlIn()
-        self.processor = PageProcessor(schema, request.formats)
+        self.processor = PageProcessor.for_request(schema, request)
         self.follow = Selector.parse(self.config.follow) if self.config.follow else None
         self.next_page = Selector.parse(self.config.next_page) if self.config.next_page else None
         self.include = [compile_regex(p) for p in self.config.include]

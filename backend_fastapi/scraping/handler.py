@@ -46,7 +46,7 @@ async def scrape_page(
 ) -> ScrapePageResult:
     """Fetch, maybe render, extract; store the records and return the result."""
     request = session.request
-    processor = PageProcessor(schema, request.formats)
+    processor = PageProcessor.for_request(schema, request)
     started = time.monotonic()
     page = await load_page(session, processor, request.url)
     out, doc, rendered = page.out, page.doc, page.rendered

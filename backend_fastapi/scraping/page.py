@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from backend_fastapi.outbound import Response, raise_for_status
+from backend_fastapi.schemas.scrape import ScrapeFields
 from backend_fastapi.scraping.charset import decode_body
 from backend_fastapi.scraping.dom import LexborTree, Selector, parse_html
 from backend_fastapi.scraping.errors import UnsupportedContent
@@ -106,6 +107,14 @@ def _item_url(item: dict[str, Any]) -> str | None:
 
 class PageProcessor:
     """Turns documents into outputs for one job (schema compiled once)."""
+
+    @classmethod
+    def for_request(cls, schema: Schema, request: ScrapeFields) -> PageProcessor:
+        """The processor of a scrape request: its formats, date order and content choice."""
+        content = ContentOptions(
+            request.only_main_content, tuple(request.include_selectors), tuple(request.exclude_selectors)
+        )
+        return cls(schema, request.formats, request.options.date_order, content)
 
     def __init__(
         self,

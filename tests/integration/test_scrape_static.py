@@ -202,3 +202,26 @@ def test_requests_send_the_dataops_user_agent_and_custom_headers(stack: Stack, s
     sent = [r for r in shop.requests if r.path == "/p/9?ua"][-1]
     assert sent.headers["User-Agent"].startswith("DataOps/")
     assert sent.headers["X-Test"] == "yes"
+
+
+def test_main_content_is_the_default_and_the_request_chooses_what_markdown_and_text_keep(
+    stack: Stack, shop: LoopbackServer
+) -> None:
+    url = f"{shop.url}/plain/3"
+    main = stack.run({"url": url, "formats": ["text"]})["result"]["text"]
+    whole = stack.run({"url": url, "formats": ["text"], "only_main_content": False})["result"]["text"]
+    assert "Blue Mug 3" in main
+    assert "all rights reserved" not in main
+    assert "all rights reserved" in whole
+    trimmed = stack.run({"url": url, "formats": ["markdown"], "exclude_selectors": ["h1"]})["result"]
+    assert "Blue Mug 3" not in trimmed["markdown"].splitlines()[0]
+    only = stack.run(
+        {"url": url, "formats": ["text"], "only_main_content": False, "include_selectors": ["footer"]}
+    )["result"]["text"]
+    assert only.strip() == "Demo Shop - all rights reserved"
+
+
+def test_a_content_selector_that_is_not_css_is_refused_before_a_job_exists(stack: Stack) -> None:
+    error = stack.refused({"url": "http://127.0.0.1:9/", "exclude_selectors": ["p", "div[unclosed"]})
+    assert "exclude_selectors" in str(error)
+    assert "selector 1" in str(error)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from backend_fastapi.extraction.spec import normalize_schema
+from backend_fastapi.schemas.scrape import ScrapeFields
 from backend_fastapi.scraping.coerce import CoercionError, coerce
 from backend_fastapi.scraping.dates import (
     DateContext,
@@ -179,8 +180,11 @@ def _page(lang: str | None, published: str) -> str:
 
 
 def _extract(html: str, date_order: str | None = None) -> tuple[dict[str, object], dict[str, object]]:
+    # Through the request model, as the worker builds it: `options.date_order` reaches extraction.
+    options = {"date_order": date_order} if date_order else {}
+    request = ScrapeFields.model_validate({"url": "https://shop.example/p", "options": options})
     schema = Schema.compile(normalize_schema({"published": {"selector": ".date", "type": "date"}}))
-    out = PageProcessor(schema, ["data"], date_order).process(
+    out = PageProcessor.for_request(schema, request).process(
         Document("https://shop.example/p", 200, "text/html", html)
     )
     return out.data, out.extraction.explain()
