@@ -201,9 +201,9 @@ async def _worker_alive(settings: Settings) -> int:
     """0 when a worker on this host beats and can run every kind of job it is configured for."""
     import socket
 
+    from backend_fastapi import capabilities
     from backend_fastapi.store import worker_rows
     from backend_fastapi.store.engine import Database
-    from backend_fastapi.worker import capabilities
 
     db = Database(settings)
     try:

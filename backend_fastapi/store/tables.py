@@ -117,7 +117,7 @@ workers = sa.Table(
     sa.Column("version", sa.String(32), nullable=False),
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("last_heartbeat", sa.Float, nullable=False),
-    # {kind: "ok" | reason} from the worker's start-up check (worker/capabilities.py); NULL until then.
+    # {kind: "ok" | reason} from the worker's start-up check (capabilities.py); NULL until then.
     sa.Column("capabilities", sa.JSON),
 )
 

@@ -47,5 +47,5 @@ async def live_workers(conn: AsyncConnection, alive_after: float) -> list[Worker
 async def set_worker_capabilities(
     conn: AsyncConnection, worker_id: str, capabilities: dict[str, str]
 ) -> None:
-    """Store what a worker can run (`{kind: "ok" | reason}`, see worker/capabilities.py)."""
+    """Store what a worker can run (`{kind: "ok" | reason}`, see capabilities.py)."""
     await conn.execute(workers.update().where(workers.c.id == worker_id).values(capabilities=capabilities))

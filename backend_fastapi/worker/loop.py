@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, scheduling, store
+from backend_fastapi import __version__, capabilities, scheduling, store
 from backend_fastapi.errors import JobError, JobTimeout
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import current_job_id
@@ -34,7 +34,6 @@ from backend_fastapi.store import catalog, job_rows, jobqueue, retention, worker
 from backend_fastapi.store.changefeed import change_feed
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
-from backend_fastapi.worker import capabilities
 from backend_fastapi.worker.context import JobContext, LeaseLost
 from backend_fastapi.worker.probe import run_probe
 from backend_fastapi.worker.registry import HandlerRegistry

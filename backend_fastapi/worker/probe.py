@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
+from backend_fastapi.capabilities import OK, Kind, short_reason
 from backend_fastapi.child_python import python_command, python_env
-from backend_fastapi.worker.capabilities import OK, Kind, short_reason
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from backend_fastapi import capabilities
 from backend_fastapi.api.routers.health import describe_problems, summarize_capabilities
 from backend_fastapi.scraping.errors import BrowserUnavailable
-from backend_fastapi.worker import capabilities
 from backend_fastapi.worker.registry import BUILTIN_HANDLERS, HandlerRegistry
 
 

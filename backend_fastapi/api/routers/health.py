@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__
+from backend_fastapi import __version__, capabilities
 from backend_fastapi.api.deps import DbDep, SettingsDep, has_api_key
 from backend_fastapi.api.responses import model_response
 from backend_fastapi.schemas.responses import (
@@ -30,7 +30,6 @@ from backend_fastapi.schemas.responses import (
 )
 from backend_fastapi.store import job_rows, worker_rows
 from backend_fastapi.store.rows import WorkerRow
-from backend_fastapi.worker import capabilities
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
