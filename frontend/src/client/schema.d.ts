@@ -1822,6 +1822,11 @@ export interface components {
             /** Block Resources */
             block_resources?: ("image" | "font" | "media" | "stylesheet" | "script" | "xhr" | "fetch" | "websocket" | "manifest" | "other")[];
             /**
+             * Date Order
+             * @description Order of an ambiguous numeric day and month (04/05/2016). Without it the page's `<html lang>` decides; where that does not either, the field is null with a `field_errors` reason.
+             */
+            date_order?: ("DMY" | "MDY" | "YMD") | null;
+            /**
              * Delay Ms
              * @description Pause between requests per host.
              * @default 0
@@ -1987,8 +1992,18 @@ export interface components {
          */
         ScrapeRequest: {
             crawl?: components["schemas"]["CrawlIn"] | null;
+            /**
+             * Exclude Selectors
+             * @description CSS selectors: `markdown` and `text` drop what they match.
+             */
+            exclude_selectors?: string[];
             /** Formats */
             formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html")[];
+            /**
+             * Include Selectors
+             * @description CSS selectors: `markdown` and `text` keep only what they match.
+             */
+            include_selectors?: string[];
             /** Max Attempts */
             max_attempts?: number | null;
             /**
@@ -1996,6 +2011,12 @@ export interface components {
              * @description A name to find this run by (`latest` sources).
              */
             name?: string | null;
+            /**
+             * Only Main Content
+             * @description `markdown` and `text` hold the page's main content; false keeps the whole page.
+             * @default true
+             */
+            only_main_content?: boolean;
             options?: components["schemas"]["ScrapeOptionsIn"];
             /**
              * Priority
