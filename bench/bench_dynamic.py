@@ -71,7 +71,7 @@ def _jobs(site: str, count: int) -> list[tuple[str, dict[str, Any]]]:
         request = ScrapeRequest.model_validate(
             {"url": f"{site}/js/{i % 50 + 1}?n={i}", "strategy": "dynamic", "schema": SCHEMA}
         )
-        jobs.append((request.job_type, request.to_payload()))
+        jobs.append((request.job_type, request.to_payload().to_json()))
     return jobs
 
 

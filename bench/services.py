@@ -45,10 +45,38 @@ def service_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def start_worker(env: dict[str, str], tmp: Path) -> subprocess.Popen[bytes]:
-    """A `dataops worker` process (its log in `tmp/worker.log`)."""
+    """A `dataops worker` process (its log in `tmp/worker.log`), once its start-up probe is done:
+    the probe's child (and the Chromium it may launch) must not count in a measured job's memory."""
     service = processes.Service(["worker"], env, tmp / "worker.log")
-    time.sleep(0.2)
+    try:
+        asyncio.run(_wait_for_capabilities(env["DATABASE_URL"], service.proc))
+    except BaseException:
+        service.kill()
+        raise
     return service.proc
+
+
+async def _wait_for_capabilities(db_url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """Until the worker has stored what it can run (the benches keep its log quiet)."""
+    from backend_fastapi.settings import Settings
+    from backend_fastapi.store import worker_rows
+    from backend_fastapi.store.engine import Database
+
+    db = Database(Settings(_env_file=None, DATABASE_URL=db_url))  # type: ignore[call-arg]
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                async with db.read() as conn:
+                    workers = await worker_rows.live_workers(conn, 0.0)
+            except Exception:  # the worker has not created the tables yet
+                workers = []
+            if any(w.capabilities is not None for w in workers):
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await db.close()
+    raise RuntimeError(f"the worker stored no capabilities within {timeout:.0f} s (exit code {proc.poll()})")
 
 
 def allow_site(base: str) -> str:
