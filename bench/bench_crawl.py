@@ -79,7 +79,9 @@ def run_dataops(base: str, products: int) -> dict[str, Any]:
         worker = start_worker(env, tmp)
         try:
             with PeakRss([worker.pid]) as rss:
-                (row,) = asyncio.run(run_jobs(db_url, [(request.job_type, request.to_payload().to_json())], 600))
+                (row,) = asyncio.run(
+                    run_jobs(db_url, [(request.job_type, request.to_payload().to_json())], 600)
+                )
         finally:
             worker.terminate()
             worker.wait(30)
