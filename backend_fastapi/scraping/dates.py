@@ -297,6 +297,8 @@ def _search(text: str, order: str | None, languages: tuple[str, ...] | None, bas
     }
     readings: dict[str, datetime] = {}
     for substring, _ in search_dates(text, languages=langs, settings=settings) or []:
+        if not re.search(r"\d", substring):
+            continue  # a word alone inside a sentence (`Call us today`) is no date of the page
         # `on March 3, 2021 in`, `am 3. März 2021`: short words at the edges are read without them.
         trimmed = _EDGE_WORDS.sub("", substring)
         for candidate in dict.fromkeys((substring, trimmed)):
@@ -318,8 +320,12 @@ def _search(text: str, order: str | None, languages: tuple[str, ...] | None, bas
 def _names_a_day(parts: tuple[str, ...], found: datetime, text: str) -> bool:
     """Whether a reading names a day, a month of a year, or a span back or forth (`2 years ago`),
     rather than a lone number read as a day or a month (`10`) or a year (`over 50`)."""
-    if {"month", "day"} <= set(parts) or {"year", "month"} <= set(parts):
+    if {"month", "day"} <= set(parts):
         return True
+    if {"year", "month"} <= set(parts):
+        # A month of a year names its month in words (`March 2021`) or is a span (`1 year 2 months`);
+        # two numbers joined like a date without its day (`12.99`, a price) are not December 1999.
+        return not re.search(r"\d\s*[./\-]\s*\d", text)
     if parts == ("year",):
         numbers = set(re.findall(r"\d+", text))
         return str(found.year) not in numbers and f"{found.year % 100:02d}" not in numbers

@@ -216,3 +216,15 @@ def test_the_corpus_is_read_as_well_as_measured() -> None:
     assert measured["documented"] >= 0.96, measured
     assert measured["web"] >= 0.96, measured
     assert {"ja", "zh"} <= GROUPS["web"]
+
+
+@pytest.mark.parametrize("text", ["Price: 12.99", "12.99", "5/2012", "2012-05", "Call us today for a quote"])
+def test_a_number_or_a_word_that_only_looks_like_part_of_a_date_is_not_read_as_one(text: str) -> None:
+    # A price is not December 1999, and `today` inside a sentence is not the page's date.
+    with pytest.raises(CoercionError):
+        coerce(text, "date")
+
+
+def test_a_month_named_in_words_or_a_span_still_reads_without_a_day() -> None:
+    assert coerce("March 2021", "date") == "2021-03-01"
+    assert coerce("Posted by Ann on March 3, 2021 in News", "date") == "2021-03-03"
