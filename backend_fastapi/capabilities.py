@@ -57,7 +57,7 @@ def configured_kinds(targets: Mapping[str, str]) -> dict[str, Kind]:
         if BUILTIN_HANDLERS.get(job_type) == target:
             kinds.update({name: k for name, k in BUILTIN_KINDS.items() if job_type in k.job_types})
         else:
-            kinds[job_type] = Kind(job_type, (job_type,), (target,))
+            kinds[str(job_type)] = Kind(str(job_type), (job_type,), (target,))
     return kinds
 
 

@@ -138,7 +138,9 @@ def _then(job: FinishedJob) -> list[NewJob]:
 
 
 JOB_TYPES: Mapping[str, JobTypeSpec] = {
-    spec.type: spec
+    # Plain strings as keys: these maps are merged with plugins' types and serialised (orjson takes
+    # only exact `str` keys), and a merged dict keeps the first key object it saw.
+    spec.type.value: spec
     for spec in (
         JobTypeSpec(
             JobType.SCRAPE_PAGE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import orjson
+
 from backend_fastapi import capabilities
 from backend_fastapi.api.routers.health import describe_problems, summarize_capabilities
 from backend_fastapi.scraping.errors import BrowserUnavailable
@@ -25,6 +27,13 @@ def test_a_handler_from_worker_handlers_is_a_kind_of_its_own_checked_by_importin
     assert kinds["report.send"].loads == ("plugins.reports:send",)
     assert kinds["pipeline.run"].loads == ("plugins.fast:run",)
     assert "pipeline" in kinds  # pipeline.preview still runs the built-in engine
+
+
+def test_kinds_of_a_handler_that_replaces_a_built_in_type_are_named_by_plain_strings() -> None:
+    # The probe's child gets the kinds as JSON: orjson takes only exact `str` keys.
+    kinds = capabilities.configured_kinds(HandlerRegistry(["scrape.page=plugins.fast:scrape"]).targets)
+    assert {type(name) for name in kinds} == {str}
+    assert orjson.loads(orjson.dumps(list(kinds))) == list(kinds)
 
 
 def test_the_error_code_the_worker_watches_for_is_the_browser_errors_code() -> None:
