@@ -118,43 +118,35 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def to_markdown(
-    html: str,
-    base_url: str,
-    options: ContentOptions = DEFAULT_CONTENT,
-) -> str:
-    """The page's main content as Markdown."""
-    nodes = main_content(
+def content_nodes(html: str, options: ContentOptions = DEFAULT_CONTENT) -> list[Any]:
+    """The elements `markdown` and `text` render: chosen once per page, rendered as either."""
+    return main_content(
         html,
         only_main_content=options.only_main_content,
         include_selectors=options.include_selectors,
         exclude_selectors=options.exclude_selectors,
     )
-    writer = _Writer(base_url, plain=False)
-    return _tidy(
-        "\n\n".join(
-            writer.inline(node) if node.tag in ("body", "html") else writer.node(node) for node in nodes
-        )
-    )
 
 
-def to_text(
-    html: str,
-    base_url: str,
-    options: ContentOptions = DEFAULT_CONTENT,
-) -> str:
-    """The page's main content as plain text, one paragraph a block."""
-    nodes = main_content(
-        html,
-        only_main_content=options.only_main_content,
-        include_selectors=options.include_selectors,
-        exclude_selectors=options.exclude_selectors,
-    )
-    writer = _Writer(base_url, plain=True)
-    text = "\n\n".join(
+def render(nodes: list[Any], base_url: str, *, plain: bool) -> str:
+    """Content nodes as Markdown, or (`plain`) as plain text, one paragraph a block."""
+    writer = _Writer(base_url, plain=plain)
+    joined = "\n\n".join(
         writer.inline(node) if node.tag in ("body", "html") else writer.node(node) for node in nodes
     )
-    return _tidy("\n".join(" ".join(line.split()) for line in text.splitlines()))
+    if plain:
+        return _tidy("\n".join(" ".join(line.split()) for line in joined.splitlines()))
+    return _tidy(joined)
+
+
+def to_markdown(html: str, base_url: str, options: ContentOptions = DEFAULT_CONTENT) -> str:
+    """The page's main content as Markdown."""
+    return render(content_nodes(html, options), base_url, plain=False)
+
+
+def to_text(html: str, base_url: str, options: ContentOptions = DEFAULT_CONTENT) -> str:
+    """The page's main content as plain text, one paragraph a block."""
+    return render(content_nodes(html, options), base_url, plain=True)
 
 
 def extract_links(tree: LexborTree, base_url: str) -> list[dict[str, str]]:

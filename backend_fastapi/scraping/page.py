@@ -17,10 +17,10 @@ from backend_fastapi.scraping.errors import UnsupportedContent
 from backend_fastapi.scraping.extract import Extraction, Extractor, Schema
 from backend_fastapi.scraping.formats import (
     absolute_link,
+    content_nodes,
     extract_links,
     looks_script_rendered,
-    to_markdown,
-    to_text,
+    render,
 )
 from backend_fastapi.scraping.maincontent import ContentOptions
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
@@ -142,11 +142,11 @@ class PageProcessor:
         metadata = extract_metadata(tree, doc.url) if self.needs_metadata else PageMetadata()
         extraction = self.extractor.run(doc.html, tree, metadata, doc.url)
         out = PageOutput(doc.url, extraction.data, extraction, tree=tree)
+        # `markdown` and `text` render the same content: it is chosen once.
+        nodes = content_nodes(doc.html, self.content) if {"markdown", "text"} & set(self.formats) else []
         for name in self.formats:
-            if name == "markdown":
-                out.formats["markdown"] = to_markdown(doc.html, doc.url, self.content)
-            elif name == "text":
-                out.formats["text"] = to_text(doc.html, doc.url, self.content)
+            if name in ("markdown", "text"):
+                out.formats[name] = render(nodes, doc.url, plain=name == "text")
             elif name == "links":
                 out.formats["links"] = extract_links(tree, doc.url)
             elif name == "metadata":
