@@ -69,6 +69,13 @@ class ScrapePageResult(ResultModel):
     dropped_items: int | None = Field(
         default=None, description="List items dropped for a missing required field."
     )
+    sources: dict[str, str] | None = Field(
+        default=None,
+        description="Where each found value came from: `css:<selector>` or `xpath:<expr>` for a field "
+        "with a selector; for a field found by meaning `jsonld:<path>`, `microdata:<path>`, "
+        "`meta:<tag>`, `label:<label text>`, `css:<selector>`, `h1` or `title`; `default` for a "
+        "default value.",
+    )
     redirected_from: list[str] | None = None
     switched_to_dynamic: str | None = Field(
         default=None, description="Why `auto` rendered the page in a browser."

@@ -42,6 +42,10 @@ class Selector:
     def needs_lxml(self) -> bool:
         return self.xpath is not None or not lexbor_supports(self.css or "")
 
+    def describe(self) -> str:
+        """The selector as a field's source (`css:.price`, `xpath://h1`)."""
+        return f"xpath:{self.xpath}" if self.xpath is not None else f"css:{self.css}"
+
 
 @lru_cache(maxsize=1024)
 def lexbor_supports(css: str) -> bool:

@@ -90,6 +90,7 @@ class Extraction:
     errors: dict[str, str] = field(default_factory=dict)
     required_missing: list[str] = field(default_factory=list)
     dropped: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
 
     def explain(self) -> dict[str, Any]:
         """The part of a result that says what was not found, and why."""
@@ -98,6 +99,8 @@ class Extraction:
             out["field_errors"] = self.errors
         if self.dropped:
             out["dropped_items"] = self.dropped
+        if self.sources:
+            out["sources"] = self.sources
         return out
 
 
@@ -130,16 +133,20 @@ class Extractor:
             dates = DateContext(date_order=self.date_order, lang=lang, now=fetched_at)
         for spec in self.schema.fields:
             path = spec.name
+            source: str | None = None
             try:
                 if spec.selector is None:
-                    value = _by_meaning(spec, tree, metadata, base_url, dates)
+                    value, source = _by_meaning(spec, tree, metadata, base_url, dates)
                 else:
                     value = _read(spec, selector_tree, selector_tree.root, base_url, out, path, dates)
+                    source = spec.selector.describe()
             except CoercionError as exc:
                 out.errors[path] = str(exc)
                 value = None
             if value in (None, []) and spec.has_default:
-                value = spec.default
+                value, source = spec.default, "default"
+            if value not in (None, []) and source is not None:
+                out.sources[path] = source
             if value in (None, []):
                 out.missing.append(path)
                 if spec.required:
@@ -156,27 +163,27 @@ def _page_lang(tree: LexborTree) -> str | None:
 
 def _by_meaning(
     spec: Field, tree: LexborTree, metadata: PageMetadata, base_url: str, dates: DateContext
-) -> Any:
-    values = meaning.from_structured(spec.name, metadata)
-    if not values:
-        values = meaning.from_page(spec.name, spec.kind, spec.many, tree, metadata)
-    if spec.many:
-        values = meaning.split_list(values)
-    converted: list[Any] = []
+) -> tuple[Any, str | None]:
+    """The first candidate place whose values convert to the field's type, and its source."""
     first_error: CoercionError | None = None
-    for raw in values:
-        try:
-            value = _convert(spec, raw, base_url, dates)
-        except CoercionError as exc:
-            first_error = first_error or exc
-            continue
-        if value not in (None, ""):
-            converted.append(value)
-            if not spec.many:
-                break
-    if not converted and first_error is not None:
+    for found in meaning.candidates(spec.name, spec.kind, spec.many, tree, metadata):
+        values = meaning.split_list(found.values) if spec.many else found.values
+        converted: list[Any] = []
+        for raw in values:
+            try:
+                value = _convert(spec, raw, base_url, dates)
+            except CoercionError as exc:
+                first_error = first_error or exc
+                continue
+            if value not in (None, ""):
+                converted.append(value)
+                if not spec.many:
+                    break
+        if converted:
+            return (converted if spec.many else converted[0]), found.source
+    if first_error is not None:
         raise first_error
-    return converted if spec.many else (converted[0] if converted else None)
+    return ([] if spec.many else None), None
 
 
 def _convert(spec: Field, raw: Any, base_url: str, dates: DateContext = NO_CONTEXT) -> Any:

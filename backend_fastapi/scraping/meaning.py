@@ -9,6 +9,8 @@ site name suffix) only when nothing better exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text
@@ -94,31 +96,48 @@ def _leaf(value: Any) -> Any:
     return value
 
 
-def from_structured(name: str, metadata: PageMetadata) -> list[Any]:
-    """Values of field `name` in JSON-LD/microdata, then OpenGraph/meta; [] when absent."""
+@dataclass(frozen=True)
+class Found:
+    """Values a field may take, and where on the page they were found (`result.sources`):
+    `jsonld:offers.price`, `microdata:name`, `meta:og:title`, `css:.price`, `h1`, `title`."""
+
+    values: list[Any]
+    source: str
+
+
+def candidates(name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
+    """Where field `name` may be, best first; the caller takes the first whose values convert."""
+    yield from from_structured(name, metadata)
+    yield from from_page(name, kind, many, tree, metadata)
+
+
+def from_structured(name: str, metadata: PageMetadata) -> Iterator[Found]:
+    """Values of field `name` in JSON-LD/microdata, then OpenGraph/meta."""
     key = name.lower()
     paths = PATHS.get(key, ()) + tuple(dict.fromkeys((name, _camel(name))))
     for entity in metadata.entities():
+        origin = "jsonld" if any(entity is e for e in metadata.json_ld) else "microdata"
         for path in paths:
             values = [v for v in (_leaf(x) for x in _dig(entity, path.split("."))) if v not in (None, "")]
             if values:
-                return values
-    for tag in (*TAGS.get(key, ()), f"og:{key}", f"product:{key}", key):
+                yield Found(values, f"{origin}:{path}")
+    for tag in dict.fromkeys((*TAGS.get(key, ()), f"og:{key}", f"product:{key}", key)):
         value = metadata.tag(tag)
         if value not in (None, ""):
-            return value if isinstance(value, list) else [value]
-    return []
+            yield Found(value if isinstance(value, list) else [value], f"meta:{tag}")
 
 
-def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata) -> list[Any]:
-    """Values of field `name` from common page patterns; [] when nothing plausible is there."""
+def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
+    """Values of field `name` from common page patterns."""
     key = name.lower()
     root = tree.root
     if key in ("title", "name", "headline"):
         heading = root.css_first("h1")
         if heading is not None and (text := clean_text(heading.text(separator=" "))):
-            return [text]
-        return [title] if (title := page_title(metadata)) else []
+            yield Found([text], "h1")
+        if title := page_title(metadata):
+            yield Found([title], "title")
+        return
     words = WORDS.get(key, ()) + tuple(dict.fromkeys((key, key.replace("_", "-"))))
     for word in words:
         selectors = (f"[itemprop='{word}']", f".{word}", f"#{word}", f"[class*='{word}']", f"[id*='{word}']")
@@ -136,11 +155,12 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
                     values.append(_node_value(node, kind))
             values = [v for v in values if v not in (None, "")]
             if values:
-                return values if many else values[:1]
+                yield Found(values if many else values[:1], f"css:{selector}")
+                return
     if kind == "url" and key in IMAGE_NAMES:
         for image in root.css("main img[src], article img[src], img[src]"):
-            return [image.attributes["src"]]
-    return []
+            yield Found([image.attributes["src"]], "css:img")
+            return
 
 
 def _node_value(node: Any, kind: str) -> Any:

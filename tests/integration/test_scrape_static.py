@@ -56,6 +56,12 @@ def test_simple_schema_finds_and_types_every_field(stack: Stack, shop: LoopbackS
         "static",
     )
     assert result["missing_fields"] == []
+    # Every value says where it came from: structured data on /p/, page patterns on /plain/.
+    assert set(result["sources"]) == set(FORM1)
+    if page == "p":
+        assert result["sources"]["price"].startswith(("jsonld:", "microdata:", "meta:"))
+    else:
+        assert not result["sources"]["price"].startswith(("jsonld:", "microdata:"))
     assert stack.records(job["job_id"]) == [{"url": f"{shop.url}/{page}/7", "data": result["data"]}]
 
 
@@ -77,6 +83,7 @@ def test_selector_schema_stores_one_record_per_item_and_downloads_as_csv(
     assert job["status"] == "completed", job
     assert len(job["result"]["data"]["items"]) == 20
     assert job["result"]["records"] == 20
+    assert job["result"]["sources"] == {"items": "css:li.item"}
     rows = list(csv.DictReader(io.StringIO(stack.download(job["job_id"], "csv").text)))
     assert len(rows) == 20
     assert rows[0] == {"url": f"{shop.url}/p/21", "name": "Blue Mug 21", "price": "1255.5"}

@@ -1947,6 +1947,13 @@ export interface components {
              * @description PNG, base64.
              */
             screenshot?: string | null;
+            /**
+             * Sources
+             * @description Where each found value came from: `css:<selector>` or `xpath:<expr>` for a field with a selector; for a field found by meaning `jsonld:<path>`, `microdata:<path>`, `meta:<tag>`, `label:<label text>`, `css:<selector>`, `h1` or `title`; `default` for a default value.
+             */
+            sources?: {
+                [key: string]: string;
+            } | null;
             /** Status Code */
             status_code: number;
             /**

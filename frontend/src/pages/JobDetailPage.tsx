@@ -5,6 +5,7 @@ import { createScrape, getJob, runPipeline } from "../api/endpoints";
 import { resultOf, scrapeProgress, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { RecordDownloads } from "../components/Downloads";
+import { FieldSources } from "../components/FieldSources";
 import { PipelineReport } from "../components/PipelineReport";
 import { RecordsTable, RowsTable } from "../components/RecordsTable";
 import { formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
@@ -104,6 +105,10 @@ function PageResult({ result }: { result: ScrapePageResult }) {
           {result.message}
         </Notice>
       )}
+      {result.switched_to_dynamic && (
+        <p className="muted small">Rendered in a browser: {result.switched_to_dynamic}.</p>
+      )}
+      <FieldSources data={result.data} sources={result.sources} missing={missing} />
       {PAGE_FORMATS.filter((k) => result[k] !== undefined && result[k] !== null).map((k) => (
         <details key={k} className="json">
           <summary>{k}</summary>
