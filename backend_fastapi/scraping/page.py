@@ -15,14 +15,9 @@ from backend_fastapi.scraping.charset import decode_body
 from backend_fastapi.scraping.dom import LexborTree, Selector, parse_html
 from backend_fastapi.scraping.errors import UnsupportedContent
 from backend_fastapi.scraping.extract import Extraction, Extractor, Schema
-from backend_fastapi.scraping.formats import (
-    absolute_link,
-    content_nodes,
-    extract_links,
-    looks_script_rendered,
-    render,
-)
+from backend_fastapi.scraping.formats import absolute_link, content_nodes, extract_links, render
 from backend_fastapi.scraping.maincontent import ContentOptions
+from backend_fastapi.scraping.spa import script_rendered_reason
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -81,7 +76,8 @@ class PageOutput:
     data: dict[str, Any]
     extraction: Extraction
     formats: dict[str, Any] = field(default_factory=dict)
-    script_rendered: bool = False
+    # Why the page looks filled in by its scripts (see spa.py), or None.
+    script_rendered: str | None = None
     tree: LexborTree | None = None
     json_items: list[Any] | None = None
     json: Any = None
@@ -114,7 +110,11 @@ class PageProcessor:
         content = ContentOptions(
             request.only_main_content, tuple(request.include_selectors), tuple(request.exclude_selectors)
         )
-        return cls(schema, request.formats, request.options.date_order, content)
+        processor = cls(schema, request.formats, request.options.date_order, content)
+        # `auto` decides on every page whether the browser is needed; the others only explain
+        # empty fields.
+        processor.always_check_scripts = request.strategy == "auto"
+        return processor
 
     def __init__(
         self,
@@ -128,6 +128,7 @@ class PageProcessor:
         self.extractor = Extractor(schema, date_order)
         self.formats = [f for f in formats if f != "data"]
         self.needs_metadata = "metadata" in self.formats or any(f.selector is None for f in schema.fields)
+        self.always_check_scripts = False
 
     async def run(self, doc: Document) -> PageOutput:
         """`process`, in a thread for a large page so that the event loop goes on meanwhile."""
@@ -153,8 +154,8 @@ class PageProcessor:
                 out.formats["metadata"] = metadata.as_dict()
             elif name == "html":
                 out.formats["html"] = doc.html
-        if extraction.missing or not self.schema.fields:
-            out.script_rendered = looks_script_rendered(doc.html, tree)
+        if self.always_check_scripts or extraction.missing or not self.schema.fields:
+            out.script_rendered = script_rendered_reason(tree)
         return out
 
     def _json(self, doc: Document) -> PageOutput:

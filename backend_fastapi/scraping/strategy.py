@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from backend_fastapi.outbound import Response
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
 from backend_fastapi.scraping.session import ScrapeSession
+from backend_fastapi.scraping.spa import placeholder_fields
 
 if TYPE_CHECKING:
     from backend_fastapi.scraping.render import Rendered
@@ -32,10 +33,12 @@ class LoadedPage:
 def switch_reason(out: PageOutput, processor: PageProcessor) -> str | None:
     """Why `auto` should render a statically fetched page in the browser, or None."""
     if out.script_rendered:
-        return "the page looks rendered by JavaScript"
+        return out.script_rendered
     fields = processor.schema.fields
     if fields and len(out.extraction.missing) == len(fields):
         return "no field was found in the static HTML"
+    if placeholders := placeholder_fields(out.data):
+        return f"the value of {', '.join(placeholders)} is a placeholder ({out.data[placeholders[0]]!r})"
     return None
 
 

@@ -70,9 +70,24 @@ def test_auto_uses_the_browser_only_when_the_page_needs_it(stack: Stack, shop: L
     rendered = stack.run({"url": f"{shop.url}/js/5", "strategy": "auto", "schema": {"price": "number"}})
     assert rendered["result"]["strategy_used"] == "dynamic"
     assert rendered["result"]["data"] == {"price": 1239.5}
-    assert "JavaScript" in rendered["result"]["switched_to_dynamic"]
+    assert (
+        rendered["result"]["switched_to_dynamic"] == "the page title is a placeholder ('Loading | Demo Shop')"
+    )
     plain = stack.run({"url": f"{shop.url}/p/5", "strategy": "auto", "schema": {"price": "number"}})
     assert plain["result"]["strategy_used"] == "static"
+
+
+def test_auto_recognises_a_single_page_app_that_says_loading(stack: Stack, shop: LoopbackServer) -> None:
+    # Statically the title would be "Loading...": a placeholder is a reason to render, not a value.
+    job = stack.run(
+        {"url": f"{shop.url}/spa/4", "strategy": "auto", "schema": {"title": "string", "price": "number"}}
+    )
+    assert job["status"] == "completed", job
+    result = job["result"]
+    assert result["strategy_used"] == "dynamic"
+    assert "placeholder" in result["switched_to_dynamic"]
+    assert result["data"] == {"title": "Blue Mug 4", "price": 1238.5}
+    assert result["sources"] == {"title": "h1", "price": "css:.price"}
 
 
 def test_an_auto_crawl_renders_only_the_pages_that_need_it(stack: Stack, shop: LoopbackServer) -> None:

@@ -6,7 +6,8 @@ for the benchmarks (fast enough not to be what is measured).
 
 Pages: `/` home, `/catalog/N` listings (20 products, `a.product-link`, `a[rel=next]`),
 `/p/ID` JSON-LD + OpenGraph product, `/og/ID` OpenGraph only, `/micro/ID` microdata,
-`/plain/ID` plain HTML, `/js/ID` rendered by script, `/api/p/ID` JSON, `/latin1/ID` (declared in
+`/plain/ID` plain HTML, `/js/ID` rendered by script, `/spa/ID` the common single-page-app
+shape (title and root say "Loading...", a script fills both in), `/api/p/ID` JSON, `/latin1/ID` (declared in
 the header), `/latin1-meta/ID` (declared in a meta tag), `/latin1-bare/ID` (undeclared),
 `/redirect/N` (N hops to `/p/1`), `/go?to=URL` (302 anywhere), `/slow?s=S`, `/huge?mb=M`,
 `/status/CODE`, `/flaky/KEY?fail=N` (503 with Retry-After N times, then a product),
@@ -114,6 +115,7 @@ class ShopSite:
             "micro": self._micro,
             "plain": self._plain,
             "js": self._js,
+            "spa": self._spa,
         }
         if head in pages and rest.isdigit() and 1 <= int(rest) <= self.products:
             return pages[head](int(rest))
@@ -221,6 +223,19 @@ class ShopSite:
         body = '<div id="app"></div><noscript>Please enable JavaScript.</noscript>' + script
         html = (
             f"<!doctype html><html><head><title>Loading | Demo Shop</title></head><body>{body}</body></html>"
+        )
+        return 200, {"Content-Type": HTML}, html.encode()
+
+    def _spa(self, pid: int) -> Answer:
+        script = (
+            "<script>fetch('/api/p/" + str(pid) + "').then(r => r.json()).then(p => {"
+            "document.title = p.name + ' - Demo Shop';"
+            "document.getElementById('root').innerHTML = '<h1>' + p.name + '</h1><span class=price>' +"
+            " p.price_text + '</span>';});</script>"
+        )
+        html = (
+            "<!doctype html><html lang=en><head><title>Loading...</title></head>"
+            f'<body><div id="root">Loading...</div>{script}</body></html>'
         )
         return 200, {"Content-Type": HTML}, html.encode()
 

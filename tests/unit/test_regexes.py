@@ -237,11 +237,11 @@ def test_a_catastrophic_xpath_regex_ends_at_once_and_a_bad_literal_one_is_refuse
 
 def test_a_hostile_page_cannot_stall_the_script_rendered_check() -> None:
     from backend_fastapi.scraping.dom import parse_html
-    from backend_fastapi.scraping.formats import looks_script_rendered
+    from backend_fastapi.scraping.spa import script_rendered_reason
 
     html = "<html><body>" + "<div id" * 40_000 + "</body></html>"  # minutes on Python's `re`
     started = time.monotonic()
-    looks_script_rendered(html, parse_html(html))
+    script_rendered_reason(parse_html(html))
     assert time.monotonic() - started < 2.0
     empty_root = "<html><body><div id='root'> </div><script src='/app.js'></script></body></html>"
-    assert looks_script_rendered(empty_root, parse_html(empty_root))
+    assert script_rendered_reason(parse_html(empty_root)) is not None

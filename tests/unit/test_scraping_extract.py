@@ -7,8 +7,8 @@ from typing import Any
 from backend_fastapi.extraction.spec import normalize_schema
 from backend_fastapi.scraping.dom import parse_html
 from backend_fastapi.scraping.extract import Schema
-from backend_fastapi.scraping.formats import looks_script_rendered
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
+from backend_fastapi.scraping.spa import script_rendered_reason
 from tests.support.servers import Recorded
 from tests.support.sites import ShopSite
 
@@ -157,6 +157,6 @@ def test_formats_markdown_text_links_and_metadata() -> None:
 
 def test_script_rendered_pages_are_recognised() -> None:
     js = shop_page("/js/1")
-    assert looks_script_rendered(js, parse_html(js))
+    assert script_rendered_reason(parse_html(js)) is not None
     plain = shop_page("/plain/1")
-    assert not looks_script_rendered(plain, parse_html(plain))
+    assert script_rendered_reason(parse_html(plain)) is None
