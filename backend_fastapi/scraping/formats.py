@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -19,6 +20,8 @@ BLOCKS = frozenset(
 )  # fmt: skip
 MAX_LINKS = 5000
 _SPACES = re.compile(r"\s+")
+# Soft hyphens and zero-width characters: invisible to a reader, but they split the words they sit in.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 DEFAULT_CONTENT = ContentOptions()
 # On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
 _APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
@@ -134,6 +137,10 @@ def render(nodes: list[Any], base_url: str, *, plain: bool) -> str:
     joined = "\n\n".join(
         writer.inline(node) if node.tag in ("body", "html") else writer.node(node) for node in nodes
     )
+    joined = _INVISIBLE.sub("", joined)
+    if not joined.isascii():
+        # One spelling of each letter (NFC), as the page's readers and searches expect.
+        joined = unicodedata.normalize("NFC", joined)
     if plain:
         return _tidy("\n".join(" ".join(line.split()) for line in joined.splitlines()))
     return _tidy(joined)

@@ -187,6 +187,14 @@ def test_json_ld_article_body_agreeing_with_the_markup_keeps_the_markup() -> Non
     assert "## What happens next" in to_markdown(html, BASE)
 
 
+def test_text_drops_soft_hyphens_and_writes_each_letter_one_way() -> None:
+    # "Mit-tel-al-ter" with soft hyphens, and an "e" followed by a combining acute accent.
+    article = "<p>Schon im Mit\u00adtel\u00adal\u00adter war der Cafe\u0301 bekannt, sagt man hier.</p>"
+    text = to_text(_page(article * 4), BASE)
+    assert "Schon im Mittelalter war der Caf\u00e9 bekannt" in text
+    assert "\u00ad" not in to_markdown(_page(article * 4), BASE)
+
+
 def test_main_content_of_an_empty_document_is_empty() -> None:
     assert to_text("", BASE) == ""
     assert to_markdown("<html><body></body></html>", BASE) == ""
