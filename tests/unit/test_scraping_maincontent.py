@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from backend_fastapi.scraping.formats import to_markdown, to_text
+from backend_fastapi.scraping import maincontent
+from backend_fastapi.scraping.formats import render, to_markdown, to_text
 from backend_fastapi.scraping.maincontent import ContentOptions, main_content
 from tests.support.quality import (
     BASE_URL,
@@ -139,9 +140,28 @@ def test_a_scored_paragraph_inside_a_removed_share_box_is_never_chosen() -> None
     box = (
         '<div class="share-box"><p>Share this, with friends, family, colleagues, and, well, anyone.</p></div>'
     )
-    text = to_text(f"<body>{box * 3}<div><p>{SENTENCE}.</p><p>{SENTENCE}, again.</p></div></body>", BASE)
+    page = f"<body>{box * 3}<div><p>{SENTENCE}.</p><p>{SENTENCE}, again.</p></div></body>"
+    # The scores alone: on a page this short the second opinion would answer instead.
+    text = render(main_content(page, use_library=False), BASE, plain=True)
     assert "Share this" not in text
     assert text.startswith("The council voted")
+
+
+def test_a_confident_choice_never_asks_for_a_second_opinion(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(html: str, exclude: object = ()) -> None:
+        raise AssertionError("asked")
+
+    monkeypatch.setattr(maincontent, "second_opinion", refuse)
+    assert to_text(_page(_article()), BASE).startswith("Harbour wall to be rebuilt")
+
+
+def test_an_unsure_choice_takes_the_second_opinion() -> None:
+    # The article sits in a wrapper whose class says "header": the class guesses drop it.
+    wrapped = f'<body><div class="page-header-wrap"><p>{SENTENCE}.</p><p>{SENTENCE}, again.</p></div></body>'
+    second = maincontent.second_opinion(wrapped)
+    assert second is not None
+    assert render(main_content(wrapped), BASE, plain=True) == render(second, BASE, plain=True)
+    assert maincontent.second_opinion("<body><p>Too short.</p></body>") is None
 
 
 def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
