@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.scraping.dom import LexborTree, clean_text
-from backend_fastapi.scraping.maincontent import ContentOptions, main_content
+from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks, main_content
 
 # Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
 DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button", "select",
@@ -121,14 +121,25 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def content_nodes(html: str, options: ContentOptions = DEFAULT_CONTENT) -> list[Any]:
-    """The elements `markdown` and `text` render: chosen once per page, rendered as either."""
-    return main_content(
+def content_nodes(
+    html: str,
+    options: ContentOptions = DEFAULT_CONTENT,
+    repeated: RepeatedBlocks | None = None,
+    site: str = "",
+) -> list[Any]:
+    """The elements `markdown` and `text` render: chosen once per page, rendered as either.
+
+    `repeated` (one per crawl) drops the blocks `site`'s other pages already repeated; main content only.
+    """
+    nodes = main_content(
         html,
         only_main_content=options.only_main_content,
         include_selectors=options.include_selectors,
         exclude_selectors=options.exclude_selectors,
     )
+    if repeated is not None and options.only_main_content and not options.include_selectors:
+        nodes = repeated.drop(nodes, site)
+    return nodes
 
 
 def render(nodes: list[Any], base_url: str, *, plain: bool) -> str:

@@ -11,6 +11,7 @@ answers only where the own choice is unsure (a short or weakly scored best candi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -434,6 +435,64 @@ def _is_clutter(scorer: _Scorer, node: Any, tag: str, stats: list[int], in_figur
                 return True
         return stats[ITEMS] != stats[IMAGES]
     return clutter
+
+
+# The blocks a crawl counts across its pages: what a site repeats is chrome (a newsletter box, a
+# disclaimer, a "follow us" line), however the page's markup hides it among the article's paragraphs.
+REPEATED_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "blockquote", "pre",
+                 "td", "th")  # fmt: skip
+REPEATED_BLOCKS = ", ".join(REPEATED_TAGS)
+
+
+class RepeatedBlocks:
+    """One crawl's count of text blocks per site: a block already on `min_pages` pages is boilerplate.
+
+    `drop(nodes, site)` removes the blocks already seen on enough pages of the site from a page's
+    content, then counts the page's blocks (once each). The count keeps at most `max_blocks` blocks,
+    so a crawl of any size holds a few MB; the first pages of a site keep their repeated blocks.
+    """
+
+    def __init__(self, min_pages: int = 3, max_blocks: int = 200_000) -> None:
+        self.min_pages = min_pages
+        self.max_blocks = max_blocks
+        self.counts: dict[tuple[str, int], int] = {}
+
+    def drop(self, nodes: list[Any], site: str) -> list[Any]:
+        """The content without the site's repeated blocks (outermost removed, top-level left out)."""
+        doomed: list[Any] = []
+        seen: set[int] = set()
+        kept = []
+        for node in nodes:
+            if node.tag in REPEATED_TAGS:
+                key = _block_key(node)
+                if key is not None and self._count(site, key, seen):
+                    continue  # a node of the list itself: left out, never rendered once removed
+            kept.append(node)
+            for block in _below(node, REPEATED_BLOCKS):
+                key = _block_key(block)
+                if key is not None and self._count(site, key, seen):
+                    doomed.append(block)
+        _decompose_all(doomed)
+        return kept
+
+    def _count(self, site: str, key: int, seen: set[int]) -> bool:
+        """Counts a block once per page; True when it was on `min_pages` pages before this one."""
+        entry = (site, key)
+        count = self.counts.get(entry, 0)
+        if key not in seen:
+            seen.add(key)
+            if count or len(self.counts) < self.max_blocks:
+                self.counts[entry] = count + 1
+        return count >= self.min_pages
+
+
+def _block_key(node: Any) -> int | None:
+    """A block's text, spacing and case aside, as a hash; None for a block without words."""
+    text = " ".join(node.text(separator=" ").split()).lower()
+    if not _WORD.search(text):
+        return None
+    # Stable across processes (unlike `hash`), 8 bytes a block.
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 @dataclass(frozen=True)

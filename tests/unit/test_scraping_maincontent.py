@@ -7,7 +7,7 @@ import json
 import pytest
 
 from backend_fastapi.scraping import maincontent
-from backend_fastapi.scraping.formats import render, to_markdown, to_text
+from backend_fastapi.scraping.formats import content_nodes, render, to_markdown, to_text
 from backend_fastapi.scraping.maincontent import ContentOptions, main_content
 from tests.support.quality import (
     BASE_URL,
@@ -162,6 +162,32 @@ def test_an_unsure_choice_takes_the_second_opinion() -> None:
     assert second is not None
     assert render(main_content(wrapped), BASE, plain=True) == render(second, BASE, plain=True)
     assert maincontent.second_opinion("<body><p>Too short.</p></body>") is None
+
+
+def test_blocks_a_site_repeats_across_a_crawl_are_dropped_from_its_later_pages() -> None:
+    repeated = maincontent.RepeatedBlocks(min_pages=2)
+    box = "<p>Stay informed: our newsletter brings the best stories every Friday.</p>"
+
+    def page(i: int) -> str:
+        story = f"<p>{SENTENCE}, in story number {i}, said the council.</p>" * 4
+        return f"<body><article><h1>Story {i}</h1>{story}{box}</article></body>"
+
+    texts = [
+        render(content_nodes(page(i), repeated=repeated, site="news.example"), BASE, plain=True)
+        for i in range(4)
+    ]
+    assert ["Stay informed" in text for text in texts] == [True, True, False, False]
+    assert all(f"story number {i}" in text for i, text in enumerate(texts))
+    # Another site's pages are counted apart.
+    other = render(content_nodes(page(9), repeated=repeated, site="other.example"), BASE, plain=True)
+    assert "Stay informed" in other
+
+
+def test_a_full_repeated_block_count_stops_counting_new_blocks() -> None:
+    repeated = maincontent.RepeatedBlocks(min_pages=1, max_blocks=1)
+    for _ in range(3):
+        repeated.drop(main_content(f"<body><p>{SENTENCE}.</p><p>Another line here.</p></body>"), "site")
+    assert len(repeated.counts) == 1
 
 
 def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
