@@ -144,6 +144,8 @@ class SnippetPage:
     html: str
     wanted: tuple[str, ...]
     unwanted: tuple[str, ...]
+    # "a": the first 70 pages taken; "b": 69 more, added later from another slice of the same set.
+    part: str = "a"
 
 
 def load_snippet_pages() -> list[SnippetPage]:
@@ -154,7 +156,8 @@ def load_snippet_pages() -> list[SnippetPage]:
     pages = []
     for name, item in sorted(table.items()):
         html, _ = decode_body(gzip.decompress((SNIPPETS / f"{name}.html.gz").read_bytes()), "text/html")
-        pages.append(SnippetPage(name, item["url"], html, tuple(item["with"]), tuple(item["without"])))
+        wanted, unwanted = tuple(item["with"]), tuple(item["without"])
+        pages.append(SnippetPage(name, item["url"], html, wanted, unwanted, item.get("part", "a")))
     return pages
 
 
