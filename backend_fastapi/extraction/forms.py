@@ -20,7 +20,12 @@ _X_KEYS = {
     "x-html": "html",
 }
 _C4_TOP_KEYS = {"name", "description", "baseSelector", "baseFields", "fields"}
-_C4_FIELD_KEYS = {"name", "selector", "type", "attribute", "pattern", "default", "fields", "description"}
+_C4_FIELD_KEYS = {
+    "name", "selector", "type", "attribute", "pattern", "group", "transform", "source", "default", "fields",
+    "baseFields", "description",
+}  # fmt: skip
+_C4_READS = ("text", "attribute", "html", "regex")
+_C4_CODE = "computed fields and expressions are refused: they would run code"
 _C4_XPATH_START = ("/", "./", "(", "../")
 
 
@@ -113,7 +118,7 @@ def from_crawl4ai(schema: dict[str, Any], path: str) -> dict[str, Any]:
     fields = [*(schema.get("baseFields") or []), *(schema.get("fields") or [])]
     return {
         "items": {
-            "selector": _c4_selector(base, xpath),
+            "selector": f"xpath:{base.strip()}" if xpath else _c4_selector(base, False),
             "many": True,
             "fields": _c4_fields(fields, f"{path}.fields", xpath),
         }
@@ -121,12 +126,45 @@ def from_crawl4ai(schema: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _c4_selector(text: str, xpath: bool) -> str:
+    """A field's selector as Crawl4AI runs it: inside the element (an XPath schema's `//x` is `.//x`)."""
     text = text.strip()
-    if text[:6].lower() in ("xpath:",) or text[:4].lower() == "css:":
+    if text[:6].lower() == "xpath:" or text[:4].lower() == "css:":
         return text
-    if xpath or text.startswith(_C4_XPATH_START):
-        return f"xpath:{text}"
-    return text
+    if not xpath:
+        return f"xpath:{text}" if text.startswith(_C4_XPATH_START) else text
+    # JsonXPathExtractionStrategy: a selector without `/` is simple CSS (`a > b`, `a b`, `a`), and
+    # every expression is made relative to the element.
+    if "/" not in text:
+        if " > " in text:
+            text = "//" + "/".join(text.split(" > "))
+        elif " " in text:
+            text = "//" + "//".join(text.split(" "))
+        else:
+            text = "//" + text
+    return f"xpath:{text if text.startswith('.') else '.' + text}"
+
+
+def _c4_steps(kind: Any, where: str) -> tuple[str, bool]:
+    """`(how the value is read, whether a regex follows)` of a field's `type` (a name or a list)."""
+    steps = kind if isinstance(kind, list) else [kind]
+    if not steps or not all(isinstance(step, str) for step in steps):
+        raise SchemaError(f"{where}.type", "must be a type name or a list of them")
+    if "computed" in steps:
+        raise SchemaError(where, _C4_CODE)
+    if len(steps) == 1 and steps[0] in _C4_READS:
+        return steps[0], steps[0] == "regex"
+    if len(steps) == 2 and steps[0] in _C4_READS and steps[0] != "regex" and steps[1] == "regex":
+        return steps[0], True
+    if isinstance(kind, list):
+        raise SchemaError(
+            f"{where}.type",
+            "a list of types is one of text, attribute or html, optionally followed by regex "
+            '(["attribute", "regex"])',
+        )
+    raise SchemaError(
+        where,
+        f"unknown Crawl4AI field type {kind!r} (text, attribute, html, regex, nested, list, nested_list)",
+    )
 
 
 def _c4_fields(fields: Any, path: str, xpath: bool) -> dict[str, Any]:
@@ -140,38 +178,45 @@ def _c4_fields(fields: Any, path: str, xpath: bool) -> dict[str, Any]:
         where = f"{path}.{raw['name']}"
         kind = raw.get("type", "text")
         if kind == "computed" or "expression" in raw:
-            raise SchemaError(where, "computed fields and expressions are refused: they would run code")
+            raise SchemaError(where, _C4_CODE)
         unknown = set(raw) - _C4_FIELD_KEYS
         if unknown:
             raise SchemaError(where, f"unsupported key(s) {', '.join(sorted(unknown))}")
         field: dict[str, Any] = {}
-        if isinstance(raw.get("selector"), str):
-            field["selector"] = _c4_selector(raw["selector"], xpath)
+        selector = raw.get("selector")
+        if isinstance(selector, str) and selector.strip():
+            field["selector"] = _c4_selector(selector, xpath)
+        elif selector is not None and not isinstance(selector, str):
+            raise SchemaError(f"{where}.selector", "must be a string")
+        if raw.get("source") is not None:
+            field["source"] = raw["source"]
         if "default" in raw:
             field["default"] = raw["default"]
-        if kind == "text":
-            field["type"] = "string"
-        elif kind == "attribute":
-            if not isinstance(raw.get("attribute"), str):
-                raise SchemaError(where, "an attribute field needs 'attribute'")
-            field["attr"] = raw["attribute"]
-        elif kind == "html":
-            field["html"] = True
-        elif kind == "regex":
-            if not isinstance(raw.get("pattern"), str):
-                raise SchemaError(where, "a regex field needs 'pattern'")
-            field["regex"] = raw["pattern"]
-        elif kind in ("nested", "list", "nested_list"):
+        if kind in ("nested", "list", "nested_list"):
             if "selector" not in field:
                 raise SchemaError(where, f"a {kind} field needs a 'selector'")
+            # Crawl4AI reads `baseFields` of the schema only: below the top they are accepted and, as
+            # there, not read (a field without a selector in `fields` reads the nested element).
             field["fields"] = _c4_fields(raw.get("fields"), f"{where}.fields", xpath)
             if kind != "nested":
                 field["many"] = True
-        else:
-            raise SchemaError(
-                where,
-                f"unknown Crawl4AI field type {kind!r} (text, attribute, html, regex, nested, list, "
-                "nested_list)",
-            )
+            out[raw["name"]] = field
+            continue
+        read, regex = _c4_steps(kind, where)
+        if read == "attribute":
+            if not isinstance(raw.get("attribute"), str):
+                raise SchemaError(where, "an attribute field needs 'attribute'")
+            field["attr"] = raw["attribute"]
+        elif read == "html":
+            field["html"] = True
+        if regex:
+            if not isinstance(raw.get("pattern"), str):
+                raise SchemaError(where, "a regex field needs 'pattern'")
+            field["regex"] = raw["pattern"]
+            # Crawl4AI takes group 1 unless told; form 2 does the same when the pattern has groups.
+            if raw.get("group") is not None:
+                field["group"] = raw["group"]
+        if raw.get("transform") is not None:
+            field["transform"] = raw["transform"]
         out[raw["name"]] = field
     return out

@@ -10,7 +10,8 @@ or lxml. Forms:
 4. Crawl4AI: `{"baseSelector": ..., "fields": [{"name", "selector", "type"}, ...]}`.
 
 The normalized field is a dict with `type` (a scalar type, or `object` when it has `fields`) and
-optional `selector` | `xpath`, `attr`, `html`, `many`, `fields`, `regex`, `default`, `required`.
+optional `selector` | `xpath`, `source`, `attr`, `html`, `many`, `fields`, `regex`, `group`,
+`transform`, `default`, `required`.
 A top-level field with neither `selector` nor `xpath` is found by meaning; a nested one reads
 the element its parent selected.
 """
@@ -35,9 +36,10 @@ MAX_DEPTH = 5
 MAX_SELECTOR_CHARS = 2000
 MAX_REGEX_CHARS = 1000
 FORM2_KEYS = frozenset(
-    {"selector", "css", "xpath", "attr", "html", "type", "many", "fields", "regex", "default", "required",
-     "description"}
+    {"selector", "css", "xpath", "source", "attr", "html", "type", "many", "fields", "regex", "group",
+     "transform", "default", "required", "description"}
 )  # fmt: skip
+TRANSFORMS = ("lowercase", "uppercase", "strip")
 # Element names a bare word in form 1 may select; any other bare word is a typo of a type or a class.
 HTML_TAGS = frozenset(
     """a abbr address article aside audio b bdi bdo blockquote body br button canvas caption cite code
@@ -52,6 +54,9 @@ _PSEUDO_ATTR = re.compile(r"::attr\(\s*([^)\s]+)\s*\)\s*$")
 _PSEUDO_TEXT = re.compile(r"::text\s*$")
 _LIST_TYPE = re.compile(r"^list\s*\[\s*([a-z_]+)\s*\]$")
 _XPATH_START = ("/", "./", ".//", "(", "../")
+# `+ tag.class1.class2`: the first following sibling with that tag (any when left out) and classes.
+_SOURCE = re.compile(r"^\+\s*([A-Za-z][A-Za-z0-9-]*|\*)?((?:\.[A-Za-z0-9_-]+)*)$")
+SOURCE_RULE = "'source' must be '+ ' and a sibling's tag and classes (`+ tr`, `+ div.details`, `+ .subtext`)"
 
 
 def check_css(selector: str) -> None:
@@ -100,6 +105,16 @@ def _css(selector: str) -> dict[str, str]:
         selector = selector[: match.start()].strip()
     check_css(selector)
     return {"selector": selector, **spec}
+
+
+def parse_source(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """`(tag, classes)` of a `source` such as `+ tr.subtext`; raises ValueError when it is not one."""
+    match = _SOURCE.match(text.strip())
+    if match is None or not (match.group(1) or match.group(2)):
+        raise ValueError(SOURCE_RULE)
+    tag = match.group(1)
+    classes = tuple(c for c in match.group(2).split(".") if c)
+    return (tag.lower() if tag and tag != "*" else None), classes
 
 
 def parse_type(value: Any, path: str) -> tuple[str, bool]:
@@ -228,6 +243,7 @@ class _Normalizer:
                 spec[key] = raw[key].strip() if key == "attr" else raw[key]
         if "regex" in spec:
             spec["regex"] = check_regex(spec["regex"], f"{path}.regex")
+        spec.update(self.options(raw, path, depth))
         if raw.get("html"):
             spec["html"] = True
         if depth == 0 and not chosen and ("attr" in spec or "html" in spec):
@@ -236,6 +252,37 @@ class _Normalizer:
             spec["required"] = True
         if "default" in raw:
             spec["default"] = raw["default"]
+        return spec
+
+    def options(self, raw: dict[str, Any], path: str, depth: int) -> dict[str, Any]:
+        """`source`, `group` and `transform`, checked."""
+        spec: dict[str, Any] = {}
+        if raw.get("source") is not None:
+            if depth == 0:
+                raise SchemaError(
+                    f"{path}.source", "'source' reads a sibling of an item: use it in nested fields"
+                )
+            if not isinstance(raw["source"], str):
+                raise SchemaError(f"{path}.source", SOURCE_RULE)
+            try:
+                parse_source(raw["source"])
+            except ValueError as exc:
+                raise SchemaError(f"{path}.source", str(exc)) from exc
+            spec["source"] = raw["source"].strip()
+        if raw.get("group") is not None:
+            group = raw["group"]
+            if isinstance(group, bool) or not isinstance(group, int) or not 0 <= group <= 99:
+                raise SchemaError(f"{path}.group", "must be a regex group number (0 is the whole match)")
+            if not isinstance(raw.get("regex"), str):
+                raise SchemaError(f"{path}.group", "'group' needs a 'regex'")
+            groups = regexes.check_regex(raw["regex"]).groups
+            if group > groups:
+                raise SchemaError(f"{path}.group", f"the regex has {groups} group(s), not {group}")
+            spec["group"] = group
+        if raw.get("transform") is not None:
+            if raw["transform"] not in TRANSFORMS:
+                raise SchemaError(f"{path}.transform", f"must be one of {', '.join(TRANSFORMS)}")
+            spec["transform"] = raw["transform"]
         return spec
 
 

@@ -134,6 +134,17 @@ class SchemaField(BaseModel):
     many: bool = False
     fields: dict[str, SchemaField] | None = None
     regex: str | None = None
+    group: int | None = Field(
+        default=None, ge=0, le=99, description="Which group of `regex` is the value (0: the whole match)."
+    )
+    transform: Literal["lowercase", "uppercase", "strip"] | None = Field(
+        default=None, description="Applied to the value read (after `regex`), before it is typed."
+    )
+    source: str | None = Field(
+        default=None,
+        description="Read from a sibling of the element instead: `+ tr` is the first following `<tr>`, "
+        "`+ div.details` the first following `<div class=details>`; the selector runs inside it.",
+    )
     required: bool = False
     default: Any = None
 

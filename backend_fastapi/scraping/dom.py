@@ -84,6 +84,8 @@ class Tree(Protocol):
 
     def select(self, node: Any, selector: Selector) -> list[Any]: ...
 
+    def sibling(self, node: Any, tag: str | None, classes: tuple[str, ...]) -> Any | None: ...
+
     def text(self, node: Any) -> str: ...
 
     def attr(self, node: Any, name: str) -> str | None: ...
@@ -99,7 +101,26 @@ class LexborTree:
         self.root: LexborNode = parser.root or parser.body  # type: ignore[assignment]
 
     def select(self, node: Any, selector: Selector) -> list[Any]:
-        return list(node.css(selector.css)) if selector.css else []
+        if not selector.css:
+            return []
+        found: list[Any] = node.css(selector.css)  # a new list on every call
+        # lexbor scopes a query to the element inclusive; inner selectors search inside it only
+        # (as CSS's `:scope` descendants and BeautifulSoup's `select` do). Matches come in document
+        # order, so the element itself can only be first. The page's root may match itself.
+        # `mem_id`, not `==`: a node comparison costs six times as much.
+        if found and found[0].mem_id == node.mem_id and node is not self.root:
+            del found[0]
+        return found
+
+    def sibling(self, node: Any, tag: str | None, classes: tuple[str, ...]) -> Any | None:
+        """The first following sibling element with this tag (any when None) and these classes."""
+        sib = node.next if not isinstance(node, str) else None
+        while sib is not None:
+            if not sib.tag.startswith("-") and (tag is None or sib.tag == tag):
+                if not classes or set(classes) <= set((sib.attributes.get("class") or "").split()):
+                    return sib
+            sib = sib.next
+        return None
 
     def text(self, node: Any) -> str:
         if isinstance(node, str):
@@ -132,12 +153,26 @@ class LxmlTree:
         compiled = compile_xpath(selector.xpath) if selector.xpath else _css_as_xpath(selector.css or "*")
         found = compiled(node)
         if isinstance(found, list):
+            # CSS searches inside the element only (cssselect's XPath starts at the element itself).
+            if selector.xpath is None and found and found[0] is node and node is not self.root:
+                del found[0]
             return found
         if isinstance(found, bool):
             return [str(found).lower()]
         if isinstance(found, float) and found.is_integer():
             return [str(int(found))]
         return [str(found)]
+
+    def sibling(self, node: Any, tag: str | None, classes: tuple[str, ...]) -> Any | None:
+        """The first following sibling element with this tag (any when None) and these classes."""
+        if not hasattr(node, "itersiblings"):
+            return None
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str) or (tag is not None and sib.tag != tag):
+                continue
+            if not classes or set(classes) <= set((sib.get("class") or "").split()):
+                return sib
+        return None
 
     def text(self, node: Any) -> str:
         if isinstance(node, str):

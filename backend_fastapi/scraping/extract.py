@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from backend_fastapi.extraction.spec import parse_source
 from backend_fastapi.regexes import Pattern, compile_regex
 from backend_fastapi.schemas.scrape import NormalizedSchema, SchemaField
 from backend_fastapi.scraping import meaning
@@ -28,6 +29,9 @@ class Field:
     attr: str | None = None
     html: bool = False
     regex: Pattern | None = None
+    group: int | None = None
+    transform: str | None = None
+    source: tuple[str | None, tuple[str, ...]] | None = None
     default: Any = None
     has_default: bool = False
     required: bool = False
@@ -46,6 +50,9 @@ class Field:
             attr=spec.attr,
             html=spec.html,
             regex=compile_regex(spec.regex) if spec.regex else None,
+            group=spec.group,
+            transform=spec.transform,
+            source=parse_source(spec.source) if spec.source else None,
             default=spec.default,
             has_default=spec.has_default,
             required=spec.required,
@@ -191,8 +198,21 @@ def _convert(spec: Field, raw: Any, base_url: str, dates: DateContext = NO_CONTE
         match = spec.regex.search(str(raw))
         if match is None:
             return None
-        raw = match.group(1) if spec.regex.groups else match.group(0)
+        if spec.group is not None:
+            raw = match.group(spec.group)
+        else:
+            raw = match.group(1) if spec.regex.groups else match.group(0)
+    if spec.transform is not None and isinstance(raw, str):
+        raw = _transform(spec.transform, raw)
     return coerce(raw, spec.kind, base_url, dates)
+
+
+def _transform(kind: str, text: str) -> str:
+    if kind == "lowercase":
+        return text.lower()
+    if kind == "uppercase":
+        return text.upper()
+    return text.strip()
 
 
 def _raw_value(spec: Field, tree: Tree, node: Any) -> Any:
@@ -210,6 +230,10 @@ def _raw_value(spec: Field, tree: Tree, node: Any) -> Any:
 def _read(
     spec: Field, tree: Tree, node: Any, base_url: str, out: Extraction, path: str, dates: DateContext
 ) -> Any:
+    if spec.source is not None:
+        node = tree.sibling(node, *spec.source)
+        if node is None:
+            return [] if spec.many else None
     nodes = tree.select(node, spec.selector) if spec.selector is not None else [node]
     if not spec.many:
         nodes = nodes[:1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -119,6 +120,71 @@ def test_crawl4ai_xpath_schema_is_read_as_xpath() -> None:
     )
     assert spec["items"]["xpath"] == "//div[@class='p']"
     assert spec["items"]["fields"]["t"] == {"xpath": ".//h2", "type": "string"}
+
+
+def test_crawl4ai_pipelines_groups_transforms_and_sources_become_form_2_options() -> None:
+    spec = normalize_schema(
+        {
+            "baseSelector": "tr.athing",
+            "fields": [
+                {"name": "id", "type": ["attribute", "regex"], "attribute": "href", "pattern": r"(\w+)/(\d+)",
+                 "group": 2},
+                {"name": "raw", "selector": "a", "type": ["html", "regex"], "pattern": r'href="([^"]+)"'},
+                {"name": "t", "selector": "a", "type": ["text"], "transform": "uppercase"},
+                {"name": "score", "selector": ".score", "source": "+ tr.subtext"},
+                {"name": "more", "selector": "div", "type": "nested_list", "baseFields": [{"name": "x"}],
+                 "fields": [{"name": "v", "selector": ""}]},
+            ],
+        }
+    )  # fmt: skip
+    fields = spec["items"]["fields"]
+    assert fields["id"] == {"type": "string", "attr": "href", "regex": r"(\w+)/(\d+)", "group": 2}
+    assert fields["raw"] == {"selector": "a", "type": "string", "html": True, "regex": r'href="([^"]+)"'}
+    assert fields["t"] == {"selector": "a", "type": "string", "transform": "uppercase"}
+    assert fields["score"] == {"selector": ".score", "type": "string", "source": "+ tr.subtext"}
+    # Crawl4AI reads the schema's own baseFields only; an empty selector reads the element itself.
+    assert fields["more"]["fields"] == {"v": {"type": "string"}}
+
+
+def test_crawl4ai_xpath_field_selectors_run_inside_the_element_as_crawl4ai_runs_them() -> None:
+    fields = [
+        {"name": name, "selector": selector}
+        for name, selector in [("a", "//h2"), ("b", "span"), ("c", "ul > li"), ("d", "div p"), ("e", ".//i")]
+    ]
+    spec = normalize_schema({"baseSelector": "//div", "fields": fields})
+    xpaths = {name: f["xpath"] for name, f in spec["items"]["fields"].items()}
+    assert xpaths == {"a": ".//h2", "b": ".//span", "c": ".//ul/li", "d": ".//div//p", "e": ".//i"}
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [
+        ({"name": "x", "type": ["regex", "attribute"], "pattern": "a"}, "a list of types"),
+        ({"name": "x", "type": ["attribute", "regex"], "attribute": "id", "pattern": "(a)", "group": 2},
+         "has 1 group(s)"),
+        ({"name": "x", "type": "text", "transform": "title"}, "must be one of lowercase"),
+        ({"name": "x", "selector": "b", "source": "tr"}, "'source' must be '+ '"),
+        ({"name": "x", "selector": "b", "source": "+ tr > td"}, "'source' must be '+ '"),
+        ({"name": "x", "type": "computed", "expression": "1"}, "refused"),
+    ],
+)  # fmt: skip
+def test_crawl4ai_fields_that_cannot_run_are_refused_with_the_reason(
+    field: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(SchemaError, match=re.escape(reason)):
+        normalize_schema({"baseSelector": "div", "fields": [field]})
+
+
+def test_form_2_source_group_and_transform_are_checked() -> None:
+    spec = normalize_schema({"rows": {"selector": "tr.a", "many": True, "fields": {
+        "score": {"selector": ".score", "source": "+ .subtext", "regex": r"(\d+) (points)", "group": 1,
+                  "transform": "lowercase"},
+    }}})  # fmt: skip
+    assert spec["rows"]["fields"]["score"]["source"] == "+ .subtext"
+    with pytest.raises(SchemaError, match="use it in nested fields"):
+        normalize_schema({"s": {"selector": "b", "source": "+ tr"}})
+    with pytest.raises(SchemaError, match="needs a 'regex'"):
+        normalize_schema({"s": {"selector": "b", "group": 1}})
 
 
 @pytest.mark.parametrize(
