@@ -67,6 +67,20 @@ SHARE_WORDS = "share|sharing|social|byline|author|autor|dateline|writtenby|credi
 SHARE_MAX_TEXT = 500
 # A first pass whose content is shorter than this is retried without the class/id guesses.
 MIN_ARTICLE = 500
+# Class and id words of an article's standfirst (lead paragraph), in the common web languages.
+LEAD_CLASS = re.compile(
+    r"(?i)(?:^|[\s_-])(?:lead|leadin|intro|standfirst|subtitle|subheadline|bajada|chapeau|chapo|abstract"
+    r"|excerpt|dek|deck|description|teaser-text|summary)(?:$|[\s_-])"
+)
+_LEAD_CSS = ",".join(
+    f"{tag}[class*='{w}' i]"
+    for tag in ("p", "div", "h2")
+    for w in ("lead", "intro", "standfirst", "subtitle", "subheadline", "bajada", "chap", "abstract",
+              "excerpt", "dek", "deck", "description", "teaser-text", "summary")
+)  # fmt: skip
+# A standfirst's length in characters, and how far up its ancestor shared with the content may be.
+LEAD_TEXT = (60, 1000)
+LEAD_DEPTH = 4
 # When unsure, the own choice stands over trafilatura's only when it holds this many times more text.
 SECOND_LONGER = 2.0
 BLOCK_TAGS = frozenset(
@@ -662,6 +676,7 @@ def _article(
         json_ld.extend(node.text() for node in tree.css("script[type='application/ld+json']"))
     for selector in exclude_selectors:
         _decompose_all(_below(root, selector))
+    leads = _leads(root) if guess else []
     _drop_boilerplate(root, guess)
     share = {node.mem_id for node in root.css(_SHARE_CSS)} if guess else set()
     share.discard(root.mem_id)
@@ -684,7 +699,68 @@ def _article(
     title = tree.css_first("title")
     if title is not None:
         _drop_title_heading(content, title.text())
+    if leads and content:
+        _add_lead(html, content, leads)
     return content
+
+
+@dataclass(frozen=True)
+class _Lead:
+    """A paragraph that introduces an article (its standfirst), kept before the drops remove it."""
+
+    html: str
+    text: str
+    ancestors: frozenset[int]
+
+
+def _leads(root: Any) -> list[_Lead]:
+    """The standfirst paragraphs of the page: often in the article's header, which the drops remove."""
+    leads = []
+    for node in _below(root, _LEAD_CSS):
+        if not LEAD_CLASS.search(_class_id(node)):
+            continue
+        text = " ".join(node.text(separator=" ").split())
+        if not LEAD_TEXT[0] <= len(text) <= LEAD_TEXT[1]:
+            continue
+        links = sum(len(a.text()) for a in node.css("a"))
+        if links > 0.3 * len(text):
+            continue
+        ancestors: list[int] = []
+        parent = node.parent
+        while parent is not None and parent.tag not in ("body", "html") and len(ancestors) < LEAD_DEPTH:
+            ancestors.append(parent.mem_id)
+            parent = parent.parent
+        leads.append(_Lead(node.html or "", text, frozenset(ancestors)))
+    return leads
+
+
+def _add_lead(html: str, content: list[Any], leads: list[_Lead]) -> None:
+    """Puts the article's standfirst before its content when the scores left it out.
+
+    The standfirst must sit near the content (an ancestor in common a few levels up) and come
+    before it in the page; it is taken from a copy, as the drops may have removed the original.
+    """
+    first = content[0]
+    # The content's first element too: the drops may have removed a header from inside it.
+    near, node = set(), first
+    for _ in range(LEAD_DEPTH + 1):
+        if node is None or node.tag in ("body", "html"):
+            break
+        near.add(node.mem_id)
+        node = node.parent
+    said = " ".join(" ".join(n.text(separator=" ").split()) for n in content)
+    opening = " ".join(first.text(separator=" ").split())[:30]
+    for lead in reversed(leads):
+        if not lead.ancestors & near or lead.text[:40] in said:
+            continue
+        # Before the content in the page: the lead's words come first in the HTML.
+        at, start = html.find(lead.text[:30]), html.find(opening) if opening else -1
+        if at < 0 or start < 0 or at > start:
+            continue
+        copy = LexborHTMLParser(f"<div>{lead.html}</div>").css_first("div")
+        if copy is not None:
+            content.insert(0, copy)
+        return
 
 
 def _drop_title_heading(content: list[Any], title: str) -> None:

@@ -190,6 +190,19 @@ def test_a_full_repeated_block_count_stops_counting_new_blocks() -> None:
     assert len(repeated.counts) == 1
 
 
+def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
+    lead = "The harbour wall will be rebuilt after this spring's storms, the council decided on Tuesday."
+    header = f'<div class="story-header"><h1>Harbour wall</h1><p class="article-lead">{lead}</p></div>'
+    body = f'<div class="story-body">{"".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))}</div>'
+    page = f'<body><div class="nav-menu"><a href="/">Home</a></div><article>{header}{body}</article></body>'
+    text = to_text(page, BASE)
+    assert text.startswith(lead)
+    assert text.count(lead) == 1
+    # A lead far from the article (another block of the page) stays out.
+    elsewhere = f'<body><div><div><div><div><p class="lead">{lead}</p></div></div></div></div>{body}</body>'
+    assert lead not in to_text(elsewhere, BASE)
+
+
 def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
     teaser = '<div class="teaser-textbox"><p>Read also: a short teaser, about, other, things.</p></div>'
     body = "".join(f'<div class="step"><p>{SENTENCE}, step {i}.</p></div>' for i in range(6))
