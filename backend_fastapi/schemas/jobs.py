@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, TypedDict, cast
+from typing import Annotated, Any, Literal, TypedDict, cast, get_args
 
 from pydantic import Discriminator, Field, Tag
 
@@ -152,6 +152,9 @@ class _Optional(TypedDict, total=False):
     webhook: WebhookOut
 
 
+_JOB_WEBHOOK_EVENTS = frozenset(get_args(WebhookEvent))
+
+
 def job_body(
     row: JobRow | JobSummaryRow, *, detail: bool = False, deliveries: Sequence[DeliveryRow] = ()
 ) -> JobOut:
@@ -181,6 +184,8 @@ def job_body(
                         at=at(d.created_at),
                     )
                     for d in deliveries
+                    # The log also holds the monitor notifications of a check job (`monitor.change`...).
+                    if d.event in _JOB_WEBHOOK_EVENTS
                 ],
             )
     return JobOut(

@@ -20,10 +20,12 @@ from pydantic import ValidationError
 
 from backend_fastapi.errors import BlockedAddress, PermanentJobError, TransientJobError
 from backend_fastapi.ids import new_id
+from backend_fastapi.jobtypes import NewJob
 from backend_fastapi.monitors.notify import connect_target, redact, run_monitor_notify, summary
+from backend_fastapi.schemas.jobs import job_body
 from backend_fastapi.schemas.monitor_notify import MonitorNotifyPayload, NotifyTarget
 from backend_fastapi.settings import Settings
-from backend_fastapi.store import delivery_rows
+from backend_fastapi.store import delivery_rows, job_rows, jobqueue
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
 from backend_fastapi.worker.context import JobContext
@@ -228,6 +230,31 @@ async def test_a_monitor_webhook_is_signed_and_logged_like_job_webhooks(
         200,
         payload.delivery_id,
     )
+
+
+async def test_a_check_job_with_its_own_webhook_keeps_a_valid_body_after_a_monitor_webhook(
+    db: Database, settings: Settings, receiver: LoopbackServer, allow_loopback: None
+) -> None:
+    check = NewJob(
+        type="scrape.page",
+        payload={"url": "https://shop.test/p/1"},
+        max_attempts=1,
+        timeout_seconds=60.0,
+        webhook={"url": f"{receiver.url}/job", "events": ["completed"]},
+    )
+    await db.write_timed(lambda c, now: jobqueue.enqueue(c, check, now))
+    payload = _payload(f"{receiver.url}/hook", job_id=check.id)
+    await run_monitor_notify(_context(db, settings, payload, ["127.0.0.1"]))
+
+    async with db.read() as conn:
+        row = await job_rows.get_job(conn, check.id)
+        attempts = await delivery_rows.webhook_attempts(conn, check.id)
+    assert row is not None
+    assert [a.event for a in attempts] == ["monitor.change"]
+    # The job's own webhook lists its own deliveries only (none yet), not the monitor's.
+    body = job_body(row, detail=True, deliveries=attempts)
+    assert body.webhook is not None
+    assert body.webhook.deliveries == []
 
 
 async def test_a_receiver_error_is_logged_and_retried(
