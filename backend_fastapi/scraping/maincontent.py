@@ -72,12 +72,10 @@ LEAD_CLASS = re.compile(
     r"(?i)(?:^|[\s_-])(?:lead|leadin|intro|standfirst|subtitle|subheadline|bajada|chapeau|chapo|abstract"
     r"|excerpt|dek|deck|description|teaser-text|summary)(?:$|[\s_-])"
 )
-_LEAD_CSS = ",".join(
-    f"{tag}[class*='{w}' i]"
-    for tag in ("p", "div", "h2")
-    for w in ("lead", "intro", "standfirst", "subtitle", "subheadline", "bajada", "chap", "abstract",
-              "excerpt", "dek", "deck", "description", "teaser-text", "summary")
-)  # fmt: skip
+LEAD_WORDS = ("lead", "intro", "standfirst", "subtitle", "subheadline", "bajada", "chap", "abstract",
+              "excerpt", "dek", "deck", "description", "teaser-text", "summary")  # fmt: skip
+# One selector with the common part first: half the time of one selector a tag and word.
+_LEAD_CSS = ":is(p,div,h2)[class]:is(" + ",".join(f"[class*='{w}' i]" for w in LEAD_WORDS) + ")"
 # A standfirst's length in characters, and how far up its ancestor shared with the content may be.
 LEAD_TEXT = (60, 1000)
 LEAD_DEPTH = 4
