@@ -38,8 +38,14 @@ def _page(case: dict[str, Any]) -> str:
 
 
 def _html(value: str) -> str:
-    """An HTML value as the elements it holds (text after the last element is not part of it)."""
+    """An HTML value as the elements it holds, attributes sorted."""
+    # Serialisers order attributes differently; Crawl4AI's XPath strategy keeps an element's tail.
     parts = lxml.html.fragments_fromstring(value)
+    for part in parts:
+        for element in part.iter() if not isinstance(part, str) else ():
+            attributes = sorted(element.attrib.items())
+            element.attrib.clear()
+            element.attrib.update(attributes)
     return "".join(
         etree.tostring(p, encoding="unicode", method="html", with_tail=False) if not isinstance(p, str) else p
         for p in parts

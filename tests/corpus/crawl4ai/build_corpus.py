@@ -33,6 +33,8 @@ PAGES_FROM_SOURCE = {
     "article_list": ("docs/releases_review/v0_4_24_walkthrough.py", "SAMPLE_HTML"),
     "sibling_demo": ("docs/releases_review/demo_v0.8.5.py", "html"),
     "crypto_xpath": ("docs/md_v2/extraction/no-llm-strategies.md", "dummy_html"),
+    "quickstart_item": ("docs/md_v2/core/quickstart.md", "raw_html"),
+    "schema_sample": ("tests/general/test_generate_schema_usage.py", "SAMPLE_HTML"),
 }
 # Pages written here: the one-element page of the type-pipeline tests (built in their fixtures), and
 # pages for schemas the docs give without a page.
@@ -61,6 +63,14 @@ PAGES_INLINE = {
   <span class="t">one</span></div><div class="inner" data-k="inner-2"><span class="t">two</span></div></div>
 <div class="card" data-k="outer-b"><span class="t">Beta</span></div>
 </body></html>""",
+    "listing": """<html><body><div id="list">
+<article class="row" data-id="a1"><h3>First <em>one</em></h3>
+  <p class="body">Text<br>with <b>bold</b> and <img src="/i/1.png" alt="x"></p>
+  <ul class="tags"><li><a href="/t/red">red</a></li><li>plain</li></ul>
+  <span class="price">Price: 12.50 EUR</span></article>
+<article class="row" data-id="a2"><h3>Second</h3><ul class="tags"></ul>
+  <span class="price">on request</span></article>
+</div></body></html>""",
     "codes": """<html><body>
 <p class="code" data-ref="SKU-100-red">Item Mixed Case</p>
 <p class="code" data-ref="SKU-200-blue">Other ITEM</p>
@@ -657,6 +667,32 @@ CASES: list[dict[str, Any]] = [
         "xpath",
     ),
     case(
+        "docs-quickstart-raw-html",
+        "docs/md_v2/core/quickstart.md (CSS extraction with raw:// HTML)",
+        "quickstart_item",
+        {
+            "name": "Example Items",
+            "baseSelector": "div.item",
+            "fields": [
+                {"name": "title", "selector": "h2", "type": "text"},
+                {"name": "link", "selector": "a", "type": "attribute", "attribute": "href"},
+            ],
+        },
+    ),
+    case(
+        "css-valid-schema-sample",
+        "tests/general/test_generate_schema_usage.py (VALID_SCHEMA on SAMPLE_HTML)",
+        "schema_sample",
+        {
+            "name": "products",
+            "baseSelector": ".product",
+            "fields": [
+                {"name": "title", "selector": ".title", "type": "text"},
+                {"name": "price", "selector": ".price", "type": "text"},
+            ],
+        },
+    ),
+    case(
         "docs-ecommerce-nested",
         f"{NO_LLM_DOC} (3. Advanced Schema & Nested Structures)",
         "ecommerce",
@@ -758,6 +794,87 @@ CASES: list[dict[str, Any]] = [
                     "group": 1,
                 },
                 {"name": "text", "type": "text", "transform": "lowercase"},
+            ],
+        },
+        "xpath",
+    ),
+    case(
+        "css-html-list-defaults",
+        "html values, lists with missing fields, defaults (page written here)",
+        "listing",
+        {
+            "name": "Rows",
+            "baseSelector": "article.row",
+            "baseFields": [{"name": "id", "type": "attribute", "attribute": "data-id"}],
+            "fields": [
+                {"name": "heading", "selector": "h3", "type": "html"},
+                {"name": "body", "selector": "p.body", "type": "html", "default": "none"},
+                {
+                    "name": "img",
+                    "selector": "p.body img",
+                    "type": "attribute",
+                    "attribute": "src",
+                    "default": "-",
+                },
+                {
+                    "name": "price",
+                    "selector": ".price",
+                    "type": "regex",
+                    "pattern": r"(\d+\.\d+)",
+                    "default": "0",
+                },
+                {
+                    "name": "tags",
+                    "selector": "ul.tags li",
+                    "type": "list",
+                    "fields": [
+                        {"name": "label", "type": "text"},
+                        {"name": "href", "selector": "a", "type": "attribute", "attribute": "href"},
+                    ],
+                },
+                {
+                    "name": "first_tag",
+                    "selector": "ul.tags li",
+                    "type": "nested",
+                    "fields": [{"name": "label", "type": "text", "transform": "uppercase"}],
+                },
+            ],
+        },
+    ),
+    case(
+        "xpath-html-nested-list",
+        "the same page through the XPath strategy (page written here)",
+        "listing",
+        {
+            "name": "Rows",
+            "baseSelector": "//article[@class='row']",
+            "baseFields": [{"name": "id", "type": "attribute", "attribute": "data-id"}],
+            "fields": [
+                {"name": "heading", "selector": ".//h3", "type": "html"},
+                {"name": "body", "selector": ".//p[@class='body']", "type": "html", "default": "none"},
+                {
+                    "name": "price",
+                    "selector": "span",
+                    "type": ["text", "regex"],
+                    "pattern": r"(\d+)\.(\d+)",
+                    "group": 2,
+                    "default": "0",
+                },
+                {
+                    "name": "tags",
+                    "selector": "ul > li",
+                    "type": "nested_list",
+                    "fields": [
+                        {"name": "label", "type": "text"},
+                        {
+                            "name": "href",
+                            "selector": "a",
+                            "type": "attribute",
+                            "attribute": "href",
+                            "default": "",
+                        },
+                    ],
+                },
             ],
         },
         "xpath",
