@@ -106,7 +106,7 @@ BOILERPLATE_LINE = re.compile(
     r"(?i)^[-\u2013\u2014\s]*(?:advertisement|anzeige|werbung|reklama|publicité|publicidad|pubblicità|sponsored"
     r"|related(?: \w+)?|read (?:more|also|next)|see also|more from|you may also like|recommended"
     r"|ähnliche beiträge|weitere (?:beiträge|artikel|links?|themen|nachrichten)\b.*|(?:lesen sie )?auch lesen"
-    r"|mehr zum thema|das könnte dich.*|weiterführende links?|über den autor|about the author"
+    r"|mehr zum thema|das könnte dich.*|weiterführender? links?|über den autor|about the author"
     r"|(?:zurück zu|back to|zu allen) .*"
     r"|(?:tags?|schlagworte|schlagwörter|stichworte|kategorien?|category|categories|filed under|posted in"
     r"|foto|photo|bild|image|imagen|quelle|source|fuente|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
@@ -115,6 +115,19 @@ BOILERPLATE_LINE = re.compile(
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
+# Headings of sections that point to other pages, in the common web languages.
+RELATED_HEADING = re.compile(
+    r"(?i)^(?:related\b|read (?:more|also|next)\b|see also\b|more (?:from|on|in|stories|articles|news)\b"
+    r"|you (?:may|might) also\b|recommended(?: for you| reading| stories| articles)?\s*:?$"
+    r"|(?:also|most) (?:read|popular)\b|discover (?:more|our)\b"
+    r"|ähnliche (?:beiträge|artikel|themen)|weitere (?:beiträge|artikel|themen|nachrichten|meldungen)\b"
+    r"|(?:lesen sie )?(?:auch|mehr)(?: dazu)?\s*:?$|mehr (?:zum thema|aus|dazu|von)\b"
+    r"|das könnte (?:dich|sie)\b"
+    r"|weiterführende[rn]? (?:links?|artikel|infos?)|entdecke(?:n sie)? (?:mehr|weitere|jetzt)\b"
+    r"|(?:à )?lire aussi|sur le même sujet|dans la même rubrique|(?:te|le) puede interesar|lee también"
+    r"|noticias relacionadas|leggi anche|potrebbe interessarti|articoli correlati|zobacz (?:też|także)"
+    r"|czytaj (?:też|także))"
+)
 # A list whose text is this much link text is a list of other pages (related stories, tags).
 LINK_LIST = 0.9
 # A heading whose words are this much in the page's <title> repeats the title (Readability's 0.75).
@@ -359,6 +372,7 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
     headings left with nothing under them once their link lists were removed."""
     doomed = []
     for root in roots:
+        _drop_related_sections(root)
         for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             # The measured length first: asking lexbor for the text of every block is not free.
             stats = scorer.stats.get(node.mem_id)
@@ -375,6 +389,35 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
                 heading.decompose()
             else:
                 break
+
+
+def _drop_related_sections(root: Any) -> None:
+    """Removes sections headed as other content ("Related", "More from", "Lesen Sie auch"):
+    the heading and what follows it up to the next heading."""
+    doomed: list[Any] = []
+    for heading in _below(root, "h2, h3, h4, h5, h6"):
+        text = heading.text().strip()
+        if len(text) > LABEL_MAX or not RELATED_HEADING.match(text):
+            continue
+        node = heading
+        # A heading alone in its wrapper (a box title): the box's following siblings are the section.
+        while (
+            node.parent is not None
+            and node.parent.mem_id != root.mem_id
+            and node.parent.text().strip() == text
+        ):
+            node = node.parent
+        doomed.append(node)
+        sibling = node.next
+        while sibling is not None:
+            if sibling.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or (
+                sibling.tag not in ("-text", "-comment") and sibling.css_first("h1, h2, h3, h4, h5, h6")
+            ):
+                break
+            if sibling.tag not in ("-text", "-comment"):
+                doomed.append(sibling)
+            sibling = sibling.next
+    _decompose_all(doomed)
 
 
 def _nothing_after(node: Any, root: Any) -> bool:

@@ -203,6 +203,22 @@ def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
     assert lead not in to_text(elsewhere, BASE)
 
 
+def test_a_section_headed_as_other_reading_goes_with_its_teasers() -> None:
+    teasers = "".join(
+        f"<div class='card'><p>Teaser {i}: a longer line about another story, with a few words of it.</p>"
+        f"<a href='/s{i}'>Read it</a></div>"
+        for i in range(3)
+    )
+    article = _article() + f"<div class='box'><h2>Lesen Sie auch</h2></div>{teasers}"
+    text = to_text(_page(article), BASE)
+    assert "Residents, who had asked for repairs" in text
+    assert "Lesen Sie auch" not in text
+    assert "Teaser" not in text
+    # A heading of the article itself keeps what follows it.
+    assert "What happens next" in text
+    assert "had cracked in three places" in text
+
+
 def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
     teaser = '<div class="teaser-textbox"><p>Read also: a short teaser, about, other, things.</p></div>'
     body = "".join(f'<div class="step"><p>{SENTENCE}, step {i}.</p></div>' for i in range(6))
