@@ -6,12 +6,16 @@ page; blocked resource types and blocked addresses are aborted, WebSockets are c
 workers are off. Chromium has no network path of its own (see browser.GUARD_FLAGS): its resolver
 resolves nothing, anything not intercepted goes to a proxy that does not exist, and WebRTC may
 not send UDP.
+
+The page is read when what matters is there: the `wait_for` selector when given, else once its DOM
+and requests are quiet (settle.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -25,6 +29,7 @@ from backend_fastapi.outbound import FetchTimeout, GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeOptionsIn
 from backend_fastapi.scraping.browser import POOL
 from backend_fastapi.scraping.errors import BrowserError
+from backend_fastapi.scraping.settle import INIT_SCRIPT, read_html, read_settled
 from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,8 +38,7 @@ _DROP_REQUEST = frozenset({"host", "content-length", "connection", "accept-encod
 # The body handed to the page is already decoded and complete.
 _DROP_RESPONSE = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
 MAX_REQUESTS_PER_PAGE = 1000
-# After the load event, scripts usually fetch their data: wait for this long a quiet network.
-QUIET_SECONDS = 0.25
+# After the load event, scripts usually fetch their data: wait at most this long for them.
 MAX_SETTLE_SECONDS = 5.0
 
 
@@ -60,23 +64,25 @@ class _PageGuard:
         self.requests = 0
         self.in_flight = 0
         self.last_done = time.monotonic()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
-    async def settle(self, limit: float) -> None:
-        """Wait until the page has made no request for QUIET_SECONDS (at most `limit` seconds), so
-        content that scripts fetch after the load event is in the DOM."""
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if not self.in_flight and time.monotonic() - self.last_done >= QUIET_SECONDS:
-                return
-            await asyncio.sleep(0.05)
+    async def idle(self, deadline: float) -> None:
+        """Return once no request of the page is in flight, or at `deadline` (monotonic)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + deadline - time.monotonic()):
+                await self._idle.wait()
 
     async def handle(self, route: Route) -> None:
         self.in_flight += 1
+        self._idle.clear()
         try:
             await self._handle(route)
         finally:
             self.in_flight -= 1
             self.last_done = time.monotonic()
+            if not self.in_flight:
+                self._idle.set()
 
     async def _handle(self, route: Route) -> None:
         request = route.request
@@ -89,7 +95,9 @@ class _PageGuard:
             self.first = None  # served once: a reload fetches again
             await route.fulfill(status=first.status, headers=_response_headers(first), body=first.body)
             return
-        headers = {k: v for k, v in (await request.all_headers()).items() if k.lower() not in _DROP_REQUEST}
+        # `headers` is known without asking the driver (`all_headers()` is a round trip); what it
+        # leaves out are the cookie headers, which are dropped anyway (the client keeps its own).
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
         try:
             response = await self.client.get(
                 request.url, method=request.method, headers=headers, body=request.post_data_buffer
@@ -103,6 +111,15 @@ class _PageGuard:
             await route.abort("failed")
             return
         await route.fulfill(status=response.status, headers=_response_headers(response), body=response.body)
+
+
+def blocked_types(options: ScrapeOptionsIn) -> set[str]:
+    """Resource types aborted: `block_resources`, and stylesheets too when images are blocked and no
+    screenshot is asked (nothing of the page's look reaches the result then)."""
+    block: set[str] = set(options.block_resources)
+    if "image" in block and not options.screenshot:
+        block.add("stylesheet")
+    return block
 
 
 def _response_headers(response: Response) -> dict[str, str]:
@@ -122,7 +139,7 @@ async def render(
     first: Response | None = None,
 ) -> Rendered:
     """Load `url` in a fresh context of the shared browser and return the rendered HTML."""
-    guard = _PageGuard(client, set(options.block_resources), first)
+    guard = _PageGuard(client, blocked_types(options), first)
     context_options: dict[str, Any] = {
         "user_agent": options.user_agent,
         "service_workers": "block",
@@ -136,20 +153,25 @@ async def render(
         try:
             await context.route("**/*", guard.handle)
             await context.route_web_socket("**/*", _close_socket)
+            await context.add_init_script(INIT_SCRIPT)
             context.set_default_timeout(timeout_ms)
             page = await context.new_page()
             POOL.count_page()
             await page.goto(url, wait_until=options.wait_until, timeout=timeout_ms)
-            if options.wait_until in ("load", "domcontentloaded"):
-                await guard.settle(min(MAX_SETTLE_SECONDS, options.timeout_s))
             if options.wait_for:
                 await page.wait_for_selector(_playwright_selector(options.wait_for), timeout=timeout_ms)
-            html = await page.content()
+                html = await read_html(page, options.timeout_s)
+            elif options.wait_until in ("load", "domcontentloaded"):
+                html = await read_settled(page, guard, min(MAX_SETTLE_SECONDS, options.timeout_s))
+            else:
+                html = await read_html(page, options.timeout_s)
             shot = None
             if options.screenshot:
                 image = await page.screenshot(type="jpeg", quality=70, timeout=timeout_ms)
                 shot = "data:image/jpeg;base64," + base64.b64encode(image).decode()
             return Rendered(page.url, html, shot, guard.blocked, guard.requests)
+        except TimeoutError as exc:
+            raise FetchTimeout(f"The browser did not finish {url} within {options.timeout_s:g} s.") from exc
         except PlaywrightError as exc:
             if "Timeout" in type(exc).__name__ or "Timeout" in exc.message.split("\n", 1)[0]:
                 raise FetchTimeout(
