@@ -1,9 +1,11 @@
 """Finding a field by meaning when the schema gives no selector.
 
 Order: structured data first (JSON-LD and microdata entities, the page's subject before the
-site's frame, with paths such as `offers.price`), then OpenGraph/meta tags, then common page
-patterns (`h1`, elements whose class or id names the field), and the `<title>` (without the
-site name suffix) only when nothing better exists.
+site's frame, with paths such as `offers.price`), then OpenGraph/meta tags, then the page as people
+read it (labels.py): `h1` and `<title>` for a title, a label and its value (`Price: $9.99`,
+`<dt>Brand</dt><dd>...`), elements whose class, id, itemprop or data-* name says what they hold
+(`.amount`, `#desc`, `data-sku`, in the words of vocabulary.py), and near the title the first
+real paragraph, a currency amount, a stock phrase and the picture. Placeholders are never values.
 """
 
 from __future__ import annotations
@@ -13,8 +15,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from backend_fastapi.scraping import labels
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.structured import PageMetadata
+from backend_fastapi.scraping.vocabulary import (
+    CURRENCY_AMOUNT,
+    concept_of,
+    currency_code,
+    is_placeholder,
+    name_words,
+    normalize_label,
+    stock_state,
+)
+
+__all__ = ["Found", "candidates", "is_placeholder", "page_title", "split_list"]
 
 # Field name -> structured-data paths, most specific first.
 PATHS: dict[str, tuple[str, ...]] = {
@@ -73,6 +87,10 @@ WORDS: dict[str, tuple[str, ...]] = {
 IMAGE_NAMES = frozenset({"image", "photo", "picture", "thumbnail", "img"})
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u00bb|/)\s+")
 _URL_ATTRS = ("href", "src", "content", "data-src")
+_DIGIT = re.compile(r"\d")
+_MONEY = re.compile(r"[$€£¥]")
+# An identifier: one token (or two or three), one of them at least four letters and digits long.
+_IDENTIFIER = re.compile(r"^(?=.*\d)[\w./#-]{3,40}(?:\s[\w./#-]{1,20}){0,2}$")
 
 
 def _camel(name: str) -> str:
@@ -106,38 +124,197 @@ class Found:
 
 
 def candidates(name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
-    """Where field `name` may be, best first; the caller takes the first whose values convert."""
-    yield from from_structured(name, metadata)
+    """Where field `name` may be, best first; the caller takes the first whose values convert.
+
+    Placeholders ("Loading...", "—", "{{ price }}") are never offered as values."""
+    for found in _all_candidates(name, kind, many, tree, metadata):
+        values = [v for v in found.values if not (isinstance(v, str) and is_placeholder(v))]
+        if values:
+            yield found if len(values) == len(found.values) else Found(values, found.source)
+
+
+def _all_candidates(
+    name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata
+) -> Iterator[Found]:
+    concept = concept_of(name)
+    if not (concept is not None and concept.key == "title" and kind == "string" and not many):
+        yield from from_structured(name, metadata)
+        yield from from_page(name, kind, many, tree, metadata)
+        return
+    # A title: the structured name, then the page's `<h1>` before a meta title that holds it
+    # (`og:title` and `<meta name=title>` often carry the site's name or are cut short).
+    found = list(from_structured(name, metadata))
+    yield from (f for f in found if not f.source.startswith("meta:"))
+    heading = _heading_text(tree)
+    metas = [f for f in found if f.source.startswith("meta:")]
+    if heading and any(_same_title(heading, str(v)) for f in metas for v in f.values):
+        yield Found([heading], "h1")
+    yield from metas
     yield from from_page(name, kind, many, tree, metadata)
+
+
+def _heading_text(tree: LexborTree) -> str:
+    index = labels.page_index(tree)
+    return clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
+
+
+def _same_title(heading: str, title: str) -> bool:
+    """True when a meta title is the heading with more around it, or the heading cut short."""
+    a, b = heading.casefold(), clean_text(title).casefold()
+    return len(a) >= 3 and (a in b or (len(b) >= 20 and b.rstrip(".… ") in a))
 
 
 def from_structured(name: str, metadata: PageMetadata) -> Iterator[Found]:
     """Values of field `name` in JSON-LD/microdata, then OpenGraph/meta."""
     key = name.lower()
-    paths = PATHS.get(key, ()) + tuple(dict.fromkeys((name, _camel(name))))
+    concept = concept_of(name)
+    canonical = concept.key if concept is not None and concept.key in PATHS else key
+    paths = tuple(dict.fromkeys((*PATHS.get(key, PATHS.get(canonical, ())), name, _camel(name))))
     for entity in metadata.entities():
         origin = "jsonld" if any(entity is e for e in metadata.json_ld) else "microdata"
         for path in paths:
             values = [v for v in (_leaf(x) for x in _dig(entity, path.split("."))) if v not in (None, "")]
             if values:
                 yield Found(values, f"{origin}:{path}")
-    for tag in dict.fromkeys((*TAGS.get(key, ()), f"og:{key}", f"product:{key}", key)):
+    tags = TAGS.get(key, TAGS.get(canonical, ()))
+    for tag in dict.fromkeys((*tags, f"og:{key}", f"product:{key}", key)):
         value = metadata.tag(tag)
         if value not in (None, ""):
             yield Found(value if isinstance(value, list) else [value], f"meta:{tag}")
 
 
 def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
-    """Values of field `name` from common page patterns."""
+    """Values of field `name` where people see them: the title, labels, named elements, and the
+    description, price, stock and picture near the title."""
     key = name.lower()
     root = tree.root
-    if key in ("title", "name", "headline"):
-        heading = root.css_first("h1")
-        if heading is not None and (text := clean_text(heading.text(separator=" "))):
+    concept = concept_of(name)
+    ckey = concept.key if concept is not None else key
+    if (ckey == "title" or key in ("title", "name", "headline")) and not many:
+        if text := _heading_text(tree):
             yield Found([text], "h1")
         if title := page_title(metadata):
             yield Found([title], "title")
+    if many:
+        yield from _from_names(key, kind, root)
         return
+    index = labels.page_index(tree)
+    negative = concept.negative if concept is not None else frozenset()
+    if ckey == "currency":
+        for hit in _ranked(_price_hits("price", "number", index, negative)):
+            if code := currency_code(str(hit.value)):
+                yield Found([code], hit.source)
+                return
+        return
+    hits = _ranked(_price_hits(name, kind, index, negative) if ckey == "price" else _hits(name, kind, index))
+    refused = concept.labels if concept is not None else frozenset()
+    for hit in hits:
+        value = hit.value
+        if kind == "boolean" and isinstance(value, str) and (state := stock_state(value)) is not None:
+            value = state
+        if isinstance(value, str):
+            # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
+            value = _strip_label(value, refused)
+            if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
+                continue
+        yield Found([value], hit.source)
+
+
+def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int, ...], labels.Hit]]:
+    """Every place field `name` may be, ranked: (away from the subject, tier, after the title, position)."""
+    concept = concept_of(name)
+    ckey = concept.key if concept is not None else ""
+    out: list[tuple[tuple[int, ...], labels.Hit]] = []
+    for hit in labels.label_hits(name, kind, index):
+        away, where, position = hit.rank
+        out.append(((away, 0, where, position), hit))
+    for hit in labels.named_hits(name, kind, index):
+        away, rank, order, exact, where, position = hit.rank
+        out.append(((away, 0 if rank == 0 else 1, where, order, exact, position), hit))
+    if ckey == "description":
+        # A description is prose: a short value ("Solid Wood") is a detail, and one that holds the
+        # title or a price is the whole product box; both come after the paragraph near the title.
+        heading = (
+            clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
+        )
+        out = [
+            ((rank[0], 3 if _not_prose(str(hit.value), heading) else rank[1], *rank[2:]), hit)
+            for rank, hit in out
+        ]
+    if ckey == "description":
+        heading = (
+            clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
+        )
+        for hit in labels.paragraph_after_title(index):
+            out.append(((0, 3 if _not_prose(str(hit.value), heading) else 2, *hit.rank), hit))
+    elif ckey == "in_stock" and kind == "boolean":
+        out.extend(((0, 2, *hit.rank), hit) for hit in labels.stock_near_title(index))
+    elif kind == "url" and (ckey == "image" or name.lower() in IMAGE_NAMES):
+        for hit in labels.image_near_title(index):
+            away, where, position = hit.rank
+            out.append(((away, 2, where, position), hit))
+    return out
+
+
+def _not_prose(text: str, heading: str) -> bool:
+    return (
+        len(text) < 60 or bool(heading and text.startswith(heading)) or _MONEY.search(text[:200]) is not None
+    )
+
+
+def _price_hits(
+    name: str, kind: str, index: labels.PageIndex, negative: frozenset[str]
+) -> list[tuple[tuple[int, ...], labels.Hit]]:
+    """Prices: amounts that are not percentages; a price named or labelled as such, then a currency
+    amount near the title."""
+    out: list[tuple[tuple[int, ...], labels.Hit]] = []
+    for rank, hit in _hits(name, kind, index):
+        text = str(hit.value)
+        if isinstance(hit.value, (int, float)):
+            out.append(((*rank[:2], 0, *rank[2:]), hit))
+        elif "%" not in text and not _marked_not_current(text, negative):
+            # A currency amount beats a bare number (a count, an id); text without a number ("call
+            # us") comes last, so that it explains a missing price rather than hiding a real one.
+            grade = 0 if CURRENCY_AMOUNT.search(text) else 1 if _DIGIT.search(text) else 9
+            out.append(((rank[0] if grade < 9 else 9, *rank[1:2], grade, *rank[2:]), hit))
+    out.extend(((0, 2, 0, *hit.rank), hit) for hit in labels.price_near_title(index, negative))
+    return out
+
+
+def _strip_label(value: str, refused: frozenset[str]) -> str:
+    """The value without a label read with it (`Brand Name by Acme` -> `Acme`); "" if only a label."""
+    words = value.split()
+    for n in (4, 3, 2, 1):
+        if len(words) >= n and normalize_label(" ".join(words[:n])) in refused:
+            rest = words[n:]
+            while rest and rest[0].casefold().strip(":") in _CONNECTORS:
+                rest = rest[1:]
+            return " ".join(rest)
+    return value
+
+
+_CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from", ":", "-", "#"})
+
+
+def _marked_not_current(text: str, negative: frozenset[str]) -> bool:
+    """`Was: $34.99`, `UVP 20 €`, `Regular price $179.99`: words before the amount say it is not it."""
+    head = _DIGIT.split(text, maxsplit=1)[0]
+    return bool(set(name_words(head)) & negative)
+
+
+def _ranked(hits: list[tuple[tuple[int, ...], labels.Hit]]) -> list[labels.Hit]:
+    seen: set[tuple[str, str]] = set()
+    ranked: list[labels.Hit] = []
+    for _, hit in sorted(hits, key=lambda pair: pair[0]):
+        key = (str(hit.value), hit.source)
+        if key not in seen:
+            seen.add(key)
+            ranked.append(hit)
+    return ranked
+
+
+def _from_names(key: str, kind: str, root: Any) -> Iterator[Found]:
+    """A list field: the links or items of an element whose itemprop, class or id names it."""
     words = WORDS.get(key, ()) + tuple(dict.fromkeys((key, key.replace("_", "-"))))
     for word in words:
         selectors = (f"[itemprop='{word}']", f".{word}", f"#{word}", f"[class*='{word}']", f"[id*='{word}']")
@@ -148,19 +325,15 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
                 continue
             values: list[Any] = []
             for node in nodes:
-                children = node.css("a, li") if many else []
+                children = node.css("a, li")
                 if len(children) > 1:
                     values.extend(clean_text(c.text(deep=True, separator=" ")) for c in children)
                 else:
                     values.append(_node_value(node, kind))
             values = [v for v in values if v not in (None, "")]
             if values:
-                yield Found(values if many else values[:1], f"css:{selector}")
+                yield Found(values, f"css:{selector}")
                 return
-    if kind == "url" and key in IMAGE_NAMES:
-        for image in root.css("main img[src], article img[src], img[src]"):
-            yield Found([image.attributes["src"]], "css:img")
-            return
 
 
 def _node_value(node: Any, kind: str) -> Any:

@@ -1,0 +1,517 @@
+"""Where people label values on a page: one pass over its nodes, then look-ups per field.
+
+The index is built once per page, and only when a field without a selector was not found in the
+page's structured data or meta tags. It records, in document order, short texts that may be labels
+(`Price:`, `<dt>Brand</dt>`, `<th>SKU</th>`, `<strong>Colour:</strong>`), the words of every class,
+id, itemprop and data-* name (`product-price__now` -> product, price, now), the first `<h1>`,
+paragraphs and images. Candidates are ranked by what a reader would trust: the product's own area
+(after its title, outside navigation, footers and "related products"), and never a struck-through or
+"was" price.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.vocabulary import (
+    CURRENCY_AMOUNT,
+    concept_of,
+    field_labels,
+    field_words,
+    is_placeholder,
+    name_words,
+    normalize_label,
+    stock_state,
+)
+
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "title", "option", "select", "textarea",
+                        "svg", "head"})  # fmt: skip
+# Texts inside these are read for stock phrases ("Add to cart") but are never labels.
+_NOT_LABELS = frozenset({"button", "a", "option", "h1"})
+_STRUCK = frozenset({"del", "s", "strike"})
+# Containers whose content is not the page's subject.
+_AWAY_TAGS = frozenset({"nav", "footer", "aside", "dialog"})
+_AWAY_WORDS = frozenset(
+    {"related", "recommend", "recommended", "recommendations", "similar", "upsell", "crosssell", "cross",
+     "also", "viewed", "recently", "carousel", "footer", "nav", "navbar", "menu", "breadcrumb",
+     "breadcrumbs", "sidebar", "cart", "minicart", "basket", "newsletter", "cookie", "modal", "popup",
+     "compare", "bundle", "accessories", "sponsored", "ad", "ads", "reviews", "review", "comments", "consent",
+     "privacy", "gdpr", "dialog", "overlay", "banner", "promo", "announcement"}
+)  # fmt: skip
+# Page chrome: an `<h1>` or an "Add to cart" inside these is not the product's.
+_CHROME_WORDS = frozenset(
+    {"consent", "cookie", "cookies", "gdpr", "privacy", "modal", "dialog", "popup", "nav", "navbar", "menu",
+     "footer", "newsletter", "related", "recommend", "recommended", "recommendations", "similar", "carousel",
+     "sponsored", "recently", "viewed"}
+)  # fmt: skip
+_LABEL_MAX = 40
+_NAME_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z]+$")
+_IMAGE_URL = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|[?#])|/images?/", re.I)
+_LABEL_NUMBER = re.compile(r"^([^\d$€£¥:#]{2,30}?)(?:\s+#?\s*|\s*#\s*)((?:[$€£¥]|\d).*)$")
+_VALUE_MAX = 300
+_INDEXES: weakref.WeakKeyDictionary[LexborTree, PageIndex] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class Named:
+    """An element whose class, id, itemprop or data-* name carries words."""
+
+    position: int
+    node: Any
+    kind: str  # class, id, itemprop, data
+    name: str  # the class, id, itemprop or attribute name as written
+    words: tuple[str, ...]
+
+
+@dataclass
+class Label:
+    """A short text that may label a value: `Price:`, `Brand`, or `Price: $9.99` (with `rest`)."""
+
+    position: int
+    node: Any  # the text node
+    text: str  # as on the page, without the colon
+    rest: str  # what follows the colon in the same text
+
+
+@dataclass
+class PageIndex:
+    """What one pass over a page's nodes found (see the module docstring)."""
+
+    named: dict[str, list[Named]] = field(default_factory=dict)
+    labels: dict[str, list[Label]] = field(default_factory=dict)
+    texts: list[tuple[int, Any, str]] = field(default_factory=list)
+    paragraphs: list[tuple[int, Any]] = field(default_factory=list)
+    images: list[tuple[int, Any]] = field(default_factory=list)
+    headings: list[tuple[int, Any]] = field(default_factory=list)
+    h1: int = -1
+    heading: Any = None
+
+
+def page_index(tree: LexborTree) -> PageIndex:
+    """The page's index, built on first use and kept as long as the parsed page."""
+    index = _INDEXES.get(tree)
+    if index is None:
+        index = _INDEXES[tree] = build_index(tree)
+    return index
+
+
+def build_index(tree: LexborTree) -> PageIndex:
+    """Index a parsed page in one pass over its nodes."""
+    index = PageIndex()
+    body = tree.parser.body or tree.root
+    if body is None:
+        return index
+    named, labels = index.named, index.labels
+    for position, node in enumerate(body.traverse(include_text=True)):
+        tag = node.tag
+        if tag == "-text":
+            raw = node.text_content
+            if not raw or raw.isspace():
+                continue
+            parent = node.parent
+            if parent is None or parent.tag in _SKIP_TEXT:
+                continue
+            text = clean_text(raw)
+            index.texts.append((position, node, text))
+            if parent.tag in _NOT_LABELS:
+                continue
+            head, colon, rest = text.partition(":")
+            if colon and len(head) <= _LABEL_MAX and "//" not in rest[:2]:
+                key = normalize_label(head)
+                labels.setdefault(key, []).append(Label(position, node, head.strip(), rest.strip()))
+            elif len(text) <= _LABEL_MAX:
+                key = normalize_label(text)
+                labels.setdefault(key, []).append(Label(position, node, text.rstrip(" :*"), ""))
+                # `Price $9.99`, `SKU 12345`: a label and a number in one text without a colon.
+                if (split := _LABEL_NUMBER.match(text)) is not None:
+                    head = split.group(1)
+                    labels.setdefault(normalize_label(head), []).append(
+                        Label(position, node, head.strip(), split.group(2))
+                    )
+            continue
+        if tag == "-comment":
+            continue
+        attrs = node.attributes
+        if tag == "h1":
+            index.headings.append((position, node))
+        elif tag == "p":
+            index.paragraphs.append((position, node))
+        elif tag == "img":
+            index.images.append((position, node))
+        if not attrs:
+            continue
+        for attr, value in attrs.items():
+            if attr == "class" and value:
+                for name in value.split():
+                    _add_named(named, Named(position, node, "class", name, name_words(name)))
+            elif attr in ("id", "itemprop") and value:
+                _add_named(named, Named(position, node, attr, value, name_words(value)))
+            elif attr.startswith("data-") and value and len(value) <= _VALUE_MAX:
+                _add_named(named, Named(position, node, "data", attr, name_words(attr[5:])))
+                # Test hooks name elements as classes do: data-testid="product-price", data-cy="brand-name".
+                if _NAME_VALUE.match(value) and not value.isdigit():
+                    _add_named(named, Named(position, node, "hook", f"{attr}={value}", name_words(value)))
+    # The page's title: the first `<h1>` outside cookie banners, dialogs and navigation, and of
+    # those the first that the `<title>` repeats ("Follow the author" is an `<h1>` too).
+    title_node = tree.root.css_first("title") if tree.root is not None else None
+    page_title = clean_text(title_node.text()).casefold() if title_node is not None else ""
+    chosen: tuple[int, Any] | None = None
+    for position, node in index.headings:
+        text = clean_text(node.text(deep=True, separator=" ")).casefold()
+        if not text or _context(node, frozenset(), _CHROME_WORDS)[1]:
+            continue
+        if text in page_title or (len(text) >= 15 and page_title.startswith(text[:15])):
+            chosen = (position, node)
+            break
+        chosen = chosen or (position, node)
+    if chosen is not None:
+        index.h1, index.heading = chosen
+    return index
+
+
+def _add_named(named: dict[str, list[Named]], entry: Named) -> None:
+    for word in dict.fromkeys(entry.words):
+        named.setdefault(word, []).append(entry)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One value found for a field: the raw value, its source, and how much it is trusted."""
+
+    value: Any
+    source: str
+    rank: tuple[int, ...]
+
+
+def _ancestors(node: Any, limit: int = 12) -> Iterator[Any]:
+    parent = node.parent
+    while parent is not None and limit > 0 and parent.tag not in ("body", "html", "-document"):
+        yield parent
+        parent = parent.parent
+        limit -= 1
+
+
+def _context(
+    node: Any, negative: frozenset[str], away_words: frozenset[str] = _AWAY_WORDS
+) -> tuple[bool, bool]:
+    """(struck or negative: a look-alike that is not the value, away: outside the subject's area)."""
+    bad = away = False
+    for depth, parent in enumerate(_ancestors(node)):
+        tag = parent.tag
+        if tag in _STRUCK:
+            bad = True
+        elif tag in _AWAY_TAGS:
+            away = True
+        attrs = parent.attributes
+        names = " ".join(str(attrs.get(a) or "") for a in ("class", "id"))
+        if names.strip():
+            words = set(name_words(names))
+            if depth < 2 and negative and words & negative:
+                bad = True
+            if words & away_words:
+                away = True
+    return bad, away
+
+
+def _where(position: int, index: PageIndex) -> int:
+    """0 after the page's title (the subject's area), 1 before it or when there is none."""
+    return 0 if index.h1 >= 0 and position >= index.h1 else 1
+
+
+def _own_text(node: Any, negative: frozenset[str], limit: int = 4000) -> str:
+    """An element's text without struck-through or negative-named parts (`<del>$20</del> $15` -> $15),
+    read up to about `limit` characters."""
+    if node.tag == "-text":
+        return clean_text(node.text_content or "")
+    parts: list[str] = []
+    _collect(node, negative, parts, [limit])
+    return clean_text(" ".join(parts))
+
+
+def _collect(node: Any, negative: frozenset[str], parts: list[str], budget: list[int]) -> None:
+    child = node.first_child
+    while child is not None and budget[0] > 0:
+        tag = child.tag
+        if tag == "-text":
+            text = child.text_content or ""
+            parts.append(text)
+            budget[0] -= len(text)
+        elif not (
+            tag in _STRUCK or tag in _SKIP_TEXT or tag == "-comment" or _negative_named(child, negative)
+        ):
+            _collect(child, negative, parts, budget)
+        child = child.next
+
+
+def _negative_named(node: Any, negative: frozenset[str]) -> bool:
+    if not negative:
+        return False
+    attrs = node.attributes
+    names = " ".join(str(attrs.get(a) or "") for a in ("class", "id"))
+    return bool(names.strip()) and bool(set(name_words(names)) & negative)
+
+
+def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
+    """Values announced by a label for field `name` (`Price: $9.99`, `<dt>Brand</dt><dd>...`)."""
+    concept = concept_of(name)
+    negative = concept.negative if concept else frozenset()
+    hits: list[Hit] = []
+    for key in field_labels(name):
+        for label in index.labels.get(key, ()):
+            value = label.rest or _value_after(label.node, negative, long=kind == "string")
+            if not value or is_placeholder(value) or normalize_label(value) == key:
+                continue
+            bad, away = _context(label.node, negative)
+            if bad:
+                continue
+            hits.append(
+                Hit(value, f"label:{label.text}", (away, _where(label.position, index), label.position))
+            )
+    return hits
+
+
+def _value_after(text_node: Any, negative: frozenset[str], long: bool) -> str:
+    """The value that follows a label: the rest of its element, else the next sibling of the label's
+    element (`<dd>`, `<td>`, the text after `</strong>`), climbing at most three levels."""
+    node = text_node
+    for _ in range(4):
+        value = _following(node, negative, long)
+        if value:
+            return value
+        parent = node.parent
+        if parent is None or parent.tag in ("body", "html", "li", "tr", "dl", "ul", "table", "form"):
+            return ""
+        # Climb only while the label is all its element says (`<th><span>SKU</span></th>`).
+        if len(clean_text(parent.text(deep=True, separator=" "))) > _LABEL_MAX + 2:
+            return ""
+        node = parent
+    return ""
+
+
+def _following(node: Any, negative: frozenset[str], long: bool) -> str:
+    parts: list[str] = []
+    sibling = node.next
+    while sibling is not None:
+        tag = sibling.tag
+        if tag == "-text":
+            text = clean_text(sibling.text_content or "").lstrip(": ")
+            if text and text.casefold() not in _CONNECTORS:
+                parts.append(text)
+        elif (
+            tag in _STRUCK
+            or tag in _SKIP_TEXT
+            or (tag == "br" and not parts)
+            or _negative_named(sibling, negative)
+        ):
+            pass
+        elif tag == "br":
+            break
+        elif not parts:
+            text = _own_text(sibling, negative, 4000 if long else _VALUE_MAX + 1)
+            if text:
+                parts.append(text)
+                break
+        else:
+            break
+        sibling = sibling.next
+    value = clean_text(" ".join(parts))
+    return value if long or len(value) <= _VALUE_MAX else ""
+
+
+# Words between a label and its value: `Brand Name by <a>Acme</a>`, `Marque : de <a>...`.
+_CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from", "-", "\u2013", "\u2014", "|"})
+
+
+def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
+    """Values of elements whose class, id, itemprop or data-* name carries the field's words."""
+    concept = concept_of(name)
+    negative = concept.negative if concept else frozenset()
+    hits: list[Hit] = []
+    seen: set[tuple[int, str]] = set()
+    titles = concept is not None and concept.key == "title"
+    for rank, words in enumerate(field_words(name)):
+        for entry in _entries(index, words):
+            if titles and entry.kind in ("data", "hook"):
+                continue
+            # data-price, data-product-sku: the attribute's name ends with the field's word.
+            if entry.kind == "data" and entry.words[-len(words) :] != words:
+                continue
+            extra = set(entry.words) - set(words)
+            if extra & negative:
+                continue
+            key = (entry.position, entry.kind)
+            if key in seen:
+                continue
+            seen.add(key)
+            value = _named_value(entry, kind, negative)
+            if value in (None, "") or (isinstance(value, str) and is_placeholder(value)):
+                continue
+            bad, away = _context(entry.node, negative)
+            if bad:
+                continue
+            exact = 0 if entry.words == words else 1
+            order = {"itemprop": 0, "data": 1, "class": 2, "id": 2, "hook": 2}[entry.kind]
+            hits.append(
+                Hit(
+                    value,
+                    _describe(entry),
+                    (away, rank, order, exact, _where(entry.position, index), entry.position),
+                )
+            )
+    return hits
+
+
+def _entries(index: PageIndex, words: tuple[str, ...]) -> Iterator[Named]:
+    """Named elements whose name holds `words` in order (`now price` in `product-now-price`)."""
+    if not words:
+        return
+    first = words[0]
+    candidates = list(index.named.get(first, ()))
+    if len(words) == 1 and len(first) >= 4:
+        # Names written without separators: `productprice`, `pricebox`.
+        for word in index.named:
+            if (
+                word != first
+                and (word.endswith(first) or word.startswith(first))
+                and len(word) <= len(first) + 8
+            ):
+                candidates.extend(index.named[word])
+    for entry in candidates:
+        if len(words) == 1 or _contains(entry.words, words):
+            yield entry
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
+    node = entry.node
+    attrs = node.attributes
+    if entry.kind == "data":
+        return attrs.get(entry.name)
+    if kind == "url":
+        target = (
+            node
+            if node.tag in ("a", "img", "link", "meta", "source")
+            else node.css_first("img[src], a[href]")
+        )
+        if target is None:
+            return None
+        for attr in ("src", "data-src", "href", "content", "data-zoom-image", "data-large"):
+            if value := target.attributes.get(attr):
+                return value
+        return None
+    if kind in ("date", "datetime") and attrs.get("datetime"):
+        return attrs["datetime"]
+    for attr in ("content", "value"):
+        if attrs.get(attr) and node.tag in ("meta", "span", "div", "data", "meter", "input", "link"):
+            return attrs[attr]
+    text = _own_text(node, negative, 4000 if kind == "string" else _VALUE_MAX + 1)
+    if kind != "string" and len(text) > _VALUE_MAX:
+        return None
+    return text or None
+
+
+def _describe(entry: Named) -> str:
+    if entry.kind == "class":
+        return f"css:.{entry.name}"
+    if entry.kind == "hook":
+        attr, _, value = entry.name.partition("=")
+        return f"css:[{attr}='{value}']"
+    if entry.kind == "id":
+        return f"css:#{entry.name}"
+    return f"css:[{'itemprop' if entry.kind == 'itemprop' else entry.name}" + (
+        f"='{entry.name}']" if entry.kind == "itemprop" else "]"
+    )
+
+
+def price_near_title(index: PageIndex, negative: frozenset[str]) -> list[Hit]:
+    """Currency amounts in the texts after the page's `<h1>`, nearest first, leaving out those a
+    word marks as not the current price (`Regular price: $179.99`, `was`, `UVP`)."""
+    hits: list[Hit] = []
+    previous = ""
+    start = max(index.h1, 0)
+    for position, node, text in index.texts:
+        if position < start:
+            previous = text
+            continue
+        if len(hits) >= 3 or position - start > 600:
+            break
+        # `$<span>119.99</span>`: a sign in one text, its number in the next.
+        joined = f"{previous} {text}" if len(previous) <= 4 and not previous[-1:].isalnum() else text
+        previous = text
+        match = CURRENCY_AMOUNT.search(joined)
+        if match is None:
+            continue
+        before = set(name_words(joined[: match.start()]))
+        bad, away = _context(node, negative)
+        if bad or away or before & negative or _negative_named(node.parent, negative):
+            continue
+        hits.append(Hit(match.group(0), "near:h1", (position,)))
+    return hits
+
+
+def paragraph_after_title(index: PageIndex) -> list[Hit]:
+    """The first substantial paragraph after the page's `<h1>` (else the first on the page)."""
+    start = max(index.h1, 0)
+    for position, node in index.paragraphs:
+        if position < start:
+            continue
+        text = clean_text(node.text(deep=True, separator=" "))
+        if len(text) < 60 or text.count(" ") < 8 or is_placeholder(text):
+            continue
+        _, away = _context(node, frozenset())
+        if away:
+            continue
+        return [Hit(text, "near:h1" if index.h1 >= 0 else "css:p", (position,))]
+    return []
+
+
+def stock_near_title(index: PageIndex) -> list[Hit]:
+    """An in-stock or sold-out phrase after the page's `<h1>` (the first one people see)."""
+    if index.h1 < 0:
+        return []
+    for position, node, text in index.texts:
+        if position < index.h1 or len(text) > 80:
+            continue
+        if position - index.h1 > 2000:
+            break
+        state = stock_state(text)
+        if state is None:
+            continue
+        _, away = _context(node, frozenset(), _CHROME_WORDS)
+        if not away:
+            return [Hit(state, "near:h1", (position,))]
+    return []
+
+
+def image_near_title(index: PageIndex) -> list[Hit]:
+    """The product's picture: content images not named like logos or icons, nearest the title first."""
+    concept = concept_of("image")
+    negative = concept.negative if concept else frozenset()
+    hits: list[Hit] = []
+    for position, node in index.images:
+        attrs = node.attributes
+        src = attrs.get("src") or attrs.get("data-src") or ""
+        if not src or src.startswith("data:"):
+            src = attrs.get("data-src") or attrs.get("data-lazy-src") or attrs.get("data-original") or ""
+        if not src or src.startswith("data:"):
+            continue
+        width, height = attrs.get("width") or "", attrs.get("height") or ""
+        if (width.isdigit() and int(width) < 50) or (height.isdigit() and int(height) < 50):
+            continue
+        names = " ".join(str(attrs.get(a) or "") for a in ("class", "id", "alt")) + " " + src
+        if set(name_words(names)) & negative:
+            continue
+        bad, away = _context(node, negative)
+        if bad:
+            continue
+        hits.append(Hit(src, "css:img", (away, _where(position, index), position)))
+    return hits
