@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from backend_fastapi.scraping import maincontent
 from backend_fastapi.scraping.formats import content_nodes, render, to_markdown, to_text
@@ -155,13 +157,28 @@ def test_a_confident_choice_never_asks_for_a_second_opinion(monkeypatch: pytest.
     assert to_text(_page(_article()), BASE).startswith("Harbour wall to be rebuilt")
 
 
-def test_an_unsure_choice_takes_the_second_opinion() -> None:
+def test_an_unsure_choice_takes_the_second_opinion_unless_its_own_is_far_longer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The article sits in a wrapper whose class says "header": the class guesses drop it.
-    wrapped = f'<body><div class="page-header-wrap"><p>{SENTENCE}.</p><p>{SENTENCE}, again.</p></div></body>'
-    second = maincontent.second_opinion(wrapped)
-    assert second is not None
-    assert render(main_content(wrapped), BASE, plain=True) == render(second, BASE, plain=True)
-    assert maincontent.second_opinion("<body><p>Too short.</p></body>") is None
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(5))
+    wrapped = (
+        f'<body><div class="menu"><a href="/">Home</a></div><div class="top-header">{paragraphs}</div></body>'
+    )
+    assert maincontent.second_opinion(wrapped) is not None  # trafilatura finds it too
+
+    def opinion(words: int) -> list[Any]:
+        node = LexborHTMLParser(f"<div><p>{'second opinion ' * words}</p></div>").css_first("div")
+        return [node]
+
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(60))
+    assert render(main_content(wrapped), BASE, plain=True).startswith("second opinion")
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(10))
+    assert render(main_content(wrapped), BASE, plain=True).startswith("The council voted")
+
+
+def test_a_page_too_short_to_hide_an_article_gets_no_second_opinion() -> None:
+    assert maincontent.second_opinion(f"<body><p>{SENTENCE}.</p></body>") is None
 
 
 def test_blocks_a_site_repeats_across_a_crawl_are_dropped_from_its_later_pages() -> None:
@@ -285,19 +302,21 @@ def test_shingle_score_counts_repeated_text_once_per_occurrence() -> None:
     assert score("", expected).f1 == 0.0
 
 
-# Reached when this was written: all 0.975 (precision 0.982, recall 0.973), held out 0.964.
+# Reached when this was written: all 0.975 (precision 0.984, recall 0.970), held out 0.969 (0.981).
 # The margins allow small renderer changes, not a different algorithm.
-@pytest.mark.parametrize(("part", "floor"), [("all", 0.97), ("held_out", 0.955)])
+@pytest.mark.parametrize(("part", "floor"), [("all", 0.97), ("held_out", 0.965)])
 def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor: float) -> None:
     pages = [p for p in load_pages() if part == "all" or p.held_out]
     result = mean_score(evaluate(lambda html: to_text(html, BASE_URL), pages).values())
     assert result.f1 >= floor
-    assert result.precision >= 0.95
+    assert result.precision >= 0.975
 
 
-# Reached when this was written: F1 0.886 (precision 0.862, recall 0.911); trafilatura 0.943.
+# Reached when this was written, both parts: F1 0.897 (precision 0.867, recall 0.930); part a 0.896,
+# part b 0.899; trafilatura 0.943 and 0.908.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.87
-    assert result.recall >= 0.89
+    assert result.f1 >= 0.89
+    assert result.precision >= 0.86
+    assert result.recall >= 0.92
