@@ -14,7 +14,10 @@ from urllib.parse import urljoin, urlsplit
 
 from backend_fastapi.scraping.dates import NO_CONTEXT, DateContext, UnreadableDate, parse_date
 
-_NUMBER = re.compile(r"[-+\u2212]?\s*(?:\d[\d\s.,'\u2019 ]*\d|\d)(?:[eE][-+]?\d+)?")
+# A leading decimal point counts too: shops write 75 cents as `$.75`.
+_NUMBER = re.compile(
+    r"[-+\u2212]?\s*(?:\d[\d\s.,'\u2019 ]*\d|\d|(?<![\d.,])[.,]\d{1,2}(?!\d))(?:[eE][-+]?\d+)?"
+)
 _TRUE = frozenset(
     {"true", "yes", "y", "1", "on", "in stock", "instock", "available", "in_stock", "limitedavailability",
      "onlineonly", "instoreonly", "preorder", "presale", "backorder"}
