@@ -201,27 +201,35 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
     index = labels.page_index(tree)
     negative = concept.negative if concept is not None else frozenset()
     if ckey == "currency":
-        for hit in _ranked(_price_hits("price", "number", index, negative)):
+        for hit in _ranked(
+            _price_hits("price", "number", index, negative) + _near_title("price", kind, index)
+        ):
             if code := currency_code(str(hit.value)):
                 yield Found([code], hit.source)
                 return
         return
-    hits = _ranked(_price_hits(name, kind, index, negative) if ckey == "price" else _hits(name, kind, index))
+    named = _price_hits(name, kind, index, negative) if ckey == "price" else _hits(name, kind, index)
     refused = concept.labels if concept is not None else frozenset()
-    for hit in hits:
-        value = hit.value
-        if kind == "boolean" and isinstance(value, str) and (state := stock_state(value)) is not None:
-            value = state
-        if isinstance(value, str):
-            # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
-            value = _strip_label(value, refused)
-            if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
-                continue
-        yield Found([value], hit.source)
+    # What a label or a name announces comes first; the guesses near the title are made only when
+    # none of it converts (most pages stop before), then the rest (outside the product's area).
+    first = [(rank, hit) for rank, hit in named if rank[0] == 0 and rank[1] < 2]
+    later = [(rank, hit) for rank, hit in named if not (rank[0] == 0 and rank[1] < 2)]
+    for stage in (lambda: first, lambda: _near_title(ckey, kind, index) + later):
+        for hit in _ranked(stage()):
+            value = hit.value
+            if kind == "boolean" and isinstance(value, str) and (state := stock_state(value)) is not None:
+                value = state
+            if isinstance(value, str):
+                # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
+                value = _strip_label(value, refused)
+                if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
+                    continue
+            yield Found([value], hit.source)
 
 
 def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int, ...], labels.Hit]]:
-    """Every place field `name` may be, ranked: (away from the subject, tier, after the title, position)."""
+    """Every labelled or named place of field `name`, ranked: (away from the subject, tier, after the
+    title, ..., position)."""
     concept = concept_of(name)
     ckey = concept.key if concept is not None else ""
     out: list[tuple[tuple[int, ...], labels.Hit]] = []
@@ -232,28 +240,38 @@ def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int
         away, rank, order, exact, where, position = hit.rank
         out.append(((away, 0 if rank == 0 else 1, where, order, exact, position), hit))
     if ckey == "description":
-        # A description is prose: a short value ("Solid Wood") is a detail, and one that holds the
-        # title or a price is the whole product box; both come after the paragraph near the title.
-        heading = (
-            clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
-        )
+        # A description is prose: a short value ("Solid Wood") is a detail, and one that starts with
+        # the title or holds a price is the whole product box; both come after the paragraph.
+        heading = _index_heading(index)
         out = [
             ((rank[0], 3 if _not_prose(str(hit.value), heading) else rank[1], *rank[2:]), hit)
             for rank, hit in out
         ]
+    return out
+
+
+def _near_title(ckey: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int, ...], labels.Hit]]:
+    """Guesses from the page around its title: a paragraph, a currency amount, a stock phrase, a picture."""
+    out: list[tuple[tuple[int, ...], labels.Hit]] = []
     if ckey == "description":
-        heading = (
-            clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
-        )
+        heading = _index_heading(index)
         for hit in labels.paragraph_after_title(index):
             out.append(((0, 3 if _not_prose(str(hit.value), heading) else 2, *hit.rank), hit))
+    elif ckey in ("price", "currency"):
+        concept = concept_of("price")
+        negative = concept.negative if concept is not None else frozenset()
+        out.extend(((0, 2, 0, *hit.rank), hit) for hit in labels.price_near_title(index, negative))
     elif ckey == "in_stock" and kind == "boolean":
         out.extend(((0, 2, *hit.rank), hit) for hit in labels.stock_near_title(index))
-    elif kind == "url" and (ckey == "image" or name.lower() in IMAGE_NAMES):
+    elif kind == "url" and (ckey == "image" or ckey in IMAGE_NAMES):
         for hit in labels.image_near_title(index):
             away, where, position = hit.rank
             out.append(((away, 2, where, position), hit))
     return out
+
+
+def _index_heading(index: labels.PageIndex) -> str:
+    return clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
 
 
 def _not_prose(text: str, heading: str) -> bool:
@@ -265,8 +283,7 @@ def _not_prose(text: str, heading: str) -> bool:
 def _price_hits(
     name: str, kind: str, index: labels.PageIndex, negative: frozenset[str]
 ) -> list[tuple[tuple[int, ...], labels.Hit]]:
-    """Prices: amounts that are not percentages; a price named or labelled as such, then a currency
-    amount near the title."""
+    """Prices named or labelled as such that are not percentages or marked as old ("Was: $20")."""
     out: list[tuple[tuple[int, ...], labels.Hit]] = []
     for rank, hit in _hits(name, kind, index):
         text = str(hit.value)
@@ -277,7 +294,6 @@ def _price_hits(
             # us") comes last, so that it explains a missing price rather than hiding a real one.
             grade = 0 if CURRENCY_AMOUNT.search(text) else 1 if _DIGIT.search(text) else 9
             out.append(((rank[0] if grade < 9 else 9, *rank[1:2], grade, *rank[2:]), hit))
-    out.extend(((0, 2, 0, *hit.rank), hit) for hit in labels.price_near_title(index, negative))
     return out
 
 
