@@ -214,17 +214,21 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
     # none of it converts (most pages stop before), then the rest (outside the product's area).
     first = [(rank, hit) for rank, hit in named if rank[0] == 0 and rank[1] < 2]
     later = [(rank, hit) for rank, hit in named if not (rank[0] == 0 and rank[1] < 2)]
-    for stage in (lambda: first, lambda: _near_title(ckey, kind, index) + later):
-        for hit in _ranked(stage()):
-            value = hit.value
-            if kind == "boolean" and isinstance(value, str) and (state := stock_state(value)) is not None:
-                value = state
-            if isinstance(value, str):
-                # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
-                value = _strip_label(value, refused)
-                if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
-                    continue
-            yield Found([value], hit.source)
+    yield from _found(_ranked(first), kind, ckey, refused)
+    yield from _found(_ranked(_near_title(ckey, kind, index) + later), kind, ckey, refused)
+
+
+def _found(hits: list[labels.Hit], kind: str, ckey: str, refused: frozenset[str]) -> Iterator[Found]:
+    for hit in hits:
+        value = hit.value
+        if kind == "boolean" and isinstance(value, str) and (state := stock_state(value)) is not None:
+            value = state
+        if isinstance(value, str):
+            # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
+            value = _strip_label(value, refused)
+            if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
+                continue
+        yield Found([value], hit.source)
 
 
 def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int, ...], labels.Hit]]:
