@@ -37,6 +37,8 @@ class JobType(StrEnum):
     PIPELINE_RUN = "pipeline.run"
     PIPELINE_PREVIEW = "pipeline.preview"
     WEBHOOK_DELIVER = "webhook.deliver"
+    MONITOR_COMPARE = "monitor.compare"
+    MONITOR_NOTIFY = "monitor.notify"
 
 
 class JobStatus(StrEnum):
@@ -137,6 +139,35 @@ def _then(job: FinishedJob) -> list[NewJob]:
     ]
 
 
+# Comparing a check is quick and must not wait behind a backlog of scrapes; it retries on a crash.
+MONITOR_COMPARE_ATTEMPTS = 5
+MONITOR_COMPARE_TIMEOUT_SECONDS = 300.0
+MONITOR_PRIORITY = 5
+
+
+def _monitor_check(job: FinishedJob) -> list[NewJob]:
+    """A finished check of a monitor (completed or not) is compared with its snapshot."""
+    payload = job.payload
+    monitor_id = payload.get("monitor_id") if isinstance(payload, dict) else None
+    if not isinstance(monitor_id, str):
+        return []
+    return [
+        NewJob(
+            type=JobType.MONITOR_COMPARE.value,
+            payload={"monitor_id": monitor_id, "job_id": job.id},
+            max_attempts=MONITOR_COMPARE_ATTEMPTS,
+            timeout_seconds=MONITOR_COMPARE_TIMEOUT_SECONDS,
+            priority=MONITOR_PRIORITY,
+            label=monitor_id,
+            parent_id=job.id,
+        )
+    ]
+
+
+def _after_scrape(job: FinishedJob) -> list[NewJob]:
+    return _then(job) + _monitor_check(job)
+
+
 JOB_TYPES: Mapping[str, JobTypeSpec] = {
     # Plain strings as keys: these maps are merged with plugins' types and serialised (orjson takes
     # only exact `str` keys), and a merged dict keeps the first key object it saw.
@@ -148,7 +179,7 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             "backend_fastapi.scraping.handler:run_scrape_job",
             payload="backend_fastapi.schemas.scrape:ScrapePayload",
             request="backend_fastapi.schemas.scrape:ScrapeRequest",
-            follow_ups=_then,
+            follow_ups=_after_scrape,
         ),
         JobTypeSpec(
             JobType.SCRAPE_CRAWL,
@@ -156,7 +187,7 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             "backend_fastapi.scraping.handler:run_scrape_job",
             payload="backend_fastapi.schemas.scrape:ScrapePayload",
             request="backend_fastapi.schemas.scrape:ScrapeRequest",
-            follow_ups=_then,
+            follow_ups=_after_scrape,
         ),
         JobTypeSpec(
             JobType.PIPELINE_RUN,
@@ -177,6 +208,18 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             "Deliver a webhook",
             "backend_fastapi.worker.webhooks:deliver_webhook",
             payload="backend_fastapi.schemas.common:WebhookPayload",
+        ),
+        JobTypeSpec(
+            JobType.MONITOR_COMPARE,
+            "Compare a monitor's check",
+            "backend_fastapi.monitors.compare:run_monitor_compare",
+            payload="backend_fastapi.schemas.monitors:MonitorComparePayload",
+        ),
+        JobTypeSpec(
+            JobType.MONITOR_NOTIFY,
+            "Send a monitor's notification",
+            "backend_fastapi.monitors.notify:run_monitor_notify",
+            payload="backend_fastapi.schemas.monitor_notify:MonitorNotifyPayload",
         ),
     )
 }

@@ -44,12 +44,23 @@ def _repeated_wall_time(moment: datetime, zone: ZoneInfo) -> bool:
     )
 
 
+EVERY_PREFIX = "@every "
+
+
+def every_cron(seconds: float) -> str:
+    """The stored form of a fixed interval (a monitor's `every`): `@every 900s`."""
+    return f"{EVERY_PREFIX}{seconds:g}s"
+
+
 def next_run_after(cron: str, timezone: str, after: float) -> float:
     """The first cron time strictly after `after` (epoch seconds), in the schedule's time zone.
 
     Times skipped by the start of summer time run at the next valid minute; a daily job at a
-    time the end of summer time repeats runs once, not twice.
+    time the end of summer time repeats runs once, not twice. `@every Ns` (monitors) is N seconds
+    after `after`.
     """
+    if cron.startswith(EVERY_PREFIX):
+        return after + float(cron.removeprefix(EVERY_PREFIX).removesuffix("s"))
     zone = ZoneInfo(timezone)
     from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
 
@@ -72,20 +83,24 @@ def scheduled_request(job: dict[str, Any]) -> ScrapeRequest | PipelineRunRequest
 
 
 def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> NewJob:
-    """The job one firing queues: named after the schedule, so `latest` sources find its result."""
+    """The job one firing queues: named after the schedule, so `latest` sources find its result
+    (a monitor's check is named after the monitor, and its payload names the monitor)."""
     if isinstance(request, ScrapeRequest):
         job_type, label = request.job_type, request.url
     else:
         job_type, label = JobType.PIPELINE_RUN, request.pipeline_id or "inline pipeline"
-    return build_job(
+    job = build_job(
         job_type,
         request.to_payload(),
         request,
         settings,
         label=label,
-        name=schedule.name,
+        name=request.name or schedule.name,
         schedule_id=schedule.id,
     )
+    if schedule.monitor_id is not None:
+        job.payload["monitor_id"] = schedule.monitor_id
+    return job
 
 
 # --- firing -----------------------------------------------------------------------------------
@@ -104,7 +119,7 @@ async def fire(
     conn: AsyncConnection, schedule_id: str, expected: float, now: float, settings: Settings
 ) -> Firing | None:
     """Fire one due time of a schedule; None when another worker already did (or it changed)."""
-    row = await schedule_rows.find(conn, schedule_id)
+    row = await schedule_rows.get(conn, schedule_id)
     if row is None or row.id != schedule_id or not row.enabled or row.next_run_at != expected:
         return None
     following = next_run_after(row.cron, row.timezone, now)

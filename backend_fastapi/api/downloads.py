@@ -1,4 +1,5 @@
-"""Download a job's records as CSV, JSON, JSONL or XLSX, streamed page by page.
+"""Download a job's records (or any paged rows, such as a monitor's changes) as CSV, JSON, JSONL or
+XLSX, streamed page by page.
 
 Spreadsheet formats are inert: XLSX text cells are always strings, and CSV text that a spreadsheet
 would run as a formula is escaped unless the caller asks for raw CSV (`escape_formulas=false`).
@@ -10,7 +11,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 import orjson
@@ -43,9 +44,13 @@ async def _pages(db: Database, job_id: str, attempt: int) -> AsyncIterator[list[
         offset += len(page)
 
 
-async def _columns(db: Database, job_id: str, attempt: int) -> list[str]:
+# Each call starts the pages again from the first (a CSV reads them twice: columns, then rows).
+Pages = Callable[[], AsyncIterator[list[JsonObject]]]
+
+
+async def _columns(pages: Pages) -> list[str]:
     seen: dict[str, None] = {}
-    async for page in _pages(db, job_id, attempt):
+    async for page in pages():
         for column in columns_of(record_row(r) for r in page):
             seen.setdefault(column, None)
     return list(seen)
@@ -67,28 +72,37 @@ async def download_records(
     escape_formulas: bool = True,
 ) -> StreamingResponse | FileResponse:
     """The records as a file; `escape_formulas` (CSV only) neutralises cells a spreadsheet would run."""
+    return await download_pages(
+        lambda: _pages(db, job_id, attempt), fmt, filename, escape_formulas=escape_formulas
+    )
+
+
+async def download_pages(
+    pages: Pages, fmt: DownloadFormat, filename: str, *, escape_formulas: bool = True
+) -> StreamingResponse | FileResponse:
+    """Paged rows as a file (`record_row` flattens each: `data` keys become columns)."""
     headers = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "xlsx":
-        return await _xlsx(db, job_id, attempt, f"{filename}.xlsx")
+        return await _xlsx(pages, f"{filename}.xlsx")
     if fmt == "jsonl":
-        body = _jsonl(db, job_id, attempt)
+        body = _jsonl(pages)
     elif fmt == "json":
-        body = _json(db, job_id, attempt)
+        body = _json(pages)
     else:
-        columns = await _columns(db, job_id, attempt)
-        body = _csv(db, job_id, attempt, columns, escape_formulas=escape_formulas)
+        columns = await _columns(pages)
+        body = _csv(pages, columns, escape_formulas=escape_formulas)
     return StreamingResponse(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-async def _jsonl(db: Database, job_id: str, attempt: int) -> AsyncIterator[bytes]:
-    async for page in _pages(db, job_id, attempt):
+async def _jsonl(pages: Pages) -> AsyncIterator[bytes]:
+    async for page in pages():
         yield b"".join(orjson.dumps(r) + b"\n" for r in page)
 
 
-async def _json(db: Database, job_id: str, attempt: int) -> AsyncIterator[bytes]:
+async def _json(pages: Pages) -> AsyncIterator[bytes]:
     yield b"["
     first = True
-    async for page in _pages(db, job_id, attempt):
+    async for page in pages():
         chunk = b",".join(orjson.dumps(r) for r in page)
         yield chunk if first else b"," + chunk
         first = False
@@ -100,9 +114,7 @@ def _csv_cell(value: Any) -> Any:
     return formula_escaped(value) if isinstance(value, str) else value
 
 
-async def _csv(
-    db: Database, job_id: str, attempt: int, columns: list[str], *, escape_formulas: bool
-) -> AsyncIterator[bytes]:
+async def _csv(pages: Pages, columns: list[str], *, escape_formulas: bool) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     columns = columns or ["value"]
     if escape_formulas:
@@ -114,7 +126,7 @@ async def _csv(
         writer = csv.writer(buffer)
         cell = _cell
     writer.writerow([cell(name) for name in columns])
-    async for page in _pages(db, job_id, attempt):
+    async for page in pages():
         for record in page:
             row = record_row(record)
             writer.writerow([cell(row.get(name)) for name in columns])
@@ -125,10 +137,10 @@ async def _csv(
         yield buffer.getvalue().encode()
 
 
-async def _xlsx(db: Database, job_id: str, attempt: int, filename: str) -> FileResponse:
+async def _xlsx(pages: Pages, filename: str) -> FileResponse:
     import xlsxwriter  # light, pure Python; only downloads of XLSX load it
 
-    columns = await _columns(db, job_id, attempt)
+    columns = await _columns(pages)
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     # constant_memory streams rows to disk: memory stays flat however many records there are.
@@ -140,7 +152,7 @@ async def _xlsx(db: Database, job_id: str, attempt: int, filename: str) -> FileR
     for col, name in enumerate(columns):
         sheet.write_string(0, col, name)
     row_index = 1
-    async for page in _pages(db, job_id, attempt):
+    async for page in pages():
         for record in page:
             row = record_row(record)
             for col, name in enumerate(columns):

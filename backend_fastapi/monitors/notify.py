@@ -22,7 +22,8 @@ import orjson
 from backend_fastapi.errors import BlockedAddress, PermanentJobError, TransientJobError
 from backend_fastapi.netguard import check_url, resolve_public
 from backend_fastapi.schemas.common import iso
-from backend_fastapi.schemas.monitor_notify import MonitorNotifyPayload, MonitorNotifyResult, url_scheme
+from backend_fastapi.schemas.monitor_notify import MonitorNotifyPayload, url_scheme
+from backend_fastapi.schemas.results import MonitorNotifyResult
 from backend_fastapi.worker.context import JobContext
 from backend_fastapi.worker.webhooks import post_signed
 

@@ -23,6 +23,10 @@ from backend_fastapi.store.tables import (
     exports,
     job_records,
     jobs,
+    monitor_changes,
+    monitor_checks,
+    monitor_records,
+    monitors,
     pipelines,
     schedules,
     uploads,
@@ -33,7 +37,12 @@ from backend_fastapi.store.tables import (
 log = logging.getLogger(__name__)
 
 # Parents before children; `workers` is live state of running processes and is not copied.
-TABLES: tuple[sa.Table, ...] = (pipelines, uploads, exports, schedules, jobs, job_records, webhook_deliveries)
+TABLES: tuple[sa.Table, ...] = (
+    pipelines, uploads, exports, schedules, monitors, monitor_records, monitor_checks, monitor_changes, jobs,
+    job_records, webhook_deliveries,
+)  # fmt: skip
+# Tables whose integer ids come from a sequence on PostgreSQL.
+SERIAL_TABLES = (webhook_deliveries, monitor_changes)
 BATCH = 1000
 
 
@@ -86,13 +95,14 @@ async def _copy_all(src: AsyncConnection, dst: AsyncConnection) -> list[TableCou
         counts.append(TableCount(table.name, written))
         log.info("db.copy.table", extra={"table": table.name, "rows": written})
     if dst.dialect.name == "postgresql":
-        # Explicit ids were inserted: move the sequence past them.
-        await dst.execute(
-            sa.text(
-                "SELECT setval(pg_get_serial_sequence('webhook_deliveries', 'id'), "
-                "COALESCE((SELECT max(id) FROM webhook_deliveries), 0) + 1, false)"
+        # Explicit ids were inserted: move each sequence past them.
+        for table in SERIAL_TABLES:
+            await dst.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                )
             )
-        )
     return counts
 
 

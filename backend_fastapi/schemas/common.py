@@ -29,6 +29,14 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_time(text: str) -> float:
+    """ISO 8601 (`2026-12-01T00:00:00Z`, an offset, or a date) as epoch seconds; naive means UTC."""
+    moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 class BlockedURL(ValueError):
     """A URL the address guard refuses, as a validation error that keeps the guard's reason."""
 

@@ -8,7 +8,6 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from backend_fastapi.schemas.common import JobPayload, StrictModel, validate_outbound_url
-from backend_fastapi.schemas.results import ResultModel
 
 NotifyEvent = Literal["change", "failed", "suspect"]
 NotifyKind = Literal["webhook", "apprise"]
@@ -56,6 +55,34 @@ def _default_events() -> list[NotifyEvent]:
     return ["change"]
 
 
+REDACTED = "***"
+
+
+def redacted_url(url: str) -> str:
+    """A notify URL as the API shows it: a webhook without its password and query values, an Apprise
+    URL as its scheme and a fingerprint (its host, user and path may all be tokens).
+
+    Sending a redacted URL back in a PUT keeps the stored one it stands for."""
+    from hashlib import sha256
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        if parts.username:
+            host = f"{parts.username}:{REDACTED}@{host}" if parts.password else f"{parts.username}@{host}"
+        query = "&".join(f"{pair.split('=', 1)[0]}={REDACTED}" for pair in parts.query.split("&") if pair)
+        return urlunsplit((parts.scheme, host, parts.path, query, ""))
+    return f"{parts.scheme}://{REDACTED}#{sha256(url.encode()).hexdigest()[:8]}"
+
+
+def is_redacted(url: str) -> bool:
+    """True for a URL as `redacted_url` writes it (a stand-in for a stored one, not a target)."""
+    return REDACTED in url
+
+
 class NotifyTarget(StrictModel):
     """One entry of a monitor's `notify` list: a signed DataOps webhook or an Apprise URL."""
 
@@ -77,6 +104,8 @@ class NotifyTarget(StrictModel):
         is_http = url_scheme(self.url) in ("http", "https")
         if self.kind is None:
             self.kind = "webhook" if is_http else "apprise"
+        if is_redacted(self.url):
+            return self  # stands for a stored URL: the API puts that one back (or refuses it)
         if self.kind == "webhook":
             if not is_http:
                 raise ValueError("A webhook URL starts with http:// or https://.")
@@ -100,13 +129,4 @@ class MonitorNotifyPayload(JobPayload):
     truncated: int = 0
     message: str | None = Field(default=None, description="Why a check failed or is suspect.")
     checked_at: float
-    delivery_id: str
-
-
-class MonitorNotifyResult(ResultModel):
-    """`monitor.notify`: the target took the notification."""
-
-    kind: NotifyKind
-    status_code: int | None = Field(description="The webhook receiver's answer; None for Apprise.")
-    duration_ms: float
     delivery_id: str

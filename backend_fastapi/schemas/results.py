@@ -257,6 +257,33 @@ class WebhookDeliveryResult(ResultModel):
     duration_ms: float
 
 
+# --- monitor.compare -----------------------------------------------------------------------------
+
+
+class MonitorCompareResult(ResultModel):
+    """`monitor.compare`: how a check compared with the monitor's last good snapshot."""
+
+    monitor_id: str
+    check_id: str | None = Field(
+        description="None when the monitor was deleted before the check was compared."
+    )
+    status: Literal["baseline", "unchanged", "changed", "failed", "suspect", "stale", "gone"]
+    counts: dict[str, int]
+    notified: int
+
+
+# --- monitor.notify ------------------------------------------------------------------------------
+
+
+class MonitorNotifyResult(ResultModel):
+    """`monitor.notify`: the target took the notification."""
+
+    kind: Literal["webhook", "apprise"]
+    status_code: int | None = Field(description="The webhook receiver's answer; None for Apprise.")
+    duration_ms: float
+    delivery_id: str
+
+
 # --- any job -------------------------------------------------------------------------------------
 
 
@@ -266,6 +293,10 @@ def result_kind(value: Any) -> JobType | None:
         return RESULT_TYPES.get(type(value))
     if not isinstance(value, dict):
         return None
+    if "check_id" in value and "notified" in value:
+        return JobType.MONITOR_COMPARE
+    if "delivery_id" in value and "kind" in value:
+        return JobType.MONITOR_NOTIFY
     if "delivery_id" in value:
         return JobType.WEBHOOK_DELIVER
     if "preview_rows" in value:
@@ -285,6 +316,8 @@ RESULT_MODELS: dict[JobType, type[ResultModel]] = {
     JobType.PIPELINE_RUN: PipelineRunResult,
     JobType.PIPELINE_PREVIEW: PipelinePreviewResult,
     JobType.WEBHOOK_DELIVER: WebhookDeliveryResult,
+    JobType.MONITOR_COMPARE: MonitorCompareResult,
+    JobType.MONITOR_NOTIFY: MonitorNotifyResult,
 }
 RESULT_TYPES: dict[type[ResultModel], JobType] = {
     model: job_type for job_type, model in RESULT_MODELS.items()
@@ -296,6 +329,8 @@ JobResult = Annotated[
     | Annotated[CrawlResult, Tag(JobType.SCRAPE_CRAWL)]
     | Annotated[PipelineRunResult, Tag(JobType.PIPELINE_RUN)]
     | Annotated[PipelinePreviewResult, Tag(JobType.PIPELINE_PREVIEW)]
-    | Annotated[WebhookDeliveryResult, Tag(JobType.WEBHOOK_DELIVER)],
+    | Annotated[WebhookDeliveryResult, Tag(JobType.WEBHOOK_DELIVER)]
+    | Annotated[MonitorCompareResult, Tag(JobType.MONITOR_COMPARE)]
+    | Annotated[MonitorNotifyResult, Tag(JobType.MONITOR_NOTIFY)],
     Discriminator(result_kind),
 ]

@@ -248,6 +248,8 @@ class ScrapePayload(ScrapeFields, JobPayload):
     """
 
     normalized_schema: NormalizedSchema = Field(default_factory=dict)
+    # Set by a monitor's schedule: the finished job is compared with that monitor's snapshot.
+    monitor_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The payload as stored in the job row (form 2 with only the keys the normalizer wrote)."""

@@ -145,6 +145,44 @@ class ScheduleRow(NamedTuple):
     last_job_id: str | None
     created_at: float
     updated_at: float
+    monitor_id: str | None
+
+
+class MonitorRow(NamedTuple):
+    id: str
+    name: str
+    definition: JsonObject
+    schedule_id: str
+    state_version: int
+    applied_job_created_at: float | None
+    records: int
+    last_check_id: str | None
+    last_status: str | None
+    last_checked_at: float | None
+    last_change_at: float | None
+    created_at: float
+    updated_at: float
+
+
+class MonitorCheckRow(NamedTuple):
+    id: str
+    monitor_id: str
+    job_id: str
+    status: str
+    counts: JsonObject
+    message: str | None
+    notified: int
+    checked_at: float
+
+
+class MonitorChangeRow(NamedTuple):
+    id: int
+    monitor_id: str
+    check_id: str
+    kind: str
+    key: str
+    change: JsonObject
+    created_at: float
 
 
 def columns_of(table: sa.Table, row_type: type[tuple[Any, ...]]) -> tuple[sa.Column[Any], ...]:

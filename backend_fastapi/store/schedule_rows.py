@@ -16,17 +16,23 @@ SCHEDULE_COLUMNS = columns_of(schedules, ScheduleRow)
 
 
 async def find(conn: AsyncConnection, ref: str) -> ScheduleRow | None:
-    """A schedule by id, else by its unique name."""
-    query = sa.select(*SCHEDULE_COLUMNS)
+    """A user's schedule by id, else by its unique name (a monitor's own schedule is not one)."""
+    query = sa.select(*SCHEDULE_COLUMNS).where(schedules.c.monitor_id.is_(None))
     row = (await conn.execute(query.where(schedules.c.id == ref))).first()
     if row is None:
         row = (await conn.execute(query.where(schedules.c.name == ref))).first()
     return None if row is None else ScheduleRow(*row)
 
 
+async def get(conn: AsyncConnection, schedule_id: str) -> ScheduleRow | None:
+    """Any schedule by id, a monitor's own included (what firing reads)."""
+    row = (await conn.execute(sa.select(*SCHEDULE_COLUMNS).where(schedules.c.id == schedule_id))).first()
+    return None if row is None else ScheduleRow(*row)
+
+
 async def list_all(conn: AsyncConnection) -> list[ScheduleRow]:
-    """Every schedule, by name."""
-    query = sa.select(*SCHEDULE_COLUMNS).order_by(schedules.c.name)
+    """Every schedule of the user's own, by name."""
+    query = sa.select(*SCHEDULE_COLUMNS).where(schedules.c.monitor_id.is_(None)).order_by(schedules.c.name)
     return [ScheduleRow(*row) for row in await conn.execute(query)]
 
 
@@ -66,6 +72,14 @@ async def claim_firing(
         query = query.where(schedules.c.next_run_at == expected, schedules.c.enabled)
     claimed = await conn.execute(query.values(**values))
     return claimed.rowcount == 1
+
+
+async def next_runs(conn: AsyncConnection, schedule_ids: list[str]) -> dict[str, float | None]:
+    """`next_run_at` of each schedule (for the monitors list: one query, not one per monitor)."""
+    if not schedule_ids:
+        return {}
+    query = sa.select(schedules.c.id, schedules.c.next_run_at).where(schedules.c.id.in_(schedule_ids))
+    return {str(sid): nxt for sid, nxt in await conn.execute(query)}
 
 
 async def name_taken(conn: AsyncConnection, name: str, except_id: str | None = None) -> bool:

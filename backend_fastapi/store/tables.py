@@ -187,5 +187,72 @@ schedules = sa.Table(
     sa.Column("last_job_id", sa.String(36)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # Set for the schedule a monitor owns (hidden from /api/schedules); NULL for the user's own.
+    sa.Column("monitor_id", sa.String(36)),
     sa.Index("ix_schedules_due", "enabled", "next_run_at"),
+)
+
+# --- monitors -------------------------------------------------------------------------------------
+# A monitor owns one schedule row (`schedules.monitor_id`): its checks are fired exactly once per due
+# time by the schedules machinery, and each check is a scrape job whose payload names the monitor.
+monitors = sa.Table(
+    "monitors",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    # The monitor as accepted (target, rules, notify, conditions), shown back by the API.
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("schedule_id", sa.String(36), nullable=False),
+    # Bumped by every applied check: a comparison writes only over the state it read.
+    sa.Column("state_version", sa.Integer, nullable=False, server_default="0"),
+    # The creation time of the newest check job applied: an older check finishing late is stale.
+    sa.Column("applied_job_created_at", sa.Float),
+    sa.Column("records", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_check_id", sa.String(36)),
+    sa.Column("last_status", sa.String(16)),
+    sa.Column("last_checked_at", sa.Float),
+    sa.Column("last_change_at", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# The monitor's last good snapshot, one row per record key; only changed records are rewritten.
+monitor_records = sa.Table(
+    "monitor_records",
+    metadata,
+    sa.Column("monitor_id", sa.String(36), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("missing", sa.Integer, nullable=False, server_default="0"),
+)
+
+monitor_checks = sa.Table(
+    "monitor_checks",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("monitor_id", sa.String(36), nullable=False),
+    sa.Column("job_id", sa.String(36), nullable=False),
+    # baseline | unchanged | changed | failed | suspect | stale
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("message", sa.Text),
+    sa.Column("notified", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("checked_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("job_id"),
+    sa.Index("ix_monitor_checks_monitor_id_checked_at", "monitor_id", "checked_at"),
+)
+
+monitor_changes = sa.Table(
+    "monitor_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("monitor_id", sa.String(36), nullable=False),
+    sa.Column("check_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("change", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_monitor_changes_monitor_id_id", "monitor_id", "id"),
+    sa.Index("ix_monitor_changes_check_id", "check_id"),
 )

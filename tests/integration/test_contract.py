@@ -231,6 +231,58 @@ def test_every_endpoint_answers_as_documented(
         kwargs: dict[str, Any] = {"json": schedule_in} if method == "PUT" else {}
         api.call(method, template, 404, path=sref, **kwargs)
 
+    # Monitors: create, read, change, pause, resume, check (baseline, then unchanged), history.
+    monitor_in = {
+        "name": "contract-watch", "target": {"url": f"{shop.url}/catalog/1", "schema": SCHEMA}, "every": "1h",
+        "notify": [{"url": f"{receiver.url}/watch"}],
+    }  # fmt: skip
+    monitor = api.call("POST", "/api/monitors", 201, json=monitor_in)
+    mref = {"ref": monitor["monitor_id"]}
+    api.call("POST", "/api/monitors", 409, json=monitor_in)
+    api.call("POST", "/api/monitors", 422, json={**monitor_in, "cron": "0 * * * *"})
+    api.call("GET", "/api/monitors", 200)
+    api.call("GET", "/api/monitors/{ref}", 200, path=mref)
+    api.call("PUT", "/api/monitors/{ref}", 200, path=mref, json={**monitor_in, "every": "2h"})
+    other = api.call("POST", "/api/monitors", 201, json={**monitor_in, "name": "contract-other-watch"})
+    api.call(
+        "PUT", "/api/monitors/{ref}", 409, path=mref, json={**monitor_in, "name": "contract-other-watch"}
+    )
+    api.call("DELETE", "/api/monitors/{ref}", 204, path={"ref": other["monitor_id"]})
+    api.call("POST", "/api/monitors/{ref}/pause", 200, path=mref)
+    api.call("POST", "/api/monitors/{ref}/resume", 200, path=mref)
+    for _ in range(2):
+        checked = api.call("POST", "/api/monitors/{ref}/check", 202, path=mref)
+        api.finished(checked["job_id"])
+        deadline = time.monotonic() + BOUND
+        while (api.call("GET", "/api/monitors/{ref}", 200, path=mref)["last_check"] or {}).get("job_id") != (
+            checked["job_id"]
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    compares = api.call("GET", "/api/jobs", 200, params={"type": "monitor.compare", "status": "completed"})
+    compare_id = compares["items"][0]["job_id"]
+    assert_typed_result(api.call("GET", "/api/jobs/{job_id}", 200, path={"job_id": compare_id}))
+    api.call("GET", "/api/monitors/{ref}/snapshots", 200, path=mref)
+    api.call("GET", "/api/monitors/{ref}/changes", 200, path=mref, params={"kind": "added", "limit": 2})
+    api.call("GET", "/api/monitors/{ref}/changes", 422, path=mref, params={"since": "yesterday"})
+    api.call("GET", "/api/monitors/{ref}/series", 200, path=mref, params={"field": "price"})
+    for fmt in ("csv", "json", "jsonl", "xlsx"):
+        api.call("GET", "/api/monitors/{ref}/changes/download", 200, path=mref, params={"format": fmt})
+    api.call("DELETE", "/api/monitors/{ref}", 204, path=mref)
+    for method, template in (
+        ("GET", "/api/monitors/{ref}"),
+        ("PUT", "/api/monitors/{ref}"),
+        ("DELETE", "/api/monitors/{ref}"),
+        ("POST", "/api/monitors/{ref}/check"),
+        ("POST", "/api/monitors/{ref}/pause"),
+        ("POST", "/api/monitors/{ref}/resume"),
+        ("GET", "/api/monitors/{ref}/changes"),
+        ("GET", "/api/monitors/{ref}/changes/download"),
+        ("GET", "/api/monitors/{ref}/snapshots"),
+    ):
+        api.call(method, template, 404, path=mref, **({"json": monitor_in} if method == "PUT" else {}))
+    api.call("GET", "/api/monitors/{ref}/series", 404, path=mref, params={"field": "price"})
+
     # Deletes, and the 404s of what is gone.
     api.call("DELETE", "/api/pipelines/{ref}", 204, path=ref)
     api.call("GET", "/api/pipelines/{ref}", 404, path=ref)

@@ -13,7 +13,17 @@ import sqlalchemy as sa
 from backend_fastapi.settings import Settings
 from backend_fastapi.store import job_rows, jobqueue, migrations
 from backend_fastapi.store.engine import Database
-from backend_fastapi.store.tables import job_records, jobs, pipelines, schedules, webhook_deliveries
+from backend_fastapi.store.tables import (
+    job_records,
+    jobs,
+    monitor_changes,
+    monitor_checks,
+    monitor_records,
+    monitors,
+    pipelines,
+    schedules,
+    webhook_deliveries,
+)
 from tests.support.postgres import PostgresServer
 from tests.support.processes import REPO_ROOT, service_env, start_worker
 from tests.support.waiting import enqueue, enqueue_many, eventually
@@ -76,6 +86,54 @@ async def _fill(db: Database, db_url: str, tmp_path: Path) -> None:
             )
         )
     )
+    await db.write(lambda c: _monitor(c, now))
+
+
+async def _monitor(conn: Any, now: float) -> None:
+    """A monitor with its own schedule, a snapshot, a check and a change (the changes' ids come
+    from a sequence on PostgreSQL: the copy must move it past them)."""
+    await conn.execute(
+        schedules.insert().values(
+            id="s2",
+            name="monitor:m1",
+            cron="@every 900s",
+            timezone="UTC",
+            job={"url": "http://127.0.0.1:9/"},
+            enabled=True,
+            next_run_at=now + 900,
+            created_at=now,
+            updated_at=now,
+            monitor_id="m1",
+        )
+    )
+    await conn.execute(
+        monitors.insert().values(
+            id="m1",
+            name="prices",
+            definition={"key": ["url"]},
+            schedule_id="s2",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await conn.execute(
+        monitor_records.insert().values(monitor_id="m1", key='{"url":"u"}', data={"url": "u"}, digest="d")
+    )
+    await conn.execute(
+        monitor_checks.insert().values(
+            id="c1", monitor_id="m1", job_id="j1", status="baseline", counts={}, checked_at=now
+        )
+    )
+    await conn.execute(
+        monitor_changes.insert().values(
+            monitor_id="m1",
+            check_id="c1",
+            kind="added",
+            key='{"url":"u"}',
+            change={"kind": "added"},
+            created_at=now,
+        )
+    )
 
 
 async def test_copy_moves_everything_and_verifies_counts(
@@ -96,11 +154,29 @@ async def test_copy_moves_everything_and_verifies_counts(
     assert "Copied and verified" in result.stdout
     target = Database(Settings(_env_file=None, DATABASE_URL=target_url))  # type: ignore[call-arg]
     try:
-        for table in (jobs, job_records, webhook_deliveries, pipelines, schedules):
+        copied = (
+            jobs,
+            job_records,
+            webhook_deliveries,
+            pipelines,
+            schedules,
+            monitors,
+            monitor_records,
+            monitor_checks,
+            monitor_changes,
+        )
+        for table in copied:
             assert await _rows(target, table) == await _rows(db, table), table.name
         # The copy is a working installation: new rows get fresh ids, and jobs can be queued.
         now = await target.now()
         await target.write(lambda c: jobqueue.enqueue(c, jobqueue.NewJob("test.noop", {}, 3, 60), now))
+        await target.write(
+            lambda c: c.execute(
+                monitor_changes.insert().values(
+                    monitor_id="m1", check_id="c1", kind="added", key="k", change={}, created_at=now
+                )
+            )
+        )
         assert await migrations.current_revision(target) == migrations.HEAD
     finally:
         await target.close()

@@ -149,8 +149,10 @@ def test_stored_results_are_told_apart_by_their_keys() -> None:
 
 def test_every_request_field_but_the_job_options_reaches_the_payload() -> None:
     options = set(JOB_OPTION_FIELDS)
+    # Besides the request: its schema in form 2, and the monitor a scheduled check belongs to.
     assert set(ScrapeRequest.model_fields) - options == set(ScrapePayload.model_fields) - {
-        "normalized_schema"
+        "normalized_schema",
+        "monitor_id",
     }
     for request, payload in (
         (PipelineRunRequest, PipelinePayload),

@@ -172,6 +172,200 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Monitors
+         * @description Every monitor, by name, with its last check, last change and next check.
+         */
+        get: operations["list_monitors_api_monitors_get"];
+        put?: never;
+        /**
+         * Create Monitor
+         * @description Create a monitor; its first check (the baseline) runs at the first due time, or now with
+         *     `POST /api/monitors/{id}/check`.
+         */
+        post: operations["create_monitor_api_monitors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Monitor
+         * @description A monitor by id or name (notify URLs redacted).
+         */
+        get: operations["get_monitor_api_monitors__ref__get"];
+        /**
+         * Replace Monitor
+         * @description Replace a monitor. A new target or key starts a new baseline; new timing computes the next
+         *     check from now.
+         */
+        put: operations["replace_monitor_api_monitors__ref__put"];
+        post?: never;
+        /**
+         * Delete Monitor
+         * @description Delete a monitor with its snapshot and history; its check jobs stay in the jobs list.
+         */
+        delete: operations["delete_monitor_api_monitors__ref__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Changes
+         * @description Record-level changes, newest first; filter by kind (repeatable), time and check.
+         */
+        get: operations["list_changes_api_monitors__ref__changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/changes/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Changes
+         * @description The changes as a file, oldest first: one row per changed field.
+         */
+        get: operations["download_changes_api_monitors__ref__changes_download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Now
+         * @description Run a check now (its next due time stays); 409 while the last check is still queued or running.
+         */
+        post: operations["check_now_api_monitors__ref__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Monitor
+         * @description Stop scheduled checks (a check can still be run by hand).
+         */
+        post: operations["pause_monitor_api_monitors__ref__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Monitor
+         * @description Schedule checks again, the next one at the next due time from now.
+         */
+        post: operations["resume_monitor_api_monitors__ref__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Field Series
+         * @description A numeric field's values over time, per record (e.g. a price history), from the baseline on.
+         */
+        get: operations["field_series_api_monitors__ref__series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitors/{ref}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Snapshots
+         * @description Checks, newest first: each is a snapshot (its status, record counts and what changed).
+         */
+        get: operations["list_snapshots_api_monitors__ref__snapshots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pipeline/run": {
         parameters: {
             query?: never;
@@ -614,6 +808,102 @@ export interface components {
              */
             op: "cast";
         };
+        /** ChangeOut */
+        ChangeOut: {
+            /** Added Lines */
+            added_lines?: number | null;
+            /** After */
+            after?: {
+                [key: string]: unknown;
+            } | null;
+            /** Before */
+            before?: {
+                [key: string]: unknown;
+            } | null;
+            /** Change Id */
+            change_id: number;
+            /** Check Id */
+            check_id: string;
+            /** Created At */
+            created_at: string;
+            /** Diff */
+            diff?: string | null;
+            /** Fields */
+            fields?: components["schemas"]["FieldChangeOut"][] | null;
+            /** Format */
+            format?: string | null;
+            /** Key */
+            key: {
+                [key: string]: unknown;
+            };
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "added" | "removed" | "changed" | "text";
+            /** Removed Lines */
+            removed_lines?: number | null;
+            /** Truncated */
+            truncated?: boolean | null;
+        };
+        /** ChangePage */
+        ChangePage: {
+            /** Items */
+            items: components["schemas"]["ChangeOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CheckOut */
+        CheckOut: {
+            /** Check Id */
+            check_id: string;
+            /** Checked At */
+            checked_at: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Job Id */
+            job_id: string;
+            /** Message */
+            message: string | null;
+            /**
+             * Notified
+             * @description Notifications queued for this check.
+             */
+            notified: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "baseline" | "unchanged" | "changed" | "failed" | "suspect" | "stale";
+        };
+        /** CheckPage */
+        CheckPage: {
+            /** Items */
+            items: components["schemas"]["CheckOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * Condition
+         * @description When a change is worth a notification: `{"field": "price", "op": "lt", "value": 100}`.
+         *
+         *     `decreased`, `increased` and `changed` look at a changed record's field; `lt`, `gt`, `eq` and
+         *     `contains` hold when the value *became* so (an added record, or a changed one whose value did
+         *     not satisfy it before). `contains` on `text`/`markdown` looks at the lines a text diff added.
+         */
+        Condition: {
+            /** Field */
+            field: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "decreased" | "increased" | "changed" | "lt" | "gt" | "eq" | "contains";
+            /** Value */
+            value?: unknown;
+        };
         /**
          * CrawlIn
          * @description Follow links from the start page; records come from pages reached through `follow`.
@@ -848,6 +1138,15 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** FieldChangeOut */
+        FieldChangeOut: {
+            /** After */
+            after: unknown;
+            /** Before */
+            before: unknown;
+            /** Field */
+            field: string;
+        };
         /**
          * FieldError
          * @description One failing field of a 422: where (`body.url`, `query.limit`), what, and pydantic's type.
@@ -1031,7 +1330,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** Result */
-            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"]) | {
+            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"]) | {
                 [key: string]: unknown;
             } | null;
             /**
@@ -1109,6 +1408,26 @@ export interface components {
              * @default _right
              */
             suffix?: string;
+        };
+        /** KeySeries */
+        KeySeries: {
+            /** Key */
+            key: {
+                [key: string]: unknown;
+            };
+            /** Points */
+            points: components["schemas"]["SeriesPoint"][];
+        };
+        /** LastCheck */
+        LastCheck: {
+            /** Check Id */
+            check_id: string;
+            /** Checked At */
+            checked_at: string;
+            /** Job Id */
+            job_id: string;
+            /** Status */
+            status: string;
         };
         /** LastJob */
         LastJob: {
@@ -1240,6 +1559,164 @@ export interface components {
             title: string | null;
         };
         /**
+         * MonitorCompareResult
+         * @description `monitor.compare`: how a check compared with the monitor's last good snapshot.
+         */
+        MonitorCompareResult: {
+            /**
+             * Check Id
+             * @description None when the monitor was deleted before the check was compared.
+             */
+            check_id: string | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Monitor Id */
+            monitor_id: string;
+            /** Notified */
+            notified: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "baseline" | "unchanged" | "changed" | "failed" | "suspect" | "stale" | "gone";
+        };
+        /**
+         * MonitorIn
+         * @description Watch `target` (any scrape request) every `every` or at `cron` times, and report what changed.
+         */
+        MonitorIn: {
+            /**
+             * Compare
+             * @description Fields to compare (default: every field but the key).
+             */
+            compare?: string[] | null;
+            /** Conditions */
+            conditions?: components["schemas"]["Condition"][];
+            /**
+             * Confirm Removals
+             * @description Report a removed record only once a second check also misses it.
+             * @default true
+             */
+            confirm_removals?: boolean;
+            /**
+             * Cron
+             * @example *\/15 * * * *
+             */
+            cron?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Every
+             * @description `30s`, `15m`, `1h`, `1d`.
+             * @example 15m
+             */
+            every?: string | null;
+            /**
+             * Ignore
+             * @description Regexes removed from text before comparing.
+             */
+            ignore?: string[];
+            /**
+             * Key
+             * @description Fields that identify a record: `url` (the record's URL) or data field names.
+             */
+            key?: string[];
+            /**
+             * Match
+             * @description Whether all conditions must hold, or any.
+             * @default all
+             * @enum {string}
+             */
+            match?: "all" | "any";
+            /**
+             * Min Ratio
+             * @description A check with fewer than this share of the last good check's records is suspect: reported, never applied as removals.
+             * @default 0.5
+             */
+            min_ratio?: number;
+            /**
+             * Name
+             * @description Unique; also the name of every check job.
+             */
+            name: string;
+            /** Notify */
+            notify?: components["schemas"]["NotifyTarget"][];
+            /** @description The scrape each check runs (url, schema, strategy, crawl...). */
+            target: components["schemas"]["ScrapeRequest"];
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone?: string;
+        };
+        /** MonitorOut */
+        MonitorOut: {
+            /** Compare */
+            compare: string[] | null;
+            /** Conditions */
+            conditions: {
+                [key: string]: unknown;
+            }[];
+            /** Confirm Removals */
+            confirm_removals: boolean;
+            /** Created At */
+            created_at: string;
+            /** Cron */
+            cron: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Every */
+            every: string | null;
+            /** Ignore */
+            ignore: string[];
+            /** Key */
+            key: string[];
+            /** Last Change At */
+            last_change_at: string | null;
+            last_check: components["schemas"]["LastCheck"] | null;
+            /**
+             * Match
+             * @enum {string}
+             */
+            match: "all" | "any";
+            /** Min Ratio */
+            min_ratio: number;
+            /** Monitor Id */
+            monitor_id: string;
+            /** Name */
+            name: string;
+            /** Next Check At */
+            next_check_at: string | null;
+            /** Notify */
+            notify: components["schemas"]["NotifyTargetOut"][];
+            /**
+             * Records
+             * @description Records in the last good snapshot.
+             */
+            records: number;
+            /**
+             * Target
+             * @description The scrape each check runs, as accepted.
+             */
+            target: {
+                [key: string]: unknown;
+            };
+            /** Timezone */
+            timezone: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** MonitorPage */
+        MonitorPage: {
+            /** Items */
+            items: components["schemas"]["MonitorOut"][];
+        };
+        /**
          * NormalizeStep
          * @description Clean text: whitespace, letter case, Unicode compatibility forms, blanks to null.
          */
@@ -1291,6 +1768,39 @@ export interface components {
              * @description Overrides the step's on_fail for this rule.
              */
             on_fail?: ("drop" | "warn" | "fail") | null;
+        };
+        /**
+         * NotifyTarget
+         * @description One entry of a monitor's `notify` list: a signed DataOps webhook or an Apprise URL.
+         */
+        NotifyTarget: {
+            /** Events */
+            events?: ("change" | "failed" | "suspect")[];
+            /**
+             * Kind
+             * @description Default: from the URL's scheme.
+             */
+            kind?: ("webhook" | "apprise") | null;
+            /**
+             * Url
+             * @description http(s):// is a signed webhook (private and loopback addresses are refused); any other scheme is an Apprise URL (mailto://, slack://, discord://, tgram://, ntfy://, json://...).
+             */
+            url: string;
+        };
+        /** NotifyTargetOut */
+        NotifyTargetOut: {
+            /** Events */
+            events: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "apprise";
+            /**
+             * Url
+             * @description Redacted: secrets never leave the API.
+             */
+            url: string;
         };
         /**
          * OutputReport
@@ -2069,6 +2579,20 @@ export interface components {
              * @enum {string}
              */
             op: "select";
+        };
+        /** SeriesOut */
+        SeriesOut: {
+            /** Field */
+            field: string;
+            /** Series */
+            series: components["schemas"]["KeySeries"][];
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /** At */
+            at: string;
+            /** Value */
+            value: number | null;
         };
         /** SortKey */
         SortKey: {
@@ -3053,6 +3577,667 @@ export interface operations {
             };
             /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_monitors_api_monitors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorPage"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_monitor_api_monitors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_monitor_api_monitors__ref__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_monitor_api_monitors__ref__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_monitor_api_monitors__ref__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_changes_api_monitors__ref__changes_get: {
+        parameters: {
+            query?: {
+                kind?: ("added" | "removed" | "changed" | "text")[] | null;
+                /** @description ISO 8601, e.g. 2026-12-01T00:00:00Z. */
+                since?: string | null;
+                /** @description ISO 8601, e.g. 2026-12-01T00:00:00Z. */
+                until?: string | null;
+                check_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_changes_api_monitors__ref__changes_download_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json" | "jsonl" | "xlsx";
+                kind?: ("added" | "removed" | "changed" | "text")[] | null;
+                /** @description ISO 8601, e.g. 2026-12-01T00:00:00Z. */
+                since?: string | null;
+                /** @description ISO 8601, e.g. 2026-12-01T00:00:00Z. */
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every change as a file, one row per changed field. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_now_api_monitors__ref__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause_monitor_api_monitors__ref__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_monitor_api_monitors__ref__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    field_series_api_monitors__ref__series_get: {
+        parameters: {
+            query: {
+                field: string;
+                /** @description One record: its key's value. */
+                key?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_snapshots_api_monitors__ref__snapshots_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckPage"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
