@@ -1,19 +1,24 @@
 """A monitor's check compared with its last good snapshot: records added, removed and changed.
 
-Records are matched by their key fields. An unchanged record costs one digest comparison: the
-digest covers what is compared (the compared fields and the text formats, after the ignore
-patterns), and only a record whose digest differs is compared field by field. Values are compared
-as they read, not as they are spelled: numbers as numbers (1 == 1.0), strings after the ignore
-patterns with runs of whitespace collapsed, a missing field the same as null. Lists keep their
-order (a reordered list is a change: a ranking or a list of steps means something by its order).
-Text formats (`markdown`, `text`) are compared as lines, blank lines left out, and reported as a
-unified diff.
+Records are matched by their key fields. Values are compared as they read, not as they are spelled:
+numbers as numbers (1 == 1.0), strings after the ignore patterns with runs of whitespace collapsed,
+a missing field the same as null. Lists keep their order (a reordered list is a change: a ranking
+or a list of steps means something by its order). Text formats (`markdown`, `text`) are compared
+as lines, blank lines left out, and reported as a unified diff. Several ignore patterns are removed
+in one pass, the leftmost match of any first.
+
+Most records come back unchanged, so the work goes where the changes are: a record scraped again
+byte for byte costs one comparison of its JSON; any other is compared field by field, and only a
+field whose value differs from before is read as above. `Kept.digest` covers what is compared, as
+it reads, so the store can tell which records to write.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,13 +132,11 @@ def _apply(
             added.append(reader.change("added", None, flat))
             state[key] = Kept(flat, reader.digest(flat))
             continue
-        # The same record scraped again, byte for byte, needs no reading as values (most do not change).
-        digest = kept.digest if _identical(kept.data, flat) else reader.digest(flat)
-        if digest == kept.digest:
+        found = None if _identical(kept.data, flat) else reader.differences(kept.data, flat)
+        if found is None or not (found.fields or found.texts):
             # Unchanged: the kept record stays as it was (what differs is only what is ignored).
             state[key] = kept if kept.missing == 0 else Kept(kept.data, kept.digest)
         else:
-            found = reader.differences(kept.data, flat)
             if found.fields:
                 change = reader.change("changed", kept.data, flat)
                 change["fields"] = found.fields
@@ -142,7 +145,7 @@ def _apply(
                 change = reader.change("text", kept.data, flat)
                 change.update(text)
                 texts.append(change)
-            state[key] = Kept(flat, digest)
+            state[key] = Kept(flat, reader.digest(flat))
     for key, kept in previous.items():
         if key in current:
             continue
@@ -219,43 +222,111 @@ class _Reader:
         return hashlib.blake2b(body, digest_size=16).hexdigest()
 
     def differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> _Differences:
-        """Field by field and text by text, for a record whose digest changed."""
-        old, new = self.compared(before), self.compared(after)
-        names = list(new) + [name for name in old if name not in new]
-        fields = [
-            {"field": name, "before": before.get(name), "after": after.get(name)}
-            for name in names
-            if _encoded(old.get(name)) != _encoded(new.get(name))
-        ]
-        old_lines, new_lines = self.lines(before), self.lines(after)
+        """Field by field and text by text; a value the same as before is not read."""
+        names = list(self.fields(after))
+        if self.rules.compare is None:
+            names += [name for name in before if name not in self.skipped and name not in after]
+        fields = []
+        for name in names:
+            old, new = before.get(name), after.get(name)
+            if _same(old, new):
+                continue
+            if _encoded(_canonical(old, self.erase)) != _encoded(_canonical(new, self.erase)):
+                fields.append({"field": name, "before": old, "after": new})
         texts = []
-        for name, lines in new_lines.items():
+        for name in self.text_formats:
+            old, new = before.get(name), after.get(name)
             # A format present on one side only was added to or dropped from the target: not a change.
-            if name in old_lines and old_lines[name] != lines:
-                texts.append({"format": name, **unified_diff(old_lines[name], lines)})
+            if isinstance(old, str) and isinstance(new, str) and old != new:
+                old_lines, new_lines = _text_lines(old, self.erase), _text_lines(new, self.erase)
+                if old_lines != new_lines:
+                    texts.append({"format": name, **unified_diff(old_lines, new_lines)})
         return _Differences(fields, texts)
 
 
 def unified_diff(before: Sequence[str], after: Sequence[str], limit: int = MAX_DIFF_LINES) -> dict[str, Any]:
     """A unified diff of two texts' lines, cut at `limit` lines (counts cover the whole diff)."""
-    shown: list[str] = []
-    added = removed = total = 0
-    for line in difflib.unified_diff(before, after, "before", "after", lineterm=""):
-        total += 1
-        if total > 2:  # the first two lines are the ---/+++ header
-            if line.startswith("+"):
-                added += 1
-            elif line.startswith("-"):
-                removed += 1
-        if total <= limit:
-            shown.append(line)
+    shown = ["--- before", "+++ after"]
+    added = removed = 0
+    total = 2
+    for group in _line_matcher(before, after).get_grouped_opcodes(3):
+        hunk = [f"@@ -{_span(group[0][1], group[-1][2])} +{_span(group[0][3], group[-1][4])} @@"]
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                hunk.extend(" " + line for line in before[i1:i2])
+                continue
+            hunk.extend("-" + line for line in before[i1:i2])
+            hunk.extend("+" + line for line in after[j1:j2])
+            removed += i2 - i1
+            added += j2 - j1
+        shown.extend(hunk[: max(0, limit - total)])
+        total += len(hunk)
     out: dict[str, Any] = {"diff": "", "added_lines": added, "removed_lines": removed}
     if total > limit:
         # A line starting with a backslash is a note in unified diff syntax: diff readers skip it.
         shown.append(f"\\ diff cut at {limit} of {total} lines")
         out["truncated"] = True
-    out["diff"] = "\n".join(shown)
+    out["diff"] = "\n".join(shown) if total > 2 else ""
     return out
+
+
+def _span(start: int, stop: int) -> str:
+    """A hunk header's range, as `diff -u` writes it."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _line_matcher(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[str]:
+    """difflib's matcher, first anchored on the lines found once in each text, in order (patience
+    diff, as git's): difflib alone rescans the whole text for every edit, which takes seconds on a
+    page of 20,000 lines; between anchors it only sees the few lines that moved."""
+    blocks: list[tuple[int, int, int]] = []
+    start_a = start_b = 0
+    for i, j in [*_anchors(a, b), (len(a), len(b))]:
+        if i > start_a and j > start_b:
+            gap = difflib.SequenceMatcher(None, a[start_a:i], b[start_b:j])
+            blocks.extend((start_a + x, start_b + y, n) for x, y, n in gap.get_matching_blocks()[:-1])
+        if i < len(a):
+            blocks.append((i, j, 1))
+        start_a, start_b = i + 1, j + 1
+    merged: list[tuple[int, int, int]] = []
+    for x, y, n in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == x and merged[-1][1] + merged[-1][2] == y:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + n)
+        else:
+            merged.append((x, y, n))
+    merged.append((len(a), len(b), 0))
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # The opcodes are built from `matching_blocks` when it is set (CPython's difflib since 2.x).
+    matcher.matching_blocks = [difflib.Match(*block) for block in merged]  # type: ignore[attr-defined]
+    return matcher
+
+
+def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs (i, j) of lines that occur once in `a` and once in `b`, the longest run in order in both."""
+    in_a, in_b = Counter(a), Counter(b)
+    where_b = {line: j for j, line in enumerate(b) if in_b[line] == 1}
+    pairs = [(i, where_b[line]) for i, line in enumerate(a) if in_a[line] == 1 and line in where_b]
+    # Longest increasing subsequence of j (patience sorting): tails[k] ends the best run of length k+1.
+    tails: list[int] = []
+    ends: list[int] = []
+    before = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            ends.append(index)
+        else:
+            tails[k], ends[k] = j, index
+        before[index] = ends[k - 1] if k else -1
+    run = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = before[index]
+    return run[::-1]
 
 
 def _text_lines(text: str, erase: Callable[[str], str] | None) -> list[str]:
@@ -288,6 +359,19 @@ def _canonical(value: Any, erase: Callable[[str], str] | None) -> Any:
     if isinstance(value, (list, tuple)):
         return [_canonical(v, erase) for v in value]
     return _canonical(str(value), erase)
+
+
+def _same(before: Any, after: Any) -> bool:
+    """The very same value (True is not 1, 1.0 is not 1 here: those are left to `_canonical`)."""
+    kind = type(before)
+    if kind is not type(after):
+        return False
+    if kind is str or kind is float or kind is int or kind is bool or before is None:
+        return bool(before == after)
+    try:
+        return orjson.dumps(before) == orjson.dumps(after)
+    except orjson.JSONEncodeError:
+        return False
 
 
 def _identical(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

@@ -85,6 +85,32 @@ def test_values_compare_as_they_read_numbers_as_numbers_whitespace_collapsed_mis
     assert check(state, [same]).changes == []
 
 
+def test_a_snapshot_read_back_with_its_fields_in_another_order_is_unchanged() -> None:
+    records = [product(i, name=f"Item {i}", tags=["a"]) for i in range(20)]
+    state = baseline(records)
+    reordered = {key: Kept(dict(reversed(kept.data.items())), kept.digest) for key, kept in state.items()}
+    assert check(reordered, records).changes == []
+
+
+def test_the_digest_covers_what_is_compared_as_it_reads() -> None:
+    rules = Rules(ignore=(r"\d\d:\d\d",))
+
+    def digest(record: dict[str, Any]) -> str:
+        (kept,) = baseline([record], rules).values()
+        return kept.digest
+
+    first = digest(product(1, seen="seen 10:31", name="A"))
+    assert digest(product(1, seen="seen  11:02", name="A")) == first
+    assert (
+        digest({"url": "https://shop.test/p/1", "data": {"name": "A", "price": 10, "seen": "seen", "sku": 1}})
+        == first
+    )
+    assert digest(product(1, seen="seen 10:31", name="B")) != first
+    state = baseline([product(1, name="A")], rules)
+    (kept,) = check(state, [product(1, name="B")], rules).state.values()
+    assert kept.digest == digest(product(1, name="B"))
+
+
 def test_a_changed_field_is_reported_with_its_before_and_after_values_as_scraped() -> None:
     state = baseline([product(1, price=10.0, name="Shirt"), product(2)])
     outcome = check(state, [product(1, price="8.50", name="Shirt"), product(2)])
@@ -290,6 +316,48 @@ def test_a_long_diff_is_cut_and_says_so_while_counting_every_line() -> None:
     assert result["truncated"] is True
     assert result["added_lines"] == result["removed_lines"] == 3000
     assert "truncated" not in unified_diff(["a"], ["b"])
+
+
+def patched(before: list[str], diff: str) -> list[str]:
+    """`before` with a unified diff applied, checking every context and removed line on the way."""
+    out: list[str] = []
+    position = 0
+    for line in diff.split("\n")[2:] if diff else []:
+        if line.startswith("@@"):
+            start, _, length = line.split()[1][1:].partition(",")
+            target = int(start) if length == "0" else int(start) - 1
+            out.extend(before[position:target])
+            position = target
+        elif line.startswith("+"):
+            out.append(line[1:])
+        else:
+            assert before[position] == line[1:]
+            if line.startswith(" "):
+                out.append(line[1:])
+            position += 1
+    return out + before[position:]
+
+
+_LINES = st.lists(st.sampled_from(["a", "b", "c", "d", "", "x", "y"]), max_size=30)
+
+
+@given(_LINES, _LINES)
+@settings(max_examples=400, deadline=None)
+def test_property_a_text_diff_turns_the_old_lines_into_the_new(before: list[str], after: list[str]) -> None:
+    result = unified_diff(before, after, limit=10_000)
+    assert patched(before, result["diff"]) == after
+    assert result["added_lines"] - result["removed_lines"] == len(after) - len(before)
+    assert (result["diff"] == "") == (before == after)
+
+
+def test_a_long_page_with_scattered_edits_diffs_quickly_and_shows_only_the_edits() -> None:
+    before = [f"Line {k} of the page" for k in range(20_000)]
+    after = [f"Line {k} was edited" if k % 100 == 0 else line for k, line in enumerate(before)]
+    started = time.perf_counter()
+    result = unified_diff(before, after)
+    assert time.perf_counter() - started < 1
+    assert result["added_lines"] == result["removed_lines"] == 200
+    assert patched(before, unified_diff(before, after, limit=100_000)["diff"]) == after
 
 
 def test_diffing_ten_thousand_records_takes_well_under_a_second() -> None:
