@@ -90,6 +90,7 @@ class PageIndex:
     headings: list[tuple[int, Any]] = field(default_factory=list)
     h1: int = -1
     heading: Any = None
+    title: str = ""
 
 
 def page_index(tree: LexborTree) -> PageIndex:
@@ -159,7 +160,8 @@ def build_index(tree: LexborTree) -> PageIndex:
     # The page's title: the first `<h1>` outside cookie banners, dialogs and navigation, and of
     # those the first that the `<title>` repeats ("Follow the author" is an `<h1>` too).
     title_node = tree.root.css_first("title") if tree.root is not None else None
-    page_title = clean_text(title_node.text()).casefold() if title_node is not None else ""
+    index.title = clean_text(title_node.text()) if title_node is not None else ""
+    page_title = index.title.casefold()
     chosen: tuple[int, Any] | None = None
     for position, node in index.headings:
         text = clean_text(node.text(deep=True, separator=" ")).casefold()
@@ -312,6 +314,9 @@ def _following(node: Any, negative: frozenset[str], long: bool) -> str:
         elif tag == "br":
             break
         elif not parts:
+            if node.tag == tag and _first_class(node) == _first_class(sibling):
+                # `<li>Overview</li><li>Details</li>`: a row of tabs or labels, not a label and its value.
+                return ""
             text = _own_text(sibling, negative, 4000 if long else _VALUE_MAX + 1)
             if text:
                 parts.append(text)
@@ -321,6 +326,10 @@ def _following(node: Any, negative: frozenset[str], long: bool) -> str:
         sibling = sibling.next
     value = clean_text(" ".join(parts))
     return value if long or len(value) <= _VALUE_MAX else ""
+
+
+def _first_class(node: Any) -> str:
+    return (str(node.attributes.get("class") or "").split() or [""])[0]
 
 
 # Words between a label and its value: `Brand Name by <a>Acme</a>`, `Marque : de <a>...`.
@@ -397,16 +406,18 @@ def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
     if entry.kind == "data":
         return attrs.get(entry.name)
     if kind == "url":
-        target = (
-            node
-            if node.tag in ("a", "img", "link", "meta", "source")
-            else node.css_first("img[src], a[href]")
-        )
+        if node.tag in ("a", "img", "link", "meta", "source"):
+            target = node
+        else:
+            # A picture's container: its first image not named like an overlay, a logo or an icon.
+            images = [i for i in node.css("img") if not _named_like(i, negative)]
+            target = images[0] if images else None
         if target is None:
             return None
-        for attr in ("src", "data-src", "href", "content", "data-zoom-image", "data-large"):
-            if value := target.attributes.get(attr):
-                return value
+        for attr in ("src", "data-src", "data-zoom-image", "data-large", "content", "href", "srcset"):
+            value = target.attributes.get(attr)
+            if value and (target.tag == "img" or _IMAGE_URL.search(value)):
+                return value.split()[0] if attr == "srcset" else value
         return None
     if kind in ("date", "datetime") and attrs.get("datetime"):
         return attrs["datetime"]
@@ -417,6 +428,12 @@ def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
     if kind != "string" and len(text) > _VALUE_MAX:
         return None
     return text or None
+
+
+def _named_like(image: Any, negative: frozenset[str]) -> bool:
+    attrs = image.attributes
+    names = " ".join(str(attrs.get(a) or "") for a in ("class", "id", "src"))
+    return not attrs.get("src") or bool(set(name_words(names)) & negative)
 
 
 def _describe(entry: Named) -> str:

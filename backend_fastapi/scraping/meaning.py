@@ -89,8 +89,8 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u00bb|/)\s+
 _URL_ATTRS = ("href", "src", "content", "data-src")
 _DIGIT = re.compile(r"\d")
 _MONEY = re.compile(r"[$€£¥]")
-# An identifier: one token (or two or three), one of them at least four letters and digits long.
-_IDENTIFIER = re.compile(r"^(?=.*\d)[\w./#-]{3,40}(?:\s[\w./#-]{1,20}){0,2}$")
+# An identifier: one token of at least four letters and digits, one of them a digit.
+_IDENTIFIER = re.compile(r"^(?=\S*\d)[\w./#-]{4,40}$")
 
 
 def _camel(name: str) -> str:
@@ -137,6 +137,14 @@ def _all_candidates(
     name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata
 ) -> Iterator[Found]:
     concept = concept_of(name)
+    if concept is not None and concept.key == "description":
+        # A meta description that only repeats the title says nothing more.
+        titles = {clean_text(str(t)).casefold() for t in (metadata.title, metadata.tag("og:title")) if t}
+        for item in from_structured(name, metadata):
+            if not (item.source.startswith("meta:") and clean_text(str(item.values[0])).casefold() in titles):
+                yield item
+        yield from from_page(name, kind, many, tree, metadata)
+        return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
         yield from from_page(name, kind, many, tree, metadata)
@@ -147,21 +155,41 @@ def _all_candidates(
     yield from (f for f in found if not f.source.startswith("meta:"))
     heading = _heading_text(tree)
     metas = [f for f in found if f.source.startswith("meta:")]
-    if heading and any(_same_title(heading, str(v)) for f in metas for v in f.values):
+    # The `<h1>` first when a meta title or the `<title>` repeats it: it is the page's subject.
+    shown = [str(v) for f in metas for v in f.values] + [metadata.title or ""]
+    if heading and any(_same_title(heading, v) for v in shown):
         yield Found([heading], "h1")
     yield from metas
     yield from from_page(name, kind, many, tree, metadata)
 
 
 def _heading_text(tree: LexborTree) -> str:
+    """The page's `<h1>`; where it says more than the `<title>` (`Book Title Hardcover, 4 Feb.`),
+    the part both agree on."""
     index = labels.page_index(tree)
-    return clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
+    heading = clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
+    title = index.title
+    if not heading or not title or heading.casefold() in title.casefold():
+        return heading
+    common = 0
+    for a, b in zip(heading.casefold(), title.casefold(), strict=False):
+        if a != b:
+            break
+        common += 1
+    cut = heading[:common].rstrip(" -:|\u2013\u2014,")
+    # Only a cut at a word's end that keeps most of the heading.
+    if len(cut) >= 0.6 * len(heading) and (
+        common >= len(heading) or not heading[common - 1 : common + 1].isalnum()
+    ):
+        return cut
+    return heading
 
 
 def _same_title(heading: str, title: str) -> bool:
     """True when a meta title is the heading with more around it, or the heading cut short."""
     a, b = heading.casefold(), clean_text(title).casefold()
-    return len(a) >= 3 and (a in b or (len(b) >= 20 and b.rstrip(".… ") in a))
+    first = _TITLE_SEPARATORS.split(b)[0].rstrip(".… ")
+    return len(a) >= 3 and (a in b or (len(first) >= 20 and a.startswith(first)))
 
 
 def from_structured(name: str, metadata: PageMetadata) -> Iterator[Found]:

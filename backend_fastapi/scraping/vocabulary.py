@@ -72,7 +72,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "descrizione prodotto|descrição|descricao|descrição do produto|beschrijving|omschrijving|"
             "productbeschrijving|productomschrijving"
         ),
-        _set("short|meta|review|reviews|shipping|delivery|returns|seller|tab|tabs|nav|title|heading|label"),
+        _set("short|meta|review|reviews|shipping|delivery|returns|seller|nav|title|heading|label|popup"),
     ),
     Concept(
         "brand",
@@ -103,14 +103,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "upc",
             "isbn",
             "asin",
-            "code",
-            "number",
-            "ref",
-            "reference",
             "artnr",
             "partnumber",
             "productcode",
             "itemnumber",
+            "articlenumber",
+            "modelnumber",
         ),
         _set(
             "sku|mpn|gtin|ean|upc|isbn|isbn-13|isbn-10|asin|item number|item no|item no.|item #|item|"
@@ -135,7 +133,8 @@ CONCEPTS: tuple[Concept, ...] = (
         frozenset(),
         _set(
             "logo|icon|icons|sprite|avatar|badge|flag|pixel|spacer|payment|star|stars|rating|social|"
-            "banner|ad|ads|tracking|placeholder|loading|lazy|nav|menu|footer|header|cart"
+            "banner|ad|ads|tracking|placeholder|loading|nav|menu|footer|header|cart|overlay|oos|swatch|"
+            "play|video|button|btn|arrow|hide|hidden"
         ),
     ),
     Concept(
