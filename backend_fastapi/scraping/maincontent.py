@@ -634,6 +634,8 @@ def second_opinion(html: str, exclude_selectors: Sequence[str] = ()) -> list[Any
         return None
     if len(node.text(strip=True)) < MIN_PARAGRAPH:
         return None
+    # The same label and related-section cleaning as the own choice gets (no measures: all are read).
+    _drop_labels(_Scorer(set()), [node])
     return [node]
 
 
