@@ -1330,7 +1330,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** Result */
-            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"]) | {
+            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"] | components["schemas"]["MonitorNotifyResult"]) | {
                 [key: string]: unknown;
             } | null;
             /**
@@ -1653,6 +1653,26 @@ export interface components {
              * @default UTC
              */
             timezone?: string;
+        };
+        /**
+         * MonitorNotifyResult
+         * @description `monitor.notify`: the target took the notification.
+         */
+        MonitorNotifyResult: {
+            /** Delivery Id */
+            delivery_id: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "apprise";
+            /**
+             * Status Code
+             * @description The webhook receiver's answer; None for Apprise.
+             */
+            status_code: number | null;
         };
         /** MonitorOut */
         MonitorOut: {
@@ -3927,13 +3947,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every change as a file, one row per changed field. */
+            /** @description Every change as a file, one row per changed field (`format=json`: one array). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
                     "text/csv": string;
