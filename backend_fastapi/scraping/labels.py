@@ -91,6 +91,7 @@ class PageIndex:
     h1: int = -1
     heading: Any = None
     title: str = ""
+    joined: dict[str, list[str]] = field(default_factory=dict)
 
 
 def page_index(tree: LexborTree) -> PageIndex:
@@ -177,8 +178,12 @@ def build_index(tree: LexborTree) -> PageIndex:
 
 
 def _add_named(named: dict[str, list[Named]], entry: Named) -> None:
-    for word in dict.fromkeys(entry.words):
-        named.setdefault(word, []).append(entry)
+    words = entry.words
+    for word in words if len(words) == 1 else set(words):
+        if word in named:
+            named[word].append(entry)
+        else:
+            named[word] = [entry]
 
 
 @dataclass(frozen=True)
@@ -382,17 +387,26 @@ def _entries(index: PageIndex, words: tuple[str, ...]) -> Iterator[Named]:
     first = words[0]
     candidates = list(index.named.get(first, ()))
     if len(words) == 1 and len(first) >= 4:
-        # Names written without separators: `productprice`, `pricebox`.
-        for word in index.named:
-            if (
-                word != first
-                and (word.endswith(first) or word.startswith(first))
-                and len(word) <= len(first) + 8
-            ):
-                candidates.extend(index.named[word])
+        candidates.extend(entry for word in _joined(index, first) for entry in index.named[word])
     for entry in candidates:
         if len(words) == 1 or _contains(entry.words, words):
             yield entry
+
+
+def _joined(index: PageIndex, word: str) -> list[str]:
+    """Names that hold `word` without a separator (`productprice`, `pricebox`), found once per page."""
+    found = index.joined.get(word)
+    if found is None:
+        limit = len(word) + 8
+        found = index.joined[word] = [
+            name
+            for name in index.named
+            if word in name
+            and name != word
+            and len(name) <= limit
+            and (name.startswith(word) or name.endswith(word))
+        ]
+    return found
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
