@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     JOB_TIMEOUT_MAX_SECONDS: float = Field(default=3600.0, gt=0)
     JOB_RETENTION_DAYS: float = Field(default=30.0, ge=0)
     EXPORT_RETENTION_DAYS: float = Field(default=0.0, ge=0)
+    MONITOR_HISTORY_DAYS: float = Field(default=365.0, ge=0)
     WEBHOOK_SECRET: str = ""
 
     # --- worker --------------------------------------------------------------------------

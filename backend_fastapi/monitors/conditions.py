@@ -11,8 +11,8 @@ that holds check after check alerts once, when it starts:
   whose value satisfies it now and did not before; a removed record only for `eq` / `contains`,
   by the value it had; for `markdown` / `text`, `contains` looks in the lines a text diff added.
 
-`eq` and `contains` compare text without regard to case or runs of whitespace. This module is
-light (standard library only): the API validates requests with `check_conditions`.
+`eq` and `contains` compare text without regard to case or runs of whitespace. A request's
+conditions are validated by `schemas.monitors.Condition`; this module only evaluates them.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-OPS = ("decreased", "increased", "changed", "lt", "gt", "eq", "contains")
-MATCHES = ("all", "any")
 _WITHOUT_VALUE = frozenset({"decreased", "increased", "changed"})
 _BECOME = frozenset({"lt", "gt", "eq", "contains"})
-_KEYS = frozenset({"field", "op", "value"})
 _TRUE, _FALSE = frozenset({"true", "yes"}), frozenset({"false", "no"})
 # A number as pages write it: sign, digits grouped by spaces, dots, commas or apostrophes.
 _NUMBER = re.compile(r"[-+\u2212]?(?:\d[\d.,'\u2019 \u00a0\u202f]*\d|\d)(?:[eE][-+]?\d+)?")
@@ -34,45 +31,12 @@ _GROUPING = re.compile(r"['\u2019 \u00a0\u202f]")
 _MAX_TEXT = 200  # a number is looked for at the start of a value, not in a whole page
 
 
-def check_conditions(conditions: Sequence[Mapping[str, Any]]) -> None:
-    """Raise ValueError naming the first condition that cannot be evaluated."""
-    if isinstance(conditions, (str, bytes)) or not isinstance(conditions, Sequence):
-        raise ValueError("conditions must be a list of {field, op, value} objects")
-    for index, condition in enumerate(conditions):
-        where = f"conditions[{index}]"
-        if not isinstance(condition, Mapping):
-            raise ValueError(f"{where} must be an object with field, op and value")
-        unknown = sorted(str(name) for name in condition if name not in _KEYS)
-        if unknown:
-            raise ValueError(f"{where} has unknown keys {unknown} (a condition has field, op and value)")
-        field, op, value = condition.get("field"), condition.get("op"), condition.get("value")
-        if not isinstance(field, str) or not field.strip():
-            raise ValueError(f"{where} needs a field name")
-        where = f"{where} ({field} {op})"
-        if op not in OPS:
-            raise ValueError(f"{where}: op must be one of {', '.join(OPS)}")
-        if op in _WITHOUT_VALUE and value is not None:
-            raise ValueError(f"{where} takes no value (for a threshold use lt or gt)")
-        if op in ("lt", "gt") and read_number(value) is None:
-            raise ValueError(f"{where} needs a number as value, not {value!r}")
-        if op == "contains" and (
-            isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip()
-        ):
-            raise ValueError(f"{where} needs a text (or number) to look for, not {value!r}")
-        if op == "eq":
-            if "value" not in condition:
-                raise ValueError(f"{where} needs a value (null for an empty field)")
-            if value is not None and not isinstance(value, (str, int, float, bool)):
-                raise ValueError(f"{where} compares with a text, number, true, false or null, not {value!r}")
-
-
 def notable(
     changes: Sequence[dict[str, Any]], conditions: Sequence[Mapping[str, Any]], match: str = "all"
 ) -> list[dict[str, Any]]:
-    """The changes for which the conditions hold (all of them, or any); every change when there are none."""
-    check_conditions(conditions)
-    if match not in MATCHES:
-        raise ValueError(f"match must be 'all' or 'any', not {match!r}")
+    """The changes for which the conditions hold (all of them, or any); every change when there are none.
+
+    The conditions were validated with the monitor (`schemas.monitors.Condition`)."""
     if not conditions:
         return list(changes)
     combine = all if match == "all" else any

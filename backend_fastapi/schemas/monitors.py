@@ -47,16 +47,20 @@ class Condition(StrictModel):
 
     @model_validator(mode="after")
     def _value_fits(self) -> Condition:
-        if self.op in ("lt", "gt"):
-            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+        value = self.value
+        if self.op in ("decreased", "increased", "changed"):
+            if value is not None:
+                raise ValueError(f"'{self.op}' takes no 'value' (for a threshold use 'lt' or 'gt')")
+        elif self.op in ("lt", "gt"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"'{self.op}' compares with a number: give 'value' as a number")
-        elif self.op in ("eq", "contains"):
-            if self.value is None and self.op == "contains":
-                raise ValueError("'contains' needs a 'value'")
-            if self.op == "contains" and not isinstance(self.value, str):
-                raise ValueError("'contains' looks for text: give 'value' as a string")
-        elif self.value is not None:
-            raise ValueError(f"'{self.op}' takes no 'value'")
+        elif self.op == "contains":
+            if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
+                raise ValueError("'contains' looks for a text (or number): give it as 'value'")
+        elif "value" not in self.model_fields_set:
+            raise ValueError("'eq' needs a 'value' (null for an empty field)")
+        elif value is not None and not isinstance(value, str | int | float | bool):
+            raise ValueError("'eq' compares with a text, number, true, false or null")
         return self
 
 

@@ -342,9 +342,24 @@ async def changes(
     return [MonitorChangeRow(*row) for row in await conn.execute(query)]
 
 
-async def prune_checks(conn: AsyncConnection, older_than: float) -> int:
-    """Delete checks and changes older than `older_than` (retention); the snapshot stays."""
-    old = sa.select(monitor_checks.c.id).where(monitor_checks.c.checked_at < older_than)
-    await conn.execute(monitor_changes.delete().where(monitor_changes.c.check_id.in_(old)))
-    result = await conn.execute(monitor_checks.delete().where(monitor_checks.c.checked_at < older_than))
-    return int(result.rowcount or 0)
+async def prune_checks(conn: AsyncConnection, older_than: float, limit: int) -> int:
+    """Delete up to `limit` checks older than `older_than`, with their changes (retention); each
+    monitor's snapshot and last check stay."""
+    ids = list(
+        (
+            await conn.execute(
+                sa.select(monitor_checks.c.id)
+                .where(
+                    monitor_checks.c.checked_at < older_than,
+                    monitor_checks.c.id.not_in(
+                        sa.select(monitors.c.last_check_id).where(monitors.c.last_check_id.is_not(None))
+                    ),
+                )
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    if ids:
+        await conn.execute(monitor_changes.delete().where(monitor_changes.c.check_id.in_(ids)))
+        await conn.execute(monitor_checks.delete().where(monitor_checks.c.id.in_(ids)))
+    return len(ids)

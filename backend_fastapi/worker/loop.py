@@ -30,7 +30,7 @@ from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.scheduling import CHECK_SECONDS as SCHEDULE_CHECK_SECONDS
 from backend_fastapi.settings import Settings
-from backend_fastapi.store import catalog, job_rows, jobqueue, retention, worker_rows
+from backend_fastapi.store import catalog, job_rows, jobqueue, monitor_rows, retention, worker_rows
 from backend_fastapi.store.changefeed import change_feed
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
@@ -459,6 +459,17 @@ class Worker:
             exports_pruned += len(paths)
             if len(paths) < retention.PRUNE_BATCH:
                 break
+        history_days = self.settings.MONITOR_HISTORY_DAYS
+        history_cutoff, checks_pruned = now - history_days * 86400, 0
+        while history_days > 0:
+            n = await self.db.write(
+                lambda c: monitor_rows.prune_checks(c, history_cutoff, retention.PRUNE_BATCH)
+            )
+            checks_pruned += n
+            if n < retention.PRUNE_BATCH:
+                break
+        if checks_pruned:
+            log.info("monitor_checks.pruned", extra={"count": checks_pruned})
         if jobs_pruned:
             log.info("jobs.pruned", extra={"count": jobs_pruned})
         if exports_pruned:
