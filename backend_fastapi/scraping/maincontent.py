@@ -117,7 +117,9 @@ BOILERPLATE_LINE = re.compile(
 LABEL_MAX = 80
 # Headings of sections that point to other pages, in the common web languages.
 RELATED_HEADING = re.compile(
-    r"(?i)^(?:related\b|read (?:more|also|next)\b|see also\b|more (?:from|on|in|stories|articles|news)\b"
+    r"(?i)^(?:related(?: (?:posts?|articles?|stories|news|content|links|coverage|reading|topics|videos"
+    r"|tutorials))?\s*:?$|read (?:more|also|next)\b|see also\b|more (?:from|stories|articles|news)\b"
+    r"|more (?:on|in) this (?:story|topic|section|category)\b"
     r"|you (?:may|might) also\b|recommended(?: for you| reading| stories| articles)?\s*:?$"
     r"|(?:also|most) (?:read|popular)\b|discover (?:more|our)\b"
     r"|ähnliche (?:beiträge|artikel|themen)|weitere (?:beiträge|artikel|themen|nachrichten|meldungen)\b"
