@@ -49,6 +49,9 @@ _CHROME_WORDS = frozenset(
      "footer", "newsletter", "related", "recommend", "recommended", "recommendations", "similar", "carousel",
      "sponsored", "recently", "viewed"}
 )  # fmt: skip
+# Words that mark a whole block as an old price, however deep its number sits.
+_OLD = frozenset({"old", "was", "regular", "original", "strike", "strikethrough", "crossed", "rrp", "msrp",
+                  "uvp", "previous", "oldprice", "wasprice"})  # fmt: skip
 _LABEL_MAX = 40
 _NAME_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z]+$")
 _IMAGE_URL = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|[?#])|/images?/", re.I)
@@ -207,7 +210,8 @@ def _context(
     node: Any, negative: frozenset[str], away_words: frozenset[str] = _AWAY_WORDS
 ) -> tuple[bool, bool]:
     """(struck or negative: a look-alike that is not the value, away: outside the subject's area)."""
-    bad = away = False
+    bad = node.tag in _STRUCK
+    away = False
     for depth, parent in enumerate(_ancestors(node)):
         tag = parent.tag
         if tag in _STRUCK:
@@ -218,7 +222,8 @@ def _context(
         names = " ".join(str(attrs.get(a) or "") for a in ("class", "id"))
         if names.strip():
             words = set(name_words(names))
-            if depth < 2 and negative and words & negative:
+            # `.old-price > .price-container > .price-wrapper > .price`: an old price wraps deep.
+            if negative and (words & negative if depth < 2 else depth < 5 and words & _OLD):
                 bad = True
             if words & away_words:
                 away = True
@@ -356,7 +361,8 @@ def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
             if entry.kind == "data" and entry.words[-len(words) :] != words:
                 continue
             extra = set(entry.words) - set(words)
-            if extra & negative:
+            # Its own other names count too: `<span data-price-amount class="old-price">`.
+            if extra & negative or (entry.kind != "class" and _negative_named(entry.node, negative)):
                 continue
             key = (entry.position, entry.kind)
             if key in seen:
@@ -430,7 +436,8 @@ def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
             return None
         for attr in ("src", "data-src", "data-zoom-image", "data-large", "content", "href", "srcset"):
             value = target.attributes.get(attr)
-            if value and (target.tag == "img" or _IMAGE_URL.search(value)):
+            # A lazy image's `src` is often a one-pixel `data:` stand-in; its `data-src` is the picture.
+            if value and not value.startswith("data:") and (target.tag == "img" or _IMAGE_URL.search(value)):
                 return value.split()[0] if attr == "srcset" else value
         return None
     if kind in ("date", "datetime") and attrs.get("datetime"):

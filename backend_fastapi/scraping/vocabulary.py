@@ -72,7 +72,7 @@ CONCEPTS: tuple[Concept, ...] = (
             "descrizione prodotto|descrição|descricao|descrição do produto|beschrijving|omschrijving|"
             "productbeschrijving|productomschrijving"
         ),
-        _set("short|meta|review|reviews|shipping|delivery|returns|seller|nav|title|heading|label|popup"),
+        _set("meta|review|reviews|shipping|delivery|returns|seller|nav|title|heading|label|popup"),
     ),
     Concept(
         "brand",

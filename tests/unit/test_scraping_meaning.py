@@ -169,6 +169,50 @@ def test_the_current_price_wins_over_struck_old_and_range_prices(body: str) -> N
     assert scrape(body, {"price": "number"}).data["price"] == 15.0
 
 
+SHOP_MARKUP = {
+    "woocommerce": (
+        '<h1 class="product_title entry-title">Blue Mug</h1><p class="price"><del><span class="woocommerce-Price-'
+        'amount amount">$20.00</span></del> <ins><span class="woocommerce-Price-amount amount">$15.00</span>'
+        '</ins></p><div class="woocommerce-product-details__short-description"><p>A hand-thrown stoneware mug '
+        'with a deep blue glaze.</p></div><p class="stock in-stock">12 in stock</p><span class="sku_wrapper">'
+        'SKU: <span class="sku">BM-0042</span></span><section class="related products"><span class="price">'
+        "$9.00</span></section>"
+    ),
+    "magento": (
+        '<h1 class="page-title"><span class="base">Blue Mug</span></h1><div class="price-box"><span class='
+        '"old-price"><span class="price-container"><span class="price-wrapper" data-price-amount="20" '
+        'data-price-type="oldPrice"><span class="price">$20.00</span></span></span></span><span class='
+        '"special-price"><span class="price-container"><span class="price-wrapper" data-price-amount="15" '
+        'data-price-type="finalPrice"><span class="price">$15.00</span></span></span></span></div><div class='
+        '"product attribute sku"><strong class="type">SKU</strong><div class="value">BM-0042</div></div>'
+        '<div class="stock available"><span>In stock</span></div><div class="product attribute description">'
+        '<div class="value">A hand-thrown stoneware mug with a deep blue glaze.</div></div>'
+    ),
+    "shopify": (
+        '<h1 class="product__title">Blue Mug</h1><p class="product__vendor">Acme</p><div class="price price--on-'
+        'sale"><s class="price-item price-item--regular">$20.00</s><span class="price-item price-item--sale">'
+        '$15.00</span></div><div class="product__description rte"><p>A hand-thrown stoneware mug with a deep '
+        'blue glaze.</p></div><div class="product__media"><img src="data:image/gif;base64,R0lGOD" data-src='
+        '"/files/mug.jpg"></div><button name="add">Add to cart</button>'
+    ),
+}
+
+
+@pytest.mark.parametrize("shop", sorted(SHOP_MARKUP))
+def test_common_shop_markup_gives_the_current_price_and_its_fields(shop: str) -> None:
+    schema = {"title": "string", "price": "number", "description": "string", "in_stock": "boolean"}
+    data = scrape(SHOP_MARKUP[shop], schema).data
+    assert data == {"title": "Blue Mug", "price": 15.0, "in_stock": True,
+                    "description": "A hand-thrown stoneware mug with a deep blue glaze."}  # fmt: skip
+
+
+def test_skus_brands_and_lazy_images_in_common_shop_markup() -> None:
+    assert scrape(SHOP_MARKUP["woocommerce"], {"sku": "string"}).data == {"sku": "BM-0042"}
+    assert scrape(SHOP_MARKUP["magento"], {"sku": "string"}).data == {"sku": "BM-0042"}
+    shopify = scrape(SHOP_MARKUP["shopify"], {"brand": "string", "image": "url"}).data
+    assert shopify == {"brand": "Acme", "image": f"{BASE}/files/mug.jpg"}
+
+
 def test_the_first_real_paragraph_after_the_title_is_the_description() -> None:
     body = (
         "<nav><p>Free shipping on all orders over fifty dollars, every day, no code needed.</p></nav>"
