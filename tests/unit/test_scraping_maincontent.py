@@ -231,9 +231,11 @@ def test_a_section_headed_as_other_reading_goes_with_its_teasers() -> None:
     assert "Residents, who had asked for repairs" in text
     assert "Lesen Sie auch" not in text
     assert "Teaser" not in text
-    # A heading of the article itself keeps what follows it.
+    # A heading of the article itself keeps what follows it, even one that starts like a related box.
     assert "What happens next" in text
     assert "had cracked in three places" in text
+    own = _article() + f"<h2>Related work</h2><p>{SENTENCE}, as the engineers wrote in 2019.</p>"
+    assert "as the engineers wrote in 2019" in to_text(_page(own), BASE)
 
 
 def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
