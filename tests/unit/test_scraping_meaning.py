@@ -171,10 +171,11 @@ def test_the_current_price_wins_over_struck_old_and_range_prices(body: str) -> N
 
 SHOP_MARKUP = {
     "woocommerce": (
-        '<h1 class="product_title entry-title">Blue Mug</h1><p class="price"><del><span class="woocommerce-Price-'
-        'amount amount">$20.00</span></del> <ins><span class="woocommerce-Price-amount amount">$15.00</span>'
-        '</ins></p><div class="woocommerce-product-details__short-description"><p>A hand-thrown stoneware mug '
-        'with a deep blue glaze.</p></div><p class="stock in-stock">12 in stock</p><span class="sku_wrapper">'
+        '<h1 class="product_title entry-title">Blue Mug</h1><p class="price"><del><span class="woocommerce-'
+        'Price-amount amount">$20.00</span></del> <ins><span class="woocommerce-Price-amount amount">$15.00'
+        '</span></ins></p><div class="woocommerce-product-details__short-description"><p>A hand-thrown '
+        'stoneware mug with a deep blue glaze.</p></div><p class="stock in-stock">12 in stock</p>'
+        '<span class="sku_wrapper">'
         'SKU: <span class="sku">BM-0042</span></span><section class="related products"><span class="price">'
         "$9.00</span></section>"
     ),
@@ -189,8 +190,9 @@ SHOP_MARKUP = {
         '<div class="value">A hand-thrown stoneware mug with a deep blue glaze.</div></div>'
     ),
     "shopify": (
-        '<h1 class="product__title">Blue Mug</h1><p class="product__vendor">Acme</p><div class="price price--on-'
-        'sale"><s class="price-item price-item--regular">$20.00</s><span class="price-item price-item--sale">'
+        '<h1 class="product__title">Blue Mug</h1><p class="product__vendor">Acme</p><div class="price '
+        'price--on-sale"><s class="price-item price-item--regular">$20.00</s>'
+        '<span class="price-item price-item--sale">'
         '$15.00</span></div><div class="product__description rte"><p>A hand-thrown stoneware mug with a deep '
         'blue glaze.</p></div><div class="product__media"><img src="data:image/gif;base64,R0lGOD" data-src='
         '"/files/mug.jpg"></div><button name="add">Add to cart</button>'
