@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { type Health, type Job, type JobCreated, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
+import { type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -117,4 +117,64 @@ export function downloadExport(id: string, fallbackName: string) {
 
 export function deleteExport(id: string) {
   return ok(client.DELETE("/api/exports/{export_id}", { params: { path: { export_id: id } } }));
+}
+
+// --- Monitors ---------------------------------------------------------------------------------------
+
+export type ChangeFilters = QueryOf<"/api/monitors/{ref}/changes", "get">;
+export type ChangeFormat = NonNullable<QueryOf<"/api/monitors/{ref}/changes/download", "get">["format"]>;
+
+const monitorPath = (ref: string) => ({ path: { ref } });
+
+export async function listMonitors(signal?: AbortSignal) {
+  return (await ok(client.GET("/api/monitors", { signal }))).items;
+}
+
+export function getMonitor(ref: string, signal?: AbortSignal) {
+  return ok(client.GET("/api/monitors/{ref}", { params: monitorPath(ref), signal }));
+}
+
+/** Create (no `ref`) or replace a monitor. */
+export function saveMonitor(body: MonitorIn, ref?: string) {
+  return ref
+    ? ok(client.PUT("/api/monitors/{ref}", { params: monitorPath(ref), body }))
+    : ok(client.POST("/api/monitors", { body }));
+}
+
+export function deleteMonitor(ref: string) {
+  return ok(client.DELETE("/api/monitors/{ref}", { params: monitorPath(ref) }));
+}
+
+/** POST /api/monitors/{ref}/check: 202 with the check's scrape job; 409 while the last check runs. */
+export function checkMonitor(ref: string) {
+  return ok(client.POST("/api/monitors/{ref}/check", { params: monitorPath(ref) }));
+}
+
+export function pauseMonitor(ref: string) {
+  return ok(client.POST("/api/monitors/{ref}/pause", { params: monitorPath(ref) }));
+}
+
+export function resumeMonitor(ref: string) {
+  return ok(client.POST("/api/monitors/{ref}/resume", { params: monitorPath(ref) }));
+}
+
+export function monitorChanges(ref: string, query: ChangeFilters, signal?: AbortSignal) {
+  return ok(client.GET("/api/monitors/{ref}/changes", { params: { ...monitorPath(ref), query }, signal }));
+}
+
+export function monitorChecks(ref: string, signal?: AbortSignal) {
+  return ok(client.GET("/api/monitors/{ref}/snapshots", { params: monitorPath(ref), signal }));
+}
+
+export function monitorSeries(ref: string, field: string, signal?: AbortSignal) {
+  return ok(client.GET("/api/monitors/{ref}/series", { params: { ...monitorPath(ref), query: { field } }, signal }));
+}
+
+export function downloadMonitorChanges(ref: string, format: ChangeFormat, kinds: ChangeFilters["kind"], fallbackName: string) {
+  const pending = client.GET("/api/monitors/{ref}/changes/download", {
+    params: { ...monitorPath(ref), query: { format, kind: kinds } },
+    headers: { Accept: "*/*" },
+    parseAs: "blob",
+  });
+  return saveDownload(pending, fallbackName);
 }

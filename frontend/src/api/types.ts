@@ -63,3 +63,19 @@ export function jobRequest(job: Job): { path: "/api/scrape"; body: ScrapeRequest
   if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body: job.request as PipelineRunRequest };
   return null;
 }
+
+// --- Monitors ---------------------------------------------------------------------------------------
+
+export type Monitor = Schemas["MonitorOut"];
+export type MonitorIn = Schemas["MonitorIn"];
+export type MonitorCondition = Schemas["Condition"];
+export type ConditionOp = MonitorCondition["op"];
+export type NotifyTarget = Schemas["NotifyTarget"];
+export type NotifyEvent = NonNullable<NotifyTarget["events"]>[number];
+export type MonitorChange = Schemas["ChangeOut"];
+export type ChangeKind = MonitorChange["kind"];
+export type ChangePage = Schemas["ChangePage"];
+export type MonitorCheck = Schemas["CheckOut"];
+export type CheckStatus = MonitorCheck["status"];
+export type FieldSeries = Schemas["SeriesOut"];
+export type KeySeries = Schemas["KeySeries"];
