@@ -11,7 +11,9 @@ schedule's last job is still queued or running the due time is skipped, not queu
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,9 +49,31 @@ def _repeated_wall_time(moment: datetime, zone: ZoneInfo) -> bool:
 EVERY_PREFIX = "@every "
 
 
-def every_cron(seconds: float) -> str:
-    """The stored form of a fixed interval (a monitor's `every`): `@every 900s`."""
-    return f"{EVERY_PREFIX}{seconds:g}s"
+def every_seconds_of(cron: str) -> float | None:
+    """The interval of an `@every Ns` timing, None for a cron expression."""
+    if not cron.startswith(EVERY_PREFIX):
+        return None
+    return float(cron.removeprefix(EVERY_PREFIX).removesuffix("s"))
+
+
+def first_run(cron: str, timezone: str, now: float, spread_key: str) -> float:
+    """The first due time of a new (or resumed) schedule. An interval starts at a point of its first
+    period chosen by `spread_key`, so that many monitors created together do not all fall due in
+    the same second (and a given monitor keeps its phase)."""
+    every = every_seconds_of(cron)
+    if every is None:
+        return next_run_after(cron, timezone, now)
+    fraction = int.from_bytes(hashlib.blake2b(spread_key.encode(), digest_size=4).digest(), "big") / 2**32
+    return now + max(every * fraction, 1.0)
+
+
+def following_run(cron: str, timezone: str, expected: float, now: float) -> float:
+    """The due time after the one being fired (`expected`), strictly after `now`. An interval keeps
+    its phase (a check fired late does not push the later ones back); a cron time is computed from now."""
+    every = every_seconds_of(cron)
+    if every is None:
+        return next_run_after(cron, timezone, now)
+    return expected + every * (math.floor((now - expected) / every) + 1)
 
 
 def next_run_after(cron: str, timezone: str, after: float) -> float:
@@ -59,8 +83,9 @@ def next_run_after(cron: str, timezone: str, after: float) -> float:
     time the end of summer time repeats runs once, not twice. `@every Ns` (monitors) is N seconds
     after `after`.
     """
-    if cron.startswith(EVERY_PREFIX):
-        return after + float(cron.removeprefix(EVERY_PREFIX).removesuffix("s"))
+    every = every_seconds_of(cron)
+    if every is not None:
+        return after + every
     zone = ZoneInfo(timezone)
     from croniter import croniter  # with dateutil ~1.5 MB: loaded on first use, not at API start
 
@@ -122,7 +147,7 @@ async def fire(
     row = await schedule_rows.get(conn, schedule_id)
     if row is None or row.id != schedule_id or not row.enabled or row.next_run_at != expected:
         return None
-    following = next_run_after(row.cron, row.timezone, now)
+    following = following_run(row.cron, row.timezone, expected, now)
     skipped: str | None = None
     job: NewJob | None = None
     if await schedule_rows.last_job_active(conn, row.last_job_id):

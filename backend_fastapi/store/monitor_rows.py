@@ -7,7 +7,7 @@ again). Only records whose digest or missing count changed are written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -115,14 +115,17 @@ async def insert(
     definition: JsonObject,
     schedule: Mapping[str, Any],
     now: float,
+    first_run: Callable[[str], float | None],
 ) -> str:
-    """Create a monitor and the schedule that fires its checks; returns the monitor's id."""
+    """Create a monitor and the schedule that fires its checks (its first due time from
+    `first_run(monitor_id)`); returns the monitor's id."""
     monitor_id, schedule_id = new_id(), new_id()
     await conn.execute(
         schedules.insert().values(
             id=schedule_id,
             name=f"monitor:{monitor_id}",
             monitor_id=monitor_id,
+            next_run_at=first_run(monitor_id),
             created_at=now,
             updated_at=now,
             **schedule,

@@ -20,7 +20,9 @@ SCHEDULE = {
 
 async def _monitor(db: Database) -> str:
     now = await db.now()
-    return await db.write(lambda c: monitor_rows.insert(c, "prices", {"key": ["url"]}, SCHEDULE, now))
+    return await db.write(
+        lambda c: monitor_rows.insert(c, "prices", {"key": ["url"]}, SCHEDULE, now, lambda _: None)
+    )
 
 
 async def _apply(db: Database, monitor_id: str, job_id: str, at: float, **kwargs: Any) -> str | None:

@@ -207,3 +207,33 @@ async def test_run_now_queues_at_once_but_not_while_the_last_run_is_active(
     row = await schedule_row(db, schedule_id)
     assert (row.last_job_id, row.next_run_at) == (job_id, later)
     assert await db.write(lambda c: scheduling.run_now(c, row, now, settings)) is None
+
+
+def test_an_interval_keeps_its_phase_when_a_firing_is_late() -> None:
+    from backend_fastapi.scheduling import following_run
+
+    # Due at 1000, fired at 1003: the next is 1900, not 1903; fired 2.5 periods late: the next due
+    # time still on the grid, strictly after now.
+    assert following_run("@every 900s", "UTC", 1000.0, 1003.0) == 1900.0
+    assert following_run("@every 900s", "UTC", 1000.0, 3250.0) == 3700.0
+    assert following_run("@every 900s", "UTC", 1000.0, 1900.0) == 2800.0
+
+
+def test_new_intervals_spread_over_their_first_period_by_key() -> None:
+    from backend_fastapi.scheduling import first_run
+
+    starts = [first_run("@every 900s", "UTC", 0.0, f"monitor-{i}") for i in range(1000)]
+    assert all(1.0 <= s <= 900.0 for s in starts)
+    # Spread out: no minute of the period takes much more than its share.
+    per_minute = [sum(1 for s in starts if m * 60 <= s < (m + 1) * 60) for m in range(15)]
+    assert max(per_minute) < 2 * 1000 / 15
+    assert first_run("@every 900s", "UTC", 0.0, "monitor-7") == starts[7]  # the same key, the same phase
+
+
+def test_a_cron_timing_starts_at_its_next_cron_time() -> None:
+    from backend_fastapi.scheduling import first_run, next_run_after
+
+    now = 1_700_000_000.0
+    assert first_run("0 6 * * *", "Europe/Berlin", now, "x") == next_run_after(
+        "0 6 * * *", "Europe/Berlin", now
+    )

@@ -93,20 +93,23 @@ def _keep_secrets(body: MonitorIn, stored: JsonObject) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=MonitorOut, responses=error_answers(409, 422))
 async def create_monitor(body: MonitorIn, db: DbDep) -> Response:
-    """Create a monitor; its first check (the baseline) runs at the first due time, or now with
+    """Create a monitor; its first check (the baseline) runs at the first due time (an interval's
+    first check falls at a point of its first period, spreading many monitors out), or now with
     `POST /api/monitors/{id}/check`."""
     now = await db.now()
     schedule = _schedule_values(body)
     schedule["enabled"] = body.enabled
-    schedule["next_run_at"] = (
-        scheduling.next_run_after(body.schedule_cron, body.timezone, now) if body.enabled else None
-    )
     definition = _keep_secrets(body, {})
+
+    def first_run(monitor_id: str) -> float | None:
+        return (
+            scheduling.first_run(body.schedule_cron, body.timezone, now, monitor_id) if body.enabled else None
+        )
 
     async def insert(conn: AsyncConnection) -> str | None:
         if await monitor_rows.name_taken(conn, body.name):
             return None
-        return await monitor_rows.insert(conn, body.name, definition, schedule, now)
+        return await monitor_rows.insert(conn, body.name, definition, schedule, now, first_run)
 
     try:
         monitor_id = await db.write(insert)
@@ -157,7 +160,7 @@ async def replace_monitor(ref: str, body: MonitorIn, db: DbDep) -> Response:
         if not body.enabled:
             schedule["next_run_at"] = None
         elif timing != old_timing or schedule_row is None or schedule_row.next_run_at is None:
-            schedule["next_run_at"] = scheduling.next_run_after(schedule["cron"], body.timezone, now)
+            schedule["next_run_at"] = scheduling.first_run(schedule["cron"], body.timezone, now, row.id)
         values: dict[str, Any] = {"name": body.name, "definition": definition}
         old = row.definition
         if (definition["target"], definition["key"]) != (old.get("target"), old.get("key")):
@@ -226,7 +229,9 @@ async def _set_enabled(db: Database, ref: str, enabled: bool) -> Response:
         if row is None or schedule is None:
             return None
         if bool(schedule.enabled) != enabled:
-            next_run = scheduling.next_run_after(schedule.cron, schedule.timezone, now) if enabled else None
+            next_run = (
+                scheduling.first_run(schedule.cron, schedule.timezone, now, row.id) if enabled else None
+            )
             await monitor_rows.update(conn, row, {}, {"enabled": enabled, "next_run_at": next_run}, now)
         return str(row.id)
 
