@@ -606,6 +606,8 @@ def second_opinion(html: str, exclude_selectors: Sequence[str] = ()) -> list[Any
         import trafilatura
     except ImportError:
         return None
+    # It logs a warning for every page where it finds no article: an answer here, not a fault.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     body = _body(html, exclude_selectors)
     # A page this short holds no article the scores could miss: the own choice stands.
     page_length = len(body[0].text(strip=True)) if body else 0
