@@ -209,7 +209,9 @@ class CheckOut(ResponseModel):
     counts: dict[str, int]
     message: str | None
     notified: int = Field(description="Notifications queued for this check.")
-    checked_at: str
+    checked_at: str = Field(description="When it ran (for folded unchanged checks: the last of them).")
+    repeats: int = Field(description="Unchanged checks in a row are one entry: how many.")
+    first_checked_at: str | None = Field(description="The first of the folded unchanged checks.")
 
 
 class CheckPage(ResponseModel):
@@ -309,6 +311,8 @@ def check_body(row: MonitorCheckRow) -> CheckOut:
         message=row.message,
         notified=row.notified,
         checked_at=at(row.checked_at),
+        repeats=row.repeats,
+        first_checked_at=at_or_none(row.first_checked_at),
     )
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
+from backend_fastapi.store.retention import delete_jobs
 from backend_fastapi.store.rows import (
     JsonObject,
     MonitorChangeRow,
@@ -23,12 +24,14 @@ from backend_fastapi.store.rows import (
     columns_of,
 )
 from backend_fastapi.store.tables import (
+    FINISHED_STATUSES,
     jobs,
     monitor_changes,
     monitor_checks,
     monitor_records,
     monitors,
     schedules,
+    status_is,
 )
 
 MONITOR_COLUMNS = columns_of(monitors, MonitorRow)
@@ -225,9 +228,18 @@ async def apply_check(
     now: float,
 ) -> str | None:
     """Store one check: its row, its changes, the snapshot's changed records and the monitor's
-    summary; None (nothing written) when another check was applied since `monitor` was read."""
+    summary; None (nothing written) when another check was applied since `monitor` was read.
+
+    Unchanged checks in a row are one row (`repeats`), and the job of the check folded in is
+    deleted with what followed it: a monitor that sees no change grows no table."""
     values: dict[str, Any] = {"state_version": monitor.state_version + 1, "updated_at": now}
-    check_id = new_id()
+    folded: MonitorCheckRow | None = None
+    if status == "unchanged" and monitor.last_status == "unchanged" and monitor.last_check_id:
+        found = (
+            await conn.execute(sa.select(*CHECK_COLUMNS).where(monitor_checks.c.id == monitor.last_check_id))
+        ).first()
+        folded = None if found is None else MonitorCheckRow(*found)
+    check_id = folded.id if folded is not None else new_id()
     values.update(last_check_id=check_id, last_status=status, last_checked_at=now)
     if status in ("baseline", "changed", "unchanged"):
         values["applied_job_created_at"] = job_created_at
@@ -242,17 +254,31 @@ async def apply_check(
     )
     if claimed.rowcount != 1:
         return None
-    await conn.execute(
-        monitor_checks.insert().values(
-            id=check_id,
-            monitor_id=monitor.id,
-            job_id=job_id,
-            status=status,
-            counts=dict(counts),
-            message=message,
-            checked_at=now,
+    if folded is not None:
+        await conn.execute(
+            monitor_checks.update()
+            .where(monitor_checks.c.id == folded.id)
+            .values(
+                job_id=job_id,
+                counts=dict(counts),
+                checked_at=now,
+                repeats=folded.repeats + 1,
+                first_checked_at=folded.first_checked_at or folded.checked_at,
+            )
         )
-    )
+        await _drop_check_job(conn, folded.job_id)
+    else:
+        await conn.execute(
+            monitor_checks.insert().values(
+                id=check_id,
+                monitor_id=monitor.id,
+                job_id=job_id,
+                status=status,
+                counts=dict(counts),
+                message=message,
+                checked_at=now,
+            )
+        )
     if changes:
         await conn.execute(
             monitor_changes.insert(),
@@ -292,6 +318,14 @@ async def apply_check(
             )
         await conn.execute(monitor_records.insert(), rows)
     return check_id
+
+
+async def _drop_check_job(conn: AsyncConnection, job_id: str) -> None:
+    """Delete a check's job with its records and the finished jobs that followed it (its comparison)."""
+    children = await conn.execute(
+        sa.select(jobs.c.id).where(jobs.c.parent_id == job_id, status_is(*FINISHED_STATUSES))
+    )
+    await delete_jobs(conn, [job_id, *children.scalars()])
 
 
 async def set_notified(conn: AsyncConnection, check_id: str, count: int) -> None:

@@ -173,6 +173,8 @@ class MonitorCheckRow(NamedTuple):
     message: str | None
     notified: int
     checked_at: float
+    repeats: int
+    first_checked_at: float | None
 
 
 class MonitorChangeRow(NamedTuple):

@@ -93,6 +93,8 @@ jobs = sa.Table(
     sa.Index("ix_jobs_type_id", "type", "id"),
     sa.Index("ix_jobs_name_finished", "name", "finished_at"),
     sa.Index("ix_jobs_finished_at", "finished_at"),
+    # A monitor drops the jobs of a check it folded into the next: the check job and what followed it.
+    sa.Index("ix_jobs_parent_id", "parent_id"),
 )
 
 # Records of a job, tagged with the attempt that wrote them: a rerun never mixes with an
@@ -239,6 +241,9 @@ monitor_checks = sa.Table(
     sa.Column("message", sa.Text),
     sa.Column("notified", sa.Integer, nullable=False, server_default="0"),
     sa.Column("checked_at", sa.Float, nullable=False),
+    # Unchanged checks in a row are one row: how many, and when the first of them ran.
+    sa.Column("repeats", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("first_checked_at", sa.Float),
     sa.UniqueConstraint("job_id"),
     sa.Index("ix_monitor_checks_monitor_id_checked_at", "monitor_id", "checked_at"),
 )

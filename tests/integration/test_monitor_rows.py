@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend_fastapi.store import monitor_rows
+from backend_fastapi.jobtypes import NewJob
+from backend_fastapi.store import job_rows, jobqueue, monitor_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.monitor_rows import SnapshotRecord
 from tests.support.postgres import BOTH_BACKENDS
@@ -117,3 +118,24 @@ async def test_history_retention_keeps_each_monitors_last_check(db: Database) ->
     assert monitor is not None
     assert [c.id for c in left] == [monitor.last_check_id]
     assert [c.check_id for c in changes] == [monitor.last_check_id]
+
+
+@BOTH_BACKENDS
+async def test_unchanged_checks_in_a_row_fold_into_one_and_drop_the_folded_job(db: Database) -> None:
+    monitor_id = await _monitor(db)
+    now = await db.now()
+    jobs = [NewJob("test.noop", {}, 1, 60) for _ in range(3)]
+    for job in jobs:
+        await db.write(lambda c, job=job: jobqueue.enqueue(c, job, now))
+    first = await _apply(db, monitor_id, jobs[0].id, 100.0, status="unchanged")
+    second = await _apply(db, monitor_id, jobs[1].id, 200.0, status="unchanged")
+    assert first == second
+    async with db.read() as conn:
+        [row] = await monitor_rows.checks(conn, monitor_id, before=None, limit=10)
+        # The folded check's job was queued, not finished: it is deleted all the same (a check's
+        # job is finished before it is compared); what followed it only once finished.
+        assert await job_rows.get_job(conn, jobs[0].id) is None
+        assert await job_rows.get_job(conn, jobs[1].id) is not None
+    assert (row.job_id, row.repeats, row.first_checked_at, row.checked_at) == (jobs[1].id, 2, 100.0, 200.0)
+    changed = await _apply(db, monitor_id, jobs[2].id, 300.0, status="changed")
+    assert changed != first

@@ -195,13 +195,22 @@ def test_a_monitor_reports_added_changed_and_confirmed_removed_records(
 
     fourth = check(stack, "mugs")
     assert fourth["last_check"]["status"] == "unchanged"
+    # Unchanged checks in a row are one snapshot entry, and the job of the one folded in is gone:
+    # a monitor that sees no change grows nothing.
+    folded_job = fourth["last_check"]["job_id"]
+    fifth = check(stack, "mugs")
+    assert fifth["last_check"]["check_id"] == fourth["last_check"]["check_id"]
+    assert api(stack, "GET", f"/api/jobs/{folded_job}").status_code == 404
 
     # Each check is a scrape job named after the monitor.
     jobs = api(stack, "GET", "/api/jobs", params={"name": "mugs", "type": "scrape.page"}).json()["items"]
-    assert len(jobs) == 4
+    assert len(jobs) == 4  # five checks, one folded into the next
     # History: the snapshots, a price series, and the changes as a CSV file.
     checks = api(stack, "GET", "/api/monitors/mugs/snapshots").json()["items"]
-    assert [c["status"] for c in checks] == ["unchanged", "changed", "changed", "baseline"]
+    assert [(c["status"], c["repeats"]) for c in checks] == [
+        ("unchanged", 2), ("changed", 1), ("changed", 1), ("baseline", 1)
+    ]  # fmt: skip
+    assert checks[0]["first_checked_at"] is not None
     series = api(stack, "GET", "/api/monitors/mugs/series", params={"field": "price", "key": "A1"}).json()
     assert [p["value"] for p in series["series"][0]["points"]] == [12.5, 10.0]
     download = api(stack, "GET", "/api/monitors/mugs/changes/download", params={"format": "csv"})

@@ -187,7 +187,8 @@ export interface paths {
         put?: never;
         /**
          * Create Monitor
-         * @description Create a monitor; its first check (the baseline) runs at the first due time, or now with
+         * @description Create a monitor; its first check (the baseline) runs at the first due time (an interval's
+         *     first check falls at a point of its first period, spreading many monitors out), or now with
          *     `POST /api/monitors/{id}/check`.
          */
         post: operations["create_monitor_api_monitors_post"];
@@ -857,12 +858,20 @@ export interface components {
         CheckOut: {
             /** Check Id */
             check_id: string;
-            /** Checked At */
+            /**
+             * Checked At
+             * @description When it ran (for folded unchanged checks: the last of them).
+             */
             checked_at: string;
             /** Counts */
             counts: {
                 [key: string]: number;
             };
+            /**
+             * First Checked At
+             * @description The first of the folded unchanged checks.
+             */
+            first_checked_at: string | null;
             /** Job Id */
             job_id: string;
             /** Message */
@@ -872,6 +881,11 @@ export interface components {
              * @description Notifications queued for this check.
              */
             notified: number;
+            /**
+             * Repeats
+             * @description Unchanged checks in a row are one entry: how many.
+             */
+            repeats: number;
             /**
              * Status
              * @enum {string}

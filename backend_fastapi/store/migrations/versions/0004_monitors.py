@@ -6,7 +6,9 @@ Create Date: 2026-12-03
 
 A monitor owns a schedule row (`schedules.monitor_id`), so its checks fire through the schedules
 machinery. `monitor_records` holds the last good snapshot by record key (unchanged records are
-never rewritten); `monitor_checks` one row per check; `monitor_changes` the record-level history.
+never rewritten); `monitor_checks` one row per check (unchanged checks in a row share one);
+`monitor_changes` the record-level history. `jobs.parent_id` is indexed: a monitor deletes the jobs
+of a check it folded into the next by it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("schedules", sa.Column("monitor_id", sa.String(36), nullable=True))
+    op.create_index("ix_jobs_parent_id", "jobs", ["parent_id"])
     op.create_table(
         "monitors",
         sa.Column("id", sa.String(36), nullable=False),
@@ -59,6 +62,8 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("notified", sa.Integer(), server_default="0", nullable=False),
         sa.Column("checked_at", sa.Float(), nullable=False),
+        sa.Column("repeats", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("first_checked_at", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitor_checks")),
         sa.UniqueConstraint("job_id", name=op.f("uq_monitor_checks_job_id")),
     )
@@ -83,5 +88,6 @@ def downgrade() -> None:
     op.drop_table("monitor_checks")
     op.drop_table("monitor_records")
     op.drop_table("monitors")
+    op.drop_index("ix_jobs_parent_id", table_name="jobs")
     with op.batch_alter_table("schedules", schema=None) as batch_op:
         batch_op.drop_column("monitor_id")
