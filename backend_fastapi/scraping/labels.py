@@ -15,6 +15,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text
@@ -58,6 +59,8 @@ _IMAGE_URL = re.compile(r"\.(?:jpe?g|png|webp|gif|avif)(?:$|[?#])|/images?/", re
 _LABEL_NUMBER = re.compile(r"^([^\d$€£¥:#]{2,30}?)(?:\s+#?\s*|\s*#\s*)((?:[$€£¥]|\d).*)$")
 _VALUE_MAX = 300
 _INDEXES: weakref.WeakKeyDictionary[LexborTree, PageIndex] = weakref.WeakKeyDictionary()
+_HEADINGS: weakref.WeakKeyDictionary[LexborTree, tuple[Any, str]] = weakref.WeakKeyDictionary()
+_PLAIN_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 @dataclass
@@ -161,23 +164,77 @@ def build_index(tree: LexborTree) -> PageIndex:
                 # Test hooks name elements as classes do: data-testid="product-price", data-cy="brand-name".
                 if _NAME_VALUE.match(value) and not value.isdigit():
                     _add_named(named, Named(position, node, "hook", f"{attr}={value}", name_words(value)))
-    # The page's title: the first `<h1>` outside cookie banners, dialogs and navigation, and of
-    # those the first that the `<title>` repeats ("Follow the author" is an `<h1>` too).
-    title_node = tree.root.css_first("title") if tree.root is not None else None
-    index.title = clean_text(title_node.text()) if title_node is not None else ""
-    page_title = index.title.casefold()
-    chosen: tuple[int, Any] | None = None
-    for position, node in index.headings:
+    heading, index.title = page_heading(tree)
+    if heading is not None:
+        index.heading = heading
+        index.h1 = next((p for p, node in index.headings if node.mem_id == heading.mem_id), -1)
+    return index
+
+
+def page_heading(tree: LexborTree) -> tuple[Any, str]:
+    """The page's title heading and `<title>`: the first `<h1>` outside cookie banners, dialogs and
+    navigation, and of those the first that the `<title>` repeats ("Follow the author" is an `<h1>`
+    too). Found with one query, without indexing the page."""
+    found = _HEADINGS.get(tree)
+    if found is not None:
+        return found
+    root = tree.root
+    title_node = root.css_first("title") if root is not None else None
+    title = clean_text(title_node.text()) if title_node is not None else ""
+    page_title = title.casefold()
+    chosen: Any = None
+    for node in root.css("h1") if root is not None else []:
         text = clean_text(node.text(deep=True, separator=" ")).casefold()
         if not text or _context(node, frozenset(), _CHROME_WORDS)[1]:
             continue
         if text in page_title or (len(text) >= 15 and page_title.startswith(text[:15])):
-            chosen = (position, node)
+            chosen = node
             break
-        chosen = chosen or (position, node)
-    if chosen is not None:
-        index.h1, index.heading = chosen
-    return index
+        chosen = chosen if chosen is not None else node
+    found = _HEADINGS[tree] = (chosen, title)
+    return found
+
+
+@lru_cache(maxsize=512)
+def _quick_selector(name: str) -> tuple[tuple[str, ...], str]:
+    """The class, id and itemprop names `quick_hits` looks for, and one selector for all of them."""
+    own = name_words(name)
+    words = [w[0] for w in field_words(name) if len(w) == 1]
+    names = tuple(
+        n for n in dict.fromkeys(["-".join(own), "_".join(own), *words]) if n and _PLAIN_NAME.match(n)
+    )
+    return names, ", ".join(f".{n}, #{n}, [itemprop='{n}']" for n in names)
+
+
+def quick_hits(name: str, kind: str, tree: LexborTree) -> list[Hit]:
+    """Elements whose class, id or itemprop is exactly the field's name or one of its concept's words
+    (`.price`, `#sku`, `[itemprop=brand]`), found with one query before the page is indexed; only
+    those inside the product's area and not marked as old."""
+    names, selector = _quick_selector(name)
+    if not selector or tree.root is None:
+        return []
+    concept = concept_of(name)
+    negative = concept.negative if concept else frozenset()
+    hits: list[Hit] = []
+    for node in tree.root.css(selector):
+        attrs = node.attributes
+        kind_of = (
+            "itemprop" if attrs.get("itemprop") in names else "id" if attrs.get("id") in names else "class"
+        )
+        label = (
+            attrs.get(kind_of)
+            if kind_of != "class"
+            else next((c for c in str(attrs.get("class") or "").split() if c in names), names[0])
+        )
+        entry = Named(0, node, kind_of, str(label), name_words(str(label)))
+        value = _named_value(entry, kind, negative)
+        if value in (None, "") or (isinstance(value, str) and is_placeholder(value)):
+            continue
+        bad, away = _context(node, negative)
+        if bad or away or _negative_named(node, negative):
+            continue
+        hits.append(Hit(value, _describe(entry), (0,)))
+    return hits
 
 
 def _add_named(named: dict[str, list[Named]], entry: Named) -> None:

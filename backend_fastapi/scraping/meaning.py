@@ -166,9 +166,8 @@ def _all_candidates(
 def _heading_text(tree: LexborTree) -> str:
     """The page's `<h1>`; where it says more than the `<title>` (`Book Title Hardcover, 4 Feb.`),
     the part both agree on."""
-    index = labels.page_index(tree)
-    heading = clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
-    title = index.title
+    node, title = labels.page_heading(tree)
+    heading = clean_text(node.text(deep=True, separator=" ")) if node is not None else ""
     if not heading or not title or heading.casefold() in title.casefold():
         return heading
     common = 0
@@ -226,6 +225,14 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
     if many:
         yield from _from_names(key, kind, root)
         return
+    refused = concept.labels if concept is not None else frozenset()
+    if ckey not in ("description", "currency"):
+        # `.price`, `#sku`, `[itemprop=brand]`: one query, and most pages need no more.
+        quick = labels.quick_hits(name, kind, tree)
+        if ckey == "price":
+            negative = concept.negative if concept is not None else frozenset()
+            quick = [h for h in quick if _plain_price(h.value, negative)]
+        yield from _found(quick, kind, ckey, refused)
     index = labels.page_index(tree)
     negative = concept.negative if concept is not None else frozenset()
     if ckey == "currency":
@@ -237,7 +244,6 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
                 return
         return
     named = _price_hits(name, kind, index, negative) if ckey == "price" else _hits(name, kind, index)
-    refused = concept.labels if concept is not None else frozenset()
     # What a label or a name announces comes first; the guesses near the title are made only when
     # none of it converts (most pages stop before), then the rest (outside the product's area).
     first = [(rank, hit) for rank, hit in named if rank[0] == 0 and rank[1] < 2]
@@ -342,6 +348,14 @@ def _strip_label(value: str, refused: frozenset[str]) -> str:
 
 
 _CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from", ":", "-", "#"})
+
+
+def _plain_price(value: Any, negative: frozenset[str]) -> bool:
+    """A currency amount or a number, not a percentage and not marked as old."""
+    if isinstance(value, (int, float)):
+        return True
+    text = str(value)
+    return "%" not in text and _DIGIT.search(text) is not None and not _marked_not_current(text, negative)
 
 
 def _marked_not_current(text: str, negative: frozenset[str]) -> bool:
