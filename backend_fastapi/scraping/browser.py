@@ -1,9 +1,11 @@
 """The worker's one Chromium: started by the first dynamic job, shared, retired, closed when idle.
 
 Each job gets a fresh browser context, closed in every outcome (done, failed, cancelled, timed
-out). After `BROWSER_MAX_PAGES` pages the browser is retired once no job uses it, and after
-`BROWSER_IDLE_SECONDS` without jobs it is closed together with Playwright's driver, so an idle
-worker gives all that memory back.
+out). A context and its page take a new renderer process to open (~50 ms), so `fresh` opens the
+next job's one while the current job runs: a spare no job has used, handed to exactly one job.
+After `BROWSER_MAX_PAGES` pages the browser is retired once no job uses it, and after
+`BROWSER_IDLE_SECONDS` without jobs it is closed together with Playwright's driver (and the spare
+with it), so an idle worker gives all that memory back.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -25,6 +28,27 @@ from backend_fastapi.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Opened(Protocol):
+    """What an opener makes: a context (and whatever the caller needs with it)."""
+
+    @property
+    def context(self) -> BrowserContext: ...
+
+
+OpenedT = TypeVar("OpenedT", bound=Opened)
+
+
+@dataclass
+class _Spare:
+    """A context opened ahead for the next job with the same context options."""
+
+    browser: Browser
+    key: Hashable
+    task: asyncio.Task[Any]
+
+
 # Chromium has no network path of its own: every request of a page is intercepted and fetched by
 # the guarded client (see render.py). Whatever escapes interception (a WebSocket, a worker's fetch,
 # a prefetch) meets two walls: the resolver resolves nothing, and everything goes to a proxy whose
@@ -79,6 +103,8 @@ class BrowserPool:
         self._users: dict[Browser, int] = {}
         self._pages = 0
         self._idle_task: asyncio.Task[None] | None = None
+        self._spare: _Spare | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> bool:
@@ -102,6 +128,79 @@ class BrowserPool:
             finally:
                 await finish(self._release(settings, browser))
 
+    @asynccontextmanager
+    async def fresh(
+        self, settings: Settings, key: Hashable, opener: Callable[[Browser], Awaitable[OpenedT]]
+    ) -> AsyncIterator[OpenedT]:
+        """A context no job has used, made by `opener` (or made ahead by it for the same `key`),
+        closed however the block ends; the next one is made while this one is in use."""
+        browser = await self._acquire(settings)
+        opened: OpenedT | None = None
+        try:
+            opened = await self._take_spare(browser, key)
+            if opened is None:
+                opened = await _open(opener, browser)
+            self._make_spare(settings, browser, key, opener)
+            yield opened
+        finally:
+            try:
+                if opened is not None:
+                    await finish(self._close_context(opened.context))
+            finally:
+                await finish(self._release(settings, browser))
+
+    async def _take_spare(self, browser: Browser, key: Hashable) -> Any:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.browser is not browser or spare.key != key:
+            self._discard(spare)
+            return None
+        try:
+            return await asyncio.shield(spare.task)
+        except asyncio.CancelledError:
+            self._discard(spare)  # the job was cancelled: the spare is closed, not lost
+            raise
+        except Exception:
+            log.warning("browser.spare_failed", exc_info=True)
+            return None
+
+    def _make_spare(
+        self,
+        settings: Settings,
+        browser: Browser,
+        key: Hashable,
+        opener: Callable[[Browser], Awaitable[OpenedT]],
+    ) -> None:
+        # Not on a browser about to be retired: its spare would never be used.
+        if self._spare is not None or browser is not self._browser:
+            return
+        if self._pages + 1 >= settings.BROWSER_MAX_PAGES:
+            return
+        task = asyncio.ensure_future(opener(browser))
+        task.add_done_callback(_retrieve)
+        self._spare = _Spare(browser, key, task)
+
+    def _discard(self, spare: _Spare) -> None:
+        """Close a spare in the background once it is open."""
+
+        async def close() -> None:
+            try:
+                opened = await spare.task
+            except BaseException:
+                return
+            await self._close_context(opened.context)
+
+        task = asyncio.ensure_future(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def _drop_spare(self) -> None:
+        """The browser is going: its spare goes with it."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.task.cancel()
+
     def count_page(self) -> None:
         """Note one page rendered (the browser is retired after BROWSER_MAX_PAGES)."""
         self._pages += 1
@@ -122,6 +221,7 @@ class BrowserPool:
             if self._browser is not None and self._pages >= settings.BROWSER_MAX_PAGES:
                 # Retired: jobs still using it finish there; it closes when the last one is done.
                 old, self._browser = self._browser, None
+                self._drop_spare()
                 if not self._users.get(old):
                     self._users.pop(old, None)
                     await _close_browser(old, "retired", self._pages)
@@ -175,6 +275,7 @@ class BrowserPool:
         return browser
 
     async def _shutdown(self, reason: str) -> None:
+        self._drop_spare()
         browser, self._browser = self._browser, None
         if browser is not None:
             await _close_browser(browser, reason, self._pages)
@@ -195,6 +296,19 @@ class BrowserPool:
             await context.close()
         except PlaywrightError:
             log.warning("browser.context_close_failed", exc_info=True)
+
+
+async def _open(opener: Callable[[Browser], Awaitable[OpenedT]], browser: Browser) -> OpenedT:
+    try:
+        return await opener(browser)
+    except PlaywrightError as exc:
+        raise BrowserError(f"The browser could not open a context: {exc.message}") from exc
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """A spare nobody took: its failure is expected (its browser closed), not an error to report."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _close_browser(browser: Browser, reason: str, pages: int | None) -> None:

@@ -21,13 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Route, WebSocketRoute
 
 from backend_fastapi.errors import BlockedAddress, JobError
 from backend_fastapi.outbound import FetchTimeout, GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeOptionsIn
-from backend_fastapi.scraping.browser import POOL
+from backend_fastapi.scraping.browser import POOL, finish
 from backend_fastapi.scraping.errors import BrowserError
 from backend_fastapi.scraping.settle import INIT_SCRIPT, read_html, read_settled
 from backend_fastapi.settings import Settings
@@ -113,6 +113,51 @@ class _PageGuard:
         await route.fulfill(status=response.status, headers=_response_headers(response), body=response.body)
 
 
+class _Router:
+    """The route handler of a context: until a job takes the context there is no guard, and a
+    request then (none is expected: the page is blank) is aborted."""
+
+    def __init__(self) -> None:
+        self.guard: _PageGuard | None = None
+
+    async def handle(self, route: Route) -> None:
+        if self.guard is None:
+            await route.abort("blockedbyclient")
+            return
+        await self.guard.handle(route)
+
+
+@dataclass
+class _Tab:
+    """A context with its guards installed and one blank page."""
+
+    context: BrowserContext
+    page: Page
+    router: _Router
+
+
+def _tab_opener(context_options: dict[str, Any]) -> Any:
+    async def open_tab(browser: Browser) -> _Tab:
+        context = await browser.new_context(**context_options)
+        try:
+            router = _Router()
+            await context.route("**/*", router.handle)
+            await context.route_web_socket("**/*", _close_socket)
+            await context.add_init_script(INIT_SCRIPT)
+            page = await context.new_page()
+        except BaseException:
+            await finish(_close_quietly(context))
+            raise
+        return _Tab(context, page, router)
+
+    return open_tab
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await context.close()
+
+
 def blocked_types(options: ScrapeOptionsIn) -> set[str]:
     """Resource types aborted: `block_resources`, and stylesheets too when images are blocked and no
     screenshot is asked (nothing of the page's look reaches the result then)."""
@@ -149,13 +194,13 @@ async def render(
     if options.headers:
         context_options["extra_http_headers"] = options.headers
     timeout_ms = options.timeout_s * 1000
-    async with POOL.context(settings, **context_options) as context:
+    # Jobs with the same context options take a context opened ahead (never used by a job).
+    key = (options.user_agent, tuple(sorted(options.headers.items())))
+    async with POOL.fresh(settings, key, _tab_opener(context_options)) as tab:
+        page = tab.page
         try:
-            await context.route("**/*", guard.handle)
-            await context.route_web_socket("**/*", _close_socket)
-            await context.add_init_script(INIT_SCRIPT)
-            context.set_default_timeout(timeout_ms)
-            page = await context.new_page()
+            tab.router.guard = guard
+            tab.context.set_default_timeout(timeout_ms)
             POOL.count_page()
             await page.goto(url, wait_until=options.wait_until, timeout=timeout_ms)
             if options.wait_for:
