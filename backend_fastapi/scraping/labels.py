@@ -381,7 +381,7 @@ def _following(node: Any, negative: frozenset[str], long: bool) -> str:
         elif tag == "br":
             break
         elif not parts:
-            if node.tag == tag and _first_class(node) == _first_class(sibling):
+            if node.tag == tag and (tag in ("li", "dt") or _first_class(node) == _first_class(sibling) != ""):
                 # `<li>Overview</li><li>Details</li>`: a row of tabs or labels, not a label and its value.
                 return ""
             text = _own_text(sibling, negative, 4000 if long else _VALUE_MAX + 1)
@@ -560,12 +560,23 @@ def paragraph_after_title(index: PageIndex) -> list[Hit]:
         if position < start:
             continue
         text = clean_text(node.text(deep=True, separator=" "))
-        if len(text) < 60 or text.count(" ") < 8 or is_placeholder(text):
+        if len(text) < 60 or text.count(" ") < 5 or is_placeholder(text):
             continue
         _, away = _context(node, frozenset())
         if away:
             continue
         return [Hit(text, "near:h1" if index.h1 >= 0 else "css:p", (position,))]
+    # No `<p>`: the first block of prose after the title (`<div>A hand-thrown mug ...</div>`).
+    for position, node, text in index.texts:
+        if position < start or len(text) < 60 or text.count(" ") < 5 or is_placeholder(text):
+            continue
+        parent = node.parent
+        if parent is None or parent.tag in ("a", "button", "label", "option", "h1"):
+            continue
+        _, away = _context(node, frozenset())
+        if not away:
+            block = clean_text(parent.text(deep=True, separator=" "))
+            return [Hit(block if len(block) < 4 * len(text) else text, "near:h1", (position + 1,))]
     return []
 
 

@@ -324,3 +324,32 @@ def test_static_shells_of_script_rendered_pages_give_no_placeholder_as_a_value()
     good, total = placeholders_refused(load_cases())
     assert total > 0
     assert good == total
+
+
+def test_labels_in_table_cells_and_plain_blocks_in_more_languages() -> None:
+    table = (
+        "<h1>Mok</h1><table><tr><td>Kleur</td><td>Blauw</td></tr><tr><td>Gewicht</td><td>300 g</td></tr>"
+        "</table><p>Beoordeling: 4,5 van 5</p><div><div>Merk</div><div>Blokker</div></div>"
+        "<ul class=tabs><li>Beschrijving</li><li>Reviews</li></ul>"
+        "<div>Een grote mok van aardewerk, vaatwasserbestendig en magnetronbestendig.</div>"
+    )
+    schema = {
+        "colour": "string",
+        "weight": "string",
+        "rating": "number",
+        "brand": "string",
+        "description": "string",
+    }
+    assert scrape(table, schema).data == {
+        "colour": "Blauw", "weight": "300 g", "rating": 4.5, "brand": "Blokker",
+        "description": "Een grote mok van aardewerk, vaatwasserbestendig en magnetronbestendig.",
+    }  # fmt: skip
+    italian = "<h1>Tazza</h1><p>Prezzo: <del>€ 20,00</del> € 15,00</p><p>Disponibilità: Esaurito</p>"
+    assert scrape(italian, {"price": "number", "in_stock": "boolean", "currency": "string"}).data == {
+        "price": 15.0, "in_stock": False, "currency": "EUR"
+    }  # fmt: skip
+    portuguese = "<h1>Caneca</h1><ul><li>Marca: Tramontina</li><li>Código: 7891</li></ul>"
+    assert scrape(portuguese, {"brand": "string", "sku": "string"}).data == {
+        "brand": "Tramontina",
+        "sku": "7891",
+    }
