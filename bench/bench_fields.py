@@ -100,7 +100,8 @@ def _shop_pages(count: int) -> list[str]:
     from tests.support.sites import ShopSite
 
     site = ShopSite()
-    return [site.respond(Recorded("GET", f"/plain/{i}", {}, b""))[2].decode() for i in range(1, count + 1)]
+    paths = [f"/plain/{i % site.products + 1}" for i in range(count)]
+    return [site.respond(Recorded("GET", path, {}, b""))[2].decode() for path in paths]
 
 
 def _pct(pair: tuple[int, int]) -> str:
