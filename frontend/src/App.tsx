@@ -6,6 +6,9 @@ import { StatusBar } from "./components/StatusBar";
 import { ExportsPage } from "./pages/ExportsPage";
 import { JobDetailPage } from "./pages/JobDetailPage";
 import { JobsPage } from "./pages/JobsPage";
+import { MonitorPage } from "./pages/MonitorPage";
+import { MonitorsPage } from "./pages/MonitorsPage";
+import { NewMonitorPage } from "./pages/NewMonitorPage";
 import { NewScrapePage } from "./pages/NewScrapePage";
 import { PipelineEditorPage } from "./pages/PipelineEditorPage";
 import { PipelinesPage } from "./pages/PipelinesPage";
@@ -15,6 +18,7 @@ const NAV = [
   { to: "/jobs", label: "Jobs", match: ["/jobs"] },
   { to: "/scrape/new", label: "New scrape", match: ["/scrape"] },
   { to: "/pipelines", label: "Pipelines", match: ["/pipelines"] },
+  { to: "/monitors", label: "Monitors", match: ["/monitors"] },
   { to: "/exports", label: "Exports", match: ["/exports"] },
 ];
 
@@ -29,6 +33,9 @@ function Screen({ path }: { path: string }) {
   if (matchPath("/pipelines", path)) return <PipelinesPage />;
   if (matchPath("/pipelines/new", path)) return <PipelineEditorPage id={null} key="new" />;
   if ((params = matchPath("/pipelines/:id", path))) return <PipelineEditorPage id={params.id!} key={params.id} />;
+  if (matchPath("/monitors", path)) return <MonitorsPage />;
+  if (matchPath("/monitors/new", path)) return <NewMonitorPage />;
+  if ((params = matchPath("/monitors/:ref", path))) return <MonitorPage monitorRef={params.ref!} key={params.ref} />;
   if (matchPath("/exports", path)) return <ExportsPage />;
   return (
     <section>
@@ -50,6 +57,9 @@ const TITLES: Array<[string, string]> = [
   ["/jobs", "Jobs"],
   ["/scrape/new", "New scrape"],
   ["/pipelines", "Pipelines"],
+  ["/monitors/new", "New monitor"],
+  ["/monitors/", "Monitor"],
+  ["/monitors", "Monitors"],
   ["/exports", "Exports"],
 ];
 
