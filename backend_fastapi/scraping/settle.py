@@ -1,11 +1,12 @@
 """When a rendered page is done: its DOM and its network quiet, measured by events in the page.
 
 A script added to every document before the page's own scripts watches the DOM with a
-MutationObserver and keeps the page's short timers (a `setTimeout` due soon after the page
-started, such as "render in 50 ms") as pending work. `read_settled` asks the page to resolve once
-no short timer is pending and the DOM has not changed for `QUIET_SECONDS`; the page's requests are
-counted where they are fetched (the guard in render.py), and a request's end counts as activity.
-A page that keeps changing is read at `limit`.
+MutationObserver and keeps the page's `fetch`/XHR requests and short timers (a `setTimeout` due
+soon after the page started, such as "render in 50 ms") as pending work. `read_settled` asks the
+page to resolve once nothing is pending and the DOM has not changed for `QUIET_SECONDS` (longer
+for a page changing in a rhythm); every request of the page is also counted where it is fetched
+(the guard in render.py), and a request's end counts as activity. A page that keeps changing is
+read at `limit`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,30 @@ INIT_SCRIPT = """(() => {
     if (tracked) timers.add(id);
     return id;
   };
+  // Requests the page's scripts make are pending work from the moment they are made (the route
+  // handler hears of them later); their end counts as activity, as the response is handled next.
+  let requests = 0;
+  const done = () => { requests--; touch(true); };
+  const fetch0 = window.fetch;
+  if (fetch0) {
+    window.fetch = function fetch(...args) {
+      requests++;
+      let promise;
+      try { promise = fetch0.apply(this, args); } catch (e) { done(); throw e; }
+      promise.then(done, done);
+      return promise;
+    };
+  }
+  const send0 = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function send(...args) {
+    requests++;
+    this.addEventListener('loadend', done, {once: true});
+    try { return send0.apply(this, args); } catch (e) {
+      this.removeEventListener('loadend', done);
+      done();
+      throw e;
+    }
+  };
   // The two share their ids: either clears a timer or an interval.
   const forget = (id) => { if (timers.delete(id) | intervals.delete(id)) touch(true); };
   window.clearTimeout = function clearTimeout(id) { forget(id); return clearT(id); };
@@ -104,9 +129,10 @@ INIT_SCRIPT = """(() => {
       if (t >= end) { mark = null; return resolve([false, html()]); }
       const beat = Math.max(rhythm, ...intervals.values());
       const idle = t - last, quiet = Math.min(__MAX_QUIET__, Math.max(quietMs, 1.5 * beat));
-      if (!timers.size && idle >= quiet) { mark = null; return resolve([true, html()]); }
-      wake = check;  // the next DOM change or timer re-checks; else the quiet window ends
-      handle = setT(check, timers.size ? end - t : Math.min(quiet - idle, end - t));
+      const busy = timers.size || requests > 0;
+      if (!busy && idle >= quiet) { mark = null; return resolve([true, html()]); }
+      wake = check;  // the next DOM change, timer or request end re-checks; else the quiet ends
+      handle = setT(check, busy ? end - t : Math.min(quiet - idle, end - t));
     };
     check();
   });
