@@ -239,8 +239,42 @@ def run(quick: bool = False) -> str:
             "| second opinions |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *_snippet_rows(quick),
+            "",
+            *_fields_and_dates(),
         ]
     )
+
+
+def _fields_and_dates() -> list[str]:
+    """Field accuracy (tests/corpus/fields) and date accuracy (tests/corpus/dates) in the same run,
+    beside their baselines; the `fields` and `dates` sections break them down."""
+    from bench.bench_dates import read_dataops, read_dateparser, read_dateutil
+    from bench.bench_fields import dataops_fields
+    from tests.support import date_corpus, field_corpus
+
+    cases = field_corpus.load_cases()
+    held = [c for c in cases if c.held_out]
+
+    def fields(extract: Any) -> str:
+        every, held_out = field_corpus.score(extract, cases)["all"], field_corpus.score(extract, held)["all"]
+        return f"{every[0] / every[1]:.1%} (held out {held_out[0] / held_out[1]:.1%})"
+
+    dated = date_corpus.load_cases()
+    date_rows = {name: date_corpus.score(read, dated) for name, read in
+                 (("DataOps", read_dataops), ("dateparser", read_dateparser), ("dateutil", read_dateutil))}  # fmt: skip
+    return [
+        "Fields and dates, in the same run (details in the `fields` and `dates` sections):",
+        "",
+        "| measure | DataOps | baseline |",
+        "| --- | ---: | ---: |",
+        f"| fields right, {len(cases)} real product page variants | {fields(dataops_fields)} "
+        f"| {fields(lambda h, u: dataops_fields(h, u, structured_only=True))} (structured data and meta only) |",
+        *(
+            f"| dates right, {group} languages | {date_rows['DataOps'][group]:.1%} "
+            f"| dateparser {date_rows['dateparser'][group]:.1%}, dateutil {date_rows['dateutil'][group]:.1%} |"
+            for group in ("documented", "web")
+        ),
+    ]
 
 
 if __name__ == "__main__":

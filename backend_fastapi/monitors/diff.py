@@ -170,7 +170,7 @@ class _Reader:
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        self.erase = _Eraser(rules.ignore) if rules.ignore else None
+        self.erase = Eraser(rules.ignore) if rules.ignore else None
         self.key_set = frozenset(rules.key)
         self.text_formats = tuple(
             name for name in rules.text_formats if rules.compare is None or name in rules.compare
@@ -381,7 +381,7 @@ def _identical(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
         return False
 
 
-class _Eraser:
+class Eraser:
     """Removes every match of the ignore patterns from a text."""
 
     def __init__(self, patterns: tuple[str, ...]) -> None:

@@ -7,7 +7,6 @@ import unicodedata
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from backend_fastapi.regexes import compile_regex
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks, main_content
 
@@ -23,9 +22,6 @@ _SPACES = re.compile(r"\s+")
 # Soft hyphens and zero-width characters: invisible to a reader, but they split the words they sit in.
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 DEFAULT_CONTENT = ContentOptions()
-# On RE2: with Python's `re`, a page of `<div id` repeated takes minutes (and holds the GIL) here.
-_APP_ROOT = compile_regex(r"""(?i)<div[^>]+id=["'](?:root|app|__next|__nuxt|svelte)["'][^>]*>\s*</div>""")
-_NEEDS_JS = re.compile(r"enable javascript|requires javascript|javascript is (?:required|disabled)", re.I)
 
 
 class _Writer:
@@ -185,24 +181,3 @@ def absolute_link(base_url: str, href: Any) -> str | None:
         return None
     url = urldefrag(urljoin(base_url, str(href).strip()))[0]
     return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def looks_script_rendered(html: str, tree: LexborTree) -> bool:
-    """True when the page is evidently rendered by JavaScript (an empty app root, a 'needs JS' notice,
-    or scripts and almost no text)."""
-    body = tree.parser.body
-    if body is None:
-        return False
-    text_len = 0
-    for node in body.iter(include_text=False):
-        if node.tag not in ("script", "style", "noscript", "template"):
-            text_len += len(node.text(deep=True).strip())
-            if text_len > 400:
-                break
-    scripts = len(tree.root.css("script[src], script:not([type]), script[type=module]"))
-    if _APP_ROOT.search(html) and text_len < 400:
-        return True
-    noscript = " ".join(n.text(deep=True) for n in tree.root.css("noscript"))
-    if _NEEDS_JS.search(noscript) and text_len < 1000:
-        return True
-    return scripts > 0 and text_len < 100

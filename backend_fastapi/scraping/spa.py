@@ -12,14 +12,8 @@ import re
 from typing import Any
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.vocabulary import is_placeholder
 
-# What a page shows while its script loads: "Loading...", "Please wait", "Cargando…", a lone dash.
-_PLACEHOLDER = re.compile(
-    r"(?:loading|please wait|cargando|chargement(?: en cours)?|caricamento(?: in corso)?|"
-    r"carregando|wird geladen|lädt|laden|laddar|загрузка|読み込み中|加载中)"
-    r"\s*(?:\.{1,3}|…)?|[-\u2013\u2014\u2026?]+|n/?a|tbd|null|undefined|\{\{.*\}\}|\$\{.*\}|%[a-z_]+%",
-    re.IGNORECASE,
-)
 # Element ids and tags script frameworks mount their app on.
 _APP_ROOT_IDS = ("root", "app", "__next", "__nuxt", "svelte", "main-app", "app-root", "react-root")
 _APP_ROOT_SELECTOR = ", ".join(
@@ -38,14 +32,6 @@ _SCRIPTS = "script[src], script:not([type]), script[type=module], script[type='t
 # The body's text is counted up to this many characters: past it, a page shows its content (a
 # "enable JavaScript to see the comments" notice on an article is not a reason to render).
 _TEXT_CAP = 400
-
-
-def is_placeholder(text: str | None) -> bool:
-    """True for what a page shows before its data is there: "Loading...", "—", "N/A", "{{ price }}"."""
-    if text is None:
-        return False
-    value = clean_text(str(text)).strip()
-    return bool(value) and len(value) <= 40 and _PLACEHOLDER.fullmatch(value) is not None
 
 
 def title_is_placeholder(title: str | None) -> bool:

@@ -293,9 +293,10 @@ def test_conditions_decide_which_changes_notify(
 
 def test_monitors_are_managed_by_id_or_name(stack: Stack, site: LoopbackServer) -> None:
     mail = "mailtos://user:hunter2@mail.example.org?to=ops@example.org"
-    body: dict[str, Any] = {"name": "managed", "target": {"url": f"{site.url}/catalog", "schema": ITEMS}, "cron": "0 6 * * *",
-            "timezone": "Europe/Berlin", "key": ["sku"],
-            "notify": [{"url": mail}]}  # fmt: skip
+    body: dict[str, Any] = {
+        "name": "managed", "target": {"url": f"{site.url}/catalog", "schema": ITEMS}, "cron": "0 6 * * *",
+        "timezone": "Europe/Berlin", "key": ["sku"], "notify": [{"url": mail}],
+    }  # fmt: skip
     created = create(stack, body)
     assert "hunter2" not in json.dumps(created)
     assert created["notify"][0]["kind"] == "apprise"

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend_fastapi.monitors.diff import (
+    Eraser,
     Kept,
     Outcome,
     Rules,
-    _Eraser,
     compare,
     flatten,
     key_of,
@@ -379,7 +379,7 @@ _TEXTS = st.text(alphabet="ab xé☃\n0123456789:UpdatedVIEWS", max_size=40)
 @given(_TEXTS, st.sampled_from(ERASED))
 @settings(max_examples=300, deadline=None)
 def test_property_an_ignore_pattern_removes_what_substitution_removes(text: str, pattern: str) -> None:
-    assert _Eraser((pattern,))(text) == compile_regex(pattern).sub("", text)
+    assert Eraser((pattern,))(text) == compile_regex(pattern).sub("", text)
 
 
 @given(_TEXTS, st.lists(st.sampled_from(ERASED), min_size=1, max_size=3))
@@ -387,14 +387,14 @@ def test_property_an_ignore_pattern_removes_what_substitution_removes(text: str,
 def test_property_asking_the_engine_directly_removes_what_the_wrapper_removes(
     text: str, patterns: list[str]
 ) -> None:
-    fast, slow = _Eraser(tuple(patterns)), _Eraser(tuple(patterns))
+    fast, slow = Eraser(tuple(patterns)), Eraser(tuple(patterns))
     slow.engines = []
     assert fast.engines
     assert fast(text) == slow(text)
 
 
 def test_several_ignore_patterns_are_removed_in_one_pass_leftmost_first() -> None:
-    erase = _Eraser((r"Updated \d\d:\d\d", r"\d+ views"))
+    erase = Eraser((r"Updated \d\d:\d\d", r"\d+ views"))
     assert len(erase.patterns) == 1
     assert erase("Updated 10:31, 1204 views, 3 likes") == ", , 3 likes"
 
