@@ -106,7 +106,7 @@ export function MonitorPage({ monitorRef }: { monitorRef: string }) {
             <code>{monitor.monitor_id}</code> · created {formatAge(monitor.created_at)}
             {monitor.last_check && (
               <>
-                {" "}· last check <StatusBadge status={monitor.last_check.status} /> {formatAge(monitor.last_check.checked_at)}
+                {" "}· last check <strong>{monitor.last_check.status}</strong> {formatAge(monitor.last_check.checked_at)}
               </>
             )}
           </p>

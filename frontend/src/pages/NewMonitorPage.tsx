@@ -283,11 +283,11 @@ export function NewMonitorPage() {
           <div className="grid-2">
             <Field label="Key fields" id="monitor-key" hint="Fields that identify a record across checks (comma-separated)." problems={problems}>
               <input id="monitor-key" value={form.key} onChange={(e) => update({ key: e.target.value })} {...invalid("monitor-key", problems)} />
-              <FieldPicks value={form.key} fields={fields} onChange={(key) => update({ key })} label="Pick key fields" />
+              <FieldPicks value={form.key} fields={fields} onChange={(key) => update({ key })} label="Schema fields for the key" />
             </Field>
             <Field label="Compare fields" id="monitor-compare" hint="Empty: every field but the key." problems={problems}>
               <input id="monitor-compare" value={form.compare} placeholder="all" onChange={(e) => update({ compare: e.target.value })} {...invalid("monitor-compare", problems)} />
-              <FieldPicks value={form.compare} fields={[...fields.filter((f) => !nameList(form.key).includes(f)), ...textFields]} onChange={(compare) => update({ compare })} label="Pick compare fields" />
+              <FieldPicks value={form.compare} fields={[...fields.filter((f) => !nameList(form.key).includes(f)), ...textFields]} onChange={(compare) => update({ compare })} label="Schema fields to compare" />
             </Field>
           </div>
           <Field label="Ignore (one regex per line)" id="monitor-ignore" hint="Removed from text before comparing: counters, dates, session ids." problems={problems}>
