@@ -3,19 +3,12 @@ through Apprise) and Apprise's JSON target; private hosts are refused and secret
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import orjson
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
 from backend_fastapi.errors import BlockedAddress, PermanentJobError, TransientJobError
@@ -30,7 +23,10 @@ from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
 from backend_fastapi.worker.context import JobContext
 from backend_fastapi.worker.webhooks import sign
+from tests.support.processes import free_port
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
+from tests.support.smtp import MailBox
+from tests.support.smtp import smtp_server as serve_smtp
 
 SECRET = "whsec-monitor"
 PASSWORD = "hunter2-Very-Secret"
@@ -66,42 +62,10 @@ def receiver() -> Iterator[LoopbackServer]:
         yield server
 
 
-@dataclass
-class MailBox:
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        assert isinstance(data, LoginPassword)
-        self.logins.append((data.login, data.password))
-        return AuthResult(success=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[MailBox]:
-    """A real SMTP server on loopback (aiosmtpd) that takes a login and keeps every message."""
-    box = MailBox(port=_free_port())
-    controller = Controller(
-        box, hostname="127.0.0.1", port=box.port, authenticator=box.authenticate, auth_require_tls=False
-    )
-    controller.start()
-    try:
+    with serve_smtp() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 def _payload(target: str, event: str = "change", **extra: Any) -> MonitorNotifyPayload:
@@ -350,7 +314,7 @@ async def test_an_email_to_a_private_smtp_host_is_refused(
 async def test_an_apprise_failure_is_retried_without_the_secret_in_the_error(
     db: Database, settings: Settings, allow_loopback: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     payload = _payload(f"json://admin:{PASSWORD}@127.0.0.1:{port}/notify")
     with caplog.at_level(logging.DEBUG), pytest.raises(TransientJobError) as caught:
         await run_monitor_notify(_context(db, settings, payload, ["127.0.0.1"]))

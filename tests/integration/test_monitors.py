@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
+from tests.support.smtp import MailBox, smtp_server
 from tests.support.waiting import BOUND, wait_for
 
 SECRET = "monitor-test-secret"
@@ -78,14 +79,21 @@ def receiver() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture(scope="module")
+def mailbox() -> Iterator[MailBox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, site: LoopbackServer, receiver: LoopbackServer
+    tmp_path_factory: pytest.TempPathFactory, site: LoopbackServer, receiver: LoopbackServer, mailbox: MailBox
 ) -> Iterator[Stack]:
     tmp: Path = tmp_path_factory.mktemp("monitors")
+    allowed = ",".join(f"127.0.0.1:{port}" for port in (site.port, receiver.port, mailbox.port))
     with scrape_stack(
         f"sqlite+aiosqlite:///{tmp / 'dataops.db'}",
         tmp,
-        SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{site.port},127.0.0.1:{receiver.port}",
+        SCRAPE_ALLOW_HOSTS=allowed,
         WEBHOOK_SECRET=SECRET,
         WORKER_CONCURRENCY=2,
         JOB_RETRY_BACKOFF_SECONDS=0.1,
@@ -289,6 +297,26 @@ def test_conditions_decide_which_changes_notify(
     sent = json.loads(hooks[0].body)
     assert [c["key"] for c in sent["changes"]] == [{"sku": "D4"}]
     assert sent["check_id"] == checked["last_check"]["check_id"]
+
+
+def test_a_change_is_emailed_through_apprise(
+    stack: Stack, catalog: Catalog, site: LoopbackServer, mailbox: MailBox
+) -> None:
+    catalog.reset()
+    mail = f"mailto://alerts:pw@127.0.0.1:{mailbox.port}?mode=insecure&from=alerts@example.com&to=ops@example.com"
+    create(stack, {
+        "name": "mailed", "target": {"url": f"{site.url}/catalog", "schema": ITEMS}, "every": "1h",
+        "key": ["sku"], "notify": [{"url": mail, "events": ["change", "failed"]}],
+    })  # fmt: skip
+    check(stack, "mailed")
+    with catalog.lock:
+        catalog.products["C3"] = ("Green Mug", 15.0, True)  # back in stock
+    check(stack, "mailed")
+    messages = wait_for(lambda: [m for m in mailbox.messages if "mailed" in str(m["Subject"])], timeout=BOUND)
+    assert messages[0]["Subject"] == "mailed (monitor): 1 changed"
+    body = messages[0].get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "in_stock: false -> true" in body.get_content().lower()
 
 
 def test_monitors_are_managed_by_id_or_name(stack: Stack, site: LoopbackServer) -> None:
