@@ -35,10 +35,25 @@ export function numericFields(schema: unknown): string[] {
   return [...new Set(found)];
 }
 
+/**
+ * The fields a scraped record can hold: the schema's names, without a list's own name when the list
+ * holds objects (each of its items is a record of the nested fields).
+ */
+export function recordFieldNames(schema: unknown): string[] {
+  const containers = new Set<string>();
+  if (typeof schema === "object" && schema !== null && !Array.isArray(schema)) {
+    for (const [name, spec] of Object.entries(schema)) {
+      const nested = (spec as { fields?: unknown } | null)?.fields;
+      if (typeof nested === "object" && nested !== null && !Array.isArray(nested)) containers.add(name);
+    }
+  }
+  return schemaFieldNames(schema).filter((name) => !containers.has(name));
+}
+
 /** Fields to offer in the chart's picker: the compared fields (or the schema's), numbers first. */
 export function chartFields(monitor: Pick<Monitor, "compare" | "key" | "target">): string[] {
   const schema = monitor.target.schema;
-  const names = (monitor.compare ?? schemaFieldNames(schema)).filter((f) => !monitor.key.includes(f) && f !== "url" && f !== "markdown" && f !== "text");
+  const names = (monitor.compare ?? recordFieldNames(schema)).filter((f) => !monitor.key.includes(f) && f !== "url" && f !== "markdown" && f !== "text");
   const numeric = numericFields(schema);
   return [...names.filter((f) => numeric.includes(f)), ...names.filter((f) => !numeric.includes(f))];
 }

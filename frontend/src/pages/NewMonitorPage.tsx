@@ -20,7 +20,7 @@ import {
   type NotifyRow,
   type WatchFormat,
 } from "../lib/monitorForm";
-import { schemaFieldNames } from "../lib/records";
+import { recordFieldNames } from "../lib/monitorView";
 import { navigate } from "../lib/router";
 import { SchemaError, buildSchema } from "../lib/schema";
 import type { Strategy } from "../lib/scrapeForm";
@@ -180,7 +180,7 @@ export function NewMonitorPage() {
 
   const fields = (() => {
     try {
-      return ["url", ...schemaFieldNames(buildSchema(form.target.schema)).filter((f) => f !== "url")];
+      return ["url", ...recordFieldNames(buildSchema(form.target.schema)).filter((f) => f !== "url")];
     } catch {
       return ["url"];
     }
