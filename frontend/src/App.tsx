@@ -34,7 +34,8 @@ function Screen({ path }: { path: string }) {
   if (matchPath("/pipelines/new", path)) return <PipelineEditorPage id={null} key="new" />;
   if ((params = matchPath("/pipelines/:id", path))) return <PipelineEditorPage id={params.id!} key={params.id} />;
   if (matchPath("/monitors", path)) return <MonitorsPage />;
-  if (matchPath("/monitors/new", path)) return <NewMonitorPage />;
+  if (matchPath("/monitors/new", path)) return <NewMonitorPage key="new" />;
+  if ((params = matchPath("/monitors/:ref/edit", path))) return <NewMonitorPage monitorRef={params.ref!} key={`edit-${params.ref}`} />;
   if ((params = matchPath("/monitors/:ref", path))) return <MonitorPage monitorRef={params.ref!} key={params.ref} />;
   if (matchPath("/exports", path)) return <ExportsPage />;
   return (

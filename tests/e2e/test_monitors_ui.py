@@ -129,6 +129,15 @@ def test_monitor_created_in_the_app_shows_added_removed_and_changed_records_afte
         ("Lamp", "price", "19.9", "17.5")
     ]
 
+    # Editing the timing keeps the history: only a new target or key starts a new baseline.
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_label("Key fields", exact=True)).to_have_value("name")
+    expect(page.get_by_label("Confirm removals")).not_to_be_checked()
+    page.get_by_label("Check every").fill("2h")
+    page.get_by_role("button", name="Save monitor").click()
+    expect(page.get_by_test_id("monitor-facts")).to_contain_text("every 2h")
+    expect(page.get_by_test_id("change-feed").get_by_test_id("change")).to_have_count(6)
+
     page.get_by_role("link", name="Monitors", exact=True).click()
     row = page.get_by_test_id("monitors-table").locator('tr[data-monitor="shop prices"]')
     expect(row.locator(".badge")).to_have_text(["active", "changed"])

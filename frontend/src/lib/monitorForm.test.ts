@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildMonitorRequest, conditionValue, defaultMonitorForm, inputFor, nameList, problemsByInput } from "./monitorForm";
+import { buildMonitorRequest, conditionValue, defaultMonitorForm, formFromMonitor, inputFor, nameList, problemsByInput } from "./monitorForm";
 import { draftFromSchema, SchemaError } from "./schema";
 
 function form() {
@@ -120,5 +120,68 @@ describe("helpers", () => {
     expect(conditionValue("eq", "12.5")).toBe(12.5);
     expect(conditionValue("eq", "in stock")).toBe("in stock");
     expect(conditionValue("contains", "42")).toBe("42");
+  });
+});
+
+describe("editing a monitor", () => {
+  const monitor = {
+    monitor_id: "m1",
+    name: "prices",
+    target: {
+      url: "https://shop.example/",
+      strategy: "auto",
+      schema: { items: { selector: "li", many: true, fields: { name: { selector: "a" } } } },
+      formats: ["data", "markdown"],
+      crawl: { follow: "a.next", max_pages: 5 },
+      options: { timeout_s: 10, date_order: "DMY" },
+      only_main_content: false,
+    },
+    cron: "0 6 * * *",
+    every: null,
+    timezone: "Europe/Berlin",
+    key: ["name"],
+    compare: ["price"],
+    ignore: ["\\d+ viewing"],
+    conditions: [{ field: "price", op: "lt", value: 100 }, { field: "stock", op: "changed" }],
+    match: "any" as const,
+    notify: [{ url: "https://hooks.example/x?token=***", kind: "webhook" as const, events: ["change", "suspect"] }],
+    confirm_removals: false,
+    min_ratio: 0.25,
+    enabled: false,
+    records: 3,
+    last_check: null,
+    last_change_at: null,
+    next_check_at: null,
+    created_at: "2026-12-03T00:00:00Z",
+    updated_at: "2026-12-03T00:00:00Z",
+  };
+
+  it("sends the monitor back as it was when nothing is changed, the parts the form hides included", () => {
+    expect(buildMonitorRequest(formFromMonitor(monitor))).toEqual({
+      name: "prices",
+      target: monitor.target,
+      cron: "0 6 * * *",
+      timezone: "Europe/Berlin",
+      key: ["name"],
+      compare: ["price"],
+      ignore: ["\\d+ viewing"],
+      conditions: [{ field: "price", op: "lt", value: 100 }, { field: "stock", op: "changed" }],
+      match: "any",
+      // Redacted as the API showed it: the API keeps the secret it stands for.
+      notify: [{ url: "https://hooks.example/x?token=***", events: ["change", "suspect"] }],
+      confirm_removals: false,
+      min_ratio: 0.25,
+      enabled: false,
+    });
+  });
+
+  it("sends what was edited", () => {
+    const form = formFromMonitor(monitor);
+    form.target.url = "https://shop.example/new";
+    form.watch = ["data"];
+    const target = buildMonitorRequest(form).target;
+    expect(target.url).toBe("https://shop.example/new");
+    expect(target.formats).toBeUndefined();
+    expect(target.crawl).toEqual(monitor.target.crawl);
   });
 });

@@ -1,8 +1,8 @@
 /** The New-monitor form's state and the `POST /api/monitors` body it becomes. */
 
 import type { FieldProblem } from "../api/client";
-import type { ConditionOp, MonitorCondition, MonitorIn, NotifyEvent, NotifyTarget } from "../api/types";
-import { buildScrapeRequest, defaultScrapeForm, type ScrapeForm } from "./scrapeForm";
+import type { ConditionOp, Monitor, MonitorCondition, MonitorIn, NotifyEvent, NotifyTarget } from "../api/types";
+import { buildScrapeRequest, defaultScrapeForm, formFromRequest, type ScrapeForm } from "./scrapeForm";
 
 export const WATCH_FORMATS = ["data", "markdown", "text"] as const;
 export type WatchFormat = (typeof WATCH_FORMATS)[number];
@@ -40,6 +40,8 @@ export interface MonitorForm {
   confirmRemovals: boolean;
   minRatio: string;
   enabled: boolean;
+  /** An edited monitor's target as stored: the parts this form does not show (crawl, options, ...) stay. */
+  baseTarget?: Record<string, unknown>;
 }
 
 export function defaultMonitorForm(): MonitorForm {
@@ -87,7 +89,10 @@ export function conditionValue(op: ConditionOp, text: string): unknown {
 
 /** The request body; throws SchemaError when the schema editor holds something invalid. */
 export function buildMonitorRequest(form: MonitorForm): MonitorIn {
-  const target = buildScrapeRequest({ ...form.target, name: "", formats: [] });
+  const built = buildScrapeRequest({ ...form.target, name: "", formats: [] });
+  const { url: _url, strategy: _strategy, schema: _schema, formats: _formats, ...kept } = form.baseTarget ?? {};
+  const target = { ...kept, ...built } as MonitorIn["target"];
+  if (kept.options && built.options) target.options = { ...(kept.options as object), ...built.options };
   const watch = WATCH_FORMATS.filter((f) => form.watch.includes(f));
   if (watch.length && !(watch.length === 1 && watch[0] === "data")) target.formats = watch;
   // Text watching alone extracts nothing: the schema would only cost time.
@@ -159,4 +164,31 @@ export function problemsByInput(problems: FieldProblem[]): Record<string, string
     if (input) (out[input] ??= []).push(p.message.replace(/^Value error, /, ""));
   }
   return out;
+}
+
+/** The form filled from a monitor (to edit it); notify URLs come back redacted and are kept so. */
+export function formFromMonitor(monitor: Monitor): MonitorForm {
+  const form = defaultMonitorForm();
+  const formats = Array.isArray(monitor.target.formats) ? (monitor.target.formats as string[]) : ["data"];
+  const text = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+  return {
+    ...form,
+    name: monitor.name,
+    target: { ...formFromRequest(monitor.target, null), crawl: form.target.crawl },
+    baseTarget: monitor.target,
+    watch: WATCH_FORMATS.filter((f) => formats.includes(f)),
+    timing: monitor.cron ? "cron" : "every",
+    every: monitor.every ?? form.every,
+    cron: monitor.cron ?? "",
+    timezone: monitor.timezone,
+    key: monitor.key.join(", "),
+    compare: monitor.compare?.join(", ") ?? "",
+    ignore: monitor.ignore.join("\n"),
+    conditions: monitor.conditions.map((c) => ({ field: text(c.field), op: c.op as ConditionOp, value: text(c.value) })),
+    match: monitor.match,
+    notify: monitor.notify.map((n) => ({ url: n.url, events: NOTIFY_EVENTS.filter((e) => n.events.includes(e)) })),
+    confirmRemovals: monitor.confirm_removals,
+    minRatio: String(monitor.min_ratio),
+    enabled: monitor.enabled,
+  };
 }

@@ -122,6 +122,9 @@ export function MonitorPage({ monitorRef }: { monitorRef: string }) {
           onDone={(deleted) => (deleted ? navigate("/monitors") : polled.refresh())}
           onError={setActionError}
         />
+        <Link to={`/monitors/${monitor.monitor_id}/edit`} className="button">
+          Edit
+        </Link>
       </div>
       {check.run && <CheckProgress run={check.run} />}
       <ErrorMessage error={actionError ?? check.error} title="Action failed" />

@@ -1,10 +1,10 @@
-/** New monitor: the page to watch (URL, strategy, schema), when, what identifies a record, what counts. */
+/** New monitor (or edit one): the page to watch (URL, strategy, schema), when, what identifies a record, what counts. */
 
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
-import { saveMonitor } from "../api/endpoints";
+import { getMonitor, saveMonitor } from "../api/endpoints";
 import type { ConditionOp, NotifyEvent } from "../api/types";
-import { ErrorMessage } from "../components/common";
+import { ErrorMessage, Loading, Notice } from "../components/common";
 import { SchemaEditor } from "../components/SchemaEditor";
 import {
   CONDITION_OPS,
@@ -13,6 +13,7 @@ import {
   WATCH_FORMATS,
   buildMonitorRequest,
   defaultMonitorForm,
+  formFromMonitor,
   nameList,
   problemsByInput,
   type ConditionRow,
@@ -21,7 +22,7 @@ import {
   type WatchFormat,
 } from "../lib/monitorForm";
 import { recordFieldNames } from "../lib/monitorView";
-import { navigate } from "../lib/router";
+import { Link, navigate } from "../lib/router";
 import { SchemaError, buildSchema } from "../lib/schema";
 import type { Strategy } from "../lib/scrapeForm";
 
@@ -170,8 +171,25 @@ function NotifyRows({ rows, onChange, problems }: { rows: NotifyRow[]; onChange:
   );
 }
 
-export function NewMonitorPage() {
-  const [form, setForm] = useState<MonitorForm>(defaultMonitorForm);
+export function NewMonitorPage({ monitorRef }: { monitorRef?: string }) {
+  const [form, setForm] = useState<MonitorForm | null>(monitorRef ? null : defaultMonitorForm);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!monitorRef) return;
+    getMonitor(monitorRef)
+      .then((monitor) => setForm(formFromMonitor(monitor)))
+      .catch(setError);
+  }, [monitorRef]);
+
+  if (!form) {
+    return error ? <ErrorMessage error={error} title="The monitor could not be loaded" /> : <Loading what="Loading monitor" />;
+  }
+  return <MonitorEditor initial={form} monitorRef={monitorRef} key={monitorRef ?? "new"} />;
+}
+
+function MonitorEditor({ initial, monitorRef }: { initial: MonitorForm; monitorRef?: string }) {
+  const [form, setForm] = useState<MonitorForm>(initial);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const problems: Problems = error instanceof ApiError ? problemsByInput(error.fieldProblems) : {};
@@ -199,8 +217,8 @@ export function NewMonitorPage() {
     setBusy(true);
     setError(null);
     try {
-      const created = await saveMonitor(body);
-      navigate(`/monitors/${created.monitor_id}`);
+      const saved = await saveMonitor(body, monitorRef);
+      navigate(`/monitors/${saved.monitor_id}`);
     } catch (e) {
       setError(e);
       setBusy(false);
@@ -209,7 +227,13 @@ export function NewMonitorPage() {
 
   return (
     <section aria-labelledby="new-monitor-title" className="new-monitor">
-      <h1 id="new-monitor-title">New monitor</h1>
+      {monitorRef && (
+        <p className="crumbs">
+          <Link to={`/monitors/${encodeURIComponent(monitorRef)}`}>← {initial.name}</Link>
+        </p>
+      )}
+      <h1 id="new-monitor-title">{monitorRef ? `Edit ${initial.name}` : "New monitor"}</h1>
+      {monitorRef && <Notice>A new URL, schema, strategy or key starts a new baseline: the next check compares nothing.</Notice>}
       <form onSubmit={submit}>
         <div className="grid-2">
           <Field label="Name" id="monitor-name" hint="Letters, digits, space . _ : -; every check job carries it." problems={problems}>
@@ -328,7 +352,7 @@ export function NewMonitorPage() {
 
         <div className="actions sticky-actions">
           <button type="submit" className="primary" disabled={busy || form.watch.length === 0}>
-            {busy ? "Saving…" : "Create monitor"}
+            {busy ? "Saving…" : monitorRef ? "Save monitor" : "Create monitor"}
           </button>
           {form.watch.length === 0 && <span className="muted small">Pick what to watch.</span>}
         </div>
