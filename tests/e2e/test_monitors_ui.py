@@ -173,3 +173,5 @@ def test_page_text_watched_as_markdown_shows_a_side_by_side_diff(
     expect(row.locator("del")).to_have_text("7")
     expect(row.locator("ins")).to_have_text("8")
     page.screenshot(path=str(tmp_path / "monitor-text.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(tmp_path / "monitor-text-phone.png"), full_page=True)
