@@ -24,6 +24,7 @@ from backend_fastapi.scraping.dom import LexborTree, Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
+from backend_fastapi.scraping.maincontent import RepeatedBlocks
 from backend_fastapi.scraping.page import OFFLOAD_CHARS, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
 from backend_fastapi.scraping.strategy import load_page
@@ -66,6 +67,8 @@ class Crawler:
         self.schema = schema
         self.config: CrawlIn = request.crawl or CrawlIn()
         self.processor = PageProcessor.for_request(schema, request)
+        if {"markdown", "text"} & set(request.formats):
+            self.processor.repeated = RepeatedBlocks()
         self.follow = Selector.parse(self.config.follow) if self.config.follow else None
         self.next_page = Selector.parse(self.config.next_page) if self.config.next_page else None
         self.include = [compile_regex(p) for p in self.config.include]

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -16,7 +17,7 @@ from backend_fastapi.scraping.dom import LexborTree, Selector, parse_html
 from backend_fastapi.scraping.errors import UnsupportedContent
 from backend_fastapi.scraping.extract import Extraction, Extractor, Schema
 from backend_fastapi.scraping.formats import absolute_link, content_nodes, extract_links, render
-from backend_fastapi.scraping.maincontent import ContentOptions
+from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks
 from backend_fastapi.scraping.spa import script_rendered_reason
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
 
@@ -129,6 +130,9 @@ class PageProcessor:
         self.formats = [f for f in formats if f != "data"]
         self.needs_metadata = "metadata" in self.formats or any(f.selector is None for f in schema.fields)
         self.always_check_scripts = False
+        # Set by a crawl: text blocks its pages repeat (a newsletter box inside every article)
+        # are dropped from `markdown` and `text` once a site has shown them a few times.
+        self.repeated: RepeatedBlocks | None = None
 
     async def run(self, doc: Document) -> PageOutput:
         """`process`, in a thread for a large page so that the event loop goes on meanwhile."""
@@ -144,7 +148,9 @@ class PageProcessor:
         extraction = self.extractor.run(doc.html, tree, metadata, doc.url)
         out = PageOutput(doc.url, extraction.data, extraction, tree=tree)
         # `markdown` and `text` render the same content: it is chosen once.
-        nodes = content_nodes(doc.html, self.content) if {"markdown", "text"} & set(self.formats) else []
+        nodes: list[Any] = []
+        if {"markdown", "text"} & set(self.formats):
+            nodes = content_nodes(doc.html, self.content, self.repeated, urlsplit(doc.url).hostname or "")
         for name in self.formats:
             if name in ("markdown", "text"):
                 out.formats[name] = render(nodes, doc.url, plain=name == "text")

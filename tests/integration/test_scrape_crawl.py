@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.scrape_stack import Stack, scrape_stack
-from tests.support.servers import LoopbackServer
+from tests.support.servers import LoopbackServer, Recorded, loopback_server
 from tests.support.sites import ShopSite, shop_server
 from tests.support.waiting import wait_for
 
@@ -117,3 +117,36 @@ def test_progress_is_visible_and_a_cancelled_crawl_stops_fetching(stack: Stack, 
     time.sleep(1.0)
     assert len(shop.requests) == fetched, "the crawl kept fetching after it was cancelled"
     assert body["progress"]["pages_done"] < 63
+
+
+def _blog(request: Recorded) -> tuple[int, dict[str, str], bytes]:
+    """Eight articles, each with its own text and the same sign-up box inside the article."""
+    if request.path == "/robots.txt":
+        return 200, {"Content-Type": "text/plain"}, b""
+    n = int(request.path.rsplit("/", 1)[-1] or 1)
+    links = "".join(f'<li><a href="/a/{i}">Story {i}</a></li>' for i in range(1, 9))
+    own = " ".join(f"Story {n} tells of the harbour, the boats and the {word} of day {n}." for word in
+                   ("morning", "noon", "evening", "night", "tide", "wind"))  # fmt: skip
+    html = (
+        f"<html><head><title>Story {n}</title></head><body><nav><ul>{links}</ul></nav><article>"
+        f"<h1>Story {n}</h1><p>{own}</p>"
+        "<div class='box'><p>Like these harbour stories? Our weekly letter brings the next one to you, "
+        "every Friday morning, with the tide tables of the week.</p></div>"
+        f"<p>{own.upper()}</p></article></body></html>"
+    )
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode()
+
+
+def test_a_crawl_drops_text_its_pages_repeat_from_markdown(stack: Stack) -> None:
+    with loopback_server(_blog) as blog:
+        job = stack.run({
+            "url": f"{blog.url}/a/1", "formats": ["markdown"], "crawl": {"max_pages": 8, "max_depth": 1},
+            "options": {"respect_robots": False},
+        })  # fmt: skip
+    assert job["status"] == "completed", job
+    pages = {r["url"]: r["markdown"] for r in stack.records(job["job_id"])}
+    assert len(pages) == 8
+    assert all("tells of the harbour" in text for text in pages.values())
+    with_box = [url for url, text in pages.items() if "weekly letter" in text]
+    # The first pages of the site keep it (nothing repeated yet); once it was on three, it goes.
+    assert 1 <= len(with_box) <= 4, with_box
