@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.support.processes import REPO_ROOT
 
-HEAVY = ["pandas", "pyarrow", "playwright", "lxml", "selectolax", "bs4", "parsel", "aiohttp"]
+HEAVY = ["pandas", "pyarrow", "playwright", "lxml", "selectolax", "bs4", "parsel", "aiohttp", "apprise"]
 
 PROBE = """
 import json, sys
@@ -25,10 +25,15 @@ with TestClient(create_app(settings)) as client:
     client.get("/api/jobs")
     client.get(f"/api/jobs/{job['job_id']}/results?format=csv")
     client.post("/api/pipeline/run", json={"pipeline": {}})
+    monitor = {"name": "m", "target": body, "every": "1h", "notify": [{"url": "https://hooks.example/x"}]}
+    assert client.post("/api/monitors", json=monitor).status_code == 201
+    assert client.get("/api/monitors/m/changes").status_code == 200
+    assert client.get("/api/monitors/m/series?field=price").status_code == 200
     client.get("/health")
     client.get("/openapi.json")
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY
-               or m.startswith(("backend_fastapi.scraping", "backend_fastapi.pipelines")))
+               or m.startswith(("backend_fastapi.scraping", "backend_fastapi.pipelines",
+                                "backend_fastapi.monitors")))
 print(json.dumps(heavy))
 """
 
