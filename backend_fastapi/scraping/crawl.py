@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from backend_fastapi.errors import JobError
-from backend_fastapi.outbound import sleep_backoff
 from backend_fastapi.regexes import compile_regex
 from backend_fastapi.schemas.results import CrawlResult, FailedPage
 from backend_fastapi.schemas.scrape import CrawlIn, ScrapePayload
@@ -26,12 +25,9 @@ from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
 from backend_fastapi.scraping.maincontent import RepeatedBlocks
 from backend_fastapi.scraping.page import OFFLOAD_CHARS, PageOutput, PageProcessor, select_links
-from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
-from backend_fastapi.scraping.strategy import load_page
+from backend_fastapi.scraping.pagework import MAX_ERROR_SAMPLES, load_with_retries, page_concurrency
+from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.worker.context import JobContext
-
-PAGE_RETRIES = 2
-MAX_ERROR_SAMPLES = 100
 
 
 def canonical(url: str) -> str:
@@ -81,8 +77,7 @@ class Crawler:
         self.records = 0
         self.failed: list[FailedPage] = []
         self.errors = 0
-        dynamic = request.strategy == "dynamic"
-        self.concurrency = min(request.options.max_concurrency, BROWSER_PAGES_PER_JOB if dynamic else 64)
+        self.concurrency = page_concurrency(request)
 
     def _wanted(self, url: str) -> bool:
         if self.config.same_domain and _site((urlsplit(url).hostname or "").lower()) != self.site:
@@ -106,7 +101,7 @@ class Crawler:
         start = _Task(self.session.request.url, 0, self.follow is None)
         self.seen.add(canonical(start.url))
         self.scheduled = 1
-        await self._page(start, retries=PAGE_RETRIES, first=True)
+        await self._page(start, first=True)
         workers = [asyncio.create_task(self._work(), name=f"crawl-{i}") for i in range(self.concurrency)]
         try:
             await self.queue.join()
@@ -131,28 +126,22 @@ class Crawler:
         while True:
             task = await self.queue.get()
             try:
-                await self._page(task, retries=PAGE_RETRIES, first=False)
+                await self._page(task, first=False)
             finally:
                 self.queue.task_done()
 
-    async def _page(self, task: _Task, *, retries: int, first: bool) -> None:
-        for attempt in range(retries + 1):
-            try:
-                await self._visit(task)
-                break
-            except JobError as exc:
-                if exc.retryable and attempt < retries:
-                    await sleep_backoff(attempt, exc.retry_after)
-                    continue
-                if first:
-                    raise
-                self._fail(task.url, exc.code, exc.message)
-                break
+    async def _page(self, task: _Task, *, first: bool) -> None:
+        try:
+            await self._visit(task)
+        except JobError as exc:
+            if first:
+                raise
+            self._fail(task.url, exc.code, exc.message)
         self.pages_done += 1
         await self._progress()
 
     async def _visit(self, task: _Task) -> None:
-        page = await load_page(self.session, self.processor, task.url)
+        page = await load_with_retries(self.session, self.processor, task.url)
         doc, out = page.doc, page.out
         if doc.url != task.url:
             self.seen.add(canonical(doc.url))
