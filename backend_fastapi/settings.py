@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     CHROMIUM_PATH: str = ""
     BROWSER_MAX_PAGES: int = Field(default=100, ge=1)
     BROWSER_IDLE_SECONDS: float = Field(default=60.0, ge=0)
+    # `evaluate` actions run a request's own JavaScript in the page: off unless the operator trusts
+    # every client that may send scrapes (the page stays guarded either way).
+    ALLOW_SCRIPT_ACTIONS: bool = False
 
     # --- pipelines -----------------------------------------------------------------------
     PIPELINE_MEMORY_LIMIT_MB: int = Field(default=512, ge=64)

@@ -56,6 +56,15 @@ class PageTimings(ResultModel):
     total_ms: float
 
 
+class ActionResult(ResultModel):
+    """What one browser action of the request did."""
+
+    type: str
+    ok: bool
+    duration_ms: float
+    error: str | None = Field(default=None, description="Why it failed (an `optional` action goes on).")
+
+
 class ScrapePageResult(ResultModel):
     """`scrape.page`: the page's extracted `data`, what was missing and why, and the formats asked for."""
 
@@ -89,6 +98,9 @@ class ScrapePageResult(ResultModel):
     screenshot: str | None = Field(default=None, description="PNG, base64.")
     blocked_requests: list[str] | None = Field(
         default=None, description="Up to 50 URLs the browser was kept from."
+    )
+    actions: list[ActionResult] | None = Field(
+        default=None, description="What each of the request's `actions` did, in order."
     )
     message: str | None = Field(default=None, description="Why fields are empty, in words.")
     timings: PageTimings

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from backend_fastapi.extraction.errors import SchemaError
 from backend_fastapi.extraction.spec import check_css, check_regex, normalize_schema, parse_selector
 from backend_fastapi.jobtypes import JobType
+from backend_fastapi.schemas.actions import MAX_ACTIONS, Action
 from backend_fastapi.schemas.common import JobOptionsIn, JobPayload, StrictModel, validate_outbound_url
 
 OutputFormat = Literal["data", "markdown", "text", "links", "metadata", "html"]
@@ -90,6 +91,9 @@ class ScrapeOptionsIn(StrictModel):
         default_factory=lambda: list[ResourceType](["image", "font", "media"])
     )
     screenshot: bool = False
+    actions_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="Time all `actions` of a page may take together."
+    )
     date_order: Literal["DMY", "MDY", "YMD"] | None = Field(
         default=None,
         description="Order of an ambiguous numeric day and month (04/05/2016). Without it the page's "
@@ -203,6 +207,11 @@ class ScrapeFields(StrictModel):
         max_length=50,
         description="CSS selectors: `markdown` and `text` drop what they match.",
     )
+    actions: list[Action] = Field(
+        default_factory=list,
+        max_length=MAX_ACTIONS,
+        description="Browser actions run in order on the page before it is extracted (see docs/scraping.md).",
+    )
     then: ThenIn | None = None
 
     _url = field_validator("url")(validate_outbound_url)
@@ -227,6 +236,10 @@ class ScrapeFields(StrictModel):
     @model_validator(mode="after")
     def _browser_options_need_a_browser(self) -> ScrapeFields:
         browser_only = [name for name in ("wait_for", "screenshot") if getattr(self.options, name)]
+        if self.strategy == "static" and self.actions:
+            raise PydanticCustomError(
+                "strategy", "actions need a browser: use strategy 'dynamic' or 'auto'", {}
+            )
         if self.strategy == "static" and browser_only:
             raise PydanticCustomError(
                 "strategy",
@@ -256,6 +269,8 @@ class ScrapePayload(ScrapeFields, JobPayload):
         payload = self.model_dump(
             mode="json", by_alias=True, exclude={"normalized_schema"}, exclude_none=True
         )
+        if not payload.get("actions"):
+            payload.pop("actions", None)  # payloads without actions stay as they were stored before
         payload["normalized_schema"] = NORMALIZED_SCHEMA.dump_python(
             self.normalized_schema, mode="json", exclude_unset=True
         )

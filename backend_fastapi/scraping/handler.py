@@ -62,8 +62,8 @@ async def scrape_page(
             f"Required field(s) not found on {doc.url}: {names}.{hint}",
             details={"missing_fields": out.extraction.required_missing, "url": doc.url},
         )
-    if schema.fields or out.json is not None or out.formats:
-        await ctx.add_records(out.records(schema))
+    if schema.fields or out.json is not None or out.formats or page.snapshots:
+        await ctx.add_records(page.records(schema))
     return ScrapePageResult.model_validate(result)
 
 
@@ -95,6 +95,8 @@ def _result(
             result["screenshot"] = rendered.screenshot
         if rendered.blocked:
             result["blocked_requests"] = rendered.blocked[:50]
+        if rendered.actions:
+            result["actions"] = [report.as_dict() for report in rendered.actions]
     message = explain(out, strategy_used)
     if message:
         result["message"] = message

@@ -8,7 +8,8 @@ resolves nothing, anything not intercepted goes to a proxy that does not exist, 
 not send UDP.
 
 The page is read when what matters is there: the `wait_for` selector when given, else once its DOM
-and requests are quiet (settle.py).
+and requests are quiet (settle.py). A request's `actions` then run in this same guarded page
+(actions.py): they add nothing the page could reach that its own scripts could not.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import base64
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
@@ -27,10 +29,15 @@ from playwright.async_api import Error as PlaywrightError
 from backend_fastapi.errors import BlockedAddress, JobError
 from backend_fastapi.outbound import FetchTimeout, GuardedClient, Response
 from backend_fastapi.schemas.scrape import ScrapeOptionsIn
+from backend_fastapi.scraping.actions import ActionReport, ActionRunner, Snapshot
 from backend_fastapi.scraping.browser import POOL, finish
+from backend_fastapi.scraping.captures import Capture
 from backend_fastapi.scraping.errors import BrowserError
 from backend_fastapi.scraping.settle import INIT_SCRIPT, read_html, read_settled
 from backend_fastapi.settings import Settings
+
+if TYPE_CHECKING:
+    from backend_fastapi.schemas.actions import Action
 
 log = logging.getLogger(__name__)
 # Headers the browser sends that the client sets itself (or that would confuse it).
@@ -40,6 +47,8 @@ _DROP_RESPONSE = frozenset({"content-encoding", "content-length", "transfer-enco
 MAX_REQUESTS_PER_PAGE = 1000
 # After the load event, scripts usually fetch their data: wait at most this long for them.
 MAX_SETTLE_SECONDS = 5.0
+SCREENSHOT_NAME = "screenshot.jpg"
+PDF_NAME = "page.pdf"
 
 
 @dataclass
@@ -48,9 +57,20 @@ class Rendered:
 
     url: str
     html: str
-    screenshot: str | None = None
     blocked: list[str] = field(default_factory=list)
     requests: int = 0
+    captures: list[Capture] = field(default_factory=list)
+    # What each of the request's actions did, and the page as each `scrape` action saw it.
+    actions: list[ActionReport] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+    @property
+    def screenshot(self) -> str | None:
+        """The `screenshot.jpg` capture as a data URL (for the result until captures are files)."""
+        for capture in self.captures:
+            if capture.name == SCREENSHOT_NAME:
+                return f"data:{capture.media_type};base64," + base64.b64encode(capture.data).decode()
+        return None
 
 
 class _PageGuard:
@@ -158,13 +178,17 @@ async def _close_quietly(context: BrowserContext) -> None:
         await context.close()
 
 
-def blocked_types(options: ScrapeOptionsIn) -> set[str]:
+def blocked_types(options: ScrapeOptionsIn, captures: bool = False) -> set[str]:
     """Resource types aborted: `block_resources`, and stylesheets too when images are blocked and no
-    screenshot is asked (nothing of the page's look reaches the result then)."""
+    capture (screenshot, PDF) is asked (nothing of the page's look reaches the result then)."""
     block: set[str] = set(options.block_resources)
-    if "image" in block and not options.screenshot:
+    if "image" in block and not options.screenshot and not captures:
         block.add("stylesheet")
     return block
+
+
+def _wants_captures(actions: Sequence[Action], formats: Sequence[str]) -> bool:
+    return bool({"screenshot", "pdf"} & set(formats)) or any(a.type in ("screenshot", "pdf") for a in actions)
 
 
 def _response_headers(response: Response) -> dict[str, str]:
@@ -182,9 +206,12 @@ async def render(
     options: ScrapeOptionsIn,
     *,
     first: Response | None = None,
+    actions: Sequence[Action] = (),
+    formats: Sequence[str] = (),
 ) -> Rendered:
-    """Load `url` in a fresh context of the shared browser and return the rendered HTML."""
-    guard = _PageGuard(client, blocked_types(options), first)
+    """Load `url` in a fresh context of the shared browser, run `actions` on it and return the
+    rendered HTML and captures."""
+    guard = _PageGuard(client, blocked_types(options, _wants_captures(actions, formats)), first)
     context_options: dict[str, Any] = {
         "user_agent": options.user_agent,
         "service_workers": "block",
@@ -210,11 +237,22 @@ async def render(
                 html = await read_settled(page, guard, min(MAX_SETTLE_SECONDS, options.timeout_s))
             else:
                 html = await read_html(page, options.timeout_s)
-            shot = None
-            if options.screenshot:
+            rendered = Rendered(page.url, html)
+            if actions:
+                runner = ActionRunner(
+                    page, guard, options.actions_timeout_s, allow_scripts=settings.ALLOW_SCRIPT_ACTIONS
+                )
+                run = await runner.run_all(list(actions))
+                rendered.actions, rendered.snapshots = run.reports, run.snapshots
+                rendered.captures = run.captures
+                rendered.url, rendered.html = page.url, await read_html(page, options.timeout_s)
+            if options.screenshot or "screenshot" in formats:
                 image = await page.screenshot(type="jpeg", quality=70, timeout=timeout_ms)
-                shot = "data:image/jpeg;base64," + base64.b64encode(image).decode()
-            return Rendered(page.url, html, shot, guard.blocked, guard.requests)
+                rendered.captures.append(Capture(SCREENSHOT_NAME, "image/jpeg", image))
+            if "pdf" in formats:
+                rendered.captures.append(Capture(PDF_NAME, "application/pdf", await page.pdf()))
+            rendered.blocked, rendered.requests = guard.blocked, guard.requests
+            return rendered
         except TimeoutError as exc:
             raise FetchTimeout(f"The browser did not finish {url} within {options.timeout_s:g} s.") from exc
         except PlaywrightError as exc:

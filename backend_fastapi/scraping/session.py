@@ -119,7 +119,15 @@ class ScrapeSession:
             }
             await self.ctx.set_progress(progress, force=True)
         async with self._render_slots:
-            return await render(self.ctx.settings, self.client, url, self.options, first=first)
+            return await render(
+                self.ctx.settings,
+                self.client,
+                url,
+                self.options,
+                first=first,
+                actions=self.request.actions,
+                formats=self.request.formats,
+            )
 
     async def _waiting(self, use: MemoryUse) -> None:
         progress: dict[str, Any] = dict(self.ctx.progress or {})

@@ -1,12 +1,13 @@
 """The `strategy` of a request applied to one URL: static, dynamic, or auto (static, then the
-browser when the page needs it)."""
+browser when the page needs it, or straight to the browser when the request has actions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from backend_fastapi.outbound import Response
+from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
 from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.scraping.spa import placeholder_fields
@@ -24,10 +25,21 @@ class LoadedPage:
     out: PageOutput
     rendered: Rendered | None = None
     switched: str | None = None
+    # The outputs of the request's `scrape` actions, by action index.
+    snapshots: list[tuple[int, PageOutput]] = field(default_factory=list)
 
     @property
     def strategy_used(self) -> str:
         return "dynamic" if self.rendered is not None else "static"
+
+    def records(self, schema: Schema) -> list[dict[str, Any]]:
+        """The page's records: those of its `scrape` actions (each record says which) when the
+        request has any, else the page's own."""
+        if not self.snapshots:
+            return self.out.records(schema)
+        return [
+            {**record, "action": index} for index, out in self.snapshots for record in out.records(schema)
+        ]
 
 
 def switch_reason(out: PageOutput, processor: PageProcessor) -> str | None:
@@ -49,13 +61,20 @@ async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) 
     out: PageOutput | None = None
     switched: str | None = None
     if doc.html is not None and strategy == "auto":
-        out = await processor.run(doc)
-        switched = switch_reason(out, processor)
+        if session.request.actions:
+            switched = "the request has actions"
+        else:
+            out = await processor.run(doc)
+            switched = switch_reason(out, processor)
     rendered: Rendered | None = None
+    snapshots: list[tuple[int, PageOutput]] = []
     if doc.html is not None and (strategy == "dynamic" or switched):
         rendered = await session.render(response.url, response)
+        for snap in rendered.snapshots:
+            shot = Document(snap.url, doc.status, doc.content_type, html=snap.html)
+            snapshots.append((snap.action, await processor.run(shot)))
         doc = Document(rendered.url, doc.status, doc.content_type, html=rendered.html)
         out = None
     if out is None:
         out = await processor.run(doc)
-    return LoadedPage(response, doc, out, rendered, switched)
+    return LoadedPage(response, doc, out, rendered, switched, snapshots)
