@@ -32,7 +32,7 @@ class Kind:
     check: str | None = None
 
 
-_SCRAPES = (JobType.SCRAPE_PAGE, JobType.SCRAPE_CRAWL)
+_SCRAPES = (JobType.SCRAPE_PAGE, JobType.SCRAPE_CRAWL, JobType.SCRAPE_BATCH)
 BUILTIN_KINDS: dict[str, Kind] = {
     "scrape.static": Kind("static scraping", _SCRAPES, (BUILTIN_HANDLERS[JobType.SCRAPE_PAGE],)),
     BROWSER: Kind("browser", _SCRAPES, check="backend_fastapi.scraping.browser:probe"),

@@ -34,6 +34,7 @@ class JobType(StrEnum):
 
     SCRAPE_PAGE = "scrape.page"
     SCRAPE_CRAWL = "scrape.crawl"
+    SCRAPE_BATCH = "scrape.batch"
     PIPELINE_RUN = "pipeline.run"
     PIPELINE_PREVIEW = "pipeline.preview"
     WEBHOOK_DELIVER = "webhook.deliver"
@@ -188,6 +189,14 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             payload="backend_fastapi.schemas.scrape:ScrapePayload",
             request="backend_fastapi.schemas.scrape:ScrapeRequest",
             follow_ups=_after_scrape,
+        ),
+        JobTypeSpec(
+            JobType.SCRAPE_BATCH,
+            "Scrape a batch of URLs",
+            "backend_fastapi.scraping.batch:run_batch_job",
+            payload="backend_fastapi.schemas.batch:BatchPayload",
+            request="backend_fastapi.schemas.batch:BatchRequest",
+            follow_ups=_then,
         ),
         JobTypeSpec(
             JobType.PIPELINE_RUN,

@@ -27,10 +27,11 @@ class JobError(ResponseModel):
 
 
 class ScrapeProgress(ResponseModel):
-    """A scrape's progress: pages of a crawl, or a wait for memory before opening a browser."""
+    """A scrape's progress: pages of a crawl or a batch, or a wait for memory before opening a browser."""
 
     pages_done: int | None = None
     pages_queued: int | None = None
+    pages_total: int | None = Field(default=None, description="A batch's URLs.")
     records: int | None = None
     errors: int | None = None
     waiting_for_memory: bool | None = None

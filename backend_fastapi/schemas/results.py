@@ -131,6 +131,21 @@ class CrawlResult(ResultModel):
     pages_per_s: float | None
 
 
+# --- scrape.batch --------------------------------------------------------------------------------
+
+
+class BatchResult(ResultModel):
+    """`scrape.batch`: how many URLs were scraped and which failed; a record per URL holds the rest."""
+
+    urls: int
+    records: int
+    succeeded: int
+    errors: int
+    failed_pages: list[FailedPage] = Field(description="The first failures (the count is `errors`).")
+    duration_s: float
+    pages_per_s: float | None
+
+
 # --- pipeline.run and pipeline.preview -----------------------------------------------------------
 
 
@@ -315,6 +330,8 @@ def result_kind(value: Any) -> JobType | None:
         return JobType.PIPELINE_PREVIEW
     if "steps" in value:
         return JobType.PIPELINE_RUN
+    if "succeeded" in value and "urls" in value:
+        return JobType.SCRAPE_BATCH
     if "stopped_by" in value:
         return JobType.SCRAPE_CRAWL
     if "strategy_used" in value:
@@ -325,6 +342,7 @@ def result_kind(value: Any) -> JobType | None:
 RESULT_MODELS: dict[JobType, type[ResultModel]] = {
     JobType.SCRAPE_PAGE: ScrapePageResult,
     JobType.SCRAPE_CRAWL: CrawlResult,
+    JobType.SCRAPE_BATCH: BatchResult,
     JobType.PIPELINE_RUN: PipelineRunResult,
     JobType.PIPELINE_PREVIEW: PipelinePreviewResult,
     JobType.WEBHOOK_DELIVER: WebhookDeliveryResult,
@@ -339,6 +357,7 @@ RESULT_TYPES: dict[type[ResultModel], JobType] = {
 JobResult = Annotated[
     Annotated[ScrapePageResult, Tag(JobType.SCRAPE_PAGE)]
     | Annotated[CrawlResult, Tag(JobType.SCRAPE_CRAWL)]
+    | Annotated[BatchResult, Tag(JobType.SCRAPE_BATCH)]
     | Annotated[PipelineRunResult, Tag(JobType.PIPELINE_RUN)]
     | Annotated[PipelinePreviewResult, Tag(JobType.PIPELINE_PREVIEW)]
     | Annotated[WebhookDeliveryResult, Tag(JobType.WEBHOOK_DELIVER)]

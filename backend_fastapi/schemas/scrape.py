@@ -50,13 +50,18 @@ class CrawlIn(StrictModel):
 
     follow: str | None = Field(default=None, description="Selector of links to item pages (records).")
     next_page: str | None = Field(default=None, description="Selector of the next listing page link.")
+    next_click: str | None = Field(
+        default=None,
+        description="Browser: selector of a next-page button; it is clicked and the page extracted "
+        "again, each click a page of `max_pages`.",
+    )
     max_pages: int = Field(default=100, ge=1, le=100_000)
     max_depth: int = Field(default=3, ge=0, le=50)
     include: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to keep.")
     exclude: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to skip.")
     same_domain: bool = True
 
-    @field_validator("follow", "next_page")
+    @field_validator("follow", "next_page", "next_click")
     @classmethod
     def _compile_selector(cls, value: str | None) -> str | None:
         return _selector(value, "selector")
@@ -236,6 +241,14 @@ class ScrapeFields(StrictModel):
     @model_validator(mode="after")
     def _browser_options_need_a_browser(self) -> ScrapeFields:
         browser_only = [name for name in ("wait_for", "screenshot") if getattr(self.options, name)]
+        if self.strategy == "static" and self.crawl is not None and self.crawl.next_click:
+            raise PydanticCustomError(
+                "strategy", "crawl.next_click needs a browser: use strategy 'dynamic' or 'auto'", {}
+            )
+        if self.crawl is not None and any(a.type in ("screenshot", "pdf") for a in self.actions):
+            raise PydanticCustomError(
+                "actions", "screenshot and pdf actions are stored for single pages, not for crawls", {}
+            )
         if self.strategy == "static" and self.actions:
             raise PydanticCustomError(
                 "strategy", "actions need a browser: use strategy 'dynamic' or 'auto'", {}

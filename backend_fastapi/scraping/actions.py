@@ -219,6 +219,27 @@ class ActionRunner:
                 return  # the page did not change: clicking again would not either
             before = html
 
+    async def click_through(self, selector: str, limit: int, timeout_ms: float) -> list[Snapshot]:
+        """A crawl's `next_click`: click, settle, keep the page; while the button is there and each
+        click changes the page, at most `limit` times."""
+        target = locator_of(self.page, selector)
+        pages: list[Snapshot] = []
+        before = await read_html(self.page, timeout_ms / 1000)
+        for _ in range(limit):
+            if not await target.count() or not await target.first.is_visible():
+                break
+            self._action_end = time.monotonic() + timeout_ms / 1000
+            try:
+                await target.first.click(timeout=timeout_ms)
+            except PlaywrightError:
+                break  # a button that cannot be clicked (disabled, covered) is the last page
+            html = await self._settle()
+            if html == before:
+                break
+            pages.append(Snapshot(-1, self.page.url, html))
+            before = html
+        return pages
+
     async def _scroll(self, action: ScrollAction) -> None:
         """Scroll a screen at a time until the end, the selector, or `until` screens."""
         down = action.direction == "down"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from backend_fastapi.errors import JobError
@@ -24,7 +25,7 @@ from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
 from backend_fastapi.scraping.maincontent import RepeatedBlocks
-from backend_fastapi.scraping.page import OFFLOAD_CHARS, PageOutput, PageProcessor, select_links
+from backend_fastapi.scraping.page import OFFLOAD_CHARS, Document, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.pagework import MAX_ERROR_SAMPLES, load_with_retries, page_concurrency
 from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.worker.context import JobContext
@@ -141,10 +142,24 @@ class Crawler:
         await self._progress()
 
     async def _visit(self, task: _Task) -> None:
-        page = await load_with_retries(self.session, self.processor, task.url)
+        # `next_click` pages count as pages: the button is clicked only while max_pages allows.
+        clicks = max(0, self.config.max_pages - self.scheduled) if self.config.next_click else 0
+        page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
         doc, out = page.doc, page.out
         if doc.url != task.url:
             self.seen.add(canonical(doc.url))
+        await self._follow_links(task, doc, out)
+        if task.records:
+            await self._store(out, page.records(self.schema))
+        for clicked_doc, clicked in page.click_pages:
+            # A page behind the button: a listing page like this one, counted as fetched.
+            self.scheduled += 1
+            self.pages_done += 1
+            await self._follow_links(task, clicked_doc, clicked)
+            if task.records:
+                await self._store(clicked, clicked.records(self.schema))
+
+    async def _follow_links(self, task: _Task, doc: Document, out: PageOutput) -> None:
         if doc.html is not None and out.tree is not None:
             # Selecting links on a large page runs in a thread, as its parsing did (page.OFFLOAD_CHARS).
             if len(doc.html) >= OFFLOAD_CHARS:
@@ -153,8 +168,6 @@ class Crawler:
                 found = self._discover(task, out.tree, doc.html, out.url)
             for url, depth, records in found:
                 self._schedule(url, depth, records)
-        if task.records:
-            await self._store(out)
 
     def _discover(self, task: _Task, tree: LexborTree, html: str, base: str) -> list[tuple[str, int, bool]]:
         """The links of a page to schedule, as (url, depth, records); reads no mutable state."""
@@ -170,12 +183,11 @@ class Crawler:
             found += [(url, task.depth, records) for url in select_links(tree, html, self.next_page, base)]
         return found
 
-    async def _store(self, out: PageOutput) -> None:
+    async def _store(self, out: PageOutput, records: list[dict[str, Any]]) -> None:
         if out.extraction.required_missing:
             names = ", ".join(out.extraction.required_missing)
             self._fail(out.url, RequiredFieldMissing.code, f"Required field(s) not found: {names}.")
             return
-        records = out.records(self.schema)
         if records:
             self.records += len(records)
             await self.ctx.add_records(records)

@@ -24,13 +24,18 @@ def page_concurrency(request: ScrapeFields) -> int:
 
 
 async def load_with_retries(
-    session: ScrapeSession, processor: PageProcessor, url: str, retries: int = PAGE_RETRIES
+    session: ScrapeSession,
+    processor: PageProcessor,
+    url: str,
+    retries: int = PAGE_RETRIES,
+    *,
+    max_clicks: int = 0,
 ) -> LoadedPage:
     """`load_page`, tried again after a backoff while it fails with a retryable error."""
     attempt = 0
     while True:
         try:
-            return await load_page(session, processor, url)
+            return await load_page(session, processor, url, max_clicks=max_clicks)
         except JobError as exc:
             if not exc.retryable or attempt >= retries:
                 raise

@@ -63,6 +63,8 @@ class Rendered:
     # What each of the request's actions did, and the page as each `scrape` action saw it.
     actions: list[ActionReport] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
+    # The pages a crawl's `next_click` led to, in order (the first is the page after one click).
+    click_pages: list[Snapshot] = field(default_factory=list)
 
     @property
     def screenshot(self) -> str | None:
@@ -208,9 +210,11 @@ async def render(
     first: Response | None = None,
     actions: Sequence[Action] = (),
     formats: Sequence[str] = (),
+    next_click: str | None = None,
+    max_clicks: int = 0,
 ) -> Rendered:
     """Load `url` in a fresh context of the shared browser, run `actions` on it and return the
-    rendered HTML and captures."""
+    rendered HTML and captures (and the pages `next_click` leads to, up to `max_clicks`)."""
     guard = _PageGuard(client, blocked_types(options, _wants_captures(actions, formats)), first)
     context_options: dict[str, Any] = {
         "user_agent": options.user_agent,
@@ -238,7 +242,7 @@ async def render(
             else:
                 html = await read_html(page, options.timeout_s)
             rendered = Rendered(page.url, html)
-            if actions:
+            if actions or next_click:
                 runner = ActionRunner(
                     page, guard, options.actions_timeout_s, allow_scripts=settings.ALLOW_SCRIPT_ACTIONS
                 )
@@ -246,6 +250,8 @@ async def render(
                 rendered.actions, rendered.snapshots = run.reports, run.snapshots
                 rendered.captures = run.captures
                 rendered.url, rendered.html = page.url, await read_html(page, options.timeout_s)
+                if next_click:
+                    rendered.click_pages = await runner.click_through(next_click, max_clicks, timeout_ms)
             if options.screenshot or "screenshot" in formats:
                 image = await page.screenshot(type="jpeg", quality=70, timeout=timeout_ms)
                 rendered.captures.append(Capture(SCREENSHOT_NAME, "image/jpeg", image))

@@ -107,8 +107,9 @@ class ScrapeSession:
             response = await self.client.get(url)
         return response, document_from(response)
 
-    async def render(self, url: str, first: Response | None = None) -> Rendered:
-        """Render `url` in the shared browser, after waiting while memory is above the watermark."""
+    async def render(self, url: str, first: Response | None = None, max_clicks: int = 0) -> Rendered:
+        """Render `url` in the shared browser, after waiting while memory is above the watermark;
+        the crawl's `next_click` is clicked up to `max_clicks` times."""
         # Playwright is imported by the first browser job only: static jobs never pay for it.
         from backend_fastapi.scraping.render import render
 
@@ -127,6 +128,8 @@ class ScrapeSession:
                 first=first,
                 actions=self.request.actions,
                 formats=self.request.formats,
+                next_click=self.request.crawl.next_click if self.request.crawl and max_clicks else None,
+                max_clicks=max_clicks,
             )
 
     async def _waiting(self, use: MemoryUse) -> None:

@@ -27,6 +27,8 @@ class LoadedPage:
     switched: str | None = None
     # The outputs of the request's `scrape` actions, by action index.
     snapshots: list[tuple[int, PageOutput]] = field(default_factory=list)
+    # The pages a crawl's `next_click` led to, processed.
+    click_pages: list[tuple[Document, PageOutput]] = field(default_factory=list)
 
     @property
     def strategy_used(self) -> str:
@@ -54,8 +56,11 @@ def switch_reason(out: PageOutput, processor: PageProcessor) -> str | None:
     return None
 
 
-async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) -> LoadedPage:
-    """Fetch `url` as the request's strategy says and run the processor over it."""
+async def load_page(
+    session: ScrapeSession, processor: PageProcessor, url: str, *, max_clicks: int = 0
+) -> LoadedPage:
+    """Fetch `url` as the request's strategy says and run the processor over it (and over the pages
+    the crawl's `next_click` leads to, at most `max_clicks`)."""
     strategy = session.request.strategy
     response, doc = await session.fetch(url)
     out: PageOutput | None = None
@@ -63,18 +68,24 @@ async def load_page(session: ScrapeSession, processor: PageProcessor, url: str) 
     if doc.html is not None and strategy == "auto":
         if session.request.actions:
             switched = "the request has actions"
+        elif max_clicks and session.request.crawl is not None and session.request.crawl.next_click:
+            switched = "the crawl clicks next_click"
         else:
             out = await processor.run(doc)
             switched = switch_reason(out, processor)
     rendered: Rendered | None = None
     snapshots: list[tuple[int, PageOutput]] = []
+    click_pages: list[tuple[Document, PageOutput]] = []
     if doc.html is not None and (strategy == "dynamic" or switched):
-        rendered = await session.render(response.url, response)
+        rendered = await session.render(response.url, response, max_clicks)
         for snap in rendered.snapshots:
             shot = Document(snap.url, doc.status, doc.content_type, html=snap.html)
             snapshots.append((snap.action, await processor.run(shot)))
+        for snap in rendered.click_pages:
+            shot = Document(snap.url, doc.status, doc.content_type, html=snap.html)
+            click_pages.append((shot, await processor.run(shot)))
         doc = Document(rendered.url, doc.status, doc.content_type, html=rendered.html)
         out = None
     if out is None:
         out = await processor.run(doc)
-    return LoadedPage(response, doc, out, rendered, switched, snapshots)
+    return LoadedPage(response, doc, out, rendered, switched, snapshots, click_pages)

@@ -139,6 +139,32 @@ def test_a_failed_action_fails_the_job_and_says_which(stack: Stack, site: Loopba
     assert error["message"].startswith("Action 1 (click) failed: did not finish within 300 ms"), error
 
 
+def test_a_crawl_clicks_through_next_buttons_up_to_max_pages(stack: Stack, site: LoopbackServer) -> None:
+    body: dict[str, Any] = {
+        "url": f"{site.url}/paged", "strategy": "auto", "schema": {"items": {"selector": "li", "many": True}},
+        "crawl": {"next_click": "#next", "max_pages": 10},
+    }  # fmt: skip
+    job = stack.run(body)
+    assert job["status"] == "completed", job
+    pages = [r["data"]["items"] for r in stack.records(job["job_id"])]
+    assert pages == [[f"Item {n}" for n in range(start, start + 10)] for start in range(1, 50, 10)]
+    assert job["result"]["pages"] == 5
+    assert job["result"]["stopped_by"] == "frontier_exhausted"
+    body["crawl"]["max_pages"] = 3
+    job = stack.run(body)
+    assert len(stack.records(job["job_id"])) == 3
+    assert job["result"]["stopped_by"] == "max_pages"
+
+
+def test_next_click_with_the_static_strategy_is_refused(stack: Stack, site: LoopbackServer) -> None:
+    error = stack.refused({"url": f"{site.url}/paged", "crawl": {"next_click": "#next"}})
+    assert "crawl.next_click needs a browser" in error["message"]
+    error = stack.refused({"url": f"{site.url}/paged", "strategy": "dynamic", "crawl": {"next_click": "a["}})
+    assert error["details"][0]["field"] == "body.crawl.next_click"
+    body = {"url": f"{site.url}/paged", "strategy": "dynamic", "crawl": {}, "actions": [{"type": "pdf"}]}
+    assert "not for crawls" in stack.refused(body)["message"]
+
+
 INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"type": "jump"}, "actions.0", "does not match any of the expected tags"),
     ({"selector": "#x"}, "actions.0", "Unable to extract tag"),

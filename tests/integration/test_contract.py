@@ -139,6 +139,10 @@ def test_every_endpoint_answers_as_documented(
     waited = api.call("POST", "/api/scrape", 200, json=crawl, params={"wait": 60})
     assert_typed_result(waited)
     crawl_id = waited["job_id"]
+    batch = {"urls": [f"{shop.url}/p/1", f"{shop.url}/p/999"], "schema": SCHEMA}
+    queued = api.call("POST", "/api/scrape/batch", 202, json=batch)
+    assert_typed_result(api.finished(queued["job_id"]))
+    assert_typed_result(api.call("POST", "/api/scrape/batch", 200, json=batch, params={"wait": 60}))
     api.call("GET", "/api/jobs", 200)
     api.call("GET", "/api/jobs", 200, params={"status": "completed", "type": "scrape.crawl", "limit": 1})
     page_of = api.call(
@@ -174,6 +178,8 @@ def test_every_endpoint_answers_as_documented(
     api.call("GET", "/api/jobs", 422, params={"limit": 0})
     api.call("POST", "/api/scrape", 422, json={"url": "ftp://nowhere", "schema": SCHEMA})
     api.call("POST", "/api/scrape", 413, content=b"{" + b" " * 70_000 + b"}")
+    api.call("POST", "/api/scrape/batch", 422, json={"urls": [], "schema": SCHEMA})
+    api.call("POST", "/api/scrape/batch", 413, content=b"{" + b" " * 70_000 + b"}")
 
     # Uploads, saved pipelines, previews and runs, and the exports they write.
     upload = api.call("POST", "/api/uploads", 201, files={"file": ("prices.csv", CSV, "text/csv")})

@@ -108,6 +108,24 @@ document.getElementById('accept').addEventListener('click', () => {
 )
 
 
+# Client-side pagination: "Next" replaces the list with the next ten; on the last page it goes.
+PAGED = (
+    _HEAD.format(title="Paged")
+    + f"""
+<ul id=list></ul><button id=next>Next</button>
+<script>
+let page = 0;
+async function show() {{
+  const items = await (await fetch('/api/items?page=' + page + '&size={PAGE_SIZE}')).json();
+  document.getElementById('list').innerHTML = items.map((name) => '<li>' + name + '</li>').join('');
+  if ((page + 1) * {PAGE_SIZE} >= {LOAD_MORE_TOTAL}) document.getElementById('next').remove();
+}}
+document.getElementById('next').addEventListener('click', () => {{ page += 1; show(); }});
+show();
+</script></body></html>"""
+)
+
+
 def _search(query: str) -> str:
     found = [name for name in PRODUCTS if query.lower() in name.lower()]
     rows = "".join(f"<li class=result>{escape(name)}</li>" for name in found)
@@ -123,6 +141,7 @@ def _respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
         "/tabs": TABS,
         "/search-form": SEARCH_FORM,
         "/cookies": COOKIES,
+        "/paged": PAGED,
     }
     if parts.path in pages:
         return 200, {"Content-Type": HTML}, pages[parts.path].encode()

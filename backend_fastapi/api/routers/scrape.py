@@ -1,4 +1,4 @@
-"""`/api/scrape`: queue a scrape job; read it back."""
+"""`/api/scrape`: queue a scrape job (or a batch of URLs); read it back."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.routers.jobs import CACHED, polled_job_response
+from backend_fastapi.schemas.batch import BatchRequest
 from backend_fastapi.schemas.jobs import JobOut
 from backend_fastapi.schemas.responses import ErrorBody, JobCreated
 from backend_fastapi.schemas.scrape import ScrapeRequest
@@ -55,6 +56,29 @@ async def create_scrape(
         payload=body.to_payload(),
         options=body,
         label=body.url,
+        idempotency_key=idempotency_key,
+        wait=wait,
+    )
+
+
+@router.post("/batch", status_code=202, responses=CREATE_RESPONSES)
+async def create_batch(
+    body: BatchRequest,
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+    wait: WaitParam = None,
+) -> Response:
+    """Queue one job that scrapes each of `urls` as a scrape request says; a record per URL."""
+    return await create_job(
+        db=db,
+        settings=settings,
+        gauge=request.app.state.queue_gauge,
+        job_type=body.job_type,
+        payload=body.to_payload(),
+        options=body,
+        label=body.label,
         idempotency_key=idempotency_key,
         wait=wait,
     )

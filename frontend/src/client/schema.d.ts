@@ -557,6 +557,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scrape/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Batch
+         * @description Queue one job that scrapes each of `urls` as a scrape request says; a record per URL.
+         */
+        post: operations["create_batch_api_scrape_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scrape/{job_id}": {
         parameters: {
             query?: never;
@@ -650,6 +670,23 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActionResult
+         * @description What one browser action of the request did.
+         */
+        ActionResult: {
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Error
+             * @description Why it failed (an `optional` action goes on).
+             */
+            error?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Type */
+            type: string;
+        };
+        /**
          * AggregateStep
          * @description Group rows by `group_by` (one group when empty) and compute one row per group.
          */
@@ -691,6 +728,101 @@ export interface components {
             op: "append";
             /** Source */
             source: components["schemas"]["JobSource"] | components["schemas"]["LatestSource"] | components["schemas"]["UploadSource"] | components["schemas"]["InlineSource"] | components["schemas"]["UrlSource"];
+        };
+        /**
+         * BatchRequest
+         * @description Scrape each of `urls` with the fields of `schema`: one job, a record per URL.
+         */
+        BatchRequest: {
+            /**
+             * Actions
+             * @description Browser actions run in order on the page before it is extracted (see docs/scraping.md).
+             */
+            actions?: (components["schemas"]["WaitAction"] | components["schemas"]["ClickAction"] | components["schemas"]["WriteAction"] | components["schemas"]["PressAction"] | components["schemas"]["SelectAction"] | components["schemas"]["HoverAction"] | components["schemas"]["ScrollAction"] | components["schemas"]["ScreenshotAction"] | components["schemas"]["ScrapeAction"] | components["schemas"]["PdfAction"] | components["schemas"]["EvaluateAction"])[];
+            /**
+             * Exclude Selectors
+             * @description CSS selectors: `markdown` and `text` drop what they match.
+             */
+            exclude_selectors?: string[];
+            /** Formats */
+            formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html")[];
+            /**
+             * Include Selectors
+             * @description CSS selectors: `markdown` and `text` keep only what they match.
+             */
+            include_selectors?: string[];
+            /** Max Attempts */
+            max_attempts?: number | null;
+            /**
+             * Name
+             * @description A name to find this run by (`latest` sources).
+             */
+            name?: string | null;
+            /**
+             * Only Main Content
+             * @description `markdown` and `text` hold the page's main content; false keeps the whole page.
+             * @default true
+             */
+            only_main_content?: boolean;
+            options?: components["schemas"]["ScrapeOptionsIn"];
+            /**
+             * Priority
+             * @description Higher runs first.
+             * @default 0
+             */
+            priority?: number;
+            /**
+             * Schema
+             * @description Fields to extract, in any of the four forms (see docs/scraping.md).
+             */
+            schema?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Strategy
+             * @default static
+             * @enum {string}
+             */
+            strategy?: "static" | "dynamic" | "auto";
+            then?: components["schemas"]["ThenIn"] | null;
+            /**
+             * Timeout Seconds
+             * @description Hard time limit of the job (capped by JOB_TIMEOUT_MAX_SECONDS).
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Urls
+             * @description The pages to scrape (http(s); private and loopback addresses are refused). A record per URL, in this order.
+             * @example [
+             *       "https://shop.example/p/1",
+             *       "https://shop.example/p/2"
+             *     ]
+             */
+            urls: string[];
+            webhook?: components["schemas"]["WebhookIn"] | null;
+        };
+        /**
+         * BatchResult
+         * @description `scrape.batch`: how many URLs were scraped and which failed; a record per URL holds the rest.
+         */
+        BatchResult: {
+            /** Duration S */
+            duration_s: number;
+            /** Errors */
+            errors: number;
+            /**
+             * Failed Pages
+             * @description The first failures (the count is `errors`).
+             */
+            failed_pages: components["schemas"]["FailedPage"][];
+            /** Pages Per S */
+            pages_per_s: number | null;
+            /** Records */
+            records: number;
+            /** Succeeded */
+            succeeded: number;
+            /** Urls */
+            urls: number;
         };
         /** BetweenRule */
         BetweenRule: {
@@ -898,6 +1030,41 @@ export interface components {
             items: components["schemas"]["CheckOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /**
+         * ClickAction
+         * @description Click the element (every match with `all`); with `repeat`, click again while it is there and
+         *     the page changes, up to that many times.
+         */
+        ClickAction: {
+            /**
+             * All
+             * @default false
+             */
+            all?: boolean;
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Repeat
+             * @default 1
+             */
+            repeat?: number;
+            /** Selector */
+            selector: string;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "click";
         };
         /**
          * Condition
@@ -1110,6 +1277,30 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * EvaluateAction
+         * @description Run JavaScript in the page (only where the operator set ALLOW_SCRIPT_ACTIONS=true).
+         */
+        EvaluateAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Script */
+            script: string;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "evaluate";
+        };
         /** ExportOut */
         ExportOut: {
             /** Created At */
@@ -1247,6 +1438,30 @@ export interface components {
             version: string;
             workers: components["schemas"]["WorkersHealth"];
         };
+        /**
+         * HoverAction
+         * @description Move the mouse over the element.
+         */
+        HoverAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Selector */
+            selector: string;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hover";
+        };
         /** InSetRule */
         InSetRule: {
             /**
@@ -1344,7 +1559,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** Result */
-            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"] | components["schemas"]["MonitorNotifyResult"]) | {
+            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["BatchResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"] | components["schemas"]["MonitorNotifyResult"]) | {
                 [key: string]: unknown;
             } | null;
             /**
@@ -1901,6 +2116,28 @@ export interface components {
             total_ms: number;
         };
         /**
+         * PdfAction
+         * @description Print the page as it is now to a PDF file of the job.
+         */
+        PdfAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pdf";
+        };
+        /**
          * PipelineIn
          * @description A saved pipeline: a definition with a unique name.
          */
@@ -2184,6 +2421,30 @@ export interface components {
             /** Write Seconds */
             write_seconds: number;
         };
+        /**
+         * PressAction
+         * @description Press a key (`Enter`, `Tab`, `Control+a`) in the focused element.
+         */
+        PressAction: {
+            /** Key */
+            key: string;
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "press";
+        };
         /** QueueCounts */
         QueueCounts: {
             /** Cancelled */
@@ -2359,10 +2620,38 @@ export interface components {
             items: components["schemas"]["ScheduleOut"][];
         };
         /**
+         * ScrapeAction
+         * @description Extract the page as it is now: a record per `scrape` action.
+         */
+        ScrapeAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "scrape";
+        };
+        /**
          * ScrapeOptionsIn
          * @description How pages are fetched.
          */
         ScrapeOptionsIn: {
+            /**
+             * Actions Timeout S
+             * @description Time all `actions` of a page may take together.
+             * @default 60
+             */
+            actions_timeout_s?: number;
             /** Block Resources */
             block_resources?: ("image" | "font" | "media" | "stylesheet" | "script" | "xhr" | "fetch" | "websocket" | "manifest" | "other")[];
             /**
@@ -2434,6 +2723,11 @@ export interface components {
          * @description `scrape.page`: the page's extracted `data`, what was missing and why, and the formats asked for.
          */
         ScrapePageResult: {
+            /**
+             * Actions
+             * @description What each of the request's `actions` did, in order.
+             */
+            actions?: components["schemas"]["ActionResult"][] | null;
             /**
              * Blocked Requests
              * @description Up to 50 URLs the browser was kept from.
@@ -2521,7 +2815,7 @@ export interface components {
         };
         /**
          * ScrapeProgress
-         * @description A scrape's progress: pages of a crawl, or a wait for memory before opening a browser.
+         * @description A scrape's progress: pages of a crawl or a batch, or a wait for memory before opening a browser.
          */
         ScrapeProgress: {
             /** Errors */
@@ -2532,6 +2826,11 @@ export interface components {
             pages_done?: number | null;
             /** Pages Queued */
             pages_queued?: number | null;
+            /**
+             * Pages Total
+             * @description A batch's URLs.
+             */
+            pages_total?: number | null;
             /** Records */
             records?: number | null;
             /** Waiting For Memory */
@@ -2542,6 +2841,11 @@ export interface components {
          * @description Scrape one page, or crawl from it, and extract the fields of `schema`.
          */
         ScrapeRequest: {
+            /**
+             * Actions
+             * @description Browser actions run in order on the page before it is extracted (see docs/scraping.md).
+             */
+            actions?: (components["schemas"]["WaitAction"] | components["schemas"]["ClickAction"] | components["schemas"]["WriteAction"] | components["schemas"]["PressAction"] | components["schemas"]["SelectAction"] | components["schemas"]["HoverAction"] | components["schemas"]["ScrollAction"] | components["schemas"]["ScreenshotAction"] | components["schemas"]["ScrapeAction"] | components["schemas"]["PdfAction"] | components["schemas"]["EvaluateAction"])[];
             crawl?: components["schemas"]["CrawlIn"] | null;
             /**
              * Exclude Selectors
@@ -2600,6 +2904,100 @@ export interface components {
              */
             url: string;
             webhook?: components["schemas"]["WebhookIn"] | null;
+        };
+        /**
+         * ScreenshotAction
+         * @description Capture the page as it is now (a PNG file of the job).
+         */
+        ScreenshotAction: {
+            /**
+             * Full Page
+             * @default false
+             */
+            full_page?: boolean;
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "screenshot";
+        };
+        /**
+         * ScrollAction
+         * @description Scroll the page: `until` "end" (an infinite list: until the page stops growing), "selector"
+         *     (until `selector` matches) or a number of screens; at most `max_scrolls` screens.
+         */
+        ScrollAction: {
+            /**
+             * Direction
+             * @default down
+             * @enum {string}
+             */
+            direction?: "down" | "up";
+            /**
+             * Max Scrolls
+             * @default 50
+             */
+            max_scrolls?: number;
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Selector */
+            selector?: string | null;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "scroll";
+            /**
+             * Until
+             * @default 1
+             */
+            until?: ("end" | "selector") | number;
+        };
+        /**
+         * SelectAction
+         * @description Choose an option of a `<select>` by its value.
+         */
+        SelectAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Selector */
+            selector: string;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "select";
+            /** Value */
+            value: string;
         };
         /**
          * SelectStep
@@ -2977,6 +3375,32 @@ export interface components {
             rules: components["schemas"]["RuleReport"][];
         };
         /**
+         * WaitAction
+         * @description Wait a fixed time, or until a selector matches.
+         */
+        WaitAction: {
+            /** Milliseconds */
+            milliseconds?: number | null;
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Selector */
+            selector?: string | null;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wait";
+        };
+        /**
          * WebhookDelivery
          * @description One attempt to deliver the job's webhook.
          */
@@ -3077,6 +3501,32 @@ export interface components {
             running: number;
             /** Slots */
             slots: number;
+        };
+        /**
+         * WriteAction
+         * @description Type text into a field (what it held is replaced).
+         */
+        WriteAction: {
+            /**
+             * Optional
+             * @description A failure is reported in `result.actions` and the next action runs.
+             * @default false
+             */
+            optional?: boolean;
+            /** Selector */
+            selector: string;
+            /** Text */
+            text: string;
+            /**
+             * Timeout Ms
+             * @description Time this action may take (default 10000 ms).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "write";
         };
     };
     responses: never;
@@ -5091,6 +5541,89 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ScrapeRequest"];
+            };
+        };
+        responses: {
+            /** @description With `?wait=`: the finished job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Queued; poll the job at the Location header (with `?wait=`: the job as it is when the time runs out). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No saved pipeline by that id or name, or (`?wait=`) the job was deleted while waiting. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_batch_api_scrape_batch_post: {
+        parameters: {
+            query?: {
+                /** @description Seconds to wait for the job to finish (capped). */
+                wait?: number | null;
+            };
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
             };
         };
         responses: {
