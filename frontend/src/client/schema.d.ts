@@ -1116,6 +1116,11 @@ export interface components {
              */
             max_pages?: number;
             /**
+             * Next Click
+             * @description Browser: selector of a next-page button; it is clicked and the page extracted again, each click a page of `max_pages`.
+             */
+            next_click?: string | null;
+            /**
              * Next Page
              * @description Selector of the next listing page link.
              */
