@@ -55,6 +55,18 @@ class BatchRequest(ScrapeRequest):
                     raise PydanticCustomError("batch", "{key}: {reason}", {"key": key, "reason": reason})
         return data
 
+    @model_validator(mode="after")
+    def _no_captures(self) -> BatchRequest:
+        # Captures are files named per job (`screenshot.jpg`): one page's, not a list of pages'.
+        captures = [f"format {name}" for name in ("screenshot", "pdf") if name in self.formats]
+        captures += ["options.screenshot"] if self.options.screenshot else []
+        captures += [f"the {a.type} action" for a in self.actions if a.type in ("screenshot", "pdf")]
+        if captures:
+            raise PydanticCustomError(
+                "batch", "{name} is stored for single pages, not for batches", {"name": captures[0]}
+            )
+        return self
+
     @property
     def job_type(self) -> JobType:
         return JobType.SCRAPE_BATCH

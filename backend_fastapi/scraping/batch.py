@@ -107,6 +107,11 @@ class Batch:
         if out.json is not None:
             record["json"] = out.json
         record.update(out.formats)
+        if page.snapshots:
+            # The request's `scrape` actions: what each saw, still one record for the URL.
+            record["scrapes"] = [{"action": index, "data": snap.data} for index, snap in page.snapshots]
+        if page.rendered is not None and page.rendered.actions:
+            record["actions"] = [report.as_dict() for report in page.rendered.actions]
         return record
 
     def _fail(self, url: str, code: str, message: str) -> dict[str, Any]:

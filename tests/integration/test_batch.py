@@ -1,5 +1,5 @@
 """Batches of URLs through the real API and worker: a record per URL in order, failures counted,
-per-host politeness, refused requests, and cancel."""
+per-host politeness, actions in the browser, refused requests, cancel and timeout."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ from tests.support.waiting import BOUND, wait_for
 
 SCHEMA = {"title": "h1", "price": {"selector": ".price", "type": "number"}}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
+BUTTON_PAGE = (
+    b"<html><body><h1>Hidden</h1><span class=price>1.50</span>"
+    b"<button id=show onclick=\"document.querySelector('h1').textContent = 'Shown ' + location.pathname\">"
+    b"Show</button></body></html>"
+)
 
 
 def missing(i: int) -> bool:
@@ -34,6 +39,7 @@ class Site:
         self.in_flight = 0
         self.most_in_flight = 0
         self.release = threading.Event()
+        self.unstall = threading.Event()
 
     def respond(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         if request.path == "/robots.txt":
@@ -44,6 +50,10 @@ class Site:
         try:
             if request.path.startswith("/held/"):
                 self.release.wait(BOUND)
+            if request.path.startswith("/stall/"):
+                self.unstall.wait(BOUND)
+            if request.path.startswith("/button/"):
+                return 200, HTML, BUTTON_PAGE
             kind, _, number = request.path.strip("/").partition("/")
             i = int(number)
             if kind == "item" and missing(i):
@@ -63,6 +73,7 @@ def site() -> Iterator[tuple[Site, LoopbackServer]]:
             yield pages, server
         finally:
             pages.release.set()
+            pages.unstall.set()
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +155,11 @@ def test_a_batch_with_wait_answers_the_finished_job(stack: Stack, site: tuple[Si
         ({"urls": ["https://shop.example/p"], "url": "https://shop.example/p"}, "body", "urls"),
         ({"urls": ["https://shop.example/p"], "crawl": {}}, "body", "does not crawl"),
         ({"urls": ["https://shop.example/p"], "options": {"screenshot": True}}, "body", "browser"),
+        (
+            {"urls": ["https://shop.example/p"], "strategy": "dynamic", "options": {"screenshot": True}},
+            "body",
+            "not for batches",
+        ),
     ],
 )
 def test_bad_batches_are_refused_naming_the_url(
@@ -175,3 +191,29 @@ def test_a_cancelled_batch_stops_loading_urls(stack: Stack, site: tuple[Site, Lo
     after = post_batch(stack, {"urls": [f"{server.url}/item/1"]}, wait=60)
     assert after.json()["status"] == "completed", after.text
     assert held() == 2, "the cancelled batch kept loading URLs"
+
+
+def test_a_batch_runs_the_actions_on_every_page(stack: Stack, site: tuple[Site, LoopbackServer]) -> None:
+    _, server = site
+    urls = [f"{server.url}/button/{i}" for i in (1, 2)]
+    body = {
+        "urls": urls, "schema": SCHEMA, "strategy": "dynamic",
+        "actions": [{"type": "click", "selector": "#show"}],
+    }  # fmt: skip
+    response = post_batch(stack, body, wait=BOUND)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["succeeded"] == 2, response.text
+    records = all_records(stack, response.json()["job_id"])
+    assert [r["data"]["title"] for r in records] == ["Shown /button/1", "Shown /button/2"]
+    assert [[a["ok"] for a in r["actions"]] for r in records] == [[True], [True]]
+
+
+def test_a_batch_that_runs_out_of_time_fails_with_timeout(
+    stack: Stack, site: tuple[Site, LoopbackServer]
+) -> None:
+    _, server = site
+    urls = [f"{server.url}/stall/{i}" for i in range(5)]
+    response = post_batch(stack, {"urls": urls, "timeout_seconds": 1, "max_attempts": 1})
+    job = stack.wait(response.json()["job_id"])
+    assert job["status"] == "failed", job
+    assert job["error"]["code"] == "timeout", job
