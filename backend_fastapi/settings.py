@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite+aiosqlite:///./data/dataops.db"
     SQLITE_SYNCHRONOUS: Literal["FULL", "NORMAL", "OFF", "EXTRA"] = "FULL"
     EXPORTS_DIR: str = "./data/exports"
+    FILES_DIR: str = ""
     UPLOADS_DIR: str = "./data/uploads"
 
     # --- logging -------------------------------------------------------------------------
@@ -108,6 +109,12 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return resolve_package_path(self.EXPORTS_DIR)
+
+    @property
+    def files_dir(self) -> Path:
+        """Page captures, a folder per job: `FILES_DIR`, or `files` inside EXPORTS_DIR when empty
+        (the same volume and shared storage as the exports, with nothing more to set up)."""
+        return resolve_package_path(self.FILES_DIR) if self.FILES_DIR else self.exports_dir / "files"
 
     @property
     def uploads_dir(self) -> Path:

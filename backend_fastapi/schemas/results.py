@@ -65,6 +65,15 @@ class ActionResult(ResultModel):
     error: str | None = Field(default=None, description="Why it failed (an `optional` action goes on).")
 
 
+class JobFile(ResultModel):
+    """A file the job wrote (a page capture); `GET` its `url` to download it."""
+
+    name: str = Field(examples=["screenshot.jpg"])
+    media_type: str = Field(examples=["image/jpeg"])
+    size: int = Field(description="Bytes.")
+    url: str = Field(description="Where to download it: `/api/jobs/{job_id}/files/{name}`.")
+
+
 class ScrapePageResult(ResultModel):
     """`scrape.page`: the page's extracted `data`, what was missing and why, and the formats asked for."""
 
@@ -95,7 +104,11 @@ class ScrapePageResult(ResultModel):
     links: list[PageLink] | None = None
     metadata: MetadataFormat | None = None
     html: str | None = None
-    screenshot: str | None = Field(default=None, description="PNG, base64.")
+    files: list[JobFile] | None = Field(
+        default=None,
+        description="Page captures stored as files (formats `screenshot` and `pdf`, `options.screenshot`, "
+        "the `screenshot` and `pdf` actions), each downloaded from its `url`.",
+    )
     blocked_requests: list[str] | None = Field(
         default=None, description="Up to 50 URLs the browser was kept from."
     )

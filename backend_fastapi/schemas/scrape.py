@@ -14,7 +14,8 @@ from backend_fastapi.jobtypes import JobType
 from backend_fastapi.schemas.actions import MAX_ACTIONS, Action
 from backend_fastapi.schemas.common import JobOptionsIn, JobPayload, StrictModel, validate_outbound_url
 
-OutputFormat = Literal["data", "markdown", "text", "links", "metadata", "html"]
+# `screenshot` and `pdf` are captures: stored as the job's files, listed in the result's `files`.
+OutputFormat = Literal["data", "markdown", "text", "links", "metadata", "html", "screenshot", "pdf"]
 DEFAULT_USER_AGENT = "DataOps/0.1 (self-hosted web data extraction; respects robots.txt)"
 ResourceType = Literal[
     "image", "font", "media", "stylesheet", "script", "xhr", "fetch", "websocket", "manifest", "other"
@@ -197,7 +198,7 @@ class ScrapeFields(StrictModel):
     )
     crawl: CrawlIn | None = None
     options: ScrapeOptionsIn = Field(default_factory=ScrapeOptionsIn)
-    formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]), max_length=6)
+    formats: list[OutputFormat] = Field(default_factory=lambda: list[OutputFormat](["data"]), max_length=8)
     only_main_content: bool = Field(
         default=True,
         description="`markdown` and `text` hold the page's main content; false keeps the whole page.",
@@ -241,6 +242,17 @@ class ScrapeFields(StrictModel):
     @model_validator(mode="after")
     def _browser_options_need_a_browser(self) -> ScrapeFields:
         browser_only = [name for name in ("wait_for", "screenshot") if getattr(self.options, name)]
+        captures = [name for name in ("screenshot", "pdf") if name in self.formats]
+        if captures and self.strategy == "static":
+            raise PydanticCustomError(
+                "strategy",
+                "format {name} needs a browser: use strategy 'dynamic' or 'auto'",
+                {"name": captures[0]},
+            )
+        if captures and self.crawl is not None:
+            raise PydanticCustomError(
+                "formats", "format {name} is stored for single pages, not for crawls", {"name": captures[0]}
+            )
         if self.strategy == "static" and self.crawl is not None and self.crawl.next_click:
             raise PydanticCustomError(
                 "strategy", "crawl.next_click needs a browser: use strategy 'dynamic' or 'auto'", {}

@@ -14,6 +14,7 @@ from backend_fastapi import netguard
 from backend_fastapi.jobtypes import JobType
 from backend_fastapi.schemas.results import CrawlResult, ScrapePageResult
 from backend_fastapi.schemas.scrape import ScrapePayload
+from backend_fastapi.scraping.captures import store_captures
 from backend_fastapi.scraping.crawl import run_crawl
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
@@ -64,6 +65,8 @@ async def scrape_page(
         )
     if schema.fields or out.json is not None or out.formats or page.snapshots:
         await ctx.add_records(page.records(schema))
+    if rendered is not None and rendered.captures:
+        result["files"] = await store_captures(ctx.settings.files_dir, ctx.id, rendered.captures)
     return ScrapePageResult.model_validate(result)
 
 
@@ -90,13 +93,10 @@ def _result(
     if out.json is not None:
         result["json"] = out.json
     result.update(out.formats)
-    if rendered is not None:
-        if rendered.screenshot:
-            result["screenshot"] = rendered.screenshot
-        if rendered.blocked:
-            result["blocked_requests"] = rendered.blocked[:50]
-        if rendered.actions:
-            result["actions"] = [report.as_dict() for report in rendered.actions]
+    if rendered is not None and rendered.blocked:
+        result["blocked_requests"] = rendered.blocked[:50]
+    if rendered is not None and rendered.actions:
+        result["actions"] = [report.as_dict() for report in rendered.actions]
     message = explain(out, strategy_used)
     if message:
         result["message"] = message

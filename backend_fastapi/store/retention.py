@@ -10,8 +10,9 @@ from backend_fastapi.store.tables import FINISHED_STATUSES, job_records, jobs, s
 PRUNE_BATCH = 500
 
 
-async def prune_finished(conn: AsyncConnection, older_than: float) -> int:
-    """Delete up to PRUNE_BATCH finished jobs that ended before `older_than`, with their records."""
+async def prune_finished(conn: AsyncConnection, older_than: float) -> list[str]:
+    """Delete up to PRUNE_BATCH finished jobs that ended before `older_than`, with their records;
+    their ids (their files are the caller's to remove once this has committed)."""
     ids = (
         (
             await conn.execute(
@@ -24,7 +25,7 @@ async def prune_finished(conn: AsyncConnection, older_than: float) -> int:
         .all()
     )
     await delete_jobs(conn, list(ids))
-    return len(ids)
+    return list(ids)
 
 
 async def delete_jobs(conn: AsyncConnection, ids: list[str]) -> None:

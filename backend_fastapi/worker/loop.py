@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi import __version__, capabilities, scheduling, store
+from backend_fastapi import __version__, capabilities, jobfiles, scheduling, store
 from backend_fastapi.errors import JobError, JobTimeout
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import current_job_id
@@ -440,16 +440,24 @@ class Worker:
             await self._apply_retention(now)
 
     async def _apply_retention(self, now: float) -> None:
-        """Delete finished jobs (with their records) and exports older than their retention, a
-        batch per transaction; an export's file goes once its row's deletion has committed."""
+        """Delete finished jobs (with their records and files) and exports and captures older than
+        their retention, a batch per transaction; a file goes once its row's deletion has committed."""
         job_days, export_days = self.settings.JOB_RETENTION_DAYS, self.settings.EXPORT_RETENTION_DAYS
         job_cutoff, export_cutoff = now - job_days * 86400, now - export_days * 86400
         jobs_pruned = exports_pruned = 0
         while job_days > 0:
-            n = await self.db.write(lambda c: retention.prune_finished(c, job_cutoff))
-            jobs_pruned += n
-            if n < retention.PRUNE_BATCH:
+            ids = await self.db.write(lambda c: retention.prune_finished(c, job_cutoff))
+            await asyncio.to_thread(jobfiles.remove_job_files, self.settings.files_dir, ids)
+            jobs_pruned += len(ids)
+            if len(ids) < retention.PRUNE_BATCH:
                 break
+        if export_days > 0:
+            # Captures keep as long as exports: a job folder last written before the cutoff goes.
+            files_pruned = await asyncio.to_thread(
+                jobfiles.prune_files, self.settings.files_dir, export_cutoff
+            )
+            if files_pruned:
+                log.info("job_files.pruned", extra={"count": files_pruned})
         while export_days > 0:
             paths = await self.db.write(
                 lambda c: catalog.prune_exports(c, export_cutoff, retention.PRUNE_BATCH)

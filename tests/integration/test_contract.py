@@ -156,6 +156,16 @@ def test_every_endpoint_answers_as_documented(
     for fmt in ("csv", "jsonl", "xlsx"):
         api.call("GET", "/api/jobs/{job_id}/results", 200, path={"job_id": crawl_id}, params={"format": fmt})
 
+    # A page's captures are the job's files, downloaded by name.
+    shot_in = {"url": f"{shop.url}/js/3", "strategy": "dynamic", "options": {"screenshot": True}}
+    shot = api.call("POST", "/api/scrape", 200, json={**shot_in, "schema": SCHEMA}, params={"wait": 60})
+    assert_typed_result(shot)
+    [shot_file] = shot["result"]["files"]
+    file_path = {"job_id": shot["job_id"], "name": shot_file["name"]}
+    api.call("GET", "/api/jobs/{job_id}/files/{name}", 200, path=file_path)
+    assert api.last.headers["content-type"] == shot_file["media_type"]
+    api.call("GET", "/api/jobs/{job_id}/files/{name}", 404, path={**file_path, "name": "page.pdf"})
+
     # Cancel, retry and delete, with the answers that refuse them.
     slow = api.call("POST", "/api/scrape", 202, json={"url": f"{shop.url}/slow/1?s=30", "schema": SCHEMA})
     api.call("POST", "/api/jobs/{job_id}/cancel", 200, path={"job_id": slow["job_id"]})
@@ -175,6 +185,8 @@ def test_every_endpoint_answers_as_documented(
         ("DELETE", "/api/jobs/{job_id}"),
     ):
         api.call(method, template, 404, path={"job_id": slow["job_id"]})
+    api.call("DELETE", "/api/jobs/{job_id}", 204, path={"job_id": shot["job_id"]})
+    api.call("GET", "/api/jobs/{job_id}/files/{name}", 404, path=file_path)
     api.call("GET", "/api/jobs", 422, params={"limit": 0})
     api.call("POST", "/api/scrape", 422, json={"url": "ftp://nowhere", "schema": SCHEMA})
     api.call("POST", "/api/scrape", 413, content=b"{" + b" " * 70_000 + b"}")

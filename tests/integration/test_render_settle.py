@@ -134,7 +134,7 @@ def test_stylesheets_are_fetched_only_for_a_screenshot(stack: Stack, site: Loopb
     assert scrape(stack, f"{site.url}/styled", {"app": "#app"})["data"] == {"app": "styled"}
     assert stylesheet_requests() == before
     shot = scrape(stack, f"{site.url}/styled", {"app": "#app"}, screenshot=True)
-    assert shot["screenshot"].startswith("data:image/jpeg;base64,")
+    assert [f["name"] for f in shot["files"]] == ["screenshot.jpg"]
     assert stylesheet_requests() == before + 1
 
 

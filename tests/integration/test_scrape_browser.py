@@ -69,7 +69,7 @@ def test_a_script_rendered_page_is_scraped_with_the_dynamic_strategy(
     result = job["result"]
     assert result["data"] == {"title": "Blue Mug 3", "price": 1237.5}
     assert result["strategy_used"] == "dynamic"
-    assert result["screenshot"].startswith("data:image/jpeg;base64,")
+    assert [(f["name"], f["media_type"]) for f in result["files"]] == [("screenshot.jpg", "image/jpeg")]
     assert stack.records(job["job_id"])[0]["data"] == result["data"]
 
 

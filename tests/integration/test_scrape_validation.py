@@ -32,7 +32,9 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"options": {"screenshot": True}}, "body", "needs a browser"),
     ({"options": {"max_bytes": 10}}, "body.options.max_bytes", ""),
     ({"options": {"timeot_s": 5}}, "body.options.timeot_s", ""),
-    ({"formats": ["pdf"]}, "body.formats.0", ""),
+    ({"formats": ["docx"]}, "body.formats.0", ""),
+    ({"formats": ["data", "pdf"]}, "body", "format pdf needs a browser"),
+    ({"strategy": "dynamic", "formats": ["screenshot"], "crawl": {}}, "body", "not for crawls"),
 ]  # fmt: skip
 
 

@@ -253,7 +253,7 @@ async def test_prune_removes_only_old_finished_jobs(db: Database) -> None:
     recent = await add(db)
     await db.write(lambda c: jobqueue.cancel_job(c, recent, NOW + 100))
     waiting = await add(db)
-    assert await db.write(lambda c: retention.prune_finished(c, NOW + 50)) == 1
+    assert await db.write(lambda c: retention.prune_finished(c, NOW + 50)) == [old]
     assert await row(db, old) is None
     assert await row(db, recent) is not None
     assert await row(db, waiting) is not None

@@ -1,15 +1,19 @@
-"""`/api/jobs`: list, read (cheap for pollers), cancel, retry, delete, and page or download records."""
+"""`/api/jobs`: list, read (cheap for pollers), cancel, retry, delete, page or download records, and
+download the files a job wrote (page captures)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi import jobfiles
 from backend_fastapi.api.bodies import CheckedJsonRoute
-from backend_fastapi.api.deps import DbDep
+from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
 from backend_fastapi.api.job_bodies import JobBodies
 from backend_fastapi.api.openapi import Answers, error_answers
@@ -42,6 +46,13 @@ RESULTS: Answers = {
         "description": "A page `{total, offset, limit, items}`; with `format` every record as a file "
         "(`format=json`: one JSON array of records).",
         "content": file_content(MEDIA_TYPES[f] for f in ("csv", "jsonl", "xlsx")),
+    },
+}
+FILES: Answers = {
+    **NOT_FOUND,
+    200: {
+        "description": "The file, with its media type.",
+        "content": file_content(dict.fromkeys(jobfiles.MEDIA_TYPES.values())),
     },
 }
 
@@ -139,14 +150,36 @@ async def retry_job(job_id: str, db: DbDep) -> Response:
 
 
 @router.delete("/{job_id}", status_code=204, responses=ERRORS)
-async def delete_job(job_id: str, db: DbDep) -> Response:
-    """Delete a job that is not running, with its records."""
+async def delete_job(job_id: str, db: DbDep, settings: SettingsDep) -> Response:
+    """Delete a job that is not running, with its records and files."""
     status = await db.write(lambda c: jobqueue.delete_job(c, job_id))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
     if status == JobStatus.RUNNING:
         raise Conflict("The job is running; cancel it first.", details={"status": status})
+    await asyncio.to_thread(jobfiles.remove_job_files, settings.files_dir, [job_id])
     return Response(status_code=204)
+
+
+@router.get("/{job_id}/files/{name}", response_class=FileResponse, responses=FILES)
+async def job_file(
+    job_id: str,
+    name: Annotated[str, Path(max_length=200, description="A name from the result's `files`.")],
+    db: DbDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """A file the job wrote (a screenshot, a PDF), as listed in its result's `files`."""
+    await read_job(db, job_id)
+    path = jobfiles.find_file(settings.files_dir, job_id, name)
+    if path is None:
+        raise NotFound(f"Job {job_id!r} has no file {name!r}.", details={"job_id": job_id, "name": name})
+    return FileResponse(
+        path,
+        media_type=jobfiles.media_type_of(name),
+        filename=name,
+        content_disposition_type="inline",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/{job_id}/results", response_model=RecordsOut, responses=RESULTS)

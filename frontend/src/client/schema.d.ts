@@ -104,7 +104,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Job
-         * @description Delete a job that is not running, with its records.
+         * @description Delete a job that is not running, with its records and files.
          */
         delete: operations["delete_job_api_jobs__job_id__delete"];
         options?: never;
@@ -126,6 +126,26 @@ export interface paths {
          * @description Cancel a queued job at once; a running one is stopped by its worker within seconds.
          */
         post: operations["cancel_job_api_jobs__job_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{job_id}/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job File
+         * @description A file the job wrote (a screenshot, a PDF), as listed in its result's `files`.
+         */
+        get: operations["job_file_api_jobs__job_id__files__name__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -745,7 +765,7 @@ export interface components {
              */
             exclude_selectors?: string[];
             /** Formats */
-            formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html")[];
+            formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html" | "screenshot" | "pdf")[];
             /**
              * Include Selectors
              * @description CSS selectors: `markdown` and `text` keep only what they match.
@@ -1515,6 +1535,32 @@ export interface components {
             code: string;
             /** Message */
             message?: string | null;
+        };
+        /**
+         * JobFile
+         * @description A file the job wrote (a page capture); `GET` its `url` to download it.
+         */
+        JobFile: {
+            /**
+             * Media Type
+             * @example image/jpeg
+             */
+            media_type: string;
+            /**
+             * Name
+             * @example screenshot.jpg
+             */
+            name: string;
+            /**
+             * Size
+             * @description Bytes.
+             */
+            size: number;
+            /**
+             * Url
+             * @description Where to download it: `/api/jobs/{job_id}/files/{name}`.
+             */
+            url: string;
         };
         /**
          * JobOut
@@ -2759,6 +2805,11 @@ export interface components {
             field_errors?: {
                 [key: string]: string;
             } | null;
+            /**
+             * Files
+             * @description Page captures stored as files (formats `screenshot` and `pdf`, `options.screenshot`, the `screenshot` and `pdf` actions), each downloaded from its `url`.
+             */
+            files?: components["schemas"]["JobFile"][] | null;
             /** Html */
             html?: string | null;
             /**
@@ -2785,11 +2836,6 @@ export interface components {
             records?: number | null;
             /** Redirected From */
             redirected_from?: string[] | null;
-            /**
-             * Screenshot
-             * @description PNG, base64.
-             */
-            screenshot?: string | null;
             /**
              * Sources
              * @description Where each found value came from: `css:<selector>` or `xpath:<expr>` for a field with a selector; for a field found by meaning `jsonld:<path>`, `microdata:<path>`, `meta:<tag>`, `label:<label text>`, `css:<selector>`, `h1` or `title`; `default` for a default value.
@@ -2858,7 +2904,7 @@ export interface components {
              */
             exclude_selectors?: string[];
             /** Formats */
-            formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html")[];
+            formats?: ("data" | "markdown" | "text" | "links" | "metadata" | "html" | "screenshot" | "pdf")[];
             /**
              * Include Selectors
              * @description CSS selectors: `markdown` and `text` keep only what they match.
@@ -3939,6 +3985,59 @@ export interface operations {
             };
             /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    job_file_api_jobs__job_id__files__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                /** @description A name from the result's `files`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its media type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
