@@ -54,6 +54,27 @@ export function downloadJobRecords(id: string, format: RecordFormat, fallbackNam
   return saveDownload(pending, fallbackName);
 }
 
+/** A file the job wrote (a screenshot, a PDF) as a Blob, fetched through the client so the API key goes along. */
+export function jobFile(id: string, name: string, signal?: AbortSignal) {
+  return ok(
+    client.GET("/api/jobs/{job_id}/files/{name}", {
+      params: { path: { job_id: id, name } },
+      headers: { Accept: "*/*" },
+      parseAs: "blob",
+      signal,
+    }),
+  );
+}
+
+export function downloadJobFile(id: string, name: string) {
+  const pending = client.GET("/api/jobs/{job_id}/files/{name}", {
+    params: { path: { job_id: id, name } },
+    headers: { Accept: "*/*" },
+    parseAs: "blob",
+  });
+  return saveDownload(pending, name);
+}
+
 /** POST /api/scrape: 202 `{job_id, status}`, or with `wait` seconds 200 and the finished job. */
 export async function createScrape(request: ScrapeRequest, wait?: number): Promise<JobCreated | Job> {
   return ok(client.POST("/api/scrape", { body: request, params: { query: { wait } } }));

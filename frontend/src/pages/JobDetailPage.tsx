@@ -1,14 +1,14 @@
 /** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
 
-import { useRef, useState } from "react";
-import { createScrape, getJob, runPipeline } from "../api/endpoints";
+import { useEffect, useRef, useState } from "react";
+import { createScrape, downloadJobFile, getJob, jobFile, runPipeline } from "../api/endpoints";
 import { resultOf, scrapeProgress, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
-import { RecordDownloads } from "../components/Downloads";
+import { DownloadButton, RecordDownloads } from "../components/Downloads";
 import { FieldSources } from "../components/FieldSources";
 import { PipelineReport } from "../components/PipelineReport";
 import { RecordsTable, RowsTable } from "../components/RecordsTable";
-import { formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
+import { formatBytes, formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
 import { isUnfinished, jobKind, rerunRequest } from "../lib/jobs";
 import { cellText, columnsFor, recordRow, schemaFieldNames } from "../lib/records";
 import { Link, navigate } from "../lib/router";
@@ -83,7 +83,53 @@ function Facts({ facts }: { facts: Array<[string, string | number | null | undef
   );
 }
 
-function PageResult({ result }: { result: ScrapePageResult }) {
+type JobFile = NonNullable<ScrapePageResult["files"]>[number];
+
+/** The page's screenshot (fetched with the API key, shown from a blob URL) and a link per file. */
+export function PageFiles({ jobId, files }: { jobId: string; files: JobFile[] }) {
+  const shot = files.find((f) => f.name === "screenshot.jpg") ?? files.find((f) => f.media_type.startsWith("image/"));
+  const [src, setSrc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!shot) return;
+    const controller = new AbortController();
+    let href: string | null = null;
+    setFailed(false);
+    jobFile(jobId, shot.name, controller.signal).then(
+      (blob) => {
+        href = URL.createObjectURL(blob);
+        setSrc(href);
+      },
+      () => {
+        if (!controller.signal.aborted) setFailed(true);
+      },
+    );
+    return () => {
+      controller.abort();
+      if (href) URL.revokeObjectURL(href);
+      setSrc(null);
+    };
+  }, [jobId, shot?.name]);
+  return (
+    <section aria-labelledby="files-title">
+      <h2 id="files-title">Captures</h2>
+      {shot && src && <img className="screenshot" src={src} alt={`Screenshot of the page (${shot.name})`} style={{ maxWidth: "100%", border: "1px solid #ddd" }} />}
+      {shot && failed && <p className="muted small">The screenshot could not be loaded.</p>}
+      <ul className="files" aria-label="Files">
+        {files.map((f) => (
+          <li key={f.name}>
+            <DownloadButton download={() => downloadJobFile(jobId, f.name)} label={f.name} />{" "}
+            <span className="muted small">
+              {f.media_type}, {formatBytes(f.size)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function PageResult({ result, jobId }: { result: ScrapePageResult; jobId: string }) {
   const missing = result.missing_fields;
   return (
     <>
@@ -109,6 +155,7 @@ function PageResult({ result }: { result: ScrapePageResult }) {
         <p className="muted small">Rendered in a browser: {result.switched_to_dynamic}.</p>
       )}
       <FieldSources data={result.data} sources={result.sources} missing={missing} />
+      {result.files && result.files.length > 0 && <PageFiles jobId={jobId} files={result.files} />}
       {PAGE_FORMATS.filter((k) => result[k] !== undefined && result[k] !== null).map((k) => (
         <details key={k} className="json">
           <summary>{k}</summary>
@@ -258,7 +305,7 @@ export function JobDetailPage({ id }: { id: string }) {
         </div>
       )}
 
-      {pageResult && <PageResult result={pageResult} />}
+      {pageResult && <PageResult result={pageResult} jobId={job.job_id} />}
       {crawlResult && <CrawlSummary result={crawlResult} />}
       {pipelineResult && <PipelineReport result={pipelineResult} />}
       {previewRows.length > 0 && <RowsTable rows={previewRows} columns={columnsFor(previewRows)} />}
