@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.requests import Request
 from starlette.routing import Match
 
@@ -15,12 +18,28 @@ def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+def _concrete_methods(routes: list[Any], path: str) -> set[str]:
+    """The methods of the routes whose path is exactly `path`, with no parameter in it."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and str(context.path_format) == path and "{" not in path:
+            methods |= route.methods or set()
+    # Starlette answers HEAD wherever it answers GET.
+    return methods | {"HEAD"} if "GET" in methods else methods
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method a route answers at this request's path; empty when no endpoint is there.
 
     Each method is tried against the routes' own `matches()`, which also sees into included routers.
+    A concrete path is a resource of its own, as in OpenAPI: `/api/scrape/batch` answers POST only,
+    though `/api/scrape/{job_id}` (GET) matches it too.
     """
     routes = request.app.router.routes
+    concrete = _concrete_methods(routes, request.scope["path"])
+    if concrete:
+        return [method for method in METHODS if method in concrete]
     if is_api_path(request.scope["path"]):
         routes = [r for r in routes if getattr(r, "name", None) != CATCH_ALL_NAME]
     allowed = []

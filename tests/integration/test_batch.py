@@ -173,6 +173,13 @@ def test_bad_batches_are_refused_naming_the_url(
     assert says in error["message"], error
 
 
+def test_the_batch_path_answers_post_only(stack: Stack) -> None:
+    # `/api/scrape/{job_id}` matches the path too, but a job id is not the batch resource.
+    response = httpx.request("OPTIONS", f"{stack.base}/api/scrape/batch", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
 def test_a_cancelled_batch_stops_loading_urls(stack: Stack, site: tuple[Site, LoopbackServer]) -> None:
     pages, server = site
     urls = [f"{server.url}/held/{i}" for i in range(50)]
