@@ -59,6 +59,8 @@ export function pipelineDefinition(pipeline: Pipeline): PipelineSpec {
 /** A job's `request`: the body that created it (plus what the API derived from it), by job type. */
 export function jobRequest(job: Job): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
   if (!job.request) return null;
+  // A batch is sent again from the batch form (its payload also names its first URL as `url`).
+  if (job.type === "scrape.batch") return null;
   if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body: job.request as ScrapeRequest };
   if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body: job.request as PipelineRunRequest };
   return null;

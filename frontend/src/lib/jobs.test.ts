@@ -31,6 +31,7 @@ describe("run again", () => {
     expect(rerunRequest(run)).toEqual({ path: "/api/pipeline/run", body: { pipeline_id: "p1" } });
     expect(rerunRequest({ ...run, type: "pipeline.preview" })).toBeNull();
     expect(rerunRequest({ ...base, request: null })).toBeNull();
+    expect(rerunRequest({ ...base, type: "scrape.batch", request: { url: "https://a.example/", urls: ["https://a.example/"] } })).toBeNull();
   });
 });
 

@@ -18,6 +18,7 @@ export function anyUnfinished(jobs: Array<Pick<Job, "status">>): boolean {
 export function jobKind(type: string): string {
   if (type === "scrape.page") return "scrape";
   if (type === "scrape.crawl") return "crawl";
+  if (type === "scrape.batch") return "batch";
   if (type === "pipeline.run") return "pipeline";
   if (type === "pipeline.preview") return "preview";
   return type;

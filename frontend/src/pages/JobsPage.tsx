@@ -14,6 +14,7 @@ const TYPES = [
   ["", "All types"],
   ["scrape.page", "Scrape (page)"],
   ["scrape.crawl", "Scrape (crawl)"],
+  ["scrape.batch", "Scrape (batch)"],
   ["pipeline.run", "Pipeline"],
   ["pipeline.preview", "Pipeline preview"],
 ];
