@@ -52,6 +52,23 @@ _SCROLL = """([down]) => {
   });
 }"""
 _HEIGHT = "() => (document.scrollingElement || document.documentElement).scrollHeight"
+# A navigation to another document is known the moment it starts (Navigation API), long before its
+# request reaches the route handler; same-document ones (an app's pushState) are not navigations.
+_WATCH = """() => {
+  const key = Symbol.for('dataops.leaving');
+  if (window[key] || !window.navigation) return;
+  window[key] = {to: null};
+  navigation.addEventListener('navigate', (e) => {
+    if (!e.destination.sameDocument && !e.downloadRequest) window[key].to = e.destination.url;
+  });
+}"""
+_LEAVING = "() => { const w = window[Symbol.for('dataops.leaving')]; return w ? w.to : null; }"
+_FRAMES = """() => new Promise((resolve) => {
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  setTimeout(resolve, 100);
+})"""
+# True once the watched document has been replaced (the new one has no watch yet).
+_LEFT = "() => !window[Symbol.for('dataops.leaving')]"
 
 
 class ActionFailed(PermanentJobError):
@@ -152,11 +169,36 @@ class ActionRunner:
 
     async def _settle(self) -> str:
         """The page's HTML once what the last action caused has happened (or the budget ends)."""
+        # What an input causes is often a task or a frame away (a form sent with Enter navigates
+        # from a task of its own): the page is given two frames before it is asked if it is quiet.
+        with contextlib.suppress(PlaywrightError):
+            await self.page.evaluate(_FRAMES)
         limit = min(SETTLE_SECONDS, max(0.0, self._action_end - time.monotonic()))
-        return await read_settled(self.page, self.requests, limit)
+        html = await read_settled(self.page, self.requests, limit)
+        if await self._leaving():
+            # The action sent the page elsewhere (a form sent with Enter, a link): the new document
+            # is read once it has replaced this one and loaded.
+            with contextlib.suppress(PlaywrightError):
+                await self.page.wait_for_function(_LEFT, timeout=min(SETTLE_SECONDS * 1000, self._left_ms()))
+                await self.page.wait_for_load_state("load", timeout=self._left_ms())
+            limit = min(SETTLE_SECONDS, max(0.0, self._action_end - time.monotonic()))
+            html = await read_settled(self.page, self.requests, limit)
+        return html
+
+    async def _watch(self) -> None:
+        """Note in the document when it starts to navigate away (before an action)."""
+        with contextlib.suppress(PlaywrightError):
+            await self.page.evaluate(_WATCH)
+
+    async def _leaving(self) -> bool:
+        try:
+            return bool(await self.page.evaluate(_LEAVING))
+        except PlaywrightError:
+            return True  # the document went while being asked: it is being replaced
 
     async def _run(self, index: int, action: Action) -> None:
         page = self.page
+        await self._watch()
         if isinstance(action, WaitAction):
             if action.milliseconds is not None:
                 await asyncio.sleep(action.milliseconds / 1000)

@@ -15,7 +15,6 @@ and requests are quiet (settle.py). A request's `actions` then run in this same 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import time
@@ -65,14 +64,6 @@ class Rendered:
     snapshots: list[Snapshot] = field(default_factory=list)
     # The pages a crawl's `next_click` led to, in order (the first is the page after one click).
     click_pages: list[Snapshot] = field(default_factory=list)
-
-    @property
-    def screenshot(self) -> str | None:
-        """The `screenshot.jpg` capture as a data URL (for the result until captures are files)."""
-        for capture in self.captures:
-            if capture.name == SCREENSHOT_NAME:
-                return f"data:{capture.media_type};base64," + base64.b64encode(capture.data).decode()
-        return None
 
 
 class _PageGuard:

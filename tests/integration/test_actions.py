@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import ValidationError
 
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import get_settings
@@ -32,6 +34,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, site: LoopbackServer) -> Ite
         tmp,
         SCRAPE_ALLOW_HOSTS=f"127.0.0.1:{site.port}",
         WORKER_CONCURRENCY=2,
+        # The operator allows scripts here; refusing them by default is checked on the model.
+        ALLOW_SCRIPT_ACTIONS="true",
     ) as running:
         yield running
 
@@ -102,7 +106,7 @@ def test_a_search_form_is_filled_and_submitted_with_enter(stack: Stack, site: Lo
     })  # fmt: skip
     assert job["status"] == "completed", job
     result = job["result"]
-    assert result["url"] == f"{site.url}/search?q=teapot"
+    assert result["url"] == f"{site.url}/search?q=teapot", result
     assert result["data"] == {"results": ["Green Teapot", "Blue Teapot"]}
 
 
@@ -196,7 +200,6 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"type": "screenshot", "full_page": "yes please"}, "actions.0.screenshot.full_page", "boolean"),
     ({"type": "scrape", "selector": "#x"}, "actions.0.scrape.selector", "Extra inputs"),
     ({"type": "pdf", "timeout_ms": 0}, "actions.0.pdf.timeout_ms", "greater than or equal to 1"),
-    ({"type": "evaluate", "script": "1"}, "actions.0.evaluate", "ALLOW_SCRIPT_ACTIONS=true"),
 ]
 
 
@@ -217,9 +220,58 @@ def test_actions_with_the_static_strategy_are_refused(stack: Stack, site: Loopba
     assert "actions need a browser" in error["message"]
 
 
-def test_the_operator_may_allow_evaluate_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_evaluate_actions_are_refused_unless_the_operator_allows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     action = {"type": "evaluate", "script": "document.title"}
-    body = {"url": "https://shop.example/", "strategy": "dynamic", "actions": [action]}
+    body = {"url": "https://shop.example/", "strategy": "dynamic", "actions": [{"type": "scrape"}, action]}
+    monkeypatch.delenv("ALLOW_SCRIPT_ACTIONS", raising=False)
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError) as refused:
+        ScrapeRequest.model_validate(body)
+    [error] = refused.value.errors()
+    assert error["loc"] == ("actions", 1, "evaluate")
+    assert "ALLOW_SCRIPT_ACTIONS=true" in error["msg"]
     monkeypatch.setenv("ALLOW_SCRIPT_ACTIONS", "true")
     get_settings.cache_clear()
-    assert ScrapeRequest.model_validate(body).actions[0].type == "evaluate"
+    assert ScrapeRequest.model_validate(body).actions[1].type == "evaluate"
+
+
+def test_screenshot_and_pdf_actions_become_files_of_the_job(stack: Stack, site: LoopbackServer) -> None:
+    job = stack.run({
+        "url": f"{site.url}/tabs", "strategy": "dynamic", "schema": {"tab": ".panel-title"},
+        "actions": [
+            {"type": "click", "selector": "#tab-reviews"},
+            {"type": "screenshot", "full_page": True},
+            {"type": "pdf"},
+        ],
+    })  # fmt: skip
+    assert job["status"] == "completed", job
+    files = {f["name"]: f for f in job["result"]["files"]}
+    assert set(files) == {"action-1-screenshot.png", "action-2.pdf"}
+    shot = httpx.get(f"{stack.base}{files['action-1-screenshot.png']['url']}", timeout=10)
+    assert shot.content.startswith(b"\x89PNG")
+    assert shot.headers["content-type"] == "image/png"
+    pdf = httpx.get(f"{stack.base}{files['action-2.pdf']['url']}", timeout=10)
+    assert pdf.content.startswith(b"%PDF")
+    assert len(pdf.content) == files["action-2.pdf"]["size"]
+
+
+def test_an_allowed_script_runs_in_the_page_and_reaches_no_more_than_the_page(
+    stack: Stack, site: LoopbackServer, counter: LoopbackServer
+) -> None:
+    script = (
+        "(async () => { let state = 'reached';"
+        f" try {{ await fetch('http://127.0.0.1:{counter.port}/from-script'); }}"
+        " catch (e) { state = 'blocked'; }"
+        " document.getElementById('panel')"
+        ".insertAdjacentHTML('beforeend', '<p id=state>' + state + '</p>'); })()"
+    )
+    job = stack.run({
+        "url": f"{site.url}/tabs", "strategy": "dynamic", "schema": {"state": "#state"},
+        "actions": [{"type": "evaluate", "script": script}],
+    })  # fmt: skip
+    assert job["status"] == "completed", job
+    assert job["result"]["data"] == {"state": "blocked"}
+    assert job["result"]["actions"][0]["ok"] is True
+    assert not [r for r in counter.requests if r.path == "/from-script"]
