@@ -25,8 +25,7 @@ def _concrete_methods(routes: list[Any], path: str) -> set[str]:
         route = context.original_route
         if isinstance(route, APIRoute) and str(context.path_format) == path and "{" not in path:
             methods |= route.methods or set()
-    # Starlette answers HEAD wherever it answers GET.
-    return methods | {"HEAD"} if "GET" in methods else methods
+    return methods
 
 
 def allowed_methods(request: Request) -> list[str]:
