@@ -92,9 +92,7 @@ def test_placeholders(text: str) -> None:
     assert is_placeholder(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["Blue Mug", "$9.99", "0", "Loading dock", "Loader 3000", "N/A Mug", ""]
-)
+@pytest.mark.parametrize("text", ["Blue Mug", "$9.99", "0", "Loading dock", "Loader 3000", "N/A Mug", ""])
 def test_values_are_not_placeholders(text: str) -> None:
     assert not is_placeholder(text)
 
