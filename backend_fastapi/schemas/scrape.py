@@ -277,6 +277,18 @@ class ScrapeFields(StrictModel):
     def job_type(self) -> JobType:
         return JobType.SCRAPE_CRAWL if self.crawl else JobType.SCRAPE_PAGE
 
+    @property
+    def browser_reason(self) -> str | None:
+        """Why every page of this request needs the browser whatever its HTML (what `auto` says when it
+        goes straight to it), or None."""
+        if self.actions:
+            return "the request has actions"
+        if captures := [name for name in ("screenshot", "pdf") if name in self.formats]:
+            return f"the request asks for a {captures[0]}"
+        if self.options.screenshot:
+            return "the request asks for a screenshot"
+        return None
+
 
 class ScrapePayload(ScrapeFields, JobPayload):
     """The payload of `scrape.page` and `scrape.crawl` jobs: the request without its job options.

@@ -1,5 +1,6 @@
 """The `strategy` of a request applied to one URL: static, dynamic, or auto (static, then the
-browser when the page needs it, or straight to the browser when the request has actions)."""
+browser when the page needs it, or straight to the browser when the request has actions or asks
+for a capture)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ async def load_page(
     out: PageOutput | None = None
     switched: str | None = None
     if doc.html is not None and strategy == "auto":
-        if session.request.actions:
-            switched = "the request has actions"
+        if reason := session.request.browser_reason:
+            switched = reason
         elif max_clicks and session.request.crawl is not None and session.request.crawl.next_click:
             switched = "the crawl clicks next_click"
         else:

@@ -119,6 +119,24 @@ def test_a_file_of_an_unknown_job_answers_404(stack: Stack) -> None:
     assert response.json()["error"]["details"] == {"job_id": "no-such-job"}
 
 
+def test_auto_with_a_capture_format_renders_a_server_rendered_page_and_stores_the_file(
+    stack: Stack, shop: LoopbackServer
+) -> None:
+    # `/p/N` has its fields in the HTML: without the capture `auto` would stay static.
+    job = stack.run({"url": f"{shop.url}/p/5", "strategy": "auto", "schema": SCHEMA, "formats": ["pdf"]})
+    assert job["status"] == "completed", job
+    result = job["result"]
+    assert result["strategy_used"] == "dynamic"
+    assert result["switched_to_dynamic"] == "the request asks for a pdf"
+    assert result["data"]["price"] is not None
+    [pdf] = result["files"]
+    assert pdf["name"] == "page.pdf"
+    response = download(stack, pdf["url"])
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    assert len(response.content) == pdf["size"]
+
+
 def test_capture_formats_need_a_browser_and_a_single_page(stack: Stack, shop: LoopbackServer) -> None:
     static = stack.refused({"url": f"{shop.url}/p/1", "formats": ["screenshot"]})
     assert "needs a browser" in static["message"]
