@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
+import { type BatchRequest, type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -78,6 +78,11 @@ export function downloadJobFile(id: string, name: string) {
 /** POST /api/scrape: 202 `{job_id, status}`, or with `wait` seconds 200 and the finished job. */
 export async function createScrape(request: ScrapeRequest, wait?: number): Promise<JobCreated | Job> {
   return ok(client.POST("/api/scrape", { body: request, params: { query: { wait } } }));
+}
+
+/** POST /api/scrape/batch: one job that scrapes every URL of the list, a record per URL. */
+export async function createBatch(request: BatchRequest, wait?: number): Promise<JobCreated | Job> {
+  return ok(client.POST("/api/scrape/batch", { body: request, params: { query: { wait } } }));
 }
 
 export function runPipeline(request: PipelineRunRequest) {

@@ -18,6 +18,9 @@ export type PipelineRunRequest = Schemas["PipelineRunRequest"];
 export type PipelineSource = NonNullable<PipelineSpec["source"]>;
 export type ExportFile = Schemas["ExportOut"];
 export type ScrapeRequest = Schemas["ScrapeRequest"];
+export type BatchRequest = Schemas["BatchRequest"];
+export type BatchResult = Schemas["BatchResult"];
+export type ActionResult = Schemas["ActionResult"];
 export type JobStatus = Schemas["JobStatus"];
 export type ScrapePageResult = Schemas["ScrapePageResult"];
 export type CrawlResult = Schemas["CrawlResult"];
@@ -37,6 +40,7 @@ export type Loose = Record<string, unknown>;
 interface Results {
   "scrape.page": ScrapePageResult;
   "scrape.crawl": CrawlResult;
+  "scrape.batch": BatchResult;
   "pipeline.run": Schemas["PipelineRunResult"];
   "pipeline.preview": Schemas["PipelinePreviewResult"];
 }

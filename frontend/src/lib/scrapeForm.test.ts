@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildScrapeRequest, defaultScrapeForm, formFromRequest, previewRequest } from "./scrapeForm";
+import { emptyAction } from "./actions";
+import { csvTable, parseCsv } from "./batchUrls";
+import { FormError, STATIC_ACTIONS, buildBatchRequest, buildScrapeRequest, defaultScrapeForm, formFromRequest, previewBatchRequest, previewRequest } from "./scrapeForm";
 
 describe("new scrape request", () => {
   it("sends only what the user set: url, strategy and schema by default", () => {
@@ -44,5 +46,66 @@ describe("new scrape request", () => {
       schema: request.schema,
       crawl: { same_domain: true, follow: "a.p", max_pages: 10, max_depth: 2 },
     });
+  });
+
+  it("sends the actions in their order, and refuses them with the static strategy before sending", () => {
+    const form = { ...defaultScrapeForm(), url: "https://shop.example/" };
+    form.actions = [{ ...emptyAction("click"), selector: "button.more", repeat: "5" }, emptyAction("scrape")];
+    expect(() => buildScrapeRequest(form)).toThrow(new FormError(STATIC_ACTIONS));
+    form.strategy = "dynamic";
+    expect(buildScrapeRequest(form).actions).toEqual([{ type: "click", selector: "button.more", repeat: 5 }, { type: "scrape" }]);
+  });
+
+  it("keeps the actions when a job is edited again", () => {
+    const request = { url: "https://shop.example/", strategy: "dynamic", schema: { title: "string" }, actions: [{ type: "scroll", until: "end" }] };
+    expect(buildScrapeRequest(formFromRequest(request, null))).toEqual(request);
+  });
+});
+
+describe("batch request", () => {
+  const batchForm = (text: string) => {
+    const form = defaultScrapeForm();
+    form.mode = "batch";
+    form.batch = { ...form.batch, text };
+    return form;
+  };
+
+  it("sends the pasted URLs with the same schema, strategy, options and actions as a page", () => {
+    const form = batchForm("https://shop.example/p/1\n\nhttps://shop.example/p/2\n");
+    form.strategy = "auto";
+    form.delayMs = "250";
+    form.actions = [{ ...emptyAction("click"), selector: "#accept", optional: true }];
+    form.crawl = { ...form.crawl, enabled: true };
+    expect(buildBatchRequest(form)).toEqual({
+      urls: ["https://shop.example/p/1", "https://shop.example/p/2"],
+      strategy: "auto",
+      schema: { title: "string" },
+      options: { delay_ms: 250 },
+      actions: [{ type: "click", selector: "#accept", optional: true }],
+    });
+  });
+
+  it("takes the URLs of the chosen CSV column", () => {
+    const form = batchForm("");
+    form.batch = { source: "csv", text: "", csv: { fileName: "shops.csv", table: csvTable(parseCsv("name,url\nMug,https://a.example/\n")), column: 1 } };
+    expect(buildBatchRequest(form).urls).toEqual(["https://a.example/"]);
+    form.batch = { ...form.batch, csv: null };
+    expect(() => buildBatchRequest(form)).toThrow("Upload a CSV file and choose its URL column.");
+  });
+
+  it("refuses invalid lines and captures with a message that says what to change", () => {
+    expect(() => buildBatchRequest(batchForm("https://a.example/\nnot a url"))).toThrow('1 entry is not an http(s) URL: Line 2: "not a url".');
+    const form = batchForm("https://a.example/");
+    form.strategy = "dynamic";
+    form.actions = [emptyAction("scrape"), { ...emptyAction("screenshot"), fullPage: true }];
+    expect(() => buildBatchRequest(form)).toThrow(/^Action 2 \(screenshot\): screenshots and PDFs are files of a single page/);
+  });
+
+  it("previews the first three URLs, and a batch job opens the form in batch mode with its URLs", () => {
+    expect(previewBatchRequest({ urls: ["a", "b", "c", "d"], strategy: "static" })).toEqual({ urls: ["a", "b", "c"], strategy: "static", name: "preview" });
+    const request = { url: "https://a.example/", urls: ["https://a.example/", "https://b.example/"], strategy: "static", schema: { title: "string" } };
+    const form = formFromRequest(request, "nightly");
+    expect(form.mode).toBe("batch");
+    expect(buildBatchRequest(form)).toEqual({ urls: request.urls, strategy: "static", schema: { title: "string" }, name: "nightly" });
   });
 });
