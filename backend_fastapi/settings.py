@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     EXPORT_RETENTION_DAYS: float = Field(default=0.0, ge=0)
     MONITOR_HISTORY_DAYS: float = Field(default=365.0, ge=0)
     WEBHOOK_SECRET: str = ""
+    # Seals session secrets (cookies, storage states, typed login text) at rest; without it no
+    # session can be saved. Changing it makes stored sessions unreadable (see docs/security.md).
+    SECRET_KEY: str = ""
 
     # --- worker --------------------------------------------------------------------------
     WORKER_ENABLED: bool = True

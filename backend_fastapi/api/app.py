@@ -18,7 +18,17 @@ from backend_fastapi.api.job_bodies import JobBodies
 from backend_fastapi.api.job_creation import QueueGauge
 from backend_fastapi.api.limits import BodySizeLimit
 from backend_fastapi.api.openapi import build_openapi
-from backend_fastapi.api.routers import exports, health, jobs, monitors, pipelines, schedules, scrape, uploads
+from backend_fastapi.api.routers import (
+    exports,
+    health,
+    jobs,
+    monitors,
+    pipelines,
+    schedules,
+    scrape,
+    sessions,
+    uploads,
+)
 from backend_fastapi.settings import Settings, get_settings
 from backend_fastapi.store import open_database
 
@@ -30,6 +40,7 @@ API_ROUTERS = (
     exports.router,
     uploads.router,
     schedules.router,
+    sessions.router,
 )
 
 

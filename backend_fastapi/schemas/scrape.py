@@ -218,6 +218,13 @@ class ScrapeFields(StrictModel):
         max_length=MAX_ACTIONS,
         description="Browser actions run in order on the page before it is extracted (see docs/scraping.md).",
     )
+    session: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="A saved session (`/api/sessions`) by name: its cookies go with every request, its "
+        "storage state into the browser; it logs in first when needed.",
+    )
     then: ThenIn | None = None
 
     _url = field_validator("url")(validate_outbound_url)

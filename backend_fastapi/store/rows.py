@@ -187,6 +187,25 @@ class MonitorChangeRow(NamedTuple):
     created_at: float
 
 
+class SessionRow(NamedTuple):
+    """Every column of `sessions` (the sealed ones are Fernet tokens: `sealing.py` opens them)."""
+
+    id: str
+    name: str
+    spec: JsonObject
+    sealed_login: str | None
+    sealed_state: str | None
+    state_summary: JsonObject | None
+    state_version: int
+    last_login_at: float | None
+    last_check_at: float | None
+    last_error: str | None
+    login_owner: str | None
+    login_until: float | None
+    created_at: float
+    updated_at: float
+
+
 def columns_of(table: sa.Table, row_type: type[tuple[Any, ...]]) -> tuple[sa.Column[Any], ...]:
     """The table's columns named by the row type's fields, in the fields' order."""
     return tuple(table.c[name] for name in row_type.__annotations__)

@@ -261,3 +261,29 @@ monitor_changes = sa.Table(
     sa.Index("ix_monitor_changes_monitor_id_id", "monitor_id", "id"),
     sa.Index("ix_monitor_changes_check_id", "check_id"),
 )
+
+# --- sessions -------------------------------------------------------------------------------------
+# A logged-in session scrapes use by name. Its secrets are Fernet tokens (`sealing.py`): the login
+# spec when it carries typed text, and the cookies / storage state. What the API shows of the state
+# (`state_summary`: cookie count and domains) is kept beside it in clear, so reads never decrypt.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    # How it was made (login, storage_state, cookies), the login with typed text redacted, the check.
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("sealed_login", sa.Text),
+    sa.Column("sealed_state", sa.Text),
+    sa.Column("state_summary", sa.JSON),
+    # Bumped by every new state: a job that waited for another's login sees it changed.
+    sa.Column("state_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_login_at", sa.Float),
+    sa.Column("last_check_at", sa.Float),
+    sa.Column("last_error", sa.Text),
+    # The login lease: one job at a time logs in, across workers (fenced by owner).
+    sa.Column("login_owner", sa.String(100)),
+    sa.Column("login_until", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -10,6 +10,8 @@ from pathlib import Path
 from tests.support.processes import REPO_ROOT
 
 HEAVY = ["pandas", "pyarrow", "playwright", "lxml", "selectolax", "bs4", "parsel", "aiohttp", "apprise"]
+# Loaded by the first session written or read only (sealing.py): listing sessions never decrypts.
+HEAVY += ["cryptography"]
 
 PROBE = """
 import json, sys
@@ -29,6 +31,9 @@ with TestClient(create_app(settings)) as client:
     assert client.post("/api/monitors", json=monitor).status_code == 201
     assert client.get("/api/monitors/m/changes").status_code == 200
     assert client.get("/api/monitors/m/series?field=price").status_code == 200
+    session = {"name": "s", "cookies": [{"name": "sid", "value": "v", "domain": "shop.example"}]}
+    assert client.post("/api/sessions", json=session).json()["error"]["code"] == "secret_key_required"
+    assert client.get("/api/sessions").status_code == 200
     client.get("/health")
     client.get("/openapi.json")
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY

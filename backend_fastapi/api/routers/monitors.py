@@ -19,6 +19,7 @@ from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, download_pages
 from backend_fastapi.api.openapi import error_answers
 from backend_fastapi.api.responses import PageLimit, file_content, model_response
+from backend_fastapi.api.routers.sessions import require_session
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.common import parse_time
@@ -96,6 +97,7 @@ async def create_monitor(body: MonitorIn, db: DbDep) -> Response:
     """Create a monitor; its first check (the baseline) runs at the first due time (an interval's
     first check falls at a point of its first period, spreading many monitors out), or now with
     `POST /api/monitors/{id}/check`."""
+    await require_session(db, body.target.session, "body.target.session")
     now = await db.now()
     schedule = _schedule_values(body)
     schedule["enabled"] = body.enabled
@@ -141,6 +143,7 @@ async def get_monitor(ref: str, db: DbDep) -> Response:
 async def replace_monitor(ref: str, body: MonitorIn, db: DbDep) -> Response:
     """Replace a monitor. A new target or key starts a new baseline; new timing computes the next
     check from now."""
+    await require_session(db, body.target.session, "body.target.session")
     now = await db.now()
 
     async def change(conn: AsyncConnection) -> str:

@@ -13,6 +13,7 @@ from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.openapi import error_answers
 from backend_fastapi.api.responses import model_response
+from backend_fastapi.api.routers.sessions import require_session
 from backend_fastapi.errors import Conflict, InvalidRequest, NotFound
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.pipeline import PipelineRunRequest
@@ -23,6 +24,7 @@ from backend_fastapi.schemas.responses import (
     schedule_body,
 )
 from backend_fastapi.schemas.schedule import ScheduleIn
+from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.store import catalog, schedule_rows
 from backend_fastapi.store.engine import Database
 
@@ -39,8 +41,11 @@ async def _load(db: Database, ref: str) -> ScheduleOut:
 
 
 async def _job_json(db: Database, body: ScheduleIn) -> dict[str, Any]:
-    """The job as stored: a saved pipeline is referred to by its id, which must exist."""
+    """The job as stored: a saved pipeline is referred to by its id, which must exist (and a
+    scrape's session)."""
     job = body.job_json()
+    if isinstance(body.job, ScrapeRequest):
+        await require_session(db, body.job.session, "body.job.session")
     if isinstance(body.job, PipelineRunRequest) and body.job.pipeline_id is not None:
         pipeline_ref = body.job.pipeline_id
         row = await db.fetch(lambda conn: catalog.find_pipeline(conn, pipeline_ref))

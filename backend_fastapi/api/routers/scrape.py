@@ -10,6 +10,7 @@ from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
 from backend_fastapi.api.routers.jobs import CACHED, polled_job_response
+from backend_fastapi.api.routers.sessions import require_session
 from backend_fastapi.schemas.batch import BatchRequest
 from backend_fastapi.schemas.jobs import JobOut
 from backend_fastapi.schemas.responses import ErrorBody, JobCreated
@@ -48,6 +49,7 @@ async def create_scrape(
     wait: WaitParam = None,
 ) -> Response:
     """Queue a scrape of `url` with the fields of `schema`; answers 202 with the job id at once."""
+    await require_session(db, body.session, "body.session")
     return await create_job(
         db=db,
         settings=settings,
@@ -71,6 +73,7 @@ async def create_batch(
     wait: WaitParam = None,
 ) -> Response:
     """Queue one job that scrapes each of `urls` as a scrape request says; a record per URL."""
+    await require_session(db, body.session, "body.session")
     return await create_job(
         db=db,
         settings=settings,

@@ -152,6 +152,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{job_id}/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Request
+         * @description The request as queued, whole: every URL of a batch (the job body shows the first few).
+         */
+        get: operations["job_request_api_jobs__job_id__request_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/{job_id}/results": {
         parameters: {
             query?: never;
@@ -617,6 +637,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sessions
+         * @description Sessions, newest first; pass `next_cursor` back as `cursor` for the next page.
+         */
+        get: operations["list_sessions_api_sessions_get"];
+        put?: never;
+        /**
+         * Create Session
+         * @description Save a session: a `login` the worker runs when needed (with an optional `check`), or an
+         *     uploaded `storage_state` or `cookies`. Refused (409 `secret_key_required`) without SECRET_KEY.
+         */
+        post: operations["create_session_api_sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Session
+         * @description A session by id or name (no secret: cookie count and domains, status, timestamps).
+         */
+        get: operations["get_session_api_sessions__ref__get"];
+        /**
+         * Replace Session
+         * @description Replace a session. A login's `***` texts (as GET shows them) keep the stored texts; a new login
+         *     drops the stored state (the next use logs in), a new check keeps it; an upload replaces it.
+         */
+        put: operations["replace_session_api_sessions__ref__put"];
+        post?: never;
+        /**
+         * Delete Session
+         * @description Delete a session and its secrets (not while a schedule or monitor scrapes with it; queued jobs
+         *     that name it fail with `session_not_found`).
+         */
+        delete: operations["delete_session_api_sessions__ref__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{ref}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login Again
+         * @description Log in again at the next use: the stored state is dropped, so the next job that uses the
+         *     session runs the login first (its status is `needs_login` until then). 409 for an uploaded
+         *     session, which has no login to run.
+         */
+        post: operations["login_again_api_sessions__ref__login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/uploads": {
         parameters: {
             query?: never;
@@ -798,6 +895,11 @@ export interface components {
             schema?: {
                 [key: string]: unknown;
             };
+            /**
+             * Session
+             * @description A saved session (`/api/sessions`) by name: its cookies go with every request, its storage state into the browser; it logs in first when needed.
+             */
+            session?: string | null;
             /**
              * Strategy
              * @default static
@@ -1006,6 +1108,29 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * CheckIn
+         * @description The session is logged in when `url` shows `selector` (and does not redirect to the login).
+         */
+        CheckIn: {
+            /**
+             * Selector
+             * @example .account-name
+             */
+            selector: string;
+            /**
+             * Strategy
+             * @description How the check page is loaded: one request, or the browser.
+             * @default static
+             * @enum {string}
+             */
+            strategy?: "static" | "dynamic";
+            /**
+             * Url
+             * @example https://shop.example/account
+             */
+            url: string;
+        };
         /** CheckOut */
         CheckOut: {
             /** Check Id */
@@ -1104,6 +1229,45 @@ export interface components {
             op: "decreased" | "increased" | "changed" | "lt" | "gt" | "eq" | "contains";
             /** Value */
             value?: unknown;
+        };
+        /**
+         * CookieIn
+         * @description A cookie as Playwright stores it (`expires`) or as browser extensions export it (`expirationDate`,
+         *     `hostOnly`).
+         */
+        CookieIn: {
+            /** Domain */
+            domain: string;
+            /** Expirationdate */
+            expirationDate?: number | null;
+            /**
+             * Expires
+             * @description Epoch seconds; -1 or absent: a session cookie.
+             */
+            expires?: number | null;
+            /** Hostonly */
+            hostOnly?: boolean | null;
+            /**
+             * Httponly
+             * @default false
+             */
+            httpOnly?: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @default /
+             */
+            path?: string;
+            /** Samesite */
+            sameSite?: string | null;
+            /**
+             * Secure
+             * @default false
+             */
+            secure?: boolean;
+            /** Value */
+            value: string;
         };
         /**
          * CrawlIn
@@ -1604,7 +1768,7 @@ export interface components {
             } | null;
             /**
              * Request
-             * @description The request as queued.
+             * @description The request as queued. A batch of more than 10 URLs shows its first 10 in `urls` and their number in `urls_total`; `GET /api/jobs/{job_id}/request` answers the whole request.
              */
             request?: {
                 [key: string]: unknown;
@@ -1751,6 +1915,26 @@ export interface components {
         Limits: {
             /** Max Queued Jobs */
             max_queued_jobs: number;
+        };
+        /** LocalStorageItem */
+        LocalStorageItem: {
+            /** Name */
+            name: string;
+            /** Value */
+            value: string;
+        };
+        /**
+         * LoginIn
+         * @description Open `url` in the browser and run `actions` (fill the form, press Enter or click).
+         */
+        LoginIn: {
+            /** Actions */
+            actions: (components["schemas"]["WaitAction"] | components["schemas"]["ClickAction"] | components["schemas"]["WriteAction"] | components["schemas"]["PressAction"] | components["schemas"]["SelectAction"] | components["schemas"]["HoverAction"] | components["schemas"]["ScrollAction"] | components["schemas"]["ScreenshotAction"] | components["schemas"]["ScrapeAction"] | components["schemas"]["PdfAction"] | components["schemas"]["EvaluateAction"])[];
+            /**
+             * Url
+             * @example https://shop.example/login
+             */
+            url: string;
         };
         /** MatchesRule */
         MatchesRule: {
@@ -2101,6 +2285,13 @@ export interface components {
              * @description Redacted: secrets never leave the API.
              */
             url: string;
+        };
+        /** OriginIn */
+        OriginIn: {
+            /** Localstorage */
+            localStorage?: components["schemas"]["LocalStorageItem"][];
+            /** Origin */
+            origin: string;
         };
         /**
          * OutputReport
@@ -2938,6 +3129,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Session
+             * @description A saved session (`/api/sessions`) by name: its cookies go with every request, its storage state into the browser; it logs in first when needed.
+             */
+            session?: string | null;
+            /**
              * Strategy
              * @default static
              * @enum {string}
@@ -3077,6 +3273,94 @@ export interface components {
             /** Value */
             value: number | null;
         };
+        /**
+         * SessionIn
+         * @description A session: `login` (with an optional `check`), or an uploaded `storage_state` or `cookies`.
+         */
+        SessionIn: {
+            /** @description Tells whether the stored state is still logged in; when it fails the login runs again (once per job). */
+            check?: components["schemas"]["CheckIn"] | null;
+            /**
+             * Cookies
+             * @description Cookie objects (name, value, domain, path, expires, httpOnly, secure, sameSite), or the text of a Netscape cookies.txt.
+             */
+            cookies?: components["schemas"]["CookieIn"][] | string | null;
+            login?: components["schemas"]["LoginIn"] | null;
+            /**
+             * Name
+             * @description Unique; scrapes name it in `session`.
+             */
+            name: string;
+            storage_state?: components["schemas"]["StorageStateIn"] | null;
+        };
+        /** SessionLoginOut */
+        SessionLoginOut: {
+            /**
+             * Actions
+             * @description The login's actions, typed text shown as `***`.
+             */
+            actions: {
+                [key: string]: unknown;
+            }[];
+            /** Url */
+            url: string;
+        };
+        /**
+         * SessionOut
+         * @description A session as the API shows it: never a cookie, a storage state or typed text.
+         */
+        SessionOut: {
+            /** Check */
+            check?: {
+                [key: string]: unknown;
+            } | null;
+            /** Cookie Count */
+            cookie_count: number;
+            /** Cookie Domains */
+            cookie_domains: string[];
+            /** Created At */
+            created_at: string;
+            /** Has State */
+            has_state: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "login" | "storage_state" | "cookies";
+            /** Last Check At */
+            last_check_at?: string | null;
+            /** Last Error */
+            last_error?: string | null;
+            /** Last Login At */
+            last_login_at?: string | null;
+            login?: components["schemas"]["SessionLoginOut"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Origin Count
+             * @description Origins whose localStorage the state holds.
+             */
+            origin_count: number;
+            /** Session Id */
+            session_id: string;
+            /** State Version */
+            state_version: number;
+            /**
+             * Status
+             * @description `ready` (a state is stored), `needs_login` (the next use logs in), `logging_in` (a job is logging in now), `failed` (the last login or check failed: see `last_error`).
+             * @enum {string}
+             */
+            status: "ready" | "needs_login" | "logging_in" | "failed";
+            /** Updated At */
+            updated_at: string;
+        };
+        /** SessionPage */
+        SessionPage: {
+            /** Items */
+            items: components["schemas"]["SessionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** SortKey */
         SortKey: {
             /** Column */
@@ -3209,6 +3493,16 @@ export interface components {
             seconds: number;
             /** Summary */
             summary: string;
+        };
+        /**
+         * StorageStateIn
+         * @description Playwright's `context.storage_state()`: cookies and each origin's localStorage.
+         */
+        StorageStateIn: {
+            /** Cookies */
+            cookies?: components["schemas"]["CookieIn"][];
+            /** Origins */
+            origins?: components["schemas"]["OriginIn"][];
         };
         /**
          * ThenIn
@@ -4025,6 +4319,57 @@ export interface operations {
                     "application/pdf": string;
                     "image/jpeg": string;
                     "image/png": string;
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    job_request_api_jobs__job_id__request_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
@@ -5834,6 +6179,350 @@ export interface operations {
             };
             /** @description No such resource (the error names the id). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions_api_sessions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_session_api_sessions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session_api_sessions__ref__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_session_api_sessions__ref__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_session_api_sessions__ref__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    login_again_api_sessions__ref__login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
