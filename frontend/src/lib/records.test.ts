@@ -11,6 +11,16 @@ describe("records as table rows", () => {
     });
   });
 
+  it("shows a batch's records as url, status, then the data fields or the error", () => {
+    const rows = [
+      recordRow({ url: "https://a/1", status: "ok", data: { title: "T" }, final_url: "https://a/1/" }),
+      recordRow({ url: "https://a/2", status: "failed", error: { code: "not_found", message: "404" } }),
+    ];
+    expect(rows[0]).toEqual({ url: "https://a/1", status: "ok", title: "T", final_url: "https://a/1/" });
+    expect(rows[1]).toEqual({ url: "https://a/2", status: "failed", "error.code": "not_found", "error.message": "404" });
+    expect(columnsFor(rows, ["title"])).toEqual(["url", "status", "title", "final_url", "error.code", "error.message"]);
+  });
+
   it("flattens other records as they are", () => {
     expect(recordRow({ product: "Lamp", data: { a: 1 }, extra: true })).toEqual({ product: "Lamp", "data.a": 1, extra: true });
     expect(recordRow(5)).toEqual({ value: 5 });

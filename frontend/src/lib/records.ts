@@ -19,10 +19,17 @@ export function flatten(record: Record<string, unknown>, prefix = ""): Row {
   return row;
 }
 
+// The keys a scrape record holds beside `data`: a page's formats, a batch URL's status and error, the
+// reports of its actions. A record with other keys is someone else's shape and is flattened as it is.
+const SCRAPE_RECORD_KEYS: ReadonlySet<string> = new Set([
+  "url", "data", "error", "status", "final_url", "json", "action", "actions", "scrapes",
+  "markdown", "text", "links", "metadata", "html",
+]);
+
 export function recordRow(record: unknown): Row {
   if (!isObject(record)) return { value: record };
   const data = record.data;
-  if (isObject(data) && Object.keys(record).every((k) => k === "url" || k === "data" || k === "error")) {
+  if (isObject(data) && Object.keys(record).every((k) => SCRAPE_RECORD_KEYS.has(k))) {
     const outer = flatten(Object.fromEntries(Object.entries(record).filter(([k]) => k !== "data")));
     const inner = Object.fromEntries(Object.entries(flatten(data)).filter(([k]) => !(k in outer)));
     return { ...outer, ...inner };
@@ -31,8 +38,8 @@ export function recordRow(record: unknown): Row {
 }
 
 /**
- * Column order: `url`, then the schema's fields in the order the user wrote them, then anything else
- * the records hold, in order of first appearance.
+ * Column order: `url` (and a batch's `status`), then the schema's fields in the order the user wrote
+ * them, then anything else the records hold, in order of first appearance.
  */
 export function columnsFor(rows: Row[], schemaFields: string[] = []): string[] {
   const seen = new Set<string>();
@@ -42,6 +49,7 @@ export function columnsFor(rows: Row[], schemaFields: string[] = []): string[] {
     if (!ordered.includes(column)) ordered.push(column);
   };
   if (seen.has("url")) add("url");
+  if (seen.has("url") && seen.has("status")) add("status");
   for (const field of schemaFields) {
     if (seen.has(field)) add(field);
     for (const column of seen) if (column.startsWith(`${field}.`)) add(column);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emptyAction } from "./actions";
-import { csvTable, parseCsv } from "./batchUrls";
+import { parseCsv } from "./batchUrls";
 import { FormError, STATIC_ACTIONS, buildBatchRequest, buildScrapeRequest, defaultScrapeForm, formFromRequest, previewBatchRequest, previewRequest } from "./scrapeForm";
 
 describe("new scrape request", () => {
@@ -87,7 +87,7 @@ describe("batch request", () => {
 
   it("takes the URLs of the chosen CSV column", () => {
     const form = batchForm("");
-    form.batch = { source: "csv", text: "", csv: { fileName: "shops.csv", table: csvTable(parseCsv("name,url\nMug,https://a.example/\n")), column: 1 } };
+    form.batch = { source: "csv", text: "", csv: { fileName: "shops.csv", rows: parseCsv("name,url\nMug,https://a.example/\n"), header: true, column: 1 } };
     expect(buildBatchRequest(form).urls).toEqual(["https://a.example/"]);
     form.batch = { ...form.batch, csv: null };
     expect(() => buildBatchRequest(form)).toThrow("Upload a CSV file and choose its URL column.");

@@ -5,7 +5,7 @@
 
 import type { BatchRequest, ScrapeRequest } from "../api/types";
 import { CAPTURE_ACTIONS, buildActions, draftsFromActions, type ActionDraft } from "./actions";
-import { urlListError, urlsFromColumn, urlsFromLines, type CsvTable, type UrlList } from "./batchUrls";
+import { csvTable, urlListError, urlsFromColumn, urlsFromLines, type UrlList } from "./batchUrls";
 import { buildSchema, draftFromSchema, type SchemaDraft } from "./schema";
 
 export type Strategy = ScrapeRequest["strategy"];
@@ -29,8 +29,8 @@ export interface BatchForm {
   source: "paste" | "csv";
   /** Pasted URLs, one a line. */
   text: string;
-  /** An uploaded CSV file, parsed, and the column chosen for the URLs. */
-  csv: { fileName: string; table: CsvTable; column: number } | null;
+  /** An uploaded CSV file's rows, whether the first is a header, and the column chosen for the URLs. */
+  csv: { fileName: string; rows: string[][]; header: boolean; column: number } | null;
 }
 
 export interface ScrapeForm {
@@ -120,7 +120,8 @@ export function buildScrapeRequest(form: ScrapeForm): ScrapeRequest {
 
 /** The batch's URLs as the form holds them (pasted, or a CSV file's column). */
 export function batchUrls(batch: BatchForm): UrlList {
-  if (batch.source === "csv") return batch.csv ? urlsFromColumn(batch.csv.table, batch.csv.column) : { urls: [], problems: [] };
+  const csv = batch.csv;
+  if (batch.source === "csv") return csv ? urlsFromColumn(csvTable(csv.rows, csv.header), csv.column) : { urls: [], problems: [] };
   return urlsFromLines(batch.text);
 }
 

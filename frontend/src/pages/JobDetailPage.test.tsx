@@ -1,6 +1,6 @@
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PageFiles } from "./JobDetailPage";
+import { ActionsReport, PageFiles } from "./JobDetailPage";
 
 const FILES = [
   { name: "screenshot.jpg", media_type: "image/jpeg", size: 48211, url: "/api/jobs/j1/files/screenshot.jpg" },
@@ -51,5 +51,23 @@ describe("A scraped page's captures", () => {
     );
     render(<PageFiles jobId="j1" files={FILES} />);
     expect(await screen.findByText("The screenshot could not be loaded.")).toBeTruthy();
+  });
+});
+
+describe("A scraped page's actions", () => {
+  it("lists each action with its outcome, time and error", () => {
+    render(
+      <ActionsReport
+        actions={[
+          { type: "click", ok: true, duration_ms: 1520 },
+          { type: "wait", ok: false, duration_ms: 300, error: "did not finish within 300 ms" },
+        ]}
+      />,
+    );
+    const rows = screen.getByTestId("actions-report").querySelectorAll("tbody tr");
+    expect(Array.from(rows).map((r) => Array.from(r.querySelectorAll("td")).map((td) => td.textContent))).toEqual([
+      ["1", "click", "ok", "1.5 s", ""],
+      ["2", "wait", "failed", "300 ms", "did not finish within 300 ms"],
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { createScrape, downloadJobFile, getJob, jobFile, runPipeline } from "../api/endpoints";
-import { resultOf, scrapeProgress, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
+import { resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { DownloadButton, RecordDownloads } from "../components/Downloads";
 import { FieldSources } from "../components/FieldSources";
@@ -50,6 +50,18 @@ function Timeline({ job }: { job: Job }) {
 
 function Progress({ job }: { job: Job }) {
   const crawl = scrapeProgress(job);
+  if (job.type === "scrape.batch" && crawl?.pages_done != null && crawl.pages_total != null) {
+    const { pages_done: done, pages_total: total, errors } = crawl;
+    return (
+      <div className="progress" data-testid="job-progress">
+        <progress value={done} max={Math.max(total, 1)} aria-label="Batch progress" />
+        <span>
+          {done.toLocaleString("en-US")} of {total.toLocaleString("en-US")} URLs done
+          {errors ? `, ${errors.toLocaleString("en-US")} failed` : ""}
+        </span>
+      </div>
+    );
+  }
   if (crawl?.pages_done != null && crawl.pages_queued != null) {
     const { pages_done: done, pages_queued: queued } = crawl;
     return (
@@ -129,6 +141,45 @@ export function PageFiles({ jobId, files }: { jobId: string; files: JobFile[] })
   );
 }
 
+/** What each browser action did: `result.actions` of a page (a batch's records carry their own). */
+export function ActionsReport({ actions }: { actions: ActionResult[] }) {
+  return (
+    <section aria-labelledby="actions-title">
+      <h2 id="actions-title">Actions</h2>
+      <div className="table-scroll">
+        <table className="cards-on-phone" data-testid="actions-report">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Action</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Took</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {actions.map((a, i) => (
+              <tr key={i} data-ok={a.ok}>
+                <td data-label="#">{i + 1}</td>
+                <td data-label="Action">
+                  <code>{a.type}</code>
+                </td>
+                <td data-label="Outcome">
+                  <StatusBadge status={a.ok ? "ok" : "failed"} />
+                </td>
+                <td data-label="Took" className="num">
+                  {formatDuration(a.duration_ms)}
+                </td>
+                <td data-label="Error">{a.error ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 function PageResult({ result, jobId }: { result: ScrapePageResult; jobId: string }) {
   const missing = result.missing_fields;
   return (
@@ -155,6 +206,7 @@ function PageResult({ result, jobId }: { result: ScrapePageResult; jobId: string
         <p className="muted small">Rendered in a browser: {result.switched_to_dynamic}.</p>
       )}
       <FieldSources data={result.data} sources={result.sources} missing={missing} />
+      {result.actions && result.actions.length > 0 && <ActionsReport actions={result.actions} />}
       {result.files && result.files.length > 0 && <PageFiles jobId={jobId} files={result.files} />}
       {PAGE_FORMATS.filter((k) => result[k] !== undefined && result[k] !== null).map((k) => (
         <details key={k} className="json">
@@ -194,6 +246,38 @@ function CrawlSummary({ result }: { result: CrawlResult }) {
   );
 }
 
+function BatchSummary({ result }: { result: BatchResult }) {
+  return (
+    <>
+      <Facts
+        facts={[
+          ["URLs", result.urls],
+          ["Succeeded", result.succeeded],
+          ["Failed", result.errors],
+          ["Records", result.records],
+          ["Took", `${result.duration_s} s`],
+          ["Pages per second", result.pages_per_s],
+        ]}
+      />
+      {result.failed_pages.length > 0 && (
+        <details className="json">
+          <summary>
+            {result.errors} failed URL{result.errors === 1 ? "" : "s"}
+            {result.errors > result.failed_pages.length ? ` (the first ${result.failed_pages.length})` : ""}
+          </summary>
+          <ul className="small">
+            {result.failed_pages.map((p, i) => (
+              <li key={`${i}-${p.url}`}>
+                <code>{p.code}</code> {p.url}: {p.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
+
 export function JobDetailPage({ id }: { id: string }) {
   const etag = useRef<{ id: string; etag: string | null; job: Job | null }>({ id, etag: null, job: null });
   const [actionError, setActionError] = useState<unknown>(null);
@@ -218,6 +302,7 @@ export function JobDetailPage({ id }: { id: string }) {
   const isScrape = job.type.startsWith("scrape.");
   const pageResult = resultOf(job, "scrape.page");
   const crawlResult = resultOf(job, "scrape.crawl");
+  const batchResult = resultOf(job, "scrape.batch");
   const pipelineResult = resultOf(job, "pipeline.run") ?? resultOf(job, "pipeline.preview");
   const previewRows = resultOf(job, "pipeline.preview")?.preview_rows.map(recordRow) ?? [];
   const webhook = job.webhook;
@@ -307,6 +392,7 @@ export function JobDetailPage({ id }: { id: string }) {
 
       {pageResult && <PageResult result={pageResult} jobId={job.job_id} />}
       {crawlResult && <CrawlSummary result={crawlResult} />}
+      {batchResult && <BatchSummary result={batchResult} />}
       {pipelineResult && <PipelineReport result={pipelineResult} />}
       {previewRows.length > 0 && <RowsTable rows={previewRows} columns={columnsFor(previewRows)} />}
 

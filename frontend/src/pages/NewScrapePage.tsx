@@ -1,15 +1,32 @@
-/** New scrape: URL, strategy, schema editor, crawl and fetch options; preview with ?wait=, then queue. */
+/**
+ * New scrape: one URL (or a crawl from it) or a batch of URLs; strategy, schema editor, browser
+ * actions, crawl and fetch options; preview with ?wait=, then queue.
+ */
 
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { createScrape, getJob, jobRecords } from "../api/endpoints";
-import { resultOf, type Job, type JobCreated, type ScrapeRequest } from "../api/types";
+import { createBatch, createScrape, getJob, jobRecords } from "../api/endpoints";
+import { resultOf, type BatchRequest, type Job, type JobCreated, type ScrapeRequest } from "../api/types";
+import { ActionsEditor } from "../components/ActionsEditor";
+import { BatchUrlsInput } from "../components/BatchUrlsInput";
 import { ErrorMessage, Notice, StatusBadge } from "../components/common";
 import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
 import { columnsFor, recordRow, schemaFieldNames, type Row } from "../lib/records";
 import { Link, navigate, useLocation } from "../lib/router";
-import { SchemaError } from "../lib/schema";
-import { EXTRA_FORMATS, buildScrapeRequest, defaultScrapeForm, formFromRequest, previewRequest, type ScrapeForm, type Strategy } from "../lib/scrapeForm";
+import { SchemaError, buildSchema } from "../lib/schema";
+import { draftsFromActions, type ActionDraft } from "../lib/actions";
+import {
+  EXTRA_FORMATS,
+  STATIC_ACTIONS,
+  buildBatchRequest,
+  buildScrapeRequest,
+  defaultScrapeForm,
+  formFromRequest,
+  previewBatchRequest,
+  previewRequest,
+  type ScrapeForm,
+  type Strategy,
+} from "../lib/scrapeForm";
 
 const PREVIEW_WAIT_S = 30;
 const PREVIEW_ROWS = 10;
@@ -20,11 +37,24 @@ const STRATEGIES: Array<{ value: Strategy; label: string; help: string }> = [
   { value: "auto", label: "Auto", help: "static first, the browser when the page needs it" },
 ];
 
+const MODES: Array<{ value: ScrapeForm["mode"]; label: string }> = [
+  { value: "page", label: "One page or a crawl" },
+  { value: "batch", label: "A batch of URLs" },
+];
+
+type Sent = { batch: false; body: ScrapeRequest } | { batch: true; body: BatchRequest };
+
 interface Preview {
   job: Job | null;
   created: JobCreated | null;
   rows: Row[];
   total: number;
+}
+
+/** The request to its endpoint; a preview is kept small and waited for. */
+function send(sent: Sent, preview: boolean): Promise<JobCreated | Job> {
+  if (sent.batch) return preview ? createBatch(previewBatchRequest(sent.body), PREVIEW_WAIT_S) : createBatch(sent.body);
+  return preview ? createScrape(previewRequest(sent.body), PREVIEW_WAIT_S) : createScrape(sent.body);
 }
 
 function Field({ label, htmlFor, hint, children }: { label: string; htmlFor: string; hint?: ReactNode; children: ReactNode }) {
@@ -45,6 +75,8 @@ export function NewScrapePage() {
   const [busy, setBusy] = useState<"preview" | "submit" | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [loadedFrom, setLoadedFrom] = useState<string | null>(null);
+  const [droppedScripts, setDroppedScripts] = useState(0);
+  const [switchedToDynamic, setSwitchedToDynamic] = useState(false);
 
   useEffect(() => {
     if (!from) return;
@@ -53,6 +85,7 @@ export function NewScrapePage() {
         const job = answer?.body;
         if (job?.request) {
           setForm(formFromRequest(job.request, job.name));
+          setDroppedScripts(draftsFromActions(job.request.actions).dropped);
           setLoadedFrom(job.job_id);
         }
       })
@@ -62,9 +95,16 @@ export function NewScrapePage() {
   const update = (patch: Partial<ScrapeForm>) => setForm((f) => ({ ...f, ...patch }));
   const updateCrawl = (patch: Partial<ScrapeForm["crawl"]>) => setForm((f) => ({ ...f, crawl: { ...f.crawl, ...patch } }));
 
-  function request(): ScrapeRequest | null {
+  // The first action needs the browser: a static form switches to dynamic, and says so.
+  function changeActions(actions: ActionDraft[]) {
+    const switching = form.strategy === "static" && form.actions.length === 0 && actions.length > 0;
+    update(switching ? { actions, strategy: "dynamic" } : { actions });
+    if (switching) setSwitchedToDynamic(true);
+  }
+
+  function request(): Sent | null {
     try {
-      return buildScrapeRequest(form);
+      return form.mode === "batch" ? { batch: true, body: buildBatchRequest(form) } : { batch: false, body: buildScrapeRequest(form) };
     } catch (e) {
       setError(e instanceof SchemaError ? new Error(`Schema: ${e.message}`) : e);
       return null;
@@ -72,13 +112,13 @@ export function NewScrapePage() {
   }
 
   async function runPreview() {
-    const body = request();
-    if (!body) return;
+    const sent = request();
+    if (!sent) return;
     setBusy("preview");
     setError(null);
     setPreview(null);
     try {
-      const answer = await createScrape(previewRequest(body), PREVIEW_WAIT_S);
+      const answer = await send(sent, true);
       // 200 with the finished job, or 202 while it is still running after `wait` seconds.
       const job = "type" in answer ? answer : null;
       let rows: Row[] = [];
@@ -103,12 +143,12 @@ export function NewScrapePage() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const body = request();
-    if (!body) return;
+    const sent = request();
+    if (!sent) return;
     setBusy("submit");
     setError(null);
     try {
-      const created = await createScrape(body);
+      const created = await send(sent, false);
       navigate(`/jobs?created=${encodeURIComponent(created.job_id)}`);
     } catch (e) {
       setError(e);
@@ -120,7 +160,7 @@ export function NewScrapePage() {
   const previewPage = previewJob ? resultOf(previewJob, "scrape.page") : null;
   const schemaFields = (() => {
     try {
-      return schemaFieldNames(buildScrapeRequest(form).schema);
+      return schemaFieldNames(buildSchema(form.schema));
     } catch {
       return [];
     }
@@ -134,10 +174,29 @@ export function NewScrapePage() {
           Editing a copy of <Link to={`/jobs/${loadedFrom}`}>job {loadedFrom.slice(0, 8)}</Link>; starting it creates a new job.
         </Notice>
       )}
+      {droppedScripts > 0 && (
+        <Notice kind="warn">
+          That job also ran {droppedScripts} evaluate action{droppedScripts === 1 ? "" : "s"} (custom JavaScript), which this form does not edit: they are left
+          out here. Send them through the API.
+        </Notice>
+      )}
       <form onSubmit={submit} noValidate={false}>
-        <Field label="URL" htmlFor="url" hint="The page to scrape, or where a crawl starts.">
-          <input id="url" type="url" required placeholder="https://shop.example/p/1" value={form.url} onChange={(e) => update({ url: e.target.value })} />
-        </Field>
+        <div className="segmented mode-picker" role="radiogroup" aria-label="What to scrape">
+          {MODES.map((m) => (
+            <label key={m.value} className={form.mode === m.value ? "active" : ""}>
+              <input type="radio" name="scrape-mode" value={m.value} checked={form.mode === m.value} onChange={() => update({ mode: m.value })} />
+              {m.label}
+            </label>
+          ))}
+        </div>
+
+        {form.mode === "page" ? (
+          <Field label="URL" htmlFor="url" hint="The page to scrape, or where a crawl starts.">
+            <input id="url" type="url" required placeholder="https://shop.example/p/1" value={form.url} onChange={(e) => update({ url: e.target.value })} />
+          </Field>
+        ) : (
+          <BatchUrlsInput value={form.batch} onChange={(batch) => update({ batch })} />
+        )}
 
         <fieldset className="strategy">
           <legend>Strategy</legend>
@@ -150,40 +209,60 @@ export function NewScrapePage() {
             </label>
           ))}
         </fieldset>
+        {form.strategy === "static" && form.actions.length > 0 && (
+          <Notice kind="warn">
+            {STATIC_ACTIONS}{" "}
+            <button type="button" onClick={() => update({ strategy: "dynamic" })}>
+              Use dynamic
+            </button>
+          </Notice>
+        )}
 
         <SchemaEditor value={form.schema} onChange={(schema) => update({ schema })} />
 
-        <details className="panel" open={form.crawl.enabled}>
-          <summary>Crawl: follow links to more pages</summary>
-          <label className="check">
-            <input type="checkbox" checked={form.crawl.enabled} onChange={(e) => updateCrawl({ enabled: e.target.checked })} /> Crawl from this URL
-          </label>
-          {form.crawl.enabled && (
-            <div className="grid-2">
-              <Field label="Follow links (selector)" htmlFor="crawl-follow" hint="Records come from the pages these links reach; empty: from every page.">
-                <input id="crawl-follow" placeholder="a.product-link" value={form.crawl.follow} onChange={(e) => updateCrawl({ follow: e.target.value })} />
-              </Field>
-              <Field label="Next page (selector)" htmlFor="crawl-next">
-                <input id="crawl-next" placeholder="a[rel=next]" value={form.crawl.nextPage} onChange={(e) => updateCrawl({ nextPage: e.target.value })} />
-              </Field>
-              <Field label="Max pages" htmlFor="crawl-max-pages">
-                <input id="crawl-max-pages" type="number" min={1} value={form.crawl.maxPages} onChange={(e) => updateCrawl({ maxPages: e.target.value })} />
-              </Field>
-              <Field label="Max depth" htmlFor="crawl-max-depth">
-                <input id="crawl-max-depth" type="number" min={0} value={form.crawl.maxDepth} onChange={(e) => updateCrawl({ maxDepth: e.target.value })} />
-              </Field>
-              <Field label="Only URLs matching (regex per line)" htmlFor="crawl-include">
-                <textarea id="crawl-include" rows={2} value={form.crawl.include} onChange={(e) => updateCrawl({ include: e.target.value })} />
-              </Field>
-              <Field label="Skip URLs matching (regex per line)" htmlFor="crawl-exclude">
-                <textarea id="crawl-exclude" rows={2} value={form.crawl.exclude} onChange={(e) => updateCrawl({ exclude: e.target.value })} />
-              </Field>
-              <label className="check">
-                <input type="checkbox" checked={form.crawl.sameDomain} onChange={(e) => updateCrawl({ sameDomain: e.target.checked })} /> Stay on the same domain
-              </label>
-            </div>
-          )}
+        <details className="panel" open={form.actions.length > 0}>
+          <summary>Actions: click, type, scroll before extracting{form.actions.length > 0 ? ` (${form.actions.length})` : ""}</summary>
+          <p className="hint">
+            Browser steps run in order once the page has loaded, before it is extracted: a cookie banner, a “load more” button, a search form, an endless list. They
+            need the browser (dynamic or auto).{form.mode === "batch" ? " In a batch they run on every URL; screenshots and PDFs are for single pages." : ""}
+          </p>
+          {switchedToDynamic && form.strategy === "dynamic" && <Notice>The strategy is now dynamic: actions run in the browser.</Notice>}
+          <ActionsEditor value={form.actions} onChange={changeActions} batch={form.mode === "batch"} />
         </details>
+
+        {form.mode === "page" && (
+          <details className="panel" open={form.crawl.enabled}>
+            <summary>Crawl: follow links to more pages</summary>
+            <label className="check">
+              <input type="checkbox" checked={form.crawl.enabled} onChange={(e) => updateCrawl({ enabled: e.target.checked })} /> Crawl from this URL
+            </label>
+            {form.crawl.enabled && (
+              <div className="grid-2">
+                <Field label="Follow links (selector)" htmlFor="crawl-follow" hint="Records come from the pages these links reach; empty: from every page.">
+                  <input id="crawl-follow" placeholder="a.product-link" value={form.crawl.follow} onChange={(e) => updateCrawl({ follow: e.target.value })} />
+                </Field>
+                <Field label="Next page (selector)" htmlFor="crawl-next">
+                  <input id="crawl-next" placeholder="a[rel=next]" value={form.crawl.nextPage} onChange={(e) => updateCrawl({ nextPage: e.target.value })} />
+                </Field>
+                <Field label="Max pages" htmlFor="crawl-max-pages">
+                  <input id="crawl-max-pages" type="number" min={1} value={form.crawl.maxPages} onChange={(e) => updateCrawl({ maxPages: e.target.value })} />
+                </Field>
+                <Field label="Max depth" htmlFor="crawl-max-depth">
+                  <input id="crawl-max-depth" type="number" min={0} value={form.crawl.maxDepth} onChange={(e) => updateCrawl({ maxDepth: e.target.value })} />
+                </Field>
+                <Field label="Only URLs matching (regex per line)" htmlFor="crawl-include">
+                  <textarea id="crawl-include" rows={2} value={form.crawl.include} onChange={(e) => updateCrawl({ include: e.target.value })} />
+                </Field>
+                <Field label="Skip URLs matching (regex per line)" htmlFor="crawl-exclude">
+                  <textarea id="crawl-exclude" rows={2} value={form.crawl.exclude} onChange={(e) => updateCrawl({ exclude: e.target.value })} />
+                </Field>
+                <label className="check">
+                  <input type="checkbox" checked={form.crawl.sameDomain} onChange={(e) => updateCrawl({ sameDomain: e.target.checked })} /> Stay on the same domain
+                </label>
+              </div>
+            )}
+          </details>
+        )}
 
         <details className="panel">
           <summary>Options and extra formats</summary>
@@ -224,11 +303,11 @@ export function NewScrapePage() {
         <ErrorMessage error={error} />
 
         <div className="actions sticky-actions">
-          <button type="button" onClick={runPreview} disabled={busy !== null || !form.url}>
+          <button type="button" onClick={runPreview} disabled={busy !== null || (form.mode === "page" && !form.url)}>
             {busy === "preview" ? "Running preview…" : "Preview"}
           </button>
           <button type="submit" className="primary" disabled={busy !== null}>
-            {busy === "submit" ? "Queuing…" : "Start scrape"}
+            {busy === "submit" ? "Queuing…" : form.mode === "batch" ? "Start batch" : "Start scrape"}
           </button>
         </div>
       </form>
