@@ -19,7 +19,8 @@ function Cell({ value }: { value: unknown }) {
       </details>
     );
   }
-  if (typeof value === "string" && /^https?:\/\//.test(value)) {
+  // A link only when the whole cell is a URL (an error message that starts with one is text).
+  if (typeof value === "string" && /^https?:\/\/\S+$/.test(value)) {
     return (
       <a href={value} target="_blank" rel="noreferrer noopener" className="cell-url" title={value}>
         {value}

@@ -255,7 +255,7 @@ function BatchSummary({ result }: { result: BatchResult }) {
           ["Succeeded", result.succeeded],
           ["Failed", result.errors],
           ["Records", result.records],
-          ["Took", `${result.duration_s} s`],
+          ["Took", formatDuration(result.duration_s * 1000)],
           ["Pages per second", result.pages_per_s],
         ]}
       />

@@ -4,6 +4,7 @@
  */
 
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { ApiError } from "../api/client";
 import { createBatch, createScrape, getJob, jobRecords } from "../api/endpoints";
 import { resultOf, type BatchRequest, type Job, type JobCreated, type ScrapeRequest } from "../api/types";
 import { ActionsEditor } from "../components/ActionsEditor";
@@ -92,7 +93,12 @@ export function NewScrapePage() {
       .catch(setError);
   }, [from]);
 
-  const update = (patch: Partial<ScrapeForm>) => setForm((f) => ({ ...f, ...patch }));
+  const update = (patch: Partial<ScrapeForm>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    // A message the form itself gave (a bad URL line, actions with static) is stale once the form
+    // changes; the API's answer stays until the next request.
+    setError((e: unknown) => (e instanceof ApiError ? e : null));
+  };
   const updateCrawl = (patch: Partial<ScrapeForm["crawl"]>) => setForm((f) => ({ ...f, crawl: { ...f.crawl, ...patch } }));
 
   // The first action needs the browser: a static form switches to dynamic, and says so.
