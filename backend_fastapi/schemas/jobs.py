@@ -19,6 +19,9 @@ from backend_fastapi.schemas.results import (
 from backend_fastapi.store.rows import DeliveryRow, JobRow, JobSummaryRow, JsonObject
 
 BUILT_IN_TYPES = frozenset(JobType)
+# A batch's request lists up to 10,000 URLs (~1 MB): the job body shows the first few and their
+# count, so polling a batch costs what polling a page costs; `GET /api/jobs/{id}/request` has all.
+REQUEST_URLS_SHOWN = 10
 
 
 class JobError(ResponseModel):
@@ -122,7 +125,12 @@ class JobOut(ResponseModel):
     # The job's payload as queued. It stays a JSON object: it is what the worker reads (checked
     # against the job type's payload model there), and jobs queued by earlier versions or by
     # plugins keep the shape they were queued with.
-    request: JsonObject | None = Field(default=None, description="The request as queued.")
+    request: JsonObject | None = Field(
+        default=None,
+        description=f"The request as queued. A batch of more than {REQUEST_URLS_SHOWN} URLs shows its "
+        f"first {REQUEST_URLS_SHOWN} in `urls` and their number in `urls_total`; "
+        "`GET /api/jobs/{job_id}/request` answers the whole request.",
+    )
     webhook: WebhookOut | None = None
 
 
@@ -156,6 +164,15 @@ class _Optional(TypedDict, total=False):
 _JOB_WEBHOOK_EVENTS = frozenset(get_args(WebhookEvent))
 
 
+def shown_request(row: JobRow) -> JsonObject:
+    """The request as a job body shows it: a long batch's `urls` cut to the first few, `urls_total`
+    added (the whole list would be sent again on every poll)."""
+    urls = row.payload.get("urls")
+    if row.type != JobType.SCRAPE_BATCH or not isinstance(urls, list) or len(urls) <= REQUEST_URLS_SHOWN:
+        return row.payload
+    return {**row.payload, "urls": urls[:REQUEST_URLS_SHOWN], "urls_total": len(urls)}
+
+
 def job_body(
     row: JobRow | JobSummaryRow, *, detail: bool = False, deliveries: Sequence[DeliveryRow] = ()
 ) -> JobOut:
@@ -169,7 +186,7 @@ def job_body(
     if row.status == JobStatus.COMPLETED:
         extra["result"] = row.result
     if detail and isinstance(row, JobRow):
-        extra["request"] = row.payload
+        extra["request"] = shown_request(row)
         if row.webhook:
             extra["webhook"] = WebhookOut(
                 url=row.webhook["url"],
@@ -210,4 +227,4 @@ def job_body(
     )
 
 
-__all__ = ["JobOut", "JobPage", "RecordPage", "RecordsOut", "job_body"]
+__all__ = ["REQUEST_URLS_SHOWN", "JobOut", "JobPage", "RecordPage", "RecordsOut", "job_body", "shown_request"]

@@ -144,6 +144,35 @@ def test_a_batch_with_wait_answers_the_finished_job(stack: Stack, site: tuple[Si
     assert [r["text"] for r in records] == ["Item 1\n\n1.50", "Item 2\n\n2.50"]
 
 
+def test_polling_a_long_batch_sends_its_first_urls_and_the_request_has_them_all(
+    stack: Stack, site: tuple[Site, LoopbackServer]
+) -> None:
+    _, server = site
+    urls = [f"{server.url}/item/{i}" for i in range(1000, 1300)]
+    response = post_batch(stack, {"urls": urls, "schema": SCHEMA, "options": {"max_concurrency": 8}})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    polled = httpx.get(f"{stack.base}/api/jobs/{job_id}", timeout=10)
+    request = polled.json()["request"]
+    assert (request["urls"], request["urls_total"]) == (urls[:10], 300)
+    assert request["schema"] == SCHEMA
+    assert len(polled.content) < 4000, "the job body carries the whole URL list"
+    # The ETag still answers 304 while the job is unchanged.
+    job = stack.wait(job_id)
+    etag = httpx.get(f"{stack.base}/api/jobs/{job_id}", timeout=10).headers["etag"]
+    again = httpx.get(f"{stack.base}/api/jobs/{job_id}", headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304
+    assert job["result"]["urls"] == 300
+
+    whole = httpx.get(f"{stack.base}/api/jobs/{job_id}/request", timeout=10)
+    assert whole.status_code == 200
+    assert whole.json()["urls"] == urls
+    assert "urls_total" not in whole.json()
+    gone = httpx.get(f"{stack.base}/api/jobs/no-such-job/request", timeout=10)
+    assert gone.status_code == 404
+    assert gone.json()["error"]["code"] == "not_found"
+
+
 @pytest.mark.parametrize(
     ("body", "where", "says"),
     [

@@ -143,6 +143,8 @@ def test_every_endpoint_answers_as_documented(
     queued = api.call("POST", "/api/scrape/batch", 202, json=batch)
     assert_typed_result(api.finished(queued["job_id"]))
     assert_typed_result(api.call("POST", "/api/scrape/batch", 200, json=batch, params={"wait": 60}))
+    whole = api.call("GET", "/api/jobs/{job_id}/request", 200, path={"job_id": queued["job_id"]})
+    assert whole["urls"] == batch["urls"]
     api.call("GET", "/api/jobs", 200)
     api.call("GET", "/api/jobs", 200, params={"status": "completed", "type": "scrape.crawl", "limit": 1})
     page_of = api.call(
@@ -180,6 +182,7 @@ def test_every_endpoint_answers_as_documented(
         ("GET", "/api/jobs/{job_id}"),
         ("GET", "/api/scrape/{job_id}"),
         ("GET", "/api/jobs/{job_id}/results"),
+        ("GET", "/api/jobs/{job_id}/request"),
         ("POST", "/api/jobs/{job_id}/cancel"),
         ("POST", "/api/jobs/{job_id}/retry"),
         ("DELETE", "/api/jobs/{job_id}"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from backend_fastapi.api.job_bodies import JobBodies
-from backend_fastapi.schemas.jobs import JobPage, job_body
+from backend_fastapi.schemas.jobs import REQUEST_URLS_SHOWN, JobPage, job_body, shown_request
 from backend_fastapi.schemas.responses import model_json
 from backend_fastapi.store.rows import DeliveryRow, JobRow, JobSummaryRow
 
@@ -70,3 +70,34 @@ def test_a_page_is_the_job_page_model_as_json_and_its_items_are_kept() -> None:
     assert orjson.loads(bodies.page(rows, None))["items"][0]["job_id"] == "job-0"
     done = rows[0]._replace(status="completed", updated_at=NOW + 1, result=None)
     assert orjson.loads(bodies.page([done], None))["items"][0]["status"] == "completed"
+
+
+def batch(count: int, job_type: str = "scrape.batch") -> JobRow:
+    urls = [f"https://shop.example/p/{i}" for i in range(count)]
+    return ROW._replace(type=job_type, payload={"url": urls[0], "urls": urls, "schema": {"title": "h1"}})
+
+
+def test_a_long_batch_shows_its_first_urls_and_their_count_and_stays_small_enough_to_keep() -> None:
+    row = batch(10_000)
+    raw, etag = JobBodies().detail(row, [])
+    request = orjson.loads(raw)["request"]
+    assert request["urls"] == [f"https://shop.example/p/{i}" for i in range(REQUEST_URLS_SHOWN)]
+    assert request["urls_total"] == 10_000
+    assert (request["url"], request["schema"]) == ("https://shop.example/p/0", {"title": "h1"})
+    assert len(raw) < 4000
+    # Small enough to be kept: the next poll of the same version is not serialised again.
+    bodies = JobBodies()
+    assert bodies.detail(row, [])[0] is bodies.detail(row, [])[0]
+    assert bodies.detail(row, [])[1] == etag
+    # The row itself is left whole: the worker and `GET /api/jobs/{id}/request` read it.
+    assert len(row.payload["urls"]) == 10_000
+
+
+def test_a_short_batch_and_other_jobs_show_the_request_as_queued() -> None:
+    short = batch(REQUEST_URLS_SHOWN)
+    assert shown_request(short) is short.payload
+    assert "urls_total" not in orjson.loads(JobBodies().detail(short, [])[0])["request"]
+    # Only a batch's URL list is cut: a plugin's payload keeps its own `urls`.
+    plugin = batch(50, job_type="acme.fetch")
+    assert shown_request(plugin) is plugin.payload
+    assert job_body(ROW, detail=True).request == ROW.payload

@@ -1,5 +1,5 @@
-"""`/api/jobs`: list, read (cheap for pollers), cancel, retry, delete, page or download records, and
-download the files a job wrote (page captures)."""
+"""`/api/jobs`: list, read (cheap for pollers), read the whole request, cancel, retry, delete, page or
+download records, and download the files a job wrote (page captures)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import re
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,7 +31,7 @@ from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, RecordsOut, job_body
 from backend_fastapi.store import delivery_rows, job_rows, jobqueue, record_rows
 from backend_fastapi.store.engine import Database
-from backend_fastapi.store.rows import DeliveryRow, JobRow
+from backend_fastapi.store.rows import DeliveryRow, JobRow, JsonObject
 from backend_fastapi.store.tables import CANCELLED, FINISHED_STATUSES
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=CheckedJsonRoute)
@@ -119,6 +120,13 @@ async def list_jobs(
 async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
     """One job; send the last `ETag` as `If-None-Match` to get a 304 while nothing changed."""
     return await polled_job_response(request, db, job_id)
+
+
+@router.get("/{job_id}/request", response_model=JsonObject, responses=NOT_FOUND)
+async def job_request(job_id: str, db: DbDep) -> Response:
+    """The request as queued, whole: every URL of a batch (the job body shows the first few)."""
+    row, _ = await read_job(db, job_id)
+    return Response(orjson.dumps(row.payload), media_type="application/json")
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=ERRORS)
