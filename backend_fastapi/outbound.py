@@ -238,6 +238,14 @@ class GuardedClient:
             await self._session.close()
             self._session = None
 
+    @property
+    def cookie_jar(self) -> aiohttp.CookieJar:
+        """The cookies every request of this client carries (and every answer's Set-Cookie lands in)."""
+        assert self._session is not None, "use `async with GuardedClient(...)`"
+        jar = self._session.cookie_jar
+        assert isinstance(jar, aiohttp.CookieJar)
+        return jar
+
     async def get(
         self,
         url: str,

@@ -29,6 +29,7 @@ from backend_fastapi.store.tables import (
     monitors,
     pipelines,
     schedules,
+    sessions,
     uploads,
     webhook_deliveries,
     workers,
@@ -38,8 +39,8 @@ log = logging.getLogger(__name__)
 
 # Parents before children; `workers` is live state of running processes and is not copied.
 TABLES: tuple[sa.Table, ...] = (
-    pipelines, uploads, exports, schedules, monitors, monitor_records, monitor_checks, monitor_changes, jobs,
-    job_records, webhook_deliveries,
+    pipelines, uploads, exports, schedules, monitors, monitor_records, monitor_checks, monitor_changes,
+    sessions, jobs, job_records, webhook_deliveries,
 )  # fmt: skip
 # Tables whose integer ids come from a sequence on PostgreSQL.
 SERIAL_TABLES = (webhook_deliveries, monitor_changes)

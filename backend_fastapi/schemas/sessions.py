@@ -252,6 +252,13 @@ def has_typed_text(login: JsonObject) -> bool:
     return any(SECRET_ACTION_KEYS.get(str(a.get("type"))) in a for a in login.get("actions", []))
 
 
+def has_redacted_text(login: JsonObject) -> bool:
+    """Whether a login sent back stands for stored text somewhere (`***`)."""
+    return any(
+        a.get(SECRET_ACTION_KEYS.get(str(a.get("type")), "")) == REDACTED for a in login.get("actions", [])
+    )
+
+
 class RedactedText(ValueError):
     """A redacted text sent back that stands for no stored text."""
 

@@ -203,21 +203,20 @@ async def render(
     formats: Sequence[str] = (),
     next_click: str | None = None,
     max_clicks: int = 0,
+    session: BrowserSession | None = None,
 ) -> Rendered:
     """Load `url` in a fresh context of the shared browser, run `actions` on it and return the
-    rendered HTML and captures (and the pages `next_click` leads to, up to `max_clicks`)."""
+    rendered HTML and captures (and the pages `next_click` leads to, up to `max_clicks`); with a
+    `session`, the context starts with its storage state."""
     guard = _PageGuard(client, blocked_types(options, _wants_captures(actions, formats)), first)
-    context_options: dict[str, Any] = {
-        "user_agent": options.user_agent,
-        "service_workers": "block",
-        "accept_downloads": False,
-        "viewport": {"width": 1280, "height": 900},
-    }
-    if options.headers:
-        context_options["extra_http_headers"] = options.headers
+    context_options = _context_options(options)
+    # Jobs with the same context options take a context opened ahead (never used by a job); a
+    # session's state is part of them, so only a job of the same session and state gets its spare.
+    key: tuple[Any, ...] = (options.user_agent, tuple(sorted(options.headers.items())))
+    if session is not None:
+        context_options["storage_state"] = session.state
+        key += (session.key,)
     timeout_ms = options.timeout_s * 1000
-    # Jobs with the same context options take a context opened ahead (never used by a job).
-    key = (options.user_agent, tuple(sorted(options.headers.items())))
     async with POOL.fresh(settings, key, _tab_opener(context_options)) as tab:
         page = tab.page
         try:
@@ -261,6 +260,61 @@ async def render(
         except asyncio.CancelledError:
             log.info("scrape.render_cancelled", extra={"url": url})
             raise
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """A session's storage state for a context, and what tells states apart (id and version)."""
+
+    state: dict[str, Any]
+    key: tuple[str, int]
+
+
+def _context_options(options: ScrapeOptionsIn) -> dict[str, Any]:
+    context_options: dict[str, Any] = {
+        "user_agent": options.user_agent,
+        "service_workers": "block",
+        "accept_downloads": False,
+        "viewport": {"width": 1280, "height": 900},
+    }
+    if options.headers:
+        context_options["extra_http_headers"] = options.headers
+    return context_options
+
+
+async def render_login(
+    settings: Settings, client: GuardedClient, url: str, options: ScrapeOptionsIn, actions: Sequence[Action]
+) -> dict[str, Any]:
+    """Log in: load `url` in a fresh context (no state), run the login's `actions`, and return the
+    context's storage state (cookies and localStorage) once the page has settled."""
+    guard = _PageGuard(client, blocked_types(options), None)
+    timeout_ms = options.timeout_s * 1000
+    async with POOL.fresh(
+        settings, ("login", options.user_agent), _tab_opener(_context_options(options))
+    ) as tab:
+        page = tab.page
+        try:
+            tab.router.guard = guard
+            tab.context.set_default_timeout(timeout_ms)
+            POOL.count_page()
+            await page.goto(url, wait_until=options.wait_until, timeout=timeout_ms)
+            await read_settled(page, guard, min(MAX_SETTLE_SECONDS, options.timeout_s))
+            runner = ActionRunner(
+                page, guard, options.actions_timeout_s, allow_scripts=settings.ALLOW_SCRIPT_ACTIONS
+            )
+            await runner.run_all(list(actions))
+            # The form's answer (a redirect, a cookie set by a script) lands before the state is read.
+            await read_settled(page, guard, min(MAX_SETTLE_SECONDS, options.timeout_s))
+            state: dict[str, Any] = dict(await tab.context.storage_state())
+            return state
+        except TimeoutError as exc:
+            raise FetchTimeout(
+                f"The login page {url} did not finish within {options.timeout_s:g} s."
+            ) from exc
+        except PlaywrightError as exc:
+            raise BrowserError(
+                f"The browser failed on the login page {url}: {exc.message.splitlines()[0]}"
+            ) from exc
 
 
 def _playwright_selector(text: str) -> str:

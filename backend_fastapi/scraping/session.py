@@ -18,7 +18,7 @@ from backend_fastapi.scraping.robots import ROBOTS, Rules, agent_token
 from backend_fastapi.worker.context import JobContext
 
 if TYPE_CHECKING:
-    from backend_fastapi.scraping.render import Rendered
+    from backend_fastapi.scraping.render import BrowserSession, Rendered
 
 # A site's Crawl-delay is honoured up to this many seconds between requests.
 MAX_CRAWL_DELAY = 10.0
@@ -66,9 +66,19 @@ class ScrapeSession:
         self.token = agent_token(self.options.user_agent)
         self._gates: dict[str, HostGate] = {}
         self._render_slots = asyncio.Semaphore(BROWSER_PAGES_PER_JOB)
+        # The request's saved session (cookies in the client's jar, the state for the browser).
+        self.browser_session: BrowserSession | None = None
 
     async def __aenter__(self) -> ScrapeSession:
         await self.client.__aenter__()
+        if self.request.session:
+            from backend_fastapi.scraping.logins import open_session
+
+            try:
+                self.browser_session = await open_session(self, self.request.session)
+            except BaseException:
+                await self.client.__aexit__(None, None, None)
+                raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -130,7 +140,16 @@ class ScrapeSession:
                 formats=self.request.formats,
                 next_click=self.request.crawl.next_click if self.request.crawl and max_clicks else None,
                 max_clicks=max_clicks,
+                session=self.browser_session,
             )
+
+    async def render_page(self, url: str, session: BrowserSession | None) -> Rendered:
+        """Render `url` as it is (none of the request's actions or captures), with `session`'s state."""
+        from backend_fastapi.scraping.render import render
+
+        await self.robots(url)
+        async with self._render_slots:
+            return await render(self.ctx.settings, self.client, url, self.options, session=session)
 
     async def _waiting(self, use: MemoryUse) -> None:
         progress: dict[str, Any] = dict(self.ctx.progress or {})

@@ -127,7 +127,8 @@ async def save_login(
     )
     if result.rowcount != 1:
         return None
-    version = await conn.scalar(sa.select(sessions.c.state_version).where(sessions.c.id == session_id))
+    found = await conn.execute(sa.select(sessions.c.state_version).where(sessions.c.id == session_id))
+    version = found.scalar()
     return None if version is None else int(version)
 
 

@@ -100,6 +100,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Servi
         WORKER_HANDLERS="",
         SCRAPE_ALLOW_HOSTS="127.0.0.1",
         MAX_REQUEST_BYTES="65536",
+        SECRET_KEY="contract-secret",
     )
     api, base = start_api(env, tmp)
     worker = start_worker(env, tmp)
@@ -303,6 +304,37 @@ def test_every_endpoint_answers_as_documented(
     ):
         api.call(method, template, 404, path=mref, **({"json": monitor_in} if method == "PUT" else {}))
     api.call("GET", "/api/monitors/{ref}/series", 404, path=mref, params={"field": "price"})
+
+    # Sessions: a login (its typed text shown redacted) and an uploaded cookie list.
+    login = {"url": f"{shop.url}/login", "actions": [{"type": "write", "selector": "#pass", "text": "pw"}]}
+    session_in = {
+        "name": "contract-login",
+        "login": login,
+        "check": {"url": f"{shop.url}/", "selector": "h1"},
+    }
+    session = api.call("POST", "/api/sessions", 201, json=session_in)
+    assert session["login"]["actions"][0]["text"] == "***"
+    sref = {"ref": session["session_id"]}
+    api.call("POST", "/api/sessions", 409, json=session_in)
+    api.call("POST", "/api/sessions", 422, json={"name": "contract-none"})
+    cookies = {"name": "contract-cookies", "cookies": [{"name": "sid", "value": "v", "domain": "127.0.0.1"}]}
+    uploaded = api.call("POST", "/api/sessions", 201, json=cookies)
+    api.call("GET", "/api/sessions", 200, params={"limit": 1})
+    api.call("GET", "/api/sessions/{ref}", 200, path=sref)
+    api.call("PUT", "/api/sessions/{ref}", 200, path=sref, json={**session_in, "login": session["login"]})
+    api.call("PUT", "/api/sessions/{ref}", 409, path=sref, json={**session_in, "name": "contract-cookies"})
+    api.call("PUT", "/api/sessions/{ref}", 422, path=sref, json={"name": "contract-login"})
+    api.call("POST", "/api/sessions/{ref}/login", 409, path={"ref": uploaded["session_id"]})
+    api.call("POST", "/api/scrape", 422, json={"url": f"{shop.url}/", "session": "contract-nobody"})
+    api.call("DELETE", "/api/sessions/{ref}", 204, path={"ref": uploaded["session_id"]})
+    api.call("DELETE", "/api/sessions/{ref}", 204, path=sref)
+    for method, template in (
+        ("GET", "/api/sessions/{ref}"),
+        ("PUT", "/api/sessions/{ref}"),
+        ("DELETE", "/api/sessions/{ref}"),
+        ("POST", "/api/sessions/{ref}/login"),
+    ):
+        api.call(method, template, 404, path=sref, **({"json": session_in} if method == "PUT" else {}))
 
     # Deletes, and the 404s of what is gone.
     api.call("DELETE", "/api/pipelines/{ref}", 204, path=ref)

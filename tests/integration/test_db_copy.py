@@ -22,6 +22,7 @@ from backend_fastapi.store.tables import (
     monitors,
     pipelines,
     schedules,
+    sessions,
     webhook_deliveries,
 )
 from tests.support.postgres import PostgresServer
@@ -87,6 +88,16 @@ async def _fill(db: Database, db_url: str, tmp_path: Path) -> None:
         )
     )
     await db.write(lambda c: _monitor(c, now))
+    # A session's sealed secrets are copied as they are (the target opens them with the same key).
+    await db.write(
+        lambda c: c.execute(
+            sessions.insert().values(
+                id="x1", name="shop", spec={"kind": "cookies"}, sealed_state="gAAAA-sealed",
+                state_summary={"cookies": 1, "domains": ["shop.example"], "origins": 0}, state_version=2,
+                created_at=now, updated_at=now,
+            )
+        )
+    )  # fmt: skip
 
 
 async def _monitor(conn: Any, now: float) -> None:
@@ -164,6 +175,7 @@ async def test_copy_moves_everything_and_verifies_counts(
             monitor_records,
             monitor_checks,
             monitor_changes,
+            sessions,
         )
         for table in copied:
             assert await _rows(target, table) == await _rows(db, table), table.name

@@ -24,6 +24,7 @@ from backend_fastapi.schemas.sessions import (
     SessionIn,
     SessionOut,
     SessionPage,
+    has_redacted_text,
     has_typed_text,
     keep_typed_text,
     session_body,
@@ -127,8 +128,9 @@ async def create_session(body: SessionIn, db: DbDep, settings: SettingsDep) -> R
         session_id = None
     if session_id is None:
         raise Conflict(f"A session named {body.name!r} already exists.", details={"name": body.name})
-    row = await _row(db, session_id)
-    return model_response(session_body(row, now), 201, {"Location": f"/api/sessions/{session_id}"})
+    created = await db.fetch(lambda conn: session_rows.find(conn, session_id))
+    assert created is not None  # written above; only a delete by id could race it
+    return model_response(session_body(created, now), 201, {"Location": f"/api/sessions/{session_id}"})
 
 
 @router.get("", response_model=SessionPage)
@@ -153,7 +155,13 @@ async def replace_session(ref: str, body: SessionIn, db: DbDep, settings: Settin
     _key_required(settings)
     row = await _row(db, ref)
     login = body.login_json()
-    stored_login = _stored_login(settings, row) if row.spec.get("login") else None
+    try:
+        stored_login = _stored_login(settings, row) if row.spec.get("login") else None
+    except SessionKeyMismatch:
+        # After a key change the old login cannot be read: a whole new login replaces it.
+        if login is not None and has_redacted_text(login):
+            raise
+        stored_login = None
     if login is not None:
         try:
             login = keep_typed_text(login, stored_login)
