@@ -12,6 +12,7 @@ import { NewMonitorPage } from "./pages/NewMonitorPage";
 import { NewScrapePage } from "./pages/NewScrapePage";
 import { PipelineEditorPage } from "./pages/PipelineEditorPage";
 import { PipelinesPage } from "./pages/PipelinesPage";
+import { SessionsPage } from "./pages/SessionsPage";
 import { Link, matchPath, navigate, useLocation } from "./lib/router";
 
 const NAV = [
@@ -19,6 +20,7 @@ const NAV = [
   { to: "/scrape/new", label: "New scrape", match: ["/scrape"] },
   { to: "/pipelines", label: "Pipelines", match: ["/pipelines"] },
   { to: "/monitors", label: "Monitors", match: ["/monitors"] },
+  { to: "/sessions", label: "Sessions", match: ["/sessions"] },
   { to: "/exports", label: "Exports", match: ["/exports"] },
 ];
 
@@ -37,6 +39,7 @@ function Screen({ path }: { path: string }) {
   if (matchPath("/monitors/new", path)) return <NewMonitorPage key="new" />;
   if ((params = matchPath("/monitors/:ref/edit", path))) return <NewMonitorPage monitorRef={params.ref!} key={`edit-${params.ref}`} />;
   if ((params = matchPath("/monitors/:ref", path))) return <MonitorPage monitorRef={params.ref!} key={params.ref} />;
+  if (matchPath("/sessions", path)) return <SessionsPage />;
   if (matchPath("/exports", path)) return <ExportsPage />;
   return (
     <section>
@@ -61,6 +64,7 @@ const TITLES: Array<[string, string]> = [
   ["/monitors/new", "New monitor"],
   ["/monitors/", "Monitor"],
   ["/monitors", "Monitors"],
+  ["/sessions", "Sessions"],
   ["/exports", "Exports"],
 ];
 

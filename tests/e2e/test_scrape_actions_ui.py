@@ -1,5 +1,6 @@
-"""Browser actions and batches in the web app: a user clicks "load more" through the New-scrape form
-and sends a batch of pasted URLs, then reads the records on the job page."""
+"""Browser actions, batches and sessions in the web app: a user clicks "load more" through the
+New-scrape form, sends a batch of pasted URLs and reads the records on the job page, and saves a
+session that a scrape then names."""
 
 from __future__ import annotations
 
@@ -8,18 +9,25 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import LAPTOP, PHONE, screenshot
 from tests.support.action_site import LOAD_MORE_TOTAL, action_site
-from tests.support.processes import Service
+from tests.support.processes import Service, service_env
 from tests.support.servers import LoopbackServer
 from tests.support.waiting import BOUND_MS
 
 pytestmark = pytest.mark.browser
 
 ITEMS_SCHEMA = '{"items": {"selector": "li.item", "many": true}}'
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    # Sessions are stored only under a SECRET_KEY.
+    return service_env(db_url, tmp_path, SCRAPE_ALLOW_HOSTS="127.0.0.1", SECRET_KEY="e2e-sessions-key")
 
 
 @pytest.fixture
@@ -141,3 +149,40 @@ def test_batch_of_pasted_urls_gives_a_record_per_url_with_its_status(
     page.set_viewport_size(LAPTOP)
     page.get_by_role("button", name="Edit and re-run").click()
     expect(page.get_by_label("URLs, one a line")).to_have_value("\n".join(sent))
+
+
+def test_session_uploaded_on_the_sessions_screen_is_picked_for_a_scrape(
+    page: Page, api: str, worker: Service, actions_site: LoopbackServer
+) -> None:
+    page.goto(f"{api}/sessions")
+    expect(page.get_by_text("No sessions yet")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("shop-account")
+    page.get_by_role("radio", name=re.compile("^Storage state")).check()
+    cookie = {"name": "sid", "value": "s3cret", "domain": "127.0.0.1", "path": "/"}
+    state = {"cookies": [cookie], "origins": []}
+    page.get_by_label("Storage state file", exact=True).set_input_files(
+        files=[{"name": "state.json", "mimeType": "application/json", "buffer": json.dumps(state).encode()}]
+    )
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("Session shop-account saved.")).to_be_visible()
+    row = page.get_by_test_id("sessions-table").locator('tr[data-session="shop-account"]')
+    expect(row.locator(".badge")).to_have_text("ready")
+    expect(row).to_contain_text("storage state")
+    # The API never answers a secret, so the page cannot show one.
+    expect(page.locator("body")).not_to_contain_text("s3cret")
+    screenshot(page, "sessions")
+
+    page.get_by_role("link", name="New scrape").click()
+    picker = page.get_by_label("Session (optional)")
+    expect(picker.locator("option")).to_have_text(["No session", "shop-account (logged in)"])
+    picker.select_option("shop-account")
+    page.get_by_label("URL", exact=True).fill(f"{actions_site.url}/tabs")
+    page.get_by_role("button", name="Start scrape").click()
+    expect(page).to_have_url(re.compile(r"/jobs\?created="))
+    job_id = page.url.split("created=")[1]
+    assert httpx.get(f"{api}/api/jobs/{job_id}").json()["request"]["session"] == "shop-account"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{api}/sessions")
+    page.get_by_role("button", name="Delete shop-account").click()
+    expect(page.get_by_text("No sessions yet")).to_be_visible()

@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { type BatchRequest, type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest } from "./types";
+import { type BatchRequest, type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest, type Session, type SessionIn } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -203,4 +203,36 @@ export function downloadMonitorChanges(ref: string, format: ChangeFormat, kinds:
     parseAs: "blob",
   });
   return saveDownload(pending, fallbackName);
+}
+
+// --- Sessions ---------------------------------------------------------------------------------------
+
+/** Pages of sessions read until the last (a few dozen at most in practice; capped all the same). */
+const SESSION_PAGES = 10;
+
+/** Every saved session, newest first. */
+export async function listSessions(signal?: AbortSignal): Promise<Session[]> {
+  const sessions: Session[] = [];
+  let cursor: string | null | undefined = null;
+  for (let i = 0; i < SESSION_PAGES; i++) {
+    const page: { items: Session[]; next_cursor?: string | null } = await ok(client.GET("/api/sessions", { params: { query: { limit: 200, cursor } }, signal }));
+    sessions.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return sessions;
+}
+
+/** POST /api/sessions: 201 with the session (never its secrets); 409 without SECRET_KEY. */
+export function createSession(body: SessionIn) {
+  return ok(client.POST("/api/sessions", { body }));
+}
+
+export function deleteSession(ref: string) {
+  return ok(client.DELETE("/api/sessions/{ref}", { params: { path: { ref } } }));
+}
+
+/** The stored state is dropped: the next job that uses the session logs in first. */
+export function loginSessionAgain(ref: string) {
+  return ok(client.POST("/api/sessions/{ref}/login", { params: { path: { ref } } }));
 }

@@ -1,15 +1,15 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { useState } from "react";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildActions, type ActionDraft } from "../lib/actions";
+import { CAPTURE_ACTIONS, buildActions, type ActionDraft } from "../lib/actions";
 import { ActionsEditor } from "./ActionsEditor";
 
 let latest: ActionDraft[] = [];
 
-function Harness({ batch = false }: { batch?: boolean }) {
+function Harness({ hidden }: { hidden?: ReadonlySet<string> }) {
   const [actions, setActions] = useState<ActionDraft[]>([]);
   latest = actions;
-  return <ActionsEditor value={actions} onChange={setActions} batch={batch} />;
+  return <ActionsEditor value={actions} onChange={setActions} hidden={hidden} />;
 }
 
 function add(type: string) {
@@ -69,7 +69,7 @@ describe("ActionsEditor", () => {
   });
 
   it("does not offer screenshots and PDFs in a batch", () => {
-    render(<Harness batch />);
+    render(<Harness hidden={CAPTURE_ACTIONS} />);
     const offered = Array.from((screen.getByLabelText("Add an action") as HTMLSelectElement).options).map((o) => o.value);
     expect(offered).toContain("click");
     expect(offered).not.toContain("screenshot");

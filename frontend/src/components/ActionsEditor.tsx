@@ -3,7 +3,6 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import {
   ACTION_TYPES,
-  CAPTURE_ACTIONS,
   MAX_ACTIONS,
   addAction,
   moveAction,
@@ -128,7 +127,16 @@ function ActionFields({ action, n, set }: { action: ActionDraft; n: number; set:
 
 type Direction = "up" | "down";
 
-export function ActionsEditor({ value, onChange, batch = false }: { value: ActionDraft[]; onChange: (actions: ActionDraft[]) => void; batch?: boolean }) {
+interface ActionsEditorProps {
+  value: ActionDraft[];
+  onChange: (actions: ActionDraft[]) => void;
+  /** Action types not offered here (captures in a batch, outputs in a login). */
+  hidden?: ReadonlySet<string>;
+  /** What an empty list means where the editor is. */
+  emptyText?: string;
+}
+
+export function ActionsEditor({ value, onChange, hidden, emptyText = "No actions: the page is extracted once it has loaded." }: ActionsEditorProps) {
   const [adding, setAdding] = useState<ActionType>("click");
   // After a move the pressed button is re-rendered elsewhere: focus follows it (or its twin when it is
   // now disabled at the end of the list), so the keyboard user can press it again.
@@ -149,12 +157,12 @@ export function ActionsEditor({ value, onChange, batch = false }: { value: Actio
     onChange(moveAction(value, i, direction === "up" ? -1 : 1));
     setFocus({ id: value[i]!.id, direction });
   };
-  const types = batch ? ACTION_TYPES.filter((t) => !CAPTURE_ACTIONS.has(t.type)) : ACTION_TYPES;
+  const types = hidden ? ACTION_TYPES.filter((t) => !hidden.has(t.type)) : ACTION_TYPES;
   const chosen = types.some((t) => t.type === adding) ? adding : types[0]!.type;
 
   return (
     <div className="actions-editor" data-testid="actions-editor">
-      {value.length === 0 && <p className="empty">No actions: the page is extracted once it has loaded.</p>}
+      {value.length === 0 && <p className="empty">{emptyText}</p>}
       <ol className="step-list" aria-label="Actions, in order">
         {value.map((action, i) => {
           const n = i + 1;

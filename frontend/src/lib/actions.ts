@@ -24,6 +24,8 @@ export const ACTION_TYPES: Array<{ type: ActionType; label: string }> = [
 ];
 /** Captures are files of one page: a batch refuses them. */
 export const CAPTURE_ACTIONS: ReadonlySet<string> = new Set<ActionType>(["screenshot", "pdf"]);
+/** Actions that make records or files: a login has no output, and the API refuses them there. */
+export const OUTPUT_ACTIONS: ReadonlySet<string> = new Set<ActionType>(["scrape", "screenshot", "pdf"]);
 // The API's bounds (backend_fastapi/schemas/actions.py), checked here so the form says it first.
 export const MAX_ACTIONS = 100;
 const MAX_WAIT_MS = 60_000;

@@ -56,8 +56,8 @@ describe("new scrape request", () => {
     expect(buildScrapeRequest(form).actions).toEqual([{ type: "click", selector: "button.more", repeat: 5 }, { type: "scrape" }]);
   });
 
-  it("keeps the actions when a job is edited again", () => {
-    const request = { url: "https://shop.example/", strategy: "dynamic", schema: { title: "string" }, actions: [{ type: "scroll", until: "end" }] };
+  it("keeps the actions and the session when a job is edited again", () => {
+    const request = { url: "https://shop.example/", strategy: "dynamic", schema: { title: "string" }, session: "shop-login", actions: [{ type: "scroll", until: "end" }] };
     expect(buildScrapeRequest(formFromRequest(request, null))).toEqual(request);
   });
 });
@@ -76,10 +76,12 @@ describe("batch request", () => {
     form.delayMs = "250";
     form.actions = [{ ...emptyAction("click"), selector: "#accept", optional: true }];
     form.crawl = { ...form.crawl, enabled: true };
+    form.session = "shop-login";
     expect(buildBatchRequest(form)).toEqual({
       urls: ["https://shop.example/p/1", "https://shop.example/p/2"],
       strategy: "auto",
       schema: { title: "string" },
+      session: "shop-login",
       options: { delay_ms: 250 },
       actions: [{ type: "click", selector: "#accept", optional: true }],
     });

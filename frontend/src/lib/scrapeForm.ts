@@ -48,6 +48,8 @@ export interface ScrapeForm {
   delayMs: string;
   waitFor: string;
   actions: ActionDraft[];
+  /** A saved session's name (`/api/sessions`), or "" for none. */
+  session: string;
 }
 
 export function defaultScrapeForm(): ScrapeForm {
@@ -65,6 +67,7 @@ export function defaultScrapeForm(): ScrapeForm {
     delayMs: "",
     waitFor: "",
     actions: [],
+    session: "",
   };
 }
 
@@ -86,6 +89,7 @@ export const STATIC_ACTIONS =
 function sharedFields(form: ScrapeForm): Omit<ScrapeRequest, "url"> {
   const body: Omit<ScrapeRequest, "url"> = { strategy: form.strategy, schema: buildSchema(form.schema) };
   if (form.name.trim()) body.name = form.name.trim();
+  if (form.session) body.session = form.session;
   if (form.formats.length) body.formats = ["data", ...form.formats];
   const options: Options = {};
   if (num(form.timeoutS) !== undefined) options.timeout_s = num(form.timeoutS);
@@ -188,5 +192,6 @@ export function formFromRequest(request: Record<string, unknown>, name: string |
     delayMs: options.delay_ms ? str(options.delay_ms) : "",
     waitFor: str(options.wait_for),
     actions: draftsFromActions(request.actions).drafts,
+    session: typeof request.session === "string" ? request.session : "",
   };
 }

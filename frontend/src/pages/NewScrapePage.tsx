@@ -12,10 +12,11 @@ import { BatchUrlsInput } from "../components/BatchUrlsInput";
 import { ErrorMessage, Notice, StatusBadge } from "../components/common";
 import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
+import { SessionPicker } from "../components/SessionPicker";
 import { columnsFor, recordRow, schemaFieldNames, type Row } from "../lib/records";
 import { Link, navigate, useLocation } from "../lib/router";
 import { SchemaError, buildSchema } from "../lib/schema";
-import { draftsFromActions, type ActionDraft } from "../lib/actions";
+import { CAPTURE_ACTIONS, draftsFromActions, type ActionDraft } from "../lib/actions";
 import {
   EXTRA_FORMATS,
   STATIC_ACTIONS,
@@ -224,6 +225,8 @@ export function NewScrapePage() {
           </Notice>
         )}
 
+        <SessionPicker value={form.session} onChange={(session) => update({ session })} />
+
         <SchemaEditor value={form.schema} onChange={(schema) => update({ schema })} />
 
         <details className="panel" open={form.actions.length > 0}>
@@ -233,7 +236,7 @@ export function NewScrapePage() {
             need the browser (dynamic or auto).{form.mode === "batch" ? " In a batch they run on every URL; screenshots and PDFs are for single pages." : ""}
           </p>
           {switchedToDynamic && form.strategy === "dynamic" && <Notice>The strategy is now dynamic: actions run in the browser.</Notice>}
-          <ActionsEditor value={form.actions} onChange={changeActions} batch={form.mode === "batch"} />
+          <ActionsEditor value={form.actions} onChange={changeActions} hidden={form.mode === "batch" ? CAPTURE_ACTIONS : undefined} />
         </details>
 
         {form.mode === "page" && (
