@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import get_settings
-from tests.support.action_site import LOAD_MORE_TOTAL, SCROLL_TOTAL, action_site
+from tests.support.action_site import LOAD_MORE_TOTAL, SCROLL_PAGE, SCROLL_TOTAL, action_site
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer
 
@@ -63,9 +63,13 @@ def test_load_more_is_clicked_until_the_button_goes(stack: Stack, site: Loopback
 
 
 def test_an_infinite_list_is_scrolled_until_it_stops_growing(stack: Stack, site: LoopbackServer) -> None:
+    before = _item_requests(site, "/api/items?page=")
     job = stack.run({
         "url": f"{site.url}/infinite", "strategy": "auto",
-        "schema": {"rows": {"selector": ".row", "many": True}},
+        "schema": {
+            "rows": {"selector": ".row", "many": True},
+            "scrolls": {"selector": "#scrolls", "type": "integer"},
+        },
         "actions": [{"type": "scroll", "until": "end", "max_scrolls": 50}],
     })  # fmt: skip
     assert job["status"] == "completed", job
@@ -73,6 +77,10 @@ def test_an_infinite_list_is_scrolled_until_it_stops_growing(stack: Stack, site:
     assert result["strategy_used"] == "dynamic"
     assert result["switched_to_dynamic"] == "the request has actions"
     assert result["data"]["rows"] == [f"Item {n}" for n in range(1, SCROLL_TOTAL + 1)]
+    assert _item_requests(site, "/api/items?page=") - before == SCROLL_TOTAL // SCROLL_PAGE
+    # 100 rows of 80 px are about nine screens of 900 px: the scrolling stopped once the list
+    # stopped growing, far from max_scrolls.
+    assert 8 <= result["data"]["scrolls"] <= 15, result["data"]
     assert result["actions"][0]["ok"] is True
 
 
@@ -108,6 +116,35 @@ def test_a_search_form_is_filled_and_submitted_with_enter(stack: Stack, site: Lo
     result = job["result"]
     assert result["url"] == f"{site.url}/search?q=teapot", result
     assert result["data"] == {"results": ["Green Teapot", "Blue Teapot"]}
+
+
+def test_select_wait_for_a_selector_hover_and_click_all_reach_what_they_reveal(
+    stack: Stack, site: LoopbackServer
+) -> None:
+    schema = {
+        "price": "#price", "stock": "#stock", "tip": "#tip",
+        "answers": {"selector": ".answer", "many": True},
+    }  # fmt: skip
+    job = stack.run({
+        "url": f"{site.url}/options", "strategy": "dynamic", "schema": schema,
+        "actions": [
+            {"type": "select", "selector": "#size", "value": "l"},
+            {"type": "wait", "selector": "#stock"},
+            {"type": "scrape"},
+            {"type": "hover", "selector": "#info"},
+            {"type": "click", "selector": ".expand", "all": True},
+        ],
+    })  # fmt: skip
+    assert job["status"] == "completed", job
+    # The stock appears a second after the choice: the `scrape` after the wait sees it.
+    [record] = stack.records(job["job_id"])
+    assert record["action"] == 2
+    assert record["data"] == {"price": "Price: 15", "stock": "3 left", "tip": None, "answers": []}
+    assert job["result"]["data"] == {
+        "price": "Price: 15", "stock": "3 left", "tip": "Hand wash only",
+        "answers": ["Answer 1", "Answer 2", "Answer 3"],
+    }  # fmt: skip
+    assert [a["ok"] for a in job["result"]["actions"]] == [True] * 5
 
 
 def test_a_cookie_banner_is_dismissed_and_an_optional_action_may_fail(

@@ -1,4 +1,5 @@
-"""A loopback site whose content sits behind a click, a scroll, a tab, a form or a cookie banner."""
+"""A loopback site whose content sits behind a click, a scroll, a tab, a form, a cookie banner, a
+select or a hover."""
 
 from __future__ import annotations
 
@@ -59,8 +60,16 @@ async function more() {{
 window.addEventListener('scroll', () => {{
   if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 200) more();
 }});
+// The page counts how often it was asked to scroll (also at the bottom, where nothing moves).
+let scrolls = 0;
+const scrollBy = window.scrollBy.bind(window);
+window.scrollBy = (...args) => {{
+  scrolls += 1;
+  document.getElementById('scrolls').textContent = String(scrolls);
+  scrollBy(...args);
+}};
 more();
-</script></body></html>"""
+</script><output id=scrolls>0</output></body></html>"""
 )
 
 # Only the chosen tab's panel is in the document.
@@ -108,6 +117,33 @@ document.getElementById('accept').addEventListener('click', () => {
 )
 
 
+# A product's options: a size chosen in a <select> sets the price and, a second later, the stock; a
+# tooltip shown on hover; questions whose answers appear when their button is clicked.
+OPTIONS = (
+    _HEAD.format(title="Options")
+    + """
+<h1>Blue Mug</h1><select id=size><option value=s>Small</option><option value=m>Medium</option>
+<option value=l>Large</option></select><p id=price>Price: 10</p>
+<span id=info>Care</span><div id=tip></div>
+<div class=faq><button class=expand>Oven safe?</button></div>
+<div class=faq><button class=expand>Dishwasher safe?</button></div>
+<div class=faq><button class=expand>Gift wrap?</button></div>
+<script>
+const prices = {s: 10, m: 12, l: 15};
+document.getElementById('size').addEventListener('change', (event) => {
+  document.getElementById('price').textContent = 'Price: ' + prices[event.target.value];
+  setTimeout(() => document.body.insertAdjacentHTML('beforeend', '<p id=stock>3 left</p>'), 1000);
+});
+document.getElementById('info').addEventListener('mouseenter', () => {
+  document.getElementById('tip').textContent = 'Hand wash only';
+});
+document.querySelectorAll('.expand').forEach((button, i) => button.addEventListener('click', () => {
+  button.insertAdjacentHTML('afterend', '<p class=answer>Answer ' + (i + 1) + '</p>');
+}));
+</script></body></html>"""
+)
+
+
 # Client-side pagination: "Next" replaces the list with the next ten; on the last page it goes.
 PAGED = (
     _HEAD.format(title="Paged")
@@ -142,6 +178,7 @@ def _respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
         "/search-form": SEARCH_FORM,
         "/cookies": COOKIES,
         "/paged": PAGED,
+        "/options": OPTIONS,
     }
     if parts.path in pages:
         return 200, {"Content-Type": HTML}, pages[parts.path].encode()
