@@ -33,6 +33,11 @@ CONFIG = SchemathesisConfig.from_dict(
             # schema allows may rightly get a 422 or 404. Every other check stays on, among them
             # negative_data_rejection: a request that breaks the schema is never accepted.
             "positive_data_acceptance": {"enabled": False},
+            # A body over MAX_REQUEST_BYTES (a list far past its maxItems) is refused before it is
+            # read: 413 is a rejection too.
+            "negative_data_rejection": {
+                "expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429, "5xx"]
+            },
         },
         "operations": [
             {
@@ -55,7 +60,12 @@ def api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `dataops api` on a free port with a real SQLite file; `?wait=` kept short."""
     tmp: Path = tmp_path_factory.mktemp("fuzz")
     env = service_env(
-        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}", tmp, WAIT_MAX_SECONDS="0.2", SQLITE_SYNCHRONOUS="NORMAL"
+        f"sqlite+aiosqlite:///{tmp / 'dataops.db'}",
+        tmp,
+        WAIT_MAX_SECONDS="0.2",
+        SQLITE_SYNCHRONOUS="NORMAL",
+        # Sessions are stored (and their secrets sealed) rather than refused for want of a key.
+        SECRET_KEY="fuzz-secret",
     )
     service, base = start_api(env, tmp)
     try:
