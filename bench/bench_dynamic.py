@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from backend_fastapi.chromium import find_chromium
-from bench.common import ROOT, PeakRss, machine, percentile, stamp, update_section
+from bench.common import ROOT, PeakPss, PeakRss, machine, percentile, stamp, update_section
 from bench.services import allow_site, service_env, start_site, start_worker
 from tests.support.processes import free_port
 
@@ -39,47 +39,6 @@ addEventListener('load', () => setTimeout(() => {
     '<span class=price>EUR %(n)d,50</span>';
 }, %(delay)d));
 </script></body></html>"""
-
-
-def _part(proc: Any) -> str:
-    """Which part of the dynamic stack a process is."""
-    name = proc.name()
-    if name.startswith("node"):
-        return "Playwright driver (Node.js)"
-    if name.startswith("chrom"):
-        return "Chromium (all its processes)"
-    return "worker (Python)"
-
-
-class PeakPss(PeakRss):
-    """Like PeakRss, but proportional set size: pages shared between Chromium's processes (its
-    binary, the zygote's memory) are counted once instead of once per process. Keeps the split by
-    part at the peak."""
-
-    parts: dict[str, int]
-
-    def _sample(self) -> None:
-        import psutil
-
-        self.parts = {}
-        while not self._stop.is_set():
-            parts: dict[str, int] = {}
-            for pid in self.pids:
-                try:
-                    root = psutil.Process(pid)
-                    procs = [root, *root.children(recursive=True)]
-                except psutil.NoSuchProcess:
-                    continue
-                for proc in procs:
-                    try:
-                        part = _part(proc)
-                        parts[part] = parts.get(part, 0) + proc.memory_full_info().pss
-                    except (psutil.NoSuchProcess, psutil.AccessDenied):
-                        pass
-            total = sum(parts.values())
-            if total > self.peak:
-                self.peak, self.parts = total, parts
-            time.sleep(self.interval)
 
 
 @dataclass

@@ -16,9 +16,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 # Memory sampling lives with the test helpers: the small-box test measures the same way.
-from tests.support.memory import PeakRss, process_tree_rss
+from tests.support.memory import PeakPss, PeakRss, process_tree_rss
 
-__all__ = ["PeakRss", "machine", "median", "percentile", "process_tree_rss", "stamp", "update_section"]
+__all__ = [
+    "PeakPss",
+    "PeakRss",
+    "machine",
+    "median",
+    "percentile",
+    "process_tree_rss",
+    "stamp",
+    "update_section",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "benchmarks.md"

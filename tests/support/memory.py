@@ -1,10 +1,12 @@
-"""Memory of process trees: RSS of a process and all its descendants, sampled in a thread."""
+"""Memory of process trees: RSS (or PSS, split by part of the browser stack) of a process and all
+its descendants, sampled in a thread."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 
 def process_tree_rss(pid: int) -> int:
@@ -47,3 +49,44 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def stack_part(proc: Any) -> str:
+    """Which part of the browser stack a process is."""
+    name = proc.name()
+    if name.startswith("node"):
+        return "Playwright driver (Node.js)"
+    if name.startswith("chrom") or "headless_shell" in name:
+        return "Chromium (all its processes)"
+    return "worker (Python)"
+
+
+class PeakPss(PeakRss):
+    """Like PeakRss, but proportional set size: pages shared between Chromium's processes (its
+    binary, the zygote's memory) are counted once instead of once per process. Keeps the split by
+    part (`stack_part`) at the peak."""
+
+    parts: dict[str, int]
+
+    def _sample(self) -> None:
+        import psutil
+
+        self.parts = {}
+        while not self._stop.is_set():
+            parts: dict[str, int] = {}
+            for pid in self.pids:
+                try:
+                    root = psutil.Process(pid)
+                    procs = [root, *root.children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    continue
+                for proc in procs:
+                    try:
+                        part = stack_part(proc)
+                        parts[part] = parts.get(part, 0) + proc.memory_full_info().pss
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        pass
+            total = sum(parts.values())
+            if total > self.peak:
+                self.peak, self.parts = total, parts
+            time.sleep(self.interval)
