@@ -218,6 +218,20 @@ def test_an_uploaded_storage_state_and_cookie_list_are_used(stack: Stack, site: 
     assert site.logins == before
 
 
+def test_the_browser_starts_with_the_uploaded_storage_state(stack: Stack, site: LoginSite) -> None:
+    state = {
+        "cookies": [{"name": "lang", "value": "de", "domain": "127.0.0.1", "path": "/", "expires": -1}],
+        "origins": [{"origin": site.url, "localStorage": [{"name": "theme", "value": "dark"}]}],
+    }
+    _create(stack, {"name": "prefs", "storage_state": state})
+    job = stack.run({
+        "url": f"{site.url}/prefs", "strategy": "dynamic", "session": "prefs",
+        "schema": {"theme": "#theme", "cookies": "#cookies"},
+    })  # fmt: skip
+    assert job["status"] == "completed", job
+    assert job["result"]["data"] == {"theme": "dark", "cookies": "lang=de"}
+
+
 def test_an_uploaded_session_that_expired_fails_without_a_login(stack: Stack, site: LoginSite) -> None:
     cookies = [{"name": "sid", "value": "long-gone", "domain": "127.0.0.1"}]
     _create(stack, {"name": "stale-upload", "cookies": cookies, "check": _check(site)})

@@ -25,6 +25,13 @@ LOGIN_PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>Si
 <input id=user name=user><input id=pass name=pass type=password><button id=go type=submit>Sign in</button>
 </form>{error}</body></html>"""
 
+# What the browser itself holds for the page: its localStorage and the cookies scripts can read.
+PREFS_PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>Prefs</title></head><body>
+<p id=theme></p><p id=cookies></p><script>
+document.getElementById('theme').textContent = localStorage.getItem('theme') || 'none';
+document.getElementById('cookies').textContent = document.cookie || 'none';
+</script></body></html>"""
+
 
 @dataclass
 class LoginSite:
@@ -78,6 +85,8 @@ class LoginSite:
             if not self._logged_in(request):
                 return 302, {"Location": "/login"}, b""
             return 200, {"Content-Type": HTML}, _private_page(path).encode()
+        if path == "/prefs":
+            return 200, {"Content-Type": HTML}, PREFS_PAGE.encode()
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
 
