@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e.conftest import LAPTOP, PHONE, screenshot
 from tests.support.action_site import LOAD_MORE_TOTAL, action_site
 from tests.support.processes import Service, service_env
-from tests.support.servers import LoopbackServer
+from tests.support.servers import LoopbackServer, Recorded, loopback_server
 from tests.support.waiting import BOUND_MS
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,21 @@ def env(db_url: str, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def actions_site() -> Iterator[LoopbackServer]:
     with action_site() as server:
+        yield server
+
+
+def _account(request: Recorded) -> tuple[int, dict[str, str], bytes]:
+    """An account page for the session's cookie only; anyone else gets the login page."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    cookies = " ".join(v for k, v in request.headers.items() if k.lower() == "cookie")
+    if request.path == "/account" and "sid=s3cret" in cookies:
+        return 200, html, b"<!doctype html><title>Account of Ada</title><h1>Account of Ada</h1>"
+    return 200, html, b"<!doctype html><title>Log in</title><form><input name=user></form>"
+
+
+@pytest.fixture
+def account_site() -> Iterator[LoopbackServer]:
+    with loopback_server(_account) as server:
         yield server
 
 
@@ -151,8 +166,8 @@ def test_batch_of_pasted_urls_gives_a_record_per_url_with_its_status(
     expect(page.get_by_label("URLs, one a line")).to_have_value("\n".join(sent))
 
 
-def test_session_uploaded_on_the_sessions_screen_is_picked_for_a_scrape(
-    page: Page, api: str, worker: Service, actions_site: LoopbackServer
+def test_session_uploaded_on_the_sessions_screen_scrapes_a_page_behind_its_login(
+    page: Page, api: str, worker: Service, account_site: LoopbackServer
 ) -> None:
     page.goto(f"{api}/sessions")
     expect(page.get_by_text("No sessions yet")).to_be_visible()
@@ -176,11 +191,12 @@ def test_session_uploaded_on_the_sessions_screen_is_picked_for_a_scrape(
     picker = page.get_by_label("Session (optional)")
     expect(picker.locator("option")).to_have_text(["No session", "shop-account (logged in)"])
     picker.select_option("shop-account")
-    page.get_by_label("URL", exact=True).fill(f"{actions_site.url}/tabs")
+    page.get_by_label("URL", exact=True).fill(f"{account_site.url}/account")
     page.get_by_role("button", name="Start scrape").click()
-    expect(page).to_have_url(re.compile(r"/jobs\?created="))
-    job_id = page.url.split("created=")[1]
+    job_id = open_created_job(page, api)
     assert httpx.get(f"{api}/api/jobs/{job_id}").json()["request"]["session"] == "shop-account"
+    # The session's cookie went with the request: the page is the account, not the login form.
+    expect(page.get_by_test_id("records-table").locator("tbody td").nth(1)).to_have_text("Account of Ada")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.goto(f"{api}/sessions")

@@ -63,10 +63,15 @@ export function pipelineDefinition(pipeline: Pipeline): PipelineSpec {
 }
 
 /** A job's `request`: the body that created it (plus what the API derived from it), by job type. */
-export function jobRequest(job: Job): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
+export function jobRequest(
+  job: Job,
+): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/scrape/batch"; body: BatchRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
   if (!job.request) return null;
-  // A batch is sent again from the batch form (its payload also names its first URL as `url`).
-  if (job.type === "scrape.batch") return null;
+  if (job.type === "scrape.batch") {
+    // Its payload also names its first URL as `url`, which a batch request refuses.
+    const { url: _first, ...body } = job.request;
+    return { path: "/api/scrape/batch", body: body as BatchRequest };
+  }
   if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body: job.request as ScrapeRequest };
   if (job.type === "pipeline.run") return { path: "/api/pipeline/run", body: job.request as PipelineRunRequest };
   return null;

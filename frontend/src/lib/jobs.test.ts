@@ -31,7 +31,11 @@ describe("run again", () => {
     expect(rerunRequest(run)).toEqual({ path: "/api/pipeline/run", body: { pipeline_id: "p1" } });
     expect(rerunRequest({ ...run, type: "pipeline.preview" })).toBeNull();
     expect(rerunRequest({ ...base, request: null })).toBeNull();
-    expect(rerunRequest({ ...base, type: "scrape.batch", request: { url: "https://a.example/", urls: ["https://a.example/"] } })).toBeNull();
+  });
+
+  it("runs a batch again through the batch endpoint, without the first URL its payload names as url", () => {
+    const batch: Job = { ...base, type: "scrape.batch", request: { url: "https://a.example/", urls: ["https://a.example/", "https://b.example/"], strategy: "static", normalized_schema: {} } };
+    expect(rerunRequest(batch)).toEqual({ path: "/api/scrape/batch", body: { urls: ["https://a.example/", "https://b.example/"], strategy: "static" } });
   });
 });
 

@@ -1,7 +1,7 @@
 /** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
 
 import { useEffect, useRef, useState } from "react";
-import { createScrape, downloadJobFile, getJob, jobFile, runPipeline } from "../api/endpoints";
+import { createBatch, createScrape, downloadJobFile, getJob, jobFile, runPipeline } from "../api/endpoints";
 import { resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { DownloadButton, RecordDownloads } from "../components/Downloads";
@@ -314,7 +314,12 @@ export function JobDetailPage({ id }: { id: string }) {
     setRerunning(true);
     setActionError(null);
     try {
-      const created = rerun.path === "/api/scrape" ? await createScrape(rerun.body) : await runPipeline(rerun.body);
+      const created =
+        rerun.path === "/api/scrape"
+          ? await createScrape(rerun.body)
+          : rerun.path === "/api/scrape/batch"
+            ? await createBatch(rerun.body)
+            : await runPipeline(rerun.body);
       navigate(`/jobs/${created.job_id}`);
     } catch (e) {
       setActionError(e);
