@@ -130,17 +130,24 @@ class BrowserPool:
 
     @asynccontextmanager
     async def fresh(
-        self, settings: Settings, key: Hashable, opener: Callable[[Browser], Awaitable[OpenedT]]
+        self,
+        settings: Settings,
+        key: Hashable,
+        opener: Callable[[Browser], Awaitable[OpenedT]],
+        *,
+        ahead: bool = True,
     ) -> AsyncIterator[OpenedT]:
         """A context no job has used, made by `opener` (or made ahead by it for the same `key`),
-        closed however the block ends; the next one is made while this one is in use."""
+        closed however the block ends; the next one is made while this one is in use. With
+        `ahead=False` (a rare kind, such as a session's login) the spare is neither taken nor made."""
         browser = await self._acquire(settings)
         opened: OpenedT | None = None
         try:
-            opened = await self._take_spare(browser, key)
+            opened = await self._take_spare(browser, key) if ahead else None
             if opened is None:
                 opened = await _open(opener, browser)
-            self._make_spare(settings, browser, key, opener)
+            if ahead:
+                self._make_spare(settings, browser, key, opener)
             yield opened
         finally:
             try:

@@ -289,9 +289,9 @@ async def render_login(
     context's storage state (cookies and localStorage) once the page has settled."""
     guard = _PageGuard(client, blocked_types(options), None)
     timeout_ms = options.timeout_s * 1000
-    async with POOL.fresh(
-        settings, ("login", options.user_agent), _tab_opener(_context_options(options))
-    ) as tab:
+    # Logins are rare: the context opened ahead for the next scrape stays for it.
+    opener = _tab_opener(_context_options(options))
+    async with POOL.fresh(settings, "login", opener, ahead=False) as tab:
         page = tab.page
         try:
             tab.router.guard = guard
