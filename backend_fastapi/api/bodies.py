@@ -15,6 +15,10 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
+
+from backend_fastapi.api.methods import shadowed_by_concrete
 
 # Integers must fit a signed 64-bit integer (SQLite's INTEGER, pandas' int64): larger ones are
 # refused rather than stored as text, so a number never silently changes type.
@@ -123,7 +127,15 @@ class CheckedJsonRequest(Request):
 
 
 class CheckedJsonRoute(APIRoute):
-    """The route class of every API router: bodies are read through `CheckedJsonRequest`."""
+    """The route class of every API router: bodies are read through `CheckedJsonRequest`.
+
+    A templated route never takes a path that a concrete route owns (see `shadowed_by_concrete`).
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and shadowed_by_concrete(scope, self.path_format):
+            return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

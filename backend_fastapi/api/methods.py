@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -16,6 +17,28 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def is_api_path(path: str) -> bool:
     """True for `/api` and everything under it (never served by the web app)."""
     return path == "/api" or path.startswith("/api/")
+
+
+def concrete_paths(app: Any) -> frozenset[str]:
+    """The app's API paths with no parameter in them (computed once per app)."""
+    paths: frozenset[str] | None = getattr(app.state, "concrete_paths", None)
+    if paths is None:
+        paths = frozenset(
+            str(context.path_format)
+            for context in iter_route_contexts(app.router.routes)
+            if isinstance(context.original_route, APIRoute) and "{" not in str(context.path_format)
+        )
+        app.state.concrete_paths = paths
+    return paths
+
+
+def shadowed_by_concrete(scope: MutableMapping[str, Any], route_path: str) -> bool:
+    """True when a templated route would take a path that is a concrete route's own.
+
+    OpenAPI matches concrete paths before templated ones: `GET /api/pipelines/preview` is a wrong
+    method on the preview endpoint (405), not a read of a pipeline named "preview".
+    """
+    return "{" in route_path and scope.get("path") in concrete_paths(scope["app"])
 
 
 def _concrete_methods(routes: list[Any], path: str) -> set[str]:

@@ -108,6 +108,15 @@ class PipelineIn(PipelineSpec):
 
     name: str = Field(pattern=NAME_PATTERN)  # type: ignore[assignment]
 
+    @field_validator("name")
+    @classmethod
+    def _not_a_path_of_its_own(cls, name: str) -> str:
+        # `/api/pipelines/preview` is the preview endpoint: a pipeline of that name could not be
+        # reached by name.
+        if name == "preview":
+            raise ValueError("'preview' is reserved (it is the path of POST /api/pipelines/preview)")
+        return name
+
 
 class PipelinePayload(JobPayload):
     """`pipeline.run`: a saved pipeline (`pipeline_id`, its id or name) or an inline one (`pipeline`);

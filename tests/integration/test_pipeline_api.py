@@ -133,6 +133,15 @@ def test_a_saved_pipeline_needs_a_name(settings: Settings) -> None:
     assert response.json()["error"]["details"][0]["field"] == "body.name"
 
 
+def test_a_pipeline_cannot_take_the_name_of_the_preview_path(settings: Settings) -> None:
+    with api_client(settings) as client:
+        response = client.post("/api/pipelines", json={**DEFINITION, "name": "preview"})
+        assert response.status_code == 422
+        assert response.json()["error"]["details"][0]["field"] == "body.name"
+        assert "reserved" in response.json()["error"]["message"]
+        assert client.get("/api/pipelines/preview").status_code == 405
+
+
 @BOTH_BACKENDS
 def test_running_a_saved_pipeline_by_name_queues_a_job_for_its_id_named_after_it(settings: Settings) -> None:
     with api_client(settings) as client:
