@@ -324,6 +324,7 @@ def test_every_endpoint_answers_as_documented(
     api.call("PUT", "/api/sessions/{ref}", 200, path=sref, json={**session_in, "login": session["login"]})
     api.call("PUT", "/api/sessions/{ref}", 409, path=sref, json={**session_in, "name": "contract-cookies"})
     api.call("PUT", "/api/sessions/{ref}", 422, path=sref, json={"name": "contract-login"})
+    assert api.call("POST", "/api/sessions/{ref}/login", 200, path=sref)["status"] == "needs_login"
     api.call("POST", "/api/sessions/{ref}/login", 409, path={"ref": uploaded["session_id"]})
     api.call("POST", "/api/scrape", 422, json={"url": f"{shop.url}/", "session": "contract-nobody"})
     api.call("DELETE", "/api/sessions/{ref}", 204, path={"ref": uploaded["session_id"]})
