@@ -26,6 +26,11 @@ export function getJob(id: string, etag: string | null, signal?: AbortSignal) {
   return ifChanged(client.GET("/api/jobs/{job_id}", { params: { path: { job_id: id } }, headers: etagHeaders(etag), signal }));
 }
 
+/** The job's request as queued, whole: a batch's every URL (the job body shows the first few). */
+export function getJobRequest(id: string, signal?: AbortSignal) {
+  return ok(client.GET("/api/jobs/{job_id}/request", { params: { path: { job_id: id } }, signal }));
+}
+
 export function cancelJob(id: string) {
   return ok(client.POST("/api/jobs/{job_id}/cancel", { params: { path: { job_id: id } } }));
 }

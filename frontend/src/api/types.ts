@@ -62,14 +62,26 @@ export function pipelineDefinition(pipeline: Pipeline): PipelineSpec {
   return pipeline.definition as PipelineSpec;
 }
 
+/**
+ * Whether the job body shows only part of the job's request: a batch's `urls` cut to the first few,
+ * with their number in `urls_total`. `GET /api/jobs/{id}/request` answers the whole request.
+ */
+export function requestIsCut(job: Job): boolean {
+  const request = job.request;
+  if (!request || job.type !== "scrape.batch") return false;
+  const shown = Array.isArray(request.urls) ? request.urls.length : 0;
+  return typeof request.urls_total === "number" ? request.urls_total > shown : false;
+}
+
 /** A job's `request`: the body that created it (plus what the API derived from it), by job type. */
 export function jobRequest(
   job: Job,
 ): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/scrape/batch"; body: BatchRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
   if (!job.request) return null;
   if (job.type === "scrape.batch") {
-    // Its payload also names its first URL as `url`, which a batch request refuses.
-    const { url: _first, ...body } = job.request;
+    // Its payload also names its first URL as `url`, which a batch request refuses; `urls_total` is
+    // the job body's count of a list it cut, never part of a request.
+    const { url: _first, urls_total: _total, ...body } = job.request;
     return { path: "/api/scrape/batch", body: body as BatchRequest };
   }
   if (job.type.startsWith("scrape.")) return { path: "/api/scrape", body: job.request as ScrapeRequest };

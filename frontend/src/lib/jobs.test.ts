@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Job } from "../api/types";
-import { JOB_STATUSES, rerunRequest } from "./jobs";
+import { JOB_STATUSES, loadRerunRequest, rerunRequest, withWholeRequest } from "./jobs";
 
 const base: Job = { job_id: "j1", type: "scrape.page", status: "failed", created_at: "2026-01-01T00:00:00Z", attempts: 3, max_attempts: 3 };
 
@@ -36,6 +36,38 @@ describe("run again", () => {
   it("runs a batch again through the batch endpoint, without the first URL its payload names as url", () => {
     const batch: Job = { ...base, type: "scrape.batch", request: { url: "https://a.example/", urls: ["https://a.example/", "https://b.example/"], strategy: "static", normalized_schema: {} } };
     expect(rerunRequest(batch)).toEqual({ path: "/api/scrape/batch", body: { urls: ["https://a.example/", "https://b.example/"], strategy: "static" } });
+  });
+});
+
+describe("a long batch's whole request", () => {
+  const urls = Array.from({ length: 12 }, (_, i) => `https://a.example/${i}`);
+  // What GET /api/jobs/{id} shows of a batch of 12 URLs: the first 10 and their number.
+  const cut: Job = { ...base, type: "scrape.batch", request: { url: urls[0], urls: urls.slice(0, 10), urls_total: 12, strategy: "static", normalized_schema: {} } };
+  const whole = { url: urls[0], urls, strategy: "static", normalized_schema: {} };
+
+  it("is read from /request when the job body cut its URLs, and runs again with every URL and no urls_total", async () => {
+    const asked: string[] = [];
+    const rerun = await loadRerunRequest(cut, async (id) => {
+      asked.push(id);
+      return whole;
+    });
+    expect(asked).toEqual(["j1"]);
+    expect(rerun).toEqual({ path: "/api/scrape/batch", body: { urls, strategy: "static" } });
+  });
+
+  it("is not read again when the body shows every URL", async () => {
+    const short: Job = { ...cut, request: { url: urls[0], urls: urls.slice(0, 3), strategy: "static" } };
+    const load = async (): Promise<never> => {
+      throw new Error("the whole request was read for a batch the body shows in full");
+    };
+    expect(await withWholeRequest(short, load)).toBe(short);
+    expect(await withWholeRequest({ ...base, request: { url: urls[0] } }, load)).toEqual({ ...base, request: { url: urls[0] } });
+  });
+
+  it("never sends urls_total back, even from a body that was not read again", () => {
+    const body = rerunRequest(cut)!.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty("urls_total");
+    expect(body).not.toHaveProperty("url");
   });
 });
 

@@ -1,6 +1,6 @@
 /** What the job screens share: which jobs need watching, what a job is called, how to run it again. */
 
-import { jobRequest, type Job, type JobStatus } from "../api/types";
+import { jobRequest, requestIsCut, type Job, type JobStatus, type Loose } from "../api/types";
 
 // A record, not a list, so the type check fails when the API documents a status this file lacks.
 const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, running: 1, completed: 2, failed: 3, cancelled: 4 };
@@ -37,4 +37,21 @@ export function rerunRequest(job: Job): Rerun | null {
   if (job.priority) body.priority = job.priority;
   if (job.webhook) body.webhook = { url: job.webhook.url, events: job.webhook.events };
   return { ...request, body } as Rerun;
+}
+
+/** Reads a job's whole request (`GET /api/jobs/{id}/request`). */
+export type RequestLoader = (jobId: string) => Promise<Loose>;
+
+/**
+ * The job with its whole request: as polled when the body shows all of it, else read from the API
+ * (a batch's body lists only its first URLs, and running or editing it again needs every one).
+ */
+export async function withWholeRequest(job: Job, load: RequestLoader): Promise<Job> {
+  if (!requestIsCut(job)) return job;
+  return { ...job, request: await load(job.job_id) };
+}
+
+/** `rerunRequest` of the job's whole request (read first when the job body cut it). */
+export async function loadRerunRequest(job: Job, load: RequestLoader): Promise<Rerun | null> {
+  return rerunRequest(await withWholeRequest(job, load));
 }

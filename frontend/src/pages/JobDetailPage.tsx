@@ -1,7 +1,7 @@
 /** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
 
 import { useEffect, useRef, useState } from "react";
-import { createBatch, createScrape, downloadJobFile, getJob, jobFile, runPipeline } from "../api/endpoints";
+import { createBatch, createScrape, downloadJobFile, getJob, getJobRequest, jobFile, runPipeline } from "../api/endpoints";
 import { resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { DownloadButton, RecordDownloads } from "../components/Downloads";
@@ -9,7 +9,7 @@ import { FieldSources } from "../components/FieldSources";
 import { PipelineReport } from "../components/PipelineReport";
 import { RecordsTable, RowsTable } from "../components/RecordsTable";
 import { formatBytes, formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
-import { isUnfinished, jobKind, rerunRequest } from "../lib/jobs";
+import { isUnfinished, jobKind, loadRerunRequest, rerunRequest } from "../lib/jobs";
 import { cellText, columnsFor, recordRow, schemaFieldNames } from "../lib/records";
 import { Link, navigate } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
@@ -314,12 +314,14 @@ export function JobDetailPage({ id }: { id: string }) {
     setRerunning(true);
     setActionError(null);
     try {
+      // A long batch's body lists only its first URLs: the new job gets every one.
+      const whole = (await loadRerunRequest(job!, getJobRequest)) ?? rerun;
       const created =
-        rerun.path === "/api/scrape"
-          ? await createScrape(rerun.body)
-          : rerun.path === "/api/scrape/batch"
-            ? await createBatch(rerun.body)
-            : await runPipeline(rerun.body);
+        whole.path === "/api/scrape"
+          ? await createScrape(whole.body)
+          : whole.path === "/api/scrape/batch"
+            ? await createBatch(whole.body)
+            : await runPipeline(whole.body);
       navigate(`/jobs/${created.job_id}`);
     } catch (e) {
       setActionError(e);

@@ -5,7 +5,7 @@
 
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
-import { createBatch, createScrape, getJob, jobRecords } from "../api/endpoints";
+import { createBatch, createScrape, getJob, getJobRequest, jobRecords } from "../api/endpoints";
 import { resultOf, type BatchRequest, type Job, type JobCreated, type ScrapeRequest } from "../api/types";
 import { ActionsEditor } from "../components/ActionsEditor";
 import { BatchUrlsInput } from "../components/BatchUrlsInput";
@@ -13,6 +13,7 @@ import { ErrorMessage, Notice, StatusBadge } from "../components/common";
 import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
 import { SessionPicker } from "../components/SessionPicker";
+import { withWholeRequest } from "../lib/jobs";
 import { columnsFor, recordRow, schemaFieldNames, type Row } from "../lib/records";
 import { Link, navigate, useLocation } from "../lib/router";
 import { SchemaError, buildSchema } from "../lib/schema";
@@ -83,8 +84,9 @@ export function NewScrapePage() {
   useEffect(() => {
     if (!from) return;
     getJob(from, null)
-      .then((answer) => {
-        const job = answer?.body;
+      // A long batch's body lists only its first URLs: the form gets every one.
+      .then((answer) => (answer ? withWholeRequest(answer.body, getJobRequest) : null))
+      .then((job) => {
         if (job?.request) {
           setForm(formFromRequest(job.request, job.name));
           setDroppedScripts(draftsFromActions(job.request.actions).dropped);
