@@ -166,6 +166,36 @@ def test_batch_of_pasted_urls_gives_a_record_per_url_with_its_status(
     expect(page.get_by_label("URLs, one a line")).to_have_value("\n".join(sent))
 
 
+def test_a_batch_longer_than_its_job_body_shows_runs_again_with_every_url(
+    page: Page, api: str, worker: Service, actions_site: LoopbackServer
+) -> None:
+    # 12 URLs: the job body lists the first 10 and `urls_total`; the new job must get all 12.
+    sent = [f"{actions_site.url}/search?q=item-{n}" for n in range(1, 13)]
+    created = httpx.post(f"{api}/api/scrape/batch", json={"urls": sent, "schema": {"title": "string"}}, timeout=10)
+    assert created.status_code == 202, created.text
+    first = created.json()["job_id"]
+    shown = httpx.get(f"{api}/api/jobs/{first}", timeout=10).json()["request"]
+    assert (len(shown["urls"]), shown["urls_total"]) == (10, 12)
+
+    page.goto(f"{api}/jobs/{first}")
+    expect(page.locator(".page-head .badge")).to_have_text("completed", timeout=BOUND_MS)
+    page.get_by_role("button", name="Run again").click()
+    expect(page).not_to_have_url(f"{api}/jobs/{first}")
+    expect(page.locator(".page-head .badge")).to_have_text("completed", timeout=BOUND_MS)
+    again = page.url.rsplit("/", 1)[1]
+    request = httpx.get(f"{api}/api/jobs/{again}/request", timeout=10).json()
+    assert request["urls"] == sent
+    assert "urls_total" not in request
+    rows = page.get_by_test_id("records-table").locator("tbody tr")
+    expect(rows).to_have_count(12)
+    expect(rows.locator("td:nth-child(1)")).to_have_text(sent)
+
+    # Edit and re-run opens the batch form with every URL too.
+    page.get_by_role("button", name="Edit and re-run").click()
+    expect(page.get_by_label("URLs, one a line")).to_have_value("\n".join(sent))
+    expect(page.get_by_test_id("batch-count")).to_have_text("12 URLs: a record per URL, in this order.")
+
+
 def test_session_uploaded_on_the_sessions_screen_scrapes_a_page_behind_its_login(
     page: Page, api: str, worker: Service, account_site: LoopbackServer
 ) -> None:
