@@ -1,4 +1,4 @@
-/** Choose a saved session (`GET /api/sessions`) for a scrape or a batch: it runs logged in. */
+/** Choose a saved session (`GET /api/sessions`) for a scrape, a batch or a monitor: it runs logged in. */
 
 import { useEffect, useState } from "react";
 import { listSessions } from "../api/endpoints";
@@ -16,7 +16,18 @@ export function sessionLabel(s: Session): string {
   return `${s.name} (${STATUS[s.status]})`;
 }
 
-export function SessionPicker({ value, onChange }: { value: string; onChange: (name: string) => void }) {
+const SCRAPE_HINT = "Scrape logged in: its cookies go with every request, its storage state into the browser. ";
+
+interface SessionPickerProps {
+  value: string;
+  onChange: (name: string) => void;
+  /** What a chosen session does where the picker is (a scrape by default). */
+  hint?: string;
+  /** Attributes for the select, such as those that tie it to the API's messages. */
+  invalid?: { "aria-invalid"?: boolean; "aria-describedby"?: string };
+}
+
+export function SessionPicker({ value, onChange, hint = SCRAPE_HINT, invalid }: SessionPickerProps) {
   const [sessions, setSessions] = useState<Session[] | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -31,7 +42,7 @@ export function SessionPicker({ value, onChange }: { value: string; onChange: (n
   return (
     <div className="field">
       <label htmlFor="session">Session (optional)</label>
-      <select id="session" value={value} onChange={(e) => onChange(e.target.value)} disabled={!sessions && !failed && !value}>
+      <select id="session" value={value} onChange={(e) => onChange(e.target.value)} disabled={!sessions && !failed && !value} {...invalid}>
         <option value="">No session</option>
         {sessions?.map((s) => (
           <option key={s.session_id} value={s.name}>
@@ -45,7 +56,7 @@ export function SessionPicker({ value, onChange }: { value: string; onChange: (n
           ? "The sessions could not be loaded."
           : sessions && sessions.length === 0
             ? "No saved sessions yet. "
-            : "Scrape logged in: its cookies go with every request, its storage state into the browser. "}
+            : hint}
         {chosen?.status === "failed" && chosen.last_error ? `Last error: ${chosen.last_error} ` : ""}
         <Link to="/sessions">Manage sessions</Link>
       </p>

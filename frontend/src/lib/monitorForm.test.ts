@@ -10,6 +10,12 @@ function form() {
 }
 
 describe("new monitor request", () => {
+  it("sends the session a new monitor's checks log in with", () => {
+    const f = form();
+    f.target.session = "shop-account";
+    expect(buildMonitorRequest(f).target).toEqual({ url: "https://shop.example/", strategy: "static", schema: { title: "string" }, session: "shop-account" });
+  });
+
   it("sends only what the user set: name, target, every", () => {
     expect(buildMonitorRequest(form())).toEqual({
       name: "prices",
@@ -101,6 +107,7 @@ describe("422 problems by form input", () => {
     expect(inputFor("body.min_ratio")).toBe("monitor-min-ratio");
     expect(inputFor("body.conditions.1.value")).toBe("condition-1");
     expect(inputFor("body.notify.0.url")).toBe("notify-0");
+    expect(inputFor("body.target.session")).toBe("monitor-session");
     expect(inputFor("body")).toBeNull();
   });
 
@@ -173,6 +180,17 @@ describe("editing a monitor", () => {
       min_ratio: 0.25,
       enabled: false,
     });
+  });
+
+  it("checks with the session chosen, and without it once the picker is cleared", () => {
+    const logged = { ...monitor, target: { ...monitor.target, session: "shop-account" } };
+    const form = formFromMonitor(logged);
+    expect(form.target.session).toBe("shop-account");
+    expect(buildMonitorRequest(form).target.session).toBe("shop-account");
+    form.target.session = "news";
+    expect(buildMonitorRequest(form).target.session).toBe("news");
+    form.target.session = "";
+    expect(buildMonitorRequest(form).target).not.toHaveProperty("session");
   });
 
   it("sends what was edited", () => {

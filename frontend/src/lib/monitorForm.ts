@@ -90,7 +90,8 @@ export function conditionValue(op: ConditionOp, text: string): unknown {
 /** The request body; throws SchemaError when the schema editor holds something invalid. */
 export function buildMonitorRequest(form: MonitorForm): MonitorIn {
   const built = buildScrapeRequest({ ...form.target, name: "", formats: [] });
-  const { url: _url, strategy: _strategy, schema: _schema, formats: _formats, ...kept } = form.baseTarget ?? {};
+  // The form shows these: one it leaves empty (no session, ...) is gone from the target, not kept.
+  const { url: _url, strategy: _strategy, schema: _schema, formats: _formats, session: _session, ...kept } = form.baseTarget ?? {};
   const target = { ...kept, ...built } as MonitorIn["target"];
   if (kept.options && built.options) target.options = { ...(kept.options as object), ...built.options };
   const watch = WATCH_FORMATS.filter((f) => form.watch.includes(f));
@@ -150,6 +151,7 @@ export function inputFor(field: string): string | null {
       if (second === "url") return "monitor-url";
       if (second === "schema") return "monitor-schema";
       if (second === "formats") return "monitor-watch";
+      if (second === "session") return "monitor-session";
       return "monitor-url";
     default:
       return null;

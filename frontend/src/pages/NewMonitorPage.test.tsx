@@ -6,12 +6,18 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-/** The bodies the page sent; the API answers with `answer`. */
-function stubApi(answer: () => Response) {
+const session = (name: string, status: string) => ({
+  session_id: name, name, kind: "login", status, cookie_count: 1, cookie_domains: ["shop.example"], has_state: true,
+  origin_count: 0, state_version: 1, created_at: "2026-12-01T10:00:00Z", updated_at: "2026-12-01T10:00:00Z",
+});
+
+/** The bodies the page sent; the API answers with `answer` (and lists `sessions` to the session picker). */
+function stubApi(answer: () => Response, sessions: unknown[] = []) {
   const bodies: unknown[] = [];
   vi.stubGlobal(
     "fetch",
     vi.fn(async (request: Request) => {
+      if (request.method === "GET" && new URL(request.url).pathname === "/api/sessions") return json({ items: sessions, next_cursor: null });
       bodies.push(await request.json());
       return answer();
     }),
@@ -50,6 +56,26 @@ describe("New monitor form", () => {
       conditions: [{ field: "price", op: "lt", value: 100 }],
       notify: [{ url: "https://hooks.example/x", events: ["change", "failed"] }],
       confirm_removals: false,
+    });
+  });
+
+  it("offers the saved sessions and sends the one chosen as the target's session", async () => {
+    const bodies = stubApi(() => json({ monitor_id: "m1" }, 201), [session("shop-account", "ready"), session("news", "failed")]);
+    render(<NewMonitorPage />);
+    change("Name", "orders");
+    change("URL", "https://shop.example/account/orders");
+    await screen.findByText("shop-account (logged in)");
+    const picker = screen.getByLabelText("Session (optional)") as HTMLSelectElement;
+    expect(Array.from(picker.options).map((o) => o.text)).toEqual(["No session", "shop-account (logged in)", "news (last login failed)"]);
+    expect(screen.getByText(/Each check runs logged in/)).toBeTruthy();
+    fireEvent.change(picker, { target: { value: "shop-account" } });
+    fireEvent.submit(screen.getByRole("button", { name: "Create monitor" }).closest("form")!);
+    await waitFor(() => expect(bodies).toHaveLength(1));
+    expect((bodies[0] as { target: unknown }).target).toEqual({
+      url: "https://shop.example/account/orders",
+      strategy: "static",
+      schema: { title: "string" },
+      session: "shop-account",
     });
   });
 

@@ -6,6 +6,7 @@ import { getMonitor, saveMonitor } from "../api/endpoints";
 import type { ConditionOp, NotifyEvent } from "../api/types";
 import { ErrorMessage, Loading, Notice } from "../components/common";
 import { SchemaEditor } from "../components/SchemaEditor";
+import { SessionPicker } from "../components/SessionPicker";
 import {
   CONDITION_OPS,
   NOTIFY_EVENTS,
@@ -255,6 +256,16 @@ function MonitorEditor({ initial, monitorRef }: { initial: MonitorForm; monitorR
             </label>
           ))}
         </fieldset>
+
+        <div id="monitor-session">
+          <SessionPicker
+            value={form.target.session}
+            onChange={(session) => updateTarget({ session })}
+            hint="Each check runs logged in: its cookies go with every request, its storage state into the browser. "
+            invalid={invalid("monitor-session", problems)}
+          />
+          <FieldProblems id="monitor-session" problems={problems} />
+        </div>
 
         <fieldset className="formats" id="monitor-watch">
           <legend>Watch</legend>
