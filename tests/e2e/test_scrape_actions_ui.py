@@ -171,7 +171,8 @@ def test_a_batch_longer_than_its_job_body_shows_runs_again_with_every_url(
 ) -> None:
     # 12 URLs: the job body lists the first 10 and `urls_total`; the new job must get all 12.
     sent = [f"{actions_site.url}/search?q=item-{n}" for n in range(1, 13)]
-    created = httpx.post(f"{api}/api/scrape/batch", json={"urls": sent, "schema": {"title": "string"}}, timeout=10)
+    batch = {"urls": sent, "schema": {"title": "string"}}
+    created = httpx.post(f"{api}/api/scrape/batch", json=batch, timeout=10)
     assert created.status_code == 202, created.text
     first = created.json()["job_id"]
     shown = httpx.get(f"{api}/api/jobs/{first}", timeout=10).json()["request"]
