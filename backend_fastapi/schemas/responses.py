@@ -229,6 +229,14 @@ class Limits(ResponseModel):
     max_queued_jobs: int
 
 
+class Features(ResponseModel):
+    """What the operator turned on that requests may use."""
+
+    script_actions: bool = Field(
+        description="`evaluate` actions (a request's own JavaScript) are accepted: ALLOW_SCRIPT_ACTIONS=true."
+    )
+
+
 class HealthOut(ResponseModel):
     """The service is up: database, live workers, what they can run, queue depth by status."""
 
@@ -240,6 +248,7 @@ class HealthOut(ResponseModel):
     problems: list[str] = Field(description="One line per kind some live worker cannot run.")
     queue: QueueCounts
     limits: Limits
+    features: Features
 
 
 class HealthDown(ResponseModel):

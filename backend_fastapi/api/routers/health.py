@@ -1,4 +1,5 @@
-"""`GET /health`: is the database up, what can the live workers run, how deep is the queue.
+"""`GET /health`: is the database up, what can the live workers run, how deep is the queue, and
+which operator-enabled features requests may use.
 
 Always open, even when `API_KEY` is set; without the key it tells counts and per-kind status only
 (no worker ids, hostnames or PIDs). With the key, or when no key is configured, each worker is listed.
@@ -20,6 +21,7 @@ from backend_fastapi.schemas.responses import (
     CapabilityHealth,
     DatabaseDown,
     DatabaseHealth,
+    Features,
     HealthDown,
     HealthOut,
     Limits,
@@ -132,5 +134,7 @@ async def health(request: Request, db: DbDep, settings: SettingsDep) -> Response
         problems=describe_problems(kinds),
         queue=QueueCounts.model_validate(counts),
         limits=Limits(max_queued_jobs=settings.MAX_QUEUED_JOBS),
+        # The web app offers `evaluate` actions only where the API accepts them.
+        features=Features(script_actions=settings.ALLOW_SCRIPT_ACTIONS),
     )
     return model_response(body)

@@ -1532,6 +1532,17 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * Features
+         * @description What the operator turned on that requests may use.
+         */
+        Features: {
+            /**
+             * Script Actions
+             * @description `evaluate` actions (a request's own JavaScript) are accepted: ALLOW_SCRIPT_ACTIONS=true.
+             */
+            script_actions: boolean;
+        };
         /** FieldChangeOut */
         FieldChangeOut: {
             /** After */
@@ -1611,6 +1622,7 @@ export interface components {
                 [key: string]: components["schemas"]["CapabilityHealth"];
             };
             database: components["schemas"]["DatabaseHealth"];
+            features: components["schemas"]["Features"];
             limits: components["schemas"]["Limits"];
             /**
              * Problems
