@@ -13,6 +13,7 @@ function health(overrides: Partial<HealthUp> & { queued?: number } = {}): Health
     problems: [],
     queue: { queued, running: 0, completed: 0, failed: 0, cancelled: 0 },
     limits: { max_queued_jobs: 10000 },
+    features: { script_actions: false },
     ...rest,
   };
 }
