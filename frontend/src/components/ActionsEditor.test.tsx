@@ -1,28 +1,81 @@
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { useState } from "react";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { useScriptActions } from "../lib/useScriptActions";
 import { CAPTURE_ACTIONS, buildActions, type ActionDraft } from "../lib/actions";
 import { ActionsEditor } from "./ActionsEditor";
 
 let latest: ActionDraft[] = [];
 
-function Harness({ hidden }: { hidden?: ReadonlySet<string> }) {
+function Harness({ hidden, scripts }: { hidden?: ReadonlySet<string>; scripts?: boolean }) {
   const [actions, setActions] = useState<ActionDraft[]>([]);
   latest = actions;
-  return <ActionsEditor value={actions} onChange={setActions} hidden={hidden} />;
+  return <ActionsEditor value={actions} onChange={setActions} hidden={hidden} scripts={scripts} />;
 }
+
+const offered = () => Array.from((screen.getByLabelText("Add an action") as HTMLSelectElement).options).map((o) => o.value);
 
 function add(type: string) {
   fireEvent.change(screen.getByLabelText("Add an action"), { target: { value: type } });
   fireEvent.click(screen.getByText("+ Add action"));
 }
 
+/** The editor as the scrape form shows it: scripts offered as `/health` says. */
+function FormHarness() {
+  return <Harness scripts={useScriptActions()} />;
+}
+
+function stubHealth(features: unknown) {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () =>
+      new Response(
+        JSON.stringify({
+          status: "ok", version: "0.1.0", database: { status: "ok", dialect: "sqlite" }, workers: { alive: 1, slots: 2, running: 0 },
+          capabilities: {}, problems: [], queue: { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 },
+          limits: { max_queued_jobs: 10000 }, features,
+        }),
+        { headers: { "Content-Type": "application/json" } },
+      ),
+    ),
+  );
+}
+
 afterEach(() => {
   cleanup();
+  vi.unstubAllGlobals();
   latest = [];
 });
 
 describe("ActionsEditor", () => {
+  it("reads from /health whether to offer evaluate", async () => {
+    stubHealth({ script_actions: true });
+    const { unmount } = render(<FormHarness />);
+    await waitFor(() => expect(offered()).toContain("evaluate"));
+    unmount();
+
+    stubHealth({ script_actions: false });
+    render(<FormHarness />);
+    await waitFor(() => expect(fetch).toHaveBeenCalled());
+    expect(offered()).not.toContain("evaluate");
+  });
+
+  it("offers evaluate only where the API accepts scripts, with the script in a text area", () => {
+    const { unmount } = render(<Harness />);
+    expect(offered()).not.toContain("evaluate");
+    expect(offered()).toContain("click");
+    unmount();
+
+    render(<Harness scripts />);
+    expect(offered()).toContain("evaluate");
+    add("evaluate");
+    const script = screen.getByLabelText("Action 1 script");
+    expect(script.tagName).toBe("TEXTAREA");
+    expect(() => buildActions(latest)).toThrow("Action 1 (evaluate): give the JavaScript to run.");
+    fireEvent.change(script, { target: { value: "document.querySelector('#consent')?.remove()" } });
+    expect(buildActions(latest)).toEqual([{ type: "evaluate", script: "document.querySelector('#consent')?.remove()" }]);
+  });
+
   it("adds actions of each kind with their own fields and builds them in order", () => {
     render(<Harness />);
     expect(screen.getByText(/No actions/)).toBeTruthy();

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import {
   ACTION_TYPES,
   MAX_ACTIONS,
+  SCRIPT_ACTIONS,
   addAction,
   moveAction,
   removeAction,
@@ -122,6 +123,20 @@ function ActionFields({ action, n, set }: { action: ActionDraft; n: number; set:
       return <p className="hint">Extracts the page as it is at this point: a record per extract action.</p>;
     case "pdf":
       return <p className="hint">Prints the page as it is at this point to a PDF file of the job.</p>;
+    case "evaluate":
+      return (
+        <Labelled label="JavaScript" htmlFor={id("script")}>
+          <textarea
+            id={id("script")}
+            aria-label={`Action ${n} script`}
+            rows={4}
+            spellCheck={false}
+            placeholder="document.querySelector('#consent')?.remove()"
+            value={action.script}
+            onChange={(e) => set({ script: e.target.value })}
+          />
+        </Labelled>
+      );
   }
 }
 
@@ -134,9 +149,11 @@ interface ActionsEditorProps {
   hidden?: ReadonlySet<string>;
   /** What an empty list means where the editor is. */
   emptyText?: string;
+  /** Offer `evaluate` (custom JavaScript): only where the API accepts it (`/health` `features.script_actions`). */
+  scripts?: boolean;
 }
 
-export function ActionsEditor({ value, onChange, hidden, emptyText = "No actions: the page is extracted once it has loaded." }: ActionsEditorProps) {
+export function ActionsEditor({ value, onChange, hidden, emptyText = "No actions: the page is extracted once it has loaded.", scripts = false }: ActionsEditorProps) {
   const [adding, setAdding] = useState<ActionType>("click");
   // After a move the pressed button is re-rendered elsewhere: focus follows it (or its twin when it is
   // now disabled at the end of the list), so the keyboard user can press it again.
@@ -157,7 +174,7 @@ export function ActionsEditor({ value, onChange, hidden, emptyText = "No actions
     onChange(moveAction(value, i, direction === "up" ? -1 : 1));
     setFocus({ id: value[i]!.id, direction });
   };
-  const types = hidden ? ACTION_TYPES.filter((t) => !hidden.has(t.type)) : ACTION_TYPES;
+  const types = ACTION_TYPES.filter((t) => !hidden?.has(t.type) && (scripts || !SCRIPT_ACTIONS.has(t.type)));
   const chosen = types.some((t) => t.type === adding) ? adding : types[0]!.type;
 
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActionError, addAction, buildAction, buildActions, draftsFromActions, emptyAction, moveAction, removeAction, updateAction, type ActionDraft } from "./actions";
+import { ActionError, addAction, buildAction, buildActions, draftsFromActions, emptyAction, moveAction, removeAction, updateAction, withoutScripts, type ActionDraft } from "./actions";
 
 const draft = (type: ActionDraft["type"], patch: Partial<ActionDraft> = {}): ActionDraft => ({ ...emptyAction(type), ...patch });
 const types = (list: ActionDraft[]) => list.map((a) => a.type);
@@ -83,7 +83,7 @@ describe("actions as the API takes them", () => {
     expect(fails(Array.from({ length: 101 }, () => draft("scrape")))).toMatch(/At most 100 actions/);
   });
 
-  it("reads a job's actions back into drafts that send the same actions, and drops evaluate", () => {
+  it("reads a job's actions back into drafts that send the same actions, evaluate included", () => {
     const actions = [
       { type: "click", selector: "button.more", repeat: 5, all: true },
       { type: "wait", selector: ".item", timeout_ms: 3000 },
@@ -92,9 +92,13 @@ describe("actions as the API takes them", () => {
       { type: "evaluate", script: "1" },
       { type: "screenshot", full_page: true },
     ];
-    const { drafts, dropped } = draftsFromActions(actions);
+    const { drafts, dropped } = draftsFromActions([...actions, { type: "teleport" }]);
     expect(dropped).toBe(1);
-    expect(buildActions(drafts)).toEqual(actions.filter((a) => a.type !== "evaluate"));
+    expect(buildActions(drafts)).toEqual(actions);
+    // Where the API refuses scripts, the form leaves them out and counts them.
+    const kept = withoutScripts(drafts);
+    expect(kept.dropped).toBe(1);
+    expect(buildActions(kept.drafts)).toEqual(actions.filter((a) => a.type !== "evaluate"));
     expect(buildAction(draftsFromActions([{ type: "wait", milliseconds: 250 }]).drafts[0]!, 0)).toEqual({ type: "wait", milliseconds: 250 });
   });
 });

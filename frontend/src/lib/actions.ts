@@ -6,8 +6,7 @@
 import type { ScrapeRequest } from "../api/types";
 
 export type Action = NonNullable<ScrapeRequest["actions"]>[number];
-/** `evaluate` is left out: the API refuses it unless its operator allows scripts, and says nowhere whether it does. */
-export type ActionType = Exclude<Action["type"], "evaluate">;
+export type ActionType = Action["type"];
 type Scroll = Extract<Action, { type: "scroll" }>;
 
 export const ACTION_TYPES: Array<{ type: ActionType; label: string }> = [
@@ -21,7 +20,13 @@ export const ACTION_TYPES: Array<{ type: ActionType; label: string }> = [
   { type: "scrape", label: "Extract now" },
   { type: "screenshot", label: "Screenshot" },
   { type: "pdf", label: "PDF" },
+  { type: "evaluate", label: "Run JavaScript" },
 ];
+/**
+ * Custom JavaScript: the API refuses it unless its operator set ALLOW_SCRIPT_ACTIONS=true, which
+ * `/health` tells as `features.script_actions`; the editor offers it only then.
+ */
+export const SCRIPT_ACTIONS: ReadonlySet<string> = new Set<ActionType>(["evaluate"]);
 /** Captures are files of one page: a batch refuses them. */
 export const CAPTURE_ACTIONS: ReadonlySet<string> = new Set<ActionType>(["screenshot", "pdf"]);
 /** Actions that make records or files: a login has no output, and the API refuses them there. */
@@ -32,6 +37,7 @@ const MAX_WAIT_MS = 60_000;
 const MAX_TIMEOUT_MS = 120_000;
 const MAX_REPEAT = 1000;
 const MAX_SCROLLS = 500;
+const MAX_SCRIPT_CHARS = 100_000;
 
 export interface ActionDraft {
   /** Stable across reordering, for React keys and focus; never sent. */
@@ -50,6 +56,8 @@ export interface ActionDraft {
   screens: string;
   maxScrolls: string;
   fullPage: boolean;
+  /** An evaluate action's JavaScript. */
+  script: string;
   optional: boolean;
   timeoutMs: string;
 }
@@ -73,6 +81,7 @@ export function emptyAction(type: ActionType): ActionDraft {
     screens: "1",
     maxScrolls: "50",
     fullPage: false,
+    script: "",
     optional: false,
     timeoutMs: "",
   };
@@ -168,6 +177,10 @@ export function buildAction(draft: ActionDraft, index: number): Action {
       return { type: "scrape", ...common };
     case "pdf":
       return { type: "pdf", ...common };
+    case "evaluate":
+      if (!draft.script.trim()) fail("give the JavaScript to run.");
+      if (draft.script.length > MAX_SCRIPT_CHARS) fail(`the script may be at most ${MAX_SCRIPT_CHARS} characters.`);
+      return { type: "evaluate", script: draft.script, ...common };
   }
 }
 
@@ -181,7 +194,7 @@ export function buildActions(drafts: ActionDraft[]): Action[] {
 
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-/** A draft from an action of an earlier request; `null` for one the form cannot edit (`evaluate`). */
+/** A draft from an action of an earlier request; `null` for one the form does not know. */
 export function draftFromAction(action: Record<string, unknown>): ActionDraft | null {
   const type = ACTION_TYPES.find((t) => t.type === action.type)?.type;
   if (!type) return null;
@@ -208,13 +221,20 @@ export function draftFromAction(action: Record<string, unknown>): ActionDraft | 
     draft.maxScrolls = str(action.max_scrolls) || "50";
   }
   if (type === "screenshot") draft.fullPage = action.full_page === true;
+  if (type === "evaluate") draft.script = str(action.script);
   return draft;
 }
 
-/** Drafts for a request's `actions`, and how many could not be shown (`evaluate`). */
+/** Drafts for a request's `actions`, and how many could not be shown. */
 export function draftsFromActions(actions: unknown): { drafts: ActionDraft[]; dropped: number } {
   if (!Array.isArray(actions)) return { drafts: [], dropped: 0 };
   const drafts = actions.map((a) => (typeof a === "object" && a !== null ? draftFromAction(a as Record<string, unknown>) : null));
   const kept = drafts.filter((d): d is ActionDraft => d !== null);
+  return { drafts: kept, dropped: drafts.length - kept.length };
+}
+
+/** The drafts without `evaluate` ones (where the API refuses scripts), and how many were left out. */
+export function withoutScripts(drafts: ActionDraft[]): { drafts: ActionDraft[]; dropped: number } {
+  const kept = drafts.filter((d) => !SCRIPT_ACTIONS.has(d.type));
   return { drafts: kept, dropped: drafts.length - kept.length };
 }

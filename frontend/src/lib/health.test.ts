@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { HealthUp } from "../api/types";
-import { healthWarnings, NO_WORKER } from "./health";
+import { healthWarnings, NO_WORKER, scriptActionsAllowed } from "./health";
 
 function health(overrides: Partial<HealthUp> & { queued?: number } = {}): HealthUp {
   const { queued = 0, ...rest } = overrides;
@@ -45,5 +45,14 @@ describe("health warnings", () => {
   it("says only that the database is down when /health answers 503", () => {
     const down = { status: "error", version: "0.1.0", database: { status: "error", dialect: "sqlite", error: "OperationalError" } } as const;
     expect(healthWarnings(down)).toEqual(["The database is not answering: jobs cannot be created or read."]);
+  });
+});
+
+describe("script actions", () => {
+  it("are allowed only when the API says so", () => {
+    expect(scriptActionsAllowed(health({ features: { script_actions: true } }))).toBe(true);
+    expect(scriptActionsAllowed(health())).toBe(false);
+    expect(scriptActionsAllowed({ status: "error", version: "0.1.0", database: { status: "error", dialect: "sqlite", error: "OSError" } })).toBe(false);
+    expect(scriptActionsAllowed(null)).toBe(false);
   });
 });

@@ -29,3 +29,8 @@ export function healthWarnings(health: Health): string[] {
   }
   return warnings;
 }
+
+/** Whether the API accepts `evaluate` actions (its operator set ALLOW_SCRIPT_ACTIONS); no while it cannot say. */
+export function scriptActionsAllowed(health: Health | null | undefined): boolean {
+  return health?.status === "ok" && health.features?.script_actions === true;
+}

@@ -14,10 +14,11 @@ import { RowsTable } from "../components/RecordsTable";
 import { SchemaEditor } from "../components/SchemaEditor";
 import { SessionPicker } from "../components/SessionPicker";
 import { withWholeRequest } from "../lib/jobs";
+import { loadScriptActions, useScriptActions } from "../lib/useScriptActions";
 import { columnsFor, recordRow, schemaFieldNames, type Row } from "../lib/records";
 import { Link, navigate, useLocation } from "../lib/router";
 import { SchemaError, buildSchema } from "../lib/schema";
-import { CAPTURE_ACTIONS, draftsFromActions, type ActionDraft } from "../lib/actions";
+import { CAPTURE_ACTIONS, withoutScripts, type ActionDraft } from "../lib/actions";
 import {
   EXTRA_FORMATS,
   STATIC_ACTIONS,
@@ -80,16 +81,22 @@ export function NewScrapePage() {
   const [loadedFrom, setLoadedFrom] = useState<string | null>(null);
   const [droppedScripts, setDroppedScripts] = useState(0);
   const [switchedToDynamic, setSwitchedToDynamic] = useState(false);
+  const scripts = useScriptActions();
 
   useEffect(() => {
     if (!from) return;
-    getJob(from, null)
+    Promise.all([
       // A long batch's body lists only its first URLs: the form gets every one.
-      .then((answer) => (answer ? withWholeRequest(answer.body, getJobRequest) : null))
-      .then((job) => {
+      getJob(from, null).then((answer) => (answer ? withWholeRequest(answer.body, getJobRequest) : null)),
+      loadScriptActions(),
+    ])
+      .then(([job, scriptsAllowed]) => {
         if (job?.request) {
-          setForm(formFromRequest(job.request, job.name));
-          setDroppedScripts(draftsFromActions(job.request.actions).dropped);
+          const loaded = formFromRequest(job.request, job.name);
+          // Where the API refuses scripts, the job's evaluate actions would only make it answer 422.
+          const { drafts, dropped } = scriptsAllowed ? { drafts: loaded.actions, dropped: 0 } : withoutScripts(loaded.actions);
+          setForm({ ...loaded, actions: drafts });
+          setDroppedScripts(dropped);
           setLoadedFrom(job.job_id);
         }
       })
@@ -185,8 +192,8 @@ export function NewScrapePage() {
       )}
       {droppedScripts > 0 && (
         <Notice kind="warn">
-          That job also ran {droppedScripts} evaluate action{droppedScripts === 1 ? "" : "s"} (custom JavaScript), which this form does not edit: they are left
-          out here. Send them through the API.
+          That job also ran {droppedScripts} evaluate action{droppedScripts === 1 ? "" : "s"} (custom JavaScript), which this server no longer accepts (its
+          operator has not set ALLOW_SCRIPT_ACTIONS=true): they are left out here.
         </Notice>
       )}
       <form onSubmit={submit} noValidate={false}>
@@ -238,7 +245,7 @@ export function NewScrapePage() {
             need the browser (dynamic or auto).{form.mode === "batch" ? " In a batch they run on every URL; screenshots and PDFs are for single pages." : ""}
           </p>
           {switchedToDynamic && form.strategy === "dynamic" && <Notice>The strategy is now dynamic: actions run in the browser.</Notice>}
-          <ActionsEditor value={form.actions} onChange={changeActions} hidden={form.mode === "batch" ? CAPTURE_ACTIONS : undefined} />
+          <ActionsEditor value={form.actions} onChange={changeActions} hidden={form.mode === "batch" ? CAPTURE_ACTIONS : undefined} scripts={scripts} />
         </details>
 
         {form.mode === "page" && (

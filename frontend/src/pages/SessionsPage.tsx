@@ -9,6 +9,7 @@ import { OUTPUT_ACTIONS } from "../lib/actions";
 import { formatAge, formatTime } from "../lib/format";
 import { buildSessionRequest, emptySessionDraft, type SessionDraft, type SessionKind } from "../lib/sessionForm";
 import { usePolling } from "../lib/usePolling";
+import { useScriptActions } from "../lib/useScriptActions";
 
 const KINDS: Array<{ value: SessionKind; label: string; help: string }> = [
   { value: "login", label: "Log in", help: "a login page and the actions that log in; the worker runs them when needed" },
@@ -23,6 +24,7 @@ function When({ at }: { at: string | null | undefined }) {
 
 function NewSession({ onCreated }: { onCreated: (s: Session) => void }) {
   const [draft, setDraft] = useState<SessionDraft>(emptySessionDraft);
+  const scripts = useScriptActions();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const update = (patch: Partial<SessionDraft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -90,6 +92,7 @@ function NewSession({ onCreated }: { onCreated: (s: Session) => void }) {
             onChange={(actions) => update({ actions })}
             hidden={OUTPUT_ACTIONS}
             emptyText="No actions yet: add the steps that log in."
+            scripts={scripts}
           />
         </fieldset>
       ) : (
