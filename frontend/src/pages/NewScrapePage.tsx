@@ -192,7 +192,7 @@ export function NewScrapePage() {
       )}
       {droppedScripts > 0 && (
         <Notice kind="warn">
-          That job also ran {droppedScripts} evaluate action{droppedScripts === 1 ? "" : "s"} (custom JavaScript), which this server no longer accepts (its
+          That job also ran {droppedScripts} evaluate action{droppedScripts === 1 ? "" : "s"} (custom JavaScript), which this server does not accept (its
           operator has not set ALLOW_SCRIPT_ACTIONS=true): they are left out here.
         </Notice>
       )}
