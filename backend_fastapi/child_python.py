@@ -8,11 +8,15 @@ which names the directory that holds the package, whether or not it is installed
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from importlib.machinery import PathFinder
 from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
 
 # The directory that holds the `backend_fastapi` package (the checkout, or site-packages).
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -45,3 +49,19 @@ def _on_safe_path() -> bool:
     # Without -P, this process's first entry is its own script's or working directory.
     paths = sys.path if sys.flags.safe_path else sys.path[1:]
     return any(p and str(Path(p).resolve()) == PACKAGE_PARENT for p in paths)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Let the kernel kill this child when its parent (the worker) dies, so no orphan keeps its memory.
+
+    Called first thing in the child; `parent_pid` is the parent's pid as the parent saw it, so a
+    parent that died before `prctl` took effect is noticed too.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)

@@ -9,35 +9,21 @@ kills it past PIPELINE_MEMORY_LIMIT_MB.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from backend_fastapi.child_python import die_with_parent
 from backend_fastapi.errors import JobError
 from backend_fastapi.pipelines.child_spec import ChildSpec
 
 log = logging.getLogger("backend_fastapi.pipelines.child")
 
 RESULT_FILE = "result.json"
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Let the kernel kill this process when the worker dies, so no orphan keeps its memory."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _emit(message: dict[str, Any]) -> None:
@@ -55,7 +41,7 @@ def main(argv: list[str]) -> int:
     """Run the spec named on the command line; the outcome goes to result.json."""
     spec_path = Path(argv[1])
     raw = orjson.loads(spec_path.read_bytes())
-    _die_with_parent(int(raw.get("parent_pid") or os.getppid()))
+    die_with_parent(int(raw.get("parent_pid") or os.getppid()))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     result_path = spec_path.with_name(RESULT_FILE)
     try:

@@ -1,4 +1,4 @@
-"""The capability probe, a child of the worker: `python -P -m backend_fastapi.worker.probe KINDS_JSON`.
+"""The capability probe, a child of the worker: `python -P -m backend_fastapi.worker.probe KINDS_JSON PID`.
 
 For each kind it imports what the kind's jobs import and runs its check (the browser: launch
 Chromium, open a blank page, close it), then prints `{"kind": ..., "status": "ok" | reason}` as one
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import orjson
 
 from backend_fastapi.capabilities import OK, Kind, short_reason
-from backend_fastapi.child_python import python_command, python_env
+from backend_fastapi.child_python import die_with_parent, python_command, python_env
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def check_kind(kind: Kind, settings: Any) -> str:
 
 
 def main(argv: list[str]) -> int:
+    # A worker killed while its probe runs takes the probe (and so its Chromium) with it.
+    die_with_parent(int(argv[1]))
     from backend_fastapi.settings import get_settings
 
     settings = get_settings()
@@ -60,7 +63,7 @@ async def run_probe(kinds: Mapping[str, Kind], timeout: float = PROBE_TIMEOUT_SE
         for name, k in kinds.items()
     }
     proc = await asyncio.create_subprocess_exec(
-        *python_command(MODULE, orjson.dumps(spec).decode()),
+        *python_command(MODULE, orjson.dumps(spec).decode(), str(os.getpid())),
         env=python_env(),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

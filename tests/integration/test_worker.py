@@ -218,7 +218,8 @@ async def run_chaos(
     ids = await enqueue_many(db, "test.mark", payloads, max_attempts=10)
     await record_completions(db)
     env = service_env(db_url, tmp_path, WORKER_CONCURRENCY=concurrency, JOB_LEASE_SECONDS=1.5)
-    procs = [start_worker(env, tmp_path, f"w{i}") for i in range(workers)]
+    # Workers claim jobs before their capability probe ends: waiting for it would only slow the test.
+    procs = [start_worker(env, tmp_path, f"w{i}", ready="worker.started") for i in range(workers)]
     generation = workers
     try:
         for _ in range(kills):
@@ -226,7 +227,7 @@ async def run_chaos(
             victim = rng.randrange(len(procs))
             procs[victim].signal(signal.SIGKILL)
             procs[victim].kill()
-            procs[victim] = start_worker(env, tmp_path, f"w{generation}")
+            procs[victim] = start_worker(env, tmp_path, f"w{generation}", ready="worker.started")
             generation += 1
 
         async def all_finished() -> bool:
@@ -285,3 +286,33 @@ async def test_a_frozen_worker_cannot_overwrite_the_result_of_the_worker_that_to
         zombie.signal(signal.SIGCONT)
         zombie.stop()
         rescuer.stop()
+
+
+async def test_a_worker_killed_during_its_capability_probe_takes_the_probe_with_it(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    import psutil
+
+    hold = tmp_path / "hold"
+    hold.touch()  # the probe imports the held handler until this file goes
+    env = service_env(db_url, tmp_path, DATAOPS_TEST_HOLD_FILE=str(hold))
+    env["WORKER_HANDLERS"] += ",test.held=tests.support.held_import:run"
+    worker = start_worker(env, tmp_path, ready="worker.started")
+    probes: list[psutil.Process] = []
+    try:
+
+        async def probe_started() -> list[psutil.Process]:
+            children = psutil.Process(worker.pid).children()
+            return [c for c in children if "backend_fastapi.worker.probe" in " ".join(c.cmdline())]
+
+        probes = await eventually(probe_started, timeout=60, interval=0.05)
+        await eventually(lambda: asyncio.to_thread(Path(f"{hold}.reached").exists), timeout=120)
+        worker.signal(signal.SIGKILL)
+        worker.kill()
+        # Held, the probe would never end on its own: only its worker's death can end it.
+        _, alive = psutil.wait_procs(probes, timeout=60)
+        assert not alive, "the probe outlived its killed worker"
+    finally:
+        hold.unlink(missing_ok=True)
+        worker.stop()
+        psutil.wait_procs(probes, timeout=60)

@@ -113,13 +113,19 @@ class Service:
 
 
 def start_worker(
-    env: dict[str, str], tmp_path: Path, name: str = "worker", *extra: str, **how: Any
+    env: dict[str, str],
+    tmp_path: Path,
+    name: str = "worker",
+    *extra: str,
+    ready: str = "worker.capabilities",
+    **how: Any,
 ) -> Service:
     """A worker process once it has checked what it can run (its probe child, and the probe's
-    Chromium, are gone then: tests count a worker's children); `how`: Service's `cwd` and `program`."""
+    Chromium, are gone then: tests count a worker's children); `ready="worker.started"`: once it
+    claims jobs, its probe still running; `how`: Service's `cwd` and `program`."""
     service = Service(["worker", *extra], env, tmp_path / f"{name}.log", **how)
     try:
-        service.wait_for_log("worker.capabilities")
+        service.wait_for_log(ready)
     except BaseException:
         service.kill()
         raise
