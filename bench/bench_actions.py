@@ -84,21 +84,26 @@ KINDS = [
 
 # Measured 2026-12-04 on the machine of the section while finding where the memory goes: the peak
 # split by process, and what was tried against it (runs of 18 to 66 jobs).
-WHERE_IT_GOES = """Where the memory goes, at the PSS peak of a typical run (436 MB): Playwright's Node.js driver
-118 MB (about 50 MB of it the pages of the Node binary itself, which no other process of the stack
-maps), Chromium's browser process 90 MB (its network service and compositor run in it), the
-Python worker 76 MB, three renderers 110 MB (the two jobs' pages and the context opened ahead for
-the next job) and Chromium's two zygotes 32 MB. Actions add little to the light pages of the
-dynamic bench (410-430 MB there): the renderers hold a little more while they click and scroll.
-Twelve runs on this machine gave 417-470 MB (median 436 MB): the target is met by a typical run,
-not by every one. What was tried against it:
+WHERE_IT_GOES = """Where the memory goes, at the PSS peak of a typical run (437 MB): Playwright's Node.js driver
+126-132 MB (about 50 MB of it the pages of the Node binary itself, which no other process of the
+stack maps: 26 MB of its code, 16 MB of its read-only data such as ICU), Chromium's browser process
+90 MB (its network service and compositor run in it), the Python worker 85-88 MB, the two jobs'
+renderers 100 MB and Chromium's two zygotes 35 MB. Actions add little to the light pages of the
+dynamic bench: the renderers hold a little more while they click and scroll.
+
+A context (and its renderer) is opened ahead for the next job only while a job slot is free, and
+when a page closes: before, a spare was opened beside WORKER_CONCURRENCY pages in use and, while a
+finished page's renderer was still exiting, four renderers were alive at once. Twelve runs then
+gave 417-470 MB (median 436 MB); seven runs since gave 436-445 MB (the median over each run's
+samples 426-429 MB), and light pages' job time p50 went from 196 to 239 ms in the dynamic bench
+(same machine, same hour). What else was tried:
 
 | change | peak PSS | cost |
 | --- | --- | --- |
-| none (three pairs of runs) | 428 / 430 / 443 MB | |
-| no context opened ahead for the next job | 417 / 420 MB | saves a renderer's own pages only (its shared pages move to the others); each job waits for its context to open |
+| no context opened ahead at all | 417 / 420 MB | each job waits for its context to open |
 | driver with `--jitless` (`NODE_OPTIONS`) | 406 / 421 MB | light pages' job time p50 268 -> 365-450 ms: not taken |
 | driver with `MALLOC_ARENA_MAX=2`, `--max-old-space-size=40` or `--v8-pool-size=0` | 426-452 MB | within the noise: not taken |
+| renderers with `--js-flags=--max-lazy --optimize-for-size`, Chromium features off (back-forward cache, paint holding, media router, translate, lazy frame loading) | 442 / 445 MB | no change: not taken |
 
 PSS also falls when another browser or Node.js process on the machine maps the same binaries
 (runs beside other test suites measured 340-360 MB): compare runs made on a quiet machine."""

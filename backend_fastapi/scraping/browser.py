@@ -104,6 +104,8 @@ class BrowserPool:
         self._pages = 0
         self._idle_task: asyncio.Task[None] | None = None
         self._spare: _Spare | None = None
+        # Pages of `fresh` in use now: a spare is made only while fewer than the worker's job slots.
+        self._in_use = 0
         self._closing: set[asyncio.Task[None]] = set()
 
     @property
@@ -138,10 +140,11 @@ class BrowserPool:
         ahead: bool = True,
     ) -> AsyncIterator[OpenedT]:
         """A context no job has used, made by `opener` (or made ahead by it for the same `key`),
-        closed however the block ends; the next one is made while this one is in use. With
+        closed however the block ends; the next one is made ahead in a free job slot. With
         `ahead=False` (a rare kind, such as a session's login) the spare is neither taken nor made."""
         browser = await self._acquire(settings)
         opened: OpenedT | None = None
+        self._in_use += 1
         try:
             opened = await self._take_spare(browser, key) if ahead else None
             if opened is None:
@@ -150,9 +153,12 @@ class BrowserPool:
                 self._make_spare(settings, browser, key, opener)
             yield opened
         finally:
+            self._in_use -= 1
             try:
                 if opened is not None:
                     await finish(self._close_context(opened.context))
+                    if ahead:
+                        self._make_spare(settings, browser, key, opener)
             finally:
                 await finish(self._release(settings, browser))
 
@@ -181,6 +187,11 @@ class BrowserPool:
     ) -> None:
         # Not on a browser about to be retired: its spare would never be used.
         if self._spare is not None or browser is not self._browser:
+            return
+        # Only in a free job slot: a spare beside WORKER_CONCURRENCY pages in use costs a renderer
+        # (~40 MB PSS) and waits anyway until one of them ends; made when a page closes instead,
+        # it is ready for the job that takes the freed slot.
+        if self._in_use >= settings.WORKER_CONCURRENCY:
             return
         if self._pages + 1 >= settings.BROWSER_MAX_PAGES:
             return

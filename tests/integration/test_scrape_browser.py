@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -11,7 +12,7 @@ import pytest
 from backend_fastapi.chromium import find_chromium, launch_args
 from tests.support.scrape_stack import Stack, browser_roots, chromium_processes, scrape_stack
 from tests.support.servers import LoopbackServer
-from tests.support.waiting import wait_for
+from tests.support.waiting import eventually, wait_for
 
 pytestmark = pytest.mark.browser
 IDLE_SECONDS = 3
@@ -191,3 +192,54 @@ async def test_the_browser_is_retired_after_max_pages_once_its_jobs_are_done() -
     finally:
         await pool.close()
     assert not browsers[2].is_connected()
+
+
+async def test_a_context_is_opened_ahead_only_in_a_free_job_slot() -> None:
+    """At WORKER_CONCURRENCY pages in use no spare context (and renderer) is kept beside them; the
+    page that closes leaves one behind, which the next job of the same kind takes."""
+    from types import SimpleNamespace
+
+    from playwright.async_api import Browser
+
+    from backend_fastapi.scraping.browser import BrowserPool
+    from backend_fastapi.settings import Settings
+
+    settings = Settings(_env_file=None, WORKER_CONCURRENCY=2, BROWSER_IDLE_SECONDS=60)  # type: ignore[call-arg]
+    pool = BrowserPool()
+    opened: list[object] = []
+
+    calls = 0
+
+    async def opener(browser: Browser) -> SimpleNamespace:
+        nonlocal calls
+        calls += 1
+        context = await browser.new_context()
+        opened.append(context)
+        return SimpleNamespace(context=context)
+
+    def open_with_spare(browser: Browser, ever_opened: int) -> Callable[[], Awaitable[bool]]:
+        """`ever_opened` contexts opened so far, two of them open now (one in use, one spare)."""
+
+        async def check() -> bool:
+            return len(opened) == ever_opened and len(browser.contexts) == 2
+
+        return check
+
+    try:
+        async with pool.fresh(settings, "k", opener) as first:
+            browser = first.context.browser
+            assert browser is not None
+            # One slot free: the next job's context is opened ahead.
+            await eventually(open_with_spare(browser, 2))
+            async with pool.fresh(settings, "k", opener) as second:
+                assert second.context is opened[1], "the spare was not taken"
+                # A spare would be opened by a task started now: let every ready task run once.
+                await asyncio.sleep(0)
+                assert calls == 2, "a spare was opened beside two pages in use"
+            # The second page closed: its slot is free again and a spare is opened in it.
+            await eventually(open_with_spare(browser, 3))
+        async with pool.fresh(settings, "other", opener) as third:
+            # Another kind of context: the spare is not used for it.
+            assert third.context is opened[3]
+    finally:
+        await pool.close()
