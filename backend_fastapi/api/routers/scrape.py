@@ -15,6 +15,8 @@ from backend_fastapi.schemas.batch import BatchRequest
 from backend_fastapi.schemas.jobs import JobOut
 from backend_fastapi.schemas.responses import ErrorBody, JobCreated
 from backend_fastapi.schemas.scrape import ScrapeRequest
+from backend_fastapi.settings import Settings
+from backend_fastapi.store.engine import Database
 
 router = APIRouter(prefix="/api/scrape", tags=["scrape"], route_class=CheckedJsonRoute)
 CREATE_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -49,18 +51,7 @@ async def create_scrape(
     wait: WaitParam = None,
 ) -> Response:
     """Queue a scrape of `url` with the fields of `schema`; answers 202 with the job id at once."""
-    await require_session(db, body.session, "body.session")
-    return await create_job(
-        db=db,
-        settings=settings,
-        gauge=request.app.state.queue_gauge,
-        job_type=body.job_type,
-        payload=body.to_payload(),
-        options=body,
-        label=body.url,
-        idempotency_key=idempotency_key,
-        wait=wait,
-    )
+    return await _queue(body, body.url, request, db, settings, idempotency_key, wait)
 
 
 @router.post("/batch", status_code=202, responses=CREATE_RESPONSES)
@@ -73,6 +64,19 @@ async def create_batch(
     wait: WaitParam = None,
 ) -> Response:
     """Queue one job that scrapes each of `urls` as a scrape request says; a record per URL."""
+    return await _queue(body, body.label, request, db, settings, idempotency_key, wait)
+
+
+async def _queue(
+    body: ScrapeRequest | BatchRequest,
+    label: str,
+    request: Request,
+    db: Database,
+    settings: Settings,
+    idempotency_key: str | None,
+    wait: float | None,
+) -> Response:
+    """A scrape or batch job once its session (if it names one) is known to exist."""
     await require_session(db, body.session, "body.session")
     return await create_job(
         db=db,
@@ -81,7 +85,7 @@ async def create_batch(
         job_type=body.job_type,
         payload=body.to_payload(),
         options=body,
-        label=body.label,
+        label=label,
         idempotency_key=idempotency_key,
         wait=wait,
     )
