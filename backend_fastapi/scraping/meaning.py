@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,9 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u00bb|/)\s+
 _URL_ATTRS = ("href", "src", "content", "data-src")
 _DIGIT = re.compile(r"\d")
 _MONEY = re.compile(r"[$€£¥]")
+_WORD = re.compile(r"\w+")
+# Page candidates a meta description is compared with (the best ones come first).
+_PAGE_DESCRIPTIONS = 8
 # An identifier: one token of at least four letters and digits, one of them a digit.
 _IDENTIFIER = re.compile(r"^(?=\S*\d)[\w./#-]{4,40}$")
 
@@ -138,12 +142,7 @@ def _all_candidates(
 ) -> Iterator[Found]:
     concept = concept_of(name)
     if concept is not None and concept.key == "description":
-        # A meta description that only repeats the title says nothing more.
-        titles = {clean_text(str(t)).casefold() for t in (metadata.title, metadata.tag("og:title")) if t}
-        for item in from_structured(name, metadata):
-            if not (item.source.startswith("meta:") and clean_text(str(item.values[0])).casefold() in titles):
-                yield item
-        yield from from_page(name, kind, many, tree, metadata)
+        yield from _description_candidates(name, kind, many, tree, metadata)
         return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
@@ -160,6 +159,41 @@ def _all_candidates(
     if heading and any(_same_title(heading, v) for v in shown):
         yield Found([heading], "h1")
     yield from metas
+    yield from from_page(name, kind, many, tree, metadata)
+
+
+def _description_candidates(
+    name: str, kind: str, many: bool, tree: LexborTree, metadata: PageMetadata
+) -> Iterator[Found]:
+    """Structured data first, then meta descriptions, then the page; but a meta description is
+    often a shop's search snippet: cut short (the page's own text is the whole of it) or a pitch
+    with prices in it ("Shop for X. Free shipping over $45"), where the page's prose comes first."""
+    # A meta description that only repeats the title says nothing more.
+    titles = {clean_text(str(t)).casefold() for t in (metadata.title, metadata.tag("og:title")) if t}
+    seen: list[Found] | None = None
+
+    def on_page() -> list[Found]:
+        nonlocal seen
+        if seen is None:
+            seen = list(islice(from_page(name, kind, many, tree, metadata), _PAGE_DESCRIPTIONS))
+        return seen
+
+    for item in from_structured(name, metadata):
+        if not item.source.startswith("meta:"):
+            yield item
+            continue
+        text = clean_text(str(item.values[0]))
+        if text.casefold() in titles:
+            continue
+        words = _WORD.findall(text.casefold())
+        for found in on_page():
+            page_words = _WORD.findall(str(found.values[0]).casefold())
+            if len(page_words) > len(words) and page_words[: len(words)] == words:
+                yield found
+        if _MONEY.search(text):
+            heading = _heading_text(tree)
+            yield from (f for f in on_page() if not _not_prose(str(f.values[0]), heading))
+        yield item
     yield from from_page(name, kind, many, tree, metadata)
 
 
