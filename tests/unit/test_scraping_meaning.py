@@ -238,7 +238,7 @@ def test_a_meta_description_cut_short_gives_way_to_the_whole_text_on_the_page() 
     assert found(body, "description", head=head) == (PROSE, "css:.description")
     # A meta description that is the whole of it is kept.
     whole = f'<meta name="description" content="{PROSE}">'
-    assert found(f"<h1>Blue Mug</h1><p>Made by hand in small batches.</p>", "description", head=whole) == (
+    assert found("<h1>Blue Mug</h1><p>Made by hand in small batches.</p>", "description", head=whole) == (
         PROSE,
         "meta:description",
     )
