@@ -12,7 +12,7 @@ from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks,
 
 # Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
 DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button", "select",
-                       "dialog"})  # fmt: skip
+                       "dialog", "rt", "rp"})  # fmt: skip
 BLOCKS = frozenset(
     {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "hr",
      "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}

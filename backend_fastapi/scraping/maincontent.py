@@ -25,10 +25,11 @@ from backend_fastapi.scraping.structured import parse_json_ld
 
 logger = logging.getLogger(__name__)
 
-# Never content, wherever it is. Not `form`: some sites wrap their whole page in one.
+# Never content, wherever it is. Not `form`: some sites wrap their whole page in one. `rt`/`rp`:
+# ruby readings (furigana) printed above the words they spell, which would double every word.
 ALWAYS_DROP = frozenset(
     {"script", "style", "noscript", "template", "svg", "iframe", "button", "select", "input", "option",
-     "textarea", "dialog", "object", "embed", "link", "meta", "canvas", "head", "title"}
+     "textarea", "dialog", "object", "embed", "link", "meta", "canvas", "head", "title", "rt", "rp"}
 )  # fmt: skip
 # Page chrome that is not the main content.
 CHROME_TAGS = frozenset({"nav", "aside", "footer"})
@@ -51,15 +52,21 @@ UNLIKELY_WORDS = (
     "-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
     "legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
     "ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|modal|signup|donat|"
-    "disclaimer|disclosure|postmetadata|entry-meta|post-meta"
+    "disclaimer|disclosure|postmetadata|entry-meta|post-meta|entry-utility"
 )
 MAYBE_WORDS = "and|article|body|column|content|main|mathjax|shadow"
+# Class and id words of lists of other pages, boilerplate even though they say "article".
+OTHER_PAGES_WORDS = (
+    "related-article|related_article|relatedarticle|related-post|related_post|relatedpost|"
+    "related-stor|related-content|recommended|more-articles|more-stories|morestories"
+)
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
 )
+# Not `label-hidden`: Drupal marks every field whose label it hides so, content fields included.
 NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|"
-    r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
+    r"-ad-|(?<!label-)hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|"
+    r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget",
     re.I,
 )
 SHARE_WORDS = "share|sharing|social|byline|author|autor|dateline|writtenby|credit|copyright|rating|bewertung"
@@ -67,6 +74,9 @@ SHARE_WORDS = "share|sharing|social|byline|author|autor|dateline|writtenby|credi
 SHARE_MAX_TEXT = 500
 # A first pass whose content is shorter than this is retried without the class/id guesses.
 MIN_ARTICLE = 500
+# An element the class/id guesses name as boilerplate is kept when it holds more than this share of
+# the page's text: it is the page's wrapper (`layout-container has-sidebar`), not a sidebar.
+WRAPPER_SHARE = 0.5
 # Class and id words of an article's standfirst (lead paragraph), in the common web languages.
 LEAD_CLASS = re.compile(
     r"(?i)(?:^|[\s_-])(?:lead|leadin|intro|standfirst|subtitle|subheadline|bajada|chapeau|chapo|abstract"
@@ -85,6 +95,7 @@ BLOCK_TAGS = frozenset(
     {"a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "figure",
      "h1", "h2", "h3", "h4", "h5", "h6", "header", "main"}
 )  # fmt: skip
+INLINE_TAGS = frozenset({"span", "em", "strong", "b", "i", "small", "time"})
 SCORED_TAGS = frozenset({"p", "pre", "td", "section", "h2", "h3", "h4", "h5", "h6"})
 TAG_BONUS = {
     "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3,
@@ -92,6 +103,8 @@ TAG_BONUS = {
 }  # fmt: skip
 CLEANED_TAGS = frozenset({"div", "table", "ul", "form"})
 MIN_PARAGRAPH = 25
+# Text of a `<div>` outside its block children that counts as a paragraph of its own.
+LOOSE_PARAGRAPH = 200
 # A best candidate scoring below this is no article: the page is read again without guesses.
 WEAK_CANDIDATE = 5.0
 # Candidates with less text than this (not counting links) have their score scaled down.
@@ -177,17 +190,35 @@ _DROP_CSS = ",".join(
 _GUESS_CSS = (
     # `:is([class],[id])` first: ~10 % faster, most elements have neither.
     f":is([class],[id]):is({_words_css(UNLIKELY_WORDS)}):not({_words_css(MAYBE_WORDS)})"
-    ":not(body,a,main,article,table,tbody,tr,td,th,code,pre)"
+    ":not(body,a,main,article,table,tbody,tr,td,th,code,pre),"
+    f":is([class],[id]):is({_words_css(OTHER_PAGES_WORDS)}):not(body,main)"
 )
 _SHARE_CSS = _words_css(SHARE_WORDS)
 
 
+def _in_sentence(node: Any) -> bool:
+    """An inline element of a paragraph (`<p><span class=dateline>KOBE - </span>A total...`):
+    part of the text, whatever its class says."""
+    parent = node.parent
+    return node.tag in INLINE_TAGS and parent is not None and parent.tag == "p"
+
+
 def _drop_boilerplate(root: Any, guess: bool) -> None:
-    """Removes what is never content (and, when `guess`, what class or id names as boilerplate)."""
-    selector = f"{_DROP_CSS},{_GUESS_CSS}" if guess else _DROP_CSS
+    """Removes what is never content (and, when `guess`, what class or id names as boilerplate,
+    unless it holds most of the page's text: `layout has-sidebar` wraps the whole page)."""
     # Innermost first: a node is never removed after (and so inside) an ancestor already removed.
-    for node in reversed(_below(root, selector)):
+    for node in reversed(_below(root, _DROP_CSS)):
         node.decompose()
+    if not guess:
+        return
+    guessed = _below(root, _GUESS_CSS)
+    if not guessed:
+        return
+    most = len(root.text(deep=True)) * WRAPPER_SHARE
+    sizes = [len(node.text(deep=True)) for node in guessed]
+    for node, size in zip(reversed(guessed), reversed(sizes), strict=True):
+        if size <= most:
+            node.decompose()
 
 
 class _Scorer:
@@ -204,6 +235,8 @@ class _Scorer:
     def walk(self, node: Any, ancestors: list[Any]) -> list[int]:
         # Local counters, unrolled: this runs for every element of every page.
         text = links = commas = paras = images = items = list_text = 0
+        # Text outside block children: a `<div>` holding its text between `<br>`s beside a box.
+        loose = loose_commas = 0
         has_block = False
         tag = node.tag
         mark = len(self.order)
@@ -213,8 +246,12 @@ class _Scorer:
             if ctag == "-text":
                 content = child.text_content
                 if content:
-                    text += len(content.strip())
-                    commas += content.count(",")
+                    size = len(content.strip())
+                    text += size
+                    loose += size
+                    found = content.count(",")
+                    commas += found
+                    loose_commas += found
                 continue
             if ctag == "-comment" or ctag is None:
                 continue
@@ -228,6 +265,9 @@ class _Scorer:
             list_text += sub[6]
             if ctag in BLOCK_TAGS:
                 has_block = True
+            else:
+                loose += sub[0]
+                loose_commas += sub[2]
         ancestors.pop()
         key = node.mem_id
         if key in self.share and text < SHARE_MAX_TEXT:
@@ -255,6 +295,11 @@ class _Scorer:
         self.order.append(key)
         if text >= MIN_PARAGRAPH and (tag in SCORED_TAGS or (tag == "div" and not has_block)):
             self._vote(stats, ancestors)
+        elif tag == "div" and loose >= LOOSE_PARAGRAPH:
+            # Its own text counts as a paragraph of it (Readability turns such runs into `<p>`s).
+            ancestors.append(node)
+            self._vote([loose, 0, loose_commas], ancestors)
+            ancestors.pop()
         return stats
 
     def _vote(self, stats: list[int], ancestors: list[Any]) -> None:
@@ -733,7 +778,7 @@ def _article(
         _decompose_all(_below(root, selector))
     leads = _leads(root) if guess else []
     _drop_boilerplate(root, guess)
-    share = {node.mem_id for node in root.css(_SHARE_CSS)} if guess else set()
+    share = {node.mem_id for node in root.css(_SHARE_CSS) if not _in_sentence(node)} if guess else set()
     share.discard(root.mem_id)
     scorer = _Scorer(share)
     try:
