@@ -52,7 +52,8 @@ UNLIKELY_WORDS = (
     "-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
     "legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
     "ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|modal|signup|donat|"
-    "disclaimer|disclosure|postmetadata|entry-meta|post-meta|entry-utility"
+    "disclaimer|disclosure|postmetadata|entry-meta|post-meta|entry-utility|twitter-tweet|instagram-media|"
+    "tiktok-embed"
 )
 MAYBE_WORDS = "and|article|body|column|content|main|mathjax|shadow"
 # Class and id words of lists of other pages, boilerplate even though they say "article".

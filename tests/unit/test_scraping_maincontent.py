@@ -345,6 +345,14 @@ def test_a_dateline_at_the_start_of_a_paragraph_stays_and_a_post_footer_goes() -
     assert "This entry was posted" not in text
 
 
+def test_embedded_social_posts_are_not_part_of_the_article() -> None:
+    tweet = """<blockquote class="twitter-tweet"><p lang="en">A post somebody else wrote, embedded in
+      the story, with a link and a few more words.</p>&mdash; Someone (@someone)</blockquote>"""
+    text = to_text(_page(f"<p>{ARTICLE_TEXT}</p>{tweet}<p>{SENTENCE}, again.</p>"), BASE)
+    assert f"{SENTENCE}, again." in text
+    assert "somebody else wrote" not in text
+
+
 def test_main_content_of_an_empty_document_is_empty() -> None:
     assert to_text("", BASE) == ""
     assert to_markdown("<html><body></body></html>", BASE) == ""
