@@ -35,6 +35,7 @@ class JobType(StrEnum):
     SCRAPE_PAGE = "scrape.page"
     SCRAPE_CRAWL = "scrape.crawl"
     SCRAPE_BATCH = "scrape.batch"
+    SCRAPE_MAP = "scrape.map"
     PIPELINE_RUN = "pipeline.run"
     PIPELINE_PREVIEW = "pipeline.preview"
     WEBHOOK_DELIVER = "webhook.deliver"
@@ -197,6 +198,13 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             payload="backend_fastapi.schemas.batch:BatchPayload",
             request="backend_fastapi.schemas.batch:BatchRequest",
             follow_ups=_then,
+        ),
+        JobTypeSpec(
+            JobType.SCRAPE_MAP,
+            "Map a site's URLs",
+            "backend_fastapi.scraping.sitemap_job:run_map_job",
+            payload="backend_fastapi.schemas.map:MapPayload",
+            request="backend_fastapi.schemas.map:MapRequest",
         ),
         JobTypeSpec(
             JobType.PIPELINE_RUN,

@@ -27,6 +27,7 @@ from backend_fastapi.api.routers import (
     schedules,
     scrape,
     sessions,
+    site_map,
     uploads,
 )
 from backend_fastapi.settings import Settings, get_settings
@@ -35,6 +36,7 @@ from backend_fastapi.store import open_database
 API_ROUTERS = (
     jobs.router,
     scrape.router,
+    site_map.router,
     pipelines.router,
     monitors.router,
     exports.router,

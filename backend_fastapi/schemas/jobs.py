@@ -30,7 +30,8 @@ class JobError(ResponseModel):
 
 
 class ScrapeProgress(ResponseModel):
-    """A scrape's progress: pages of a crawl or a batch, or a wait for memory before opening a browser."""
+    """A scrape's progress: pages of a crawl or a batch, URLs of a map, or a wait for memory before
+    opening a browser."""
 
     pages_done: int | None = None
     pages_queued: int | None = None
@@ -39,6 +40,8 @@ class ScrapeProgress(ResponseModel):
     errors: int | None = None
     waiting_for_memory: bool | None = None
     memory_used_mb: int | None = None
+    urls: int | None = Field(default=None, description="A map's URLs found so far.")
+    sitemap_files: int | None = Field(default=None, description="A map's sitemap files read so far.")
 
 
 class PipelineProgress(ResponseModel):

@@ -159,6 +159,23 @@ class BatchResult(ResultModel):
     pages_per_s: float | None
 
 
+# --- scrape.map ----------------------------------------------------------------------------------
+
+
+class MapResult(ResultModel):
+    """`scrape.map`: how many URLs were found and where; a record per URL (`url`, `lastmod`,
+    `source`) holds them."""
+
+    url: str
+    records: int = Field(description="URLs listed: a record each.")
+    from_sitemaps: int
+    from_links: int
+    sitemap_files: int = Field(description="Sitemap files read (indexes and gzipped files included).")
+    failed_sitemaps: list[FailedPage] = Field(description="Sitemaps that could not be read (the first ones).")
+    stopped_by: Literal["max_urls", "complete"]
+    duration_s: float
+
+
 # --- pipeline.run and pipeline.preview -----------------------------------------------------------
 
 
@@ -343,6 +360,8 @@ def result_kind(value: Any) -> JobType | None:
         return JobType.PIPELINE_PREVIEW
     if "steps" in value:
         return JobType.PIPELINE_RUN
+    if "sitemap_files" in value:
+        return JobType.SCRAPE_MAP
     if "succeeded" in value and "urls" in value:
         return JobType.SCRAPE_BATCH
     if "stopped_by" in value:
@@ -356,6 +375,7 @@ RESULT_MODELS: dict[JobType, type[ResultModel]] = {
     JobType.SCRAPE_PAGE: ScrapePageResult,
     JobType.SCRAPE_CRAWL: CrawlResult,
     JobType.SCRAPE_BATCH: BatchResult,
+    JobType.SCRAPE_MAP: MapResult,
     JobType.PIPELINE_RUN: PipelineRunResult,
     JobType.PIPELINE_PREVIEW: PipelinePreviewResult,
     JobType.WEBHOOK_DELIVER: WebhookDeliveryResult,
@@ -371,6 +391,7 @@ JobResult = Annotated[
     Annotated[ScrapePageResult, Tag(JobType.SCRAPE_PAGE)]
     | Annotated[CrawlResult, Tag(JobType.SCRAPE_CRAWL)]
     | Annotated[BatchResult, Tag(JobType.SCRAPE_BATCH)]
+    | Annotated[MapResult, Tag(JobType.SCRAPE_MAP)]
     | Annotated[PipelineRunResult, Tag(JobType.PIPELINE_RUN)]
     | Annotated[PipelinePreviewResult, Tag(JobType.PIPELINE_PREVIEW)]
     | Annotated[WebhookDeliveryResult, Tag(JobType.WEBHOOK_DELIVER)]

@@ -46,6 +46,18 @@ class ThenIn(StrictModel):
     pipeline_id: str = Field(min_length=1, max_length=200)
 
 
+def check_url_patterns(values: list[str]) -> list[str]:
+    """URL regexes (`include`, `exclude`), compiled as the worker compiles them (RE2): refused here
+    exactly when it could not run them."""
+    for index, pattern in enumerate(values):
+        try:
+            check_regex(pattern, "pattern")
+        except SchemaError as exc:
+            reason = f"pattern {index} ({pattern[:100]!r}): {exc.reason}"
+            raise PydanticCustomError("regex", "{reason}", {"reason": reason}) from exc
+    return values
+
+
 class CrawlIn(StrictModel):
     """Follow links from the start page; records come from pages reached through `follow`."""
 
@@ -61,23 +73,18 @@ class CrawlIn(StrictModel):
     include: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to keep.")
     exclude: list[str] = Field(default_factory=list, max_length=50, description="URL regexes to skip.")
     same_domain: bool = True
+    sitemaps: bool = Field(
+        default=False,
+        description="Also start from the pages the site's sitemaps list (as record pages one level "
+        "below the start page), within max_pages.",
+    )
 
     @field_validator("follow", "next_page", "next_click")
     @classmethod
     def _compile_selector(cls, value: str | None) -> str | None:
         return _selector(value, "selector")
 
-    @field_validator("include", "exclude")
-    @classmethod
-    def _compile_patterns(cls, values: list[str]) -> list[str]:
-        # Compiled as the worker compiles them (RE2): refused here exactly when it could not run them.
-        for index, pattern in enumerate(values):
-            try:
-                check_regex(pattern, "pattern")
-            except SchemaError as exc:
-                reason = f"pattern {index} ({pattern[:100]!r}): {exc.reason}"
-                raise PydanticCustomError("regex", "{reason}", {"reason": reason}) from exc
-        return values
+    _patterns = field_validator("include", "exclude")(check_url_patterns)
 
 
 class ScrapeOptionsIn(StrictModel):

@@ -4,7 +4,8 @@ The start page is fetched first (its failure fails the job). Then `max_concurren
 pages from the frontier. On every page within `max_depth`, `follow` links become record pages
 one level deeper and `next_page` links become listing pages at the same depth (pagination does
 not count as depth). Without `follow` every page is a record page, and without either selector
-every link is followed. `max_pages` bounds the pages fetched, listing pages included. Failed
+every link is followed. With `sitemaps`, the pages the site's sitemaps list are record pages one
+level below the start page. `max_pages` bounds the pages fetched, listing pages included. Failed
 pages are counted and sampled in the result; 429/5xx/network errors are retried twice first.
 """
 
@@ -14,7 +15,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from backend_fastapi.errors import JobError
 from backend_fastapi.regexes import compile_regex
@@ -28,23 +29,9 @@ from backend_fastapi.scraping.maincontent import RepeatedBlocks
 from backend_fastapi.scraping.page import OFFLOAD_CHARS, Document, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.pagework import MAX_ERROR_SAMPLES, load_with_retries, page_concurrency
 from backend_fastapi.scraping.session import ScrapeSession
+from backend_fastapi.scraping.sitemaps import SitemapWalk, site_sitemaps, walk_sitemaps
+from backend_fastapi.scraping.urlnorm import canonical, on_site, site_of
 from backend_fastapi.worker.context import JobContext
-
-
-def canonical(url: str) -> str:
-    """The form URLs are de-duplicated by: lower-case scheme and host, no default port, no fragment."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    if parts.username or parts.password:
-        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
-    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
-
-
-def _site(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
 
 
 @dataclass
@@ -70,7 +57,7 @@ class Crawler:
         self.next_page = Selector.parse(self.config.next_page) if self.config.next_page else None
         self.include = [compile_regex(p) for p in self.config.include]
         self.exclude = [compile_regex(p) for p in self.config.exclude]
-        self.site = _site((urlsplit(request.url).hostname or "").lower())
+        self.site = site_of((urlsplit(request.url).hostname or "").lower())
         self.seen: set[str] = set()
         self.queue: asyncio.Queue[_Task] = asyncio.Queue()
         self.scheduled = 0
@@ -81,7 +68,7 @@ class Crawler:
         self.concurrency = page_concurrency(request)
 
     def _wanted(self, url: str) -> bool:
-        if self.config.same_domain and _site((urlsplit(url).hostname or "").lower()) != self.site:
+        if self.config.same_domain and not on_site(url, self.site):
             return False
         if self.include and not any(p.search(url) for p in self.include):
             return False
@@ -103,6 +90,8 @@ class Crawler:
         self.seen.add(canonical(start.url))
         self.scheduled = 1
         await self._page(start, first=True)
+        if self.config.sitemaps:
+            await self._seed_from_sitemaps()
         workers = [asyncio.create_task(self._work(), name=f"crawl-{i}") for i in range(self.concurrency)]
         try:
             await self.queue.join()
@@ -122,6 +111,17 @@ class Crawler:
             duration_s=round(elapsed, 3),
             pages_per_s=round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
         )
+
+    async def _seed_from_sitemaps(self) -> None:
+        """The pages the site's sitemaps list, as record pages one level below the start page."""
+        roots, named = await site_sitemaps(self.session, self.session.request.url)
+        walk = SitemapWalk()
+        async for url, _ in walk_sitemaps(self.session, roots, walk, named=named):
+            if self.scheduled >= self.config.max_pages:
+                break
+            self._schedule(url, 1, True)
+        for url, code, message in walk.failed:
+            self._fail(url, code, message)
 
     async def _work(self) -> None:
         while True:

@@ -16,7 +16,7 @@ import asyncio
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
 from backend_fastapi.errors import BlockedAddress, JobError
@@ -26,6 +26,8 @@ from backend_fastapi.scraping.errors import RobotsUnavailable
 MAX_ROBOTS_BYTES = 500 * 1024
 CACHE_SECONDS = 3600.0
 CACHE_SIZE = 512
+# `Sitemap:` lines kept from one robots.txt.
+MAX_SITEMAP_LINES = 1000
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Rules:
 
     rules: list[tuple[bool, str, PathPattern]] = field(default_factory=list)
     crawl_delay: float | None = None
+    # `Sitemap:` lines: they belong to no group (RFC 9309, 2.3.5), so every token gets them all.
+    sitemaps: list[str] = field(default_factory=list)
 
     def allowed(self, url: str) -> bool:
         """True when the path (and query) of `url` may be fetched."""
@@ -91,12 +95,17 @@ def parse_robots(text: str, token: str) -> Rules:
     groups: list[tuple[list[str], Rules]] = []
     agents: list[str] = []
     current: Rules | None = None
+    sitemaps: list[str] = []
     for raw_line in text.splitlines():
         line = raw_line.split("#", 1)[0].strip()
         if ":" not in line:
             continue
         key, _, value = line.partition(":")
         key, value = key.strip().lower(), value.strip()
+        if key == "sitemap":
+            if value.startswith(("http://", "https://")) and len(sitemaps) < MAX_SITEMAP_LINES:
+                sitemaps.append(value)
+            continue
         if key == "user-agent":
             if current is not None:
                 agents, current = [], None
@@ -114,7 +123,8 @@ def parse_robots(text: str, token: str) -> Rules:
                 current.crawl_delay = float(value)
             except ValueError:
                 pass
-    return _select(groups, token)
+    selected = _select(groups, token)
+    return replace(selected, sitemaps=list(dict.fromkeys(sitemaps)))
 
 
 def _select(groups: list[tuple[list[str], Rules]], token: str) -> Rules:

@@ -144,6 +144,9 @@ def test_every_endpoint_answers_as_documented(
     queued = api.call("POST", "/api/scrape/batch", 202, json=batch)
     assert_typed_result(api.finished(queued["job_id"]))
     assert_typed_result(api.call("POST", "/api/scrape/batch", 200, json=batch, params={"wait": 60}))
+    mapped = api.call("POST", "/api/map", 202, json={"url": f"{shop.url}/catalog/1", "max_urls": 5})
+    assert_typed_result(api.finished(mapped["job_id"]))
+    assert_typed_result(api.call("POST", "/api/map", 200, json={"url": f"{shop.url}/"}, params={"wait": 60}))
     whole = api.call("GET", "/api/jobs/{job_id}/request", 200, path={"job_id": queued["job_id"]})
     assert whole["urls"] == batch["urls"]
     api.call("GET", "/api/jobs", 200)
@@ -196,6 +199,8 @@ def test_every_endpoint_answers_as_documented(
     api.call("POST", "/api/scrape", 413, content=b"{" + b" " * 70_000 + b"}")
     api.call("POST", "/api/scrape/batch", 422, json={"urls": [], "schema": SCHEMA})
     api.call("POST", "/api/scrape/batch", 413, content=b"{" + b" " * 70_000 + b"}")
+    api.call("POST", "/api/map", 422, json={"url": "ftp://nowhere"})
+    api.call("POST", "/api/map", 413, content=b"{" + b" " * 70_000 + b"}")
 
     # Uploads, saved pipelines, previews and runs, and the exports they write.
     upload = api.call("POST", "/api/uploads", 201, files={"file": ("prices.csv", CSV, "text/csv")})

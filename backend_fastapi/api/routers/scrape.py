@@ -13,6 +13,7 @@ from backend_fastapi.api.routers.jobs import CACHED, polled_job_response
 from backend_fastapi.api.routers.sessions import require_session
 from backend_fastapi.schemas.batch import BatchRequest
 from backend_fastapi.schemas.jobs import JobOut
+from backend_fastapi.schemas.map import MapRequest
 from backend_fastapi.schemas.responses import ErrorBody, JobCreated
 from backend_fastapi.schemas.scrape import ScrapeRequest
 from backend_fastapi.settings import Settings
@@ -51,7 +52,7 @@ async def create_scrape(
     wait: WaitParam = None,
 ) -> Response:
     """Queue a scrape of `url` with the fields of `schema`; answers 202 with the job id at once."""
-    return await _queue(body, body.url, request, db, settings, idempotency_key, wait)
+    return await queue_request(body, body.url, request, db, settings, idempotency_key, wait)
 
 
 @router.post("/batch", status_code=202, responses=CREATE_RESPONSES)
@@ -64,11 +65,11 @@ async def create_batch(
     wait: WaitParam = None,
 ) -> Response:
     """Queue one job that scrapes each of `urls` as a scrape request says; a record per URL."""
-    return await _queue(body, body.label, request, db, settings, idempotency_key, wait)
+    return await queue_request(body, body.label, request, db, settings, idempotency_key, wait)
 
 
-async def _queue(
-    body: ScrapeRequest | BatchRequest,
+async def queue_request(
+    body: ScrapeRequest | BatchRequest | MapRequest,
     label: str,
     request: Request,
     db: Database,
@@ -76,7 +77,7 @@ async def _queue(
     idempotency_key: str | None,
     wait: float | None,
 ) -> Response:
-    """A scrape or batch job once its session (if it names one) is known to exist."""
+    """A scrape, batch or map job, once its session (if it names one) is known to exist."""
     await require_session(db, body.session, "body.session")
     return await create_job(
         db=db,

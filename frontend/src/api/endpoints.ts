@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { type BatchRequest, type Health, type Job, type JobCreated, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest, type Session, type SessionIn } from "./types";
+import { type BatchRequest, type Health, type Job, type JobCreated, type MapRequest, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest, type Session, type SessionIn } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -88,6 +88,11 @@ export async function createScrape(request: ScrapeRequest, wait?: number): Promi
 /** POST /api/scrape/batch: one job that scrapes every URL of the list, a record per URL. */
 export async function createBatch(request: BatchRequest, wait?: number): Promise<JobCreated | Job> {
   return ok(client.POST("/api/scrape/batch", { body: request, params: { query: { wait } } }));
+}
+
+/** POST /api/map: one job that lists a site's URLs (sitemaps and the start page's links), a record each. */
+export async function createMap(request: MapRequest, wait?: number): Promise<JobCreated | Job> {
+  return ok(client.POST("/api/map", { body: request, params: { query: { wait } } }));
 }
 
 export function runPipeline(request: PipelineRunRequest) {

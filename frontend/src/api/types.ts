@@ -19,6 +19,7 @@ export type PipelineSource = NonNullable<PipelineSpec["source"]>;
 export type ExportFile = Schemas["ExportOut"];
 export type ScrapeRequest = Schemas["ScrapeRequest"];
 export type BatchRequest = Schemas["BatchRequest"];
+export type MapRequest = Schemas["MapRequest"];
 export type BatchResult = Schemas["BatchResult"];
 export type ActionResult = Schemas["ActionResult"];
 export type Session = Schemas["SessionOut"];
@@ -43,6 +44,7 @@ interface Results {
   "scrape.page": ScrapePageResult;
   "scrape.crawl": CrawlResult;
   "scrape.batch": BatchResult;
+  "scrape.map": Schemas["MapResult"];
   "pipeline.run": Schemas["PipelineRunResult"];
   "pipeline.preview": Schemas["PipelinePreviewResult"];
 }
@@ -76,8 +78,14 @@ export function requestIsCut(job: Job): boolean {
 /** A job's `request`: the body that created it (plus what the API derived from it), by job type. */
 export function jobRequest(
   job: Job,
-): { path: "/api/scrape"; body: ScrapeRequest } | { path: "/api/scrape/batch"; body: BatchRequest } | { path: "/api/pipeline/run"; body: PipelineRunRequest } | null {
+):
+  | { path: "/api/scrape"; body: ScrapeRequest }
+  | { path: "/api/scrape/batch"; body: BatchRequest }
+  | { path: "/api/map"; body: MapRequest }
+  | { path: "/api/pipeline/run"; body: PipelineRunRequest }
+  | null {
   if (!job.request) return null;
+  if (job.type === "scrape.map") return { path: "/api/map", body: job.request as MapRequest };
   if (job.type === "scrape.batch") {
     // Its payload also names its first URL as `url`, which a batch request refuses; `urls_total` is
     // the job body's count of a list it cut, never part of a request.

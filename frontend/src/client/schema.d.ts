@@ -212,6 +212,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Map
+         * @description Queue a map of `url`'s site: a record per URL (`url`, `lastmod`, `source`); answers 202 with
+         *     the job id at once (with `?wait=`, the finished job).
+         */
+        post: operations["create_map_api_map_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/monitors": {
         parameters: {
             query?: never;
@@ -1314,6 +1335,12 @@ export interface components {
              * @default true
              */
             same_domain?: boolean;
+            /**
+             * Sitemaps
+             * @description Also start from the pages the site's sitemaps list (as record pages one level below the start page), within max_pages.
+             * @default false
+             */
+            sitemaps?: boolean;
         };
         /**
          * CrawlResult
@@ -1786,7 +1813,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** Result */
-            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["BatchResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"] | components["schemas"]["MonitorNotifyResult"]) | {
+            result?: (components["schemas"]["ScrapePageResult"] | components["schemas"]["CrawlResult"] | components["schemas"]["BatchResult"] | components["schemas"]["MapResult"] | components["schemas"]["PipelineRunResult"] | components["schemas"]["PipelinePreviewResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["MonitorCompareResult"] | components["schemas"]["MonitorNotifyResult"]) | {
                 [key: string]: unknown;
             } | null;
             /**
@@ -1946,6 +1973,118 @@ export interface components {
              * Url
              * @example https://shop.example/login
              */
+            url: string;
+        };
+        /**
+         * MapRequest
+         * @description List a site's URLs: its sitemaps (indexes, gzipped files, feeds) and its start page's links,
+         *     de-duplicated, a record per URL with `lastmod` where a sitemap gives it.
+         */
+        MapRequest: {
+            /**
+             * Exclude
+             * @description URL regexes to skip.
+             */
+            exclude?: string[];
+            /**
+             * Include
+             * @description URL regexes to keep.
+             */
+            include?: string[];
+            /**
+             * Include Subdomains
+             * @description Keep URLs of the site's subdomains too.
+             * @default false
+             */
+            include_subdomains?: boolean;
+            /**
+             * Links
+             * @description Add the links of the start page.
+             * @default true
+             */
+            links?: boolean;
+            /** Max Attempts */
+            max_attempts?: number | null;
+            /**
+             * Max Urls
+             * @description Stop after this many URLs.
+             * @default 5000
+             */
+            max_urls?: number;
+            /**
+             * Name
+             * @description A name to find this run by (`latest` sources).
+             */
+            name?: string | null;
+            options?: components["schemas"]["ScrapeOptionsIn"];
+            /**
+             * Priority
+             * @description Higher runs first.
+             * @default 0
+             */
+            priority?: number;
+            /**
+             * Search
+             * @description Keep only URLs holding every word of this text (case-insensitive; `-`, `_`, `/` count as spaces), those holding it whole first.
+             */
+            search?: string | null;
+            /**
+             * Session
+             * @description A saved session whose cookies the requests send.
+             */
+            session?: string | null;
+            /**
+             * Sitemaps
+             * @description Read the sitemaps robots.txt names (else /sitemap.xml).
+             * @default true
+             */
+            sitemaps?: boolean;
+            /**
+             * Timeout Seconds
+             * @description Hard time limit of the job (capped by JOB_TIMEOUT_MAX_SECONDS).
+             */
+            timeout_seconds?: number | null;
+            /**
+             * Url
+             * @description The site's start page (its origin's robots.txt names the sitemaps).
+             * @example https://shop.example/
+             */
+            url: string;
+            webhook?: components["schemas"]["WebhookIn"] | null;
+        };
+        /**
+         * MapResult
+         * @description `scrape.map`: how many URLs were found and where; a record per URL (`url`, `lastmod`,
+         *     `source`) holds them.
+         */
+        MapResult: {
+            /** Duration S */
+            duration_s: number;
+            /**
+             * Failed Sitemaps
+             * @description Sitemaps that could not be read (the first ones).
+             */
+            failed_sitemaps: components["schemas"]["FailedPage"][];
+            /** From Links */
+            from_links: number;
+            /** From Sitemaps */
+            from_sitemaps: number;
+            /**
+             * Records
+             * @description URLs listed: a record each.
+             */
+            records: number;
+            /**
+             * Sitemap Files
+             * @description Sitemap files read (indexes and gzipped files included).
+             */
+            sitemap_files: number;
+            /**
+             * Stopped By
+             * @enum {string}
+             */
+            stopped_by: "max_urls" | "complete";
+            /** Url */
             url: string;
         };
         /** MatchesRule */
@@ -3069,7 +3208,8 @@ export interface components {
         };
         /**
          * ScrapeProgress
-         * @description A scrape's progress: pages of a crawl or a batch, or a wait for memory before opening a browser.
+         * @description A scrape's progress: pages of a crawl or a batch, URLs of a map, or a wait for memory before
+         *     opening a browser.
          */
         ScrapeProgress: {
             /** Errors */
@@ -3087,6 +3227,16 @@ export interface components {
             pages_total?: number | null;
             /** Records */
             records?: number | null;
+            /**
+             * Sitemap Files
+             * @description A map's sitemap files read so far.
+             */
+            sitemap_files?: number | null;
+            /**
+             * Urls
+             * @description A map's URLs found so far.
+             */
+            urls?: number | null;
             /** Waiting For Memory */
             waiting_for_memory?: boolean | null;
         };
@@ -4531,6 +4681,89 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_map_api_map_post: {
+        parameters: {
+            query?: {
+                /** @description Seconds to wait for the job to finish (capped). */
+                wait?: number | null;
+            };
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MapRequest"];
+            };
+        };
+        responses: {
+            /** @description With `?wait=`: the finished job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Queued; poll the job at the Location header (with `?wait=`: the job as it is when the time runs out). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
+                };
+            };
+            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No saved pipeline by that id or name, or (`?wait=`) the job was deleted while waiting. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

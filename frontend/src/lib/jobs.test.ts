@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Job } from "../api/types";
-import { JOB_STATUSES, loadRerunRequest, rerunRequest, withWholeRequest } from "./jobs";
+import { JOB_STATUSES, jobKind, loadRerunRequest, rerunRequest, withWholeRequest } from "./jobs";
 
 const base: Job = { job_id: "j1", type: "scrape.page", status: "failed", created_at: "2026-01-01T00:00:00Z", attempts: 3, max_attempts: 3 };
 
@@ -36,6 +36,14 @@ describe("run again", () => {
   it("runs a batch again through the batch endpoint, without the first URL its payload names as url", () => {
     const batch: Job = { ...base, type: "scrape.batch", request: { url: "https://a.example/", urls: ["https://a.example/", "https://b.example/"], strategy: "static", normalized_schema: {} } };
     expect(rerunRequest(batch)).toEqual({ path: "/api/scrape/batch", body: { urls: ["https://a.example/", "https://b.example/"], strategy: "static" } });
+  });
+});
+
+describe("a map job", () => {
+  it("runs again through the map endpoint and is named a map", () => {
+    const job: Job = { ...base, type: "scrape.map", request: { url: "https://shop.example/", search: "mug", max_urls: 50 } };
+    expect(rerunRequest(job)).toEqual({ path: "/api/map", body: { url: "https://shop.example/", search: "mug", max_urls: 50 } });
+    expect(jobKind("scrape.map")).toBe("map");
   });
 });
 

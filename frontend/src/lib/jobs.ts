@@ -19,6 +19,7 @@ export function jobKind(type: string): string {
   if (type === "scrape.page") return "scrape";
   if (type === "scrape.crawl") return "crawl";
   if (type === "scrape.batch") return "batch";
+  if (type === "scrape.map") return "map";
   if (type === "pipeline.run") return "pipeline";
   if (type === "pipeline.preview") return "preview";
   return type;

@@ -1,7 +1,7 @@
 /** One job: timeline, progress, error, records, raw JSON, downloads, run again. */
 
 import { useEffect, useRef, useState } from "react";
-import { createBatch, createScrape, downloadJobFile, getJob, getJobRequest, jobFile, runPipeline } from "../api/endpoints";
+import { createBatch, createMap, createScrape, downloadJobFile, getJob, getJobRequest, jobFile, runPipeline } from "../api/endpoints";
 import { resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { DownloadButton, RecordDownloads } from "../components/Downloads";
@@ -299,7 +299,8 @@ export function JobDetailPage({ id }: { id: string }) {
   if (!job) return <Loading what="Loading job" />;
 
   const rerun = rerunRequest(job);
-  const isScrape = job.type.startsWith("scrape.");
+  // The new-scrape form edits pages, crawls and batches; a map is run again as it was.
+  const isScrape = job.type.startsWith("scrape.") && job.type !== "scrape.map";
   const pageResult = resultOf(job, "scrape.page");
   const crawlResult = resultOf(job, "scrape.crawl");
   const batchResult = resultOf(job, "scrape.batch");
@@ -321,7 +322,9 @@ export function JobDetailPage({ id }: { id: string }) {
           ? await createScrape(whole.body)
           : whole.path === "/api/scrape/batch"
             ? await createBatch(whole.body)
-            : await runPipeline(whole.body);
+            : whole.path === "/api/map"
+              ? await createMap(whole.body)
+              : await runPipeline(whole.body);
       navigate(`/jobs/${created.job_id}`);
     } catch (e) {
       setActionError(e);
