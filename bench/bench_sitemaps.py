@@ -82,7 +82,7 @@ def map_job(files: int) -> dict[str, Any]:
             api.terminate()
             api.wait(30)
     job["peak_rss"] = rss.peak
-    return job
+    return dict(job)
 
 
 def run(quick: bool = False) -> str:
