@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     UPLOAD_MAX_BYTES: int = Field(default=100 * 1_048_576, ge=1024)
     MAX_QUEUED_JOBS: int = Field(default=10_000, ge=0)
     WAIT_MAX_SECONDS: float = Field(default=60.0, ge=0)
+    EVENTS_MAX_STREAMS: int = Field(default=200, ge=1)
+    EVENTS_IDLE_SECONDS: float = Field(default=300.0, gt=0)
     FRONTEND_DIST: str = "../frontend/dist"
 
     # --- jobs ----------------------------------------------------------------------------

@@ -5,12 +5,14 @@ Nothing here changes `jobs.status` (that is `jobqueue.py`'s).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.jobtypes import STATUSES, JobStatus
 from backend_fastapi.store.rows import JobRow, JobSummaryRow, columns_of
-from backend_fastapi.store.tables import jobs
+from backend_fastapi.store.tables import QUEUED, RUNNING, jobs, status_is
 
 JOB_COLUMNS = columns_of(jobs, JobRow)
 # Columns a list page shows: the payload and other bulky columns are left out.
@@ -86,3 +88,27 @@ async def next_due(conn: AsyncConnection) -> float | None:
         await conn.execute(sa.select(sa.func.min(jobs.c.run_after)).where(sa.text("jobs.status = 'queued'")))
     ).scalar_one()
     return None if value is None else float(value)
+
+
+async def job_summaries(conn: AsyncConnection, job_ids: Collection[str]) -> list[JobSummaryRow]:
+    """The jobs of `job_ids` that exist, as list pages show them."""
+    query = sa.select(*SUMMARY_COLUMNS).where(jobs.c.id.in_(list(job_ids)))
+    return [JobSummaryRow(*row) for row in await conn.execute(query)]
+
+
+async def changed_since(conn: AsyncConnection, since: float) -> list[tuple[str, float]]:
+    """(id, updated_at) of the jobs changed after `since`, oldest change first.
+
+    Only queued and running jobs change, and a job finishes once (a retry makes it queued
+    again), so the status and finished_at indexes find them: `updated_at` has no index of its
+    own, which would cost every write on the queue's hot path."""
+    active = sa.select(jobs.c.id, jobs.c.updated_at).where(
+        status_is(QUEUED, RUNNING), jobs.c.updated_at > since
+    )
+    finished = sa.select(jobs.c.id, jobs.c.updated_at).where(
+        jobs.c.finished_at > since, jobs.c.updated_at > since
+    )
+    rows = await conn.execute(sa.union(active, finished))
+    return sorted(
+        ((str(job_id), float(stamp)) for job_id, stamp in rows), key=lambda change: (change[1], change[0])
+    )

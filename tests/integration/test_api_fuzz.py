@@ -63,6 +63,8 @@ def api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"sqlite+aiosqlite:///{tmp / 'dataops.db'}",
         tmp,
         WAIT_MAX_SECONDS="0.2",
+        # An event stream with nothing to say ends at once rather than holding the run.
+        EVENTS_IDLE_SECONDS="0.2",
         SQLITE_SYNCHRONOUS="NORMAL",
         # Sessions are stored (and their secrets sealed) rather than refused for want of a key.
         SECRET_KEY="fuzz-secret",

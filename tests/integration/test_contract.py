@@ -101,6 +101,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Servi
         SCRAPE_ALLOW_HOSTS="127.0.0.1",
         MAX_REQUEST_BYTES="65536",
         SECRET_KEY="contract-secret",
+        EVENTS_IDLE_SECONDS="1",
     )
     api, base = start_api(env, tmp)
     worker = start_worker(env, tmp)
@@ -136,6 +137,13 @@ def test_every_endpoint_answers_as_documented(
     api.call("GET", "/api/jobs/{job_id}", 304, path={"job_id": page_id}, headers={"If-None-Match": etag})
     api.call("GET", "/api/scrape/{job_id}", 200, path={"job_id": page_id})
     api.call("GET", "/api/scrape/{job_id}", 304, path={"job_id": page_id}, headers={"If-None-Match": etag})
+    # Events: a final job's stream answers its final state and ends; its last id, nothing more.
+    api.call("GET", "/api/jobs/{job_id}/events", 200, path={"job_id": page_id})
+    last_id = next(line for line in api.last.text.splitlines() if line.startswith("id: "))[4:]
+    api.call(
+        "GET", "/api/jobs/{job_id}/events", 204, path={"job_id": page_id}, headers={"Last-Event-ID": last_id}
+    )
+    api.call("GET", "/api/jobs/events", 200, params={"name": "contract-nobody"})
     crawl = {"url": f"{shop.url}/catalog/1", "schema": SCHEMA, "crawl": {"follow": "a.product-link"}}
     waited = api.call("POST", "/api/scrape", 200, json=crawl, params={"wait": 60})
     assert_typed_result(waited)
@@ -187,6 +195,7 @@ def test_every_endpoint_answers_as_documented(
         ("GET", "/api/scrape/{job_id}"),
         ("GET", "/api/jobs/{job_id}/results"),
         ("GET", "/api/jobs/{job_id}/request"),
+        ("GET", "/api/jobs/{job_id}/events"),
         ("POST", "/api/jobs/{job_id}/cancel"),
         ("POST", "/api/jobs/{job_id}/retry"),
         ("DELETE", "/api/jobs/{job_id}"),

@@ -1,5 +1,5 @@
-"""`/api/jobs`: list, read (cheap for pollers), read the whole request, cancel, retry, delete, page or
-download records, and download the files a job wrote (page captures)."""
+"""`/api/jobs`: list, read (cheap for pollers), follow as server-sent events, read the whole request,
+cancel, retry, delete, page or download records, and download the files a job wrote (page captures)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ import re
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import jobfiles
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
+from backend_fastapi.api.errors import error_response
 from backend_fastapi.api.job_bodies import JobBodies
+from backend_fastapi.api.job_events import (
+    EventHub,
+    Filters,
+    job_stream,
+    jobs_stream,
+    missed_rows,
+    parse_event_id,
+    stamp_of,
+)
 from backend_fastapi.api.openapi import Answers, error_answers
 from backend_fastapi.api.responses import (
     PageCursor,
@@ -29,6 +39,7 @@ from backend_fastapi.api.responses import (
 from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, RecordsOut, job_body
+from backend_fastapi.schemas.responses import ErrorBody
 from backend_fastapi.store import delivery_rows, job_rows, jobqueue, record_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.rows import DeliveryRow, JobRow, JsonObject
@@ -56,6 +67,67 @@ FILES: Answers = {
         "content": file_content(dict.fromkeys(jobfiles.MEDIA_TYPES.values())),
     },
 }
+
+EVENTS_BUSY_RETRY_SECONDS = 5
+STREAM_BUSY: Answers = {
+    503: {
+        "model": ErrorBody,
+        "description": "`EVENTS_MAX_STREAMS` event streams are open; retry after `Retry-After` seconds "
+        "(or poll the job).",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    }
+}
+STREAM_TEXT = {"text/event-stream": {"schema": {"type": "string"}}}
+JOB_EVENTS: Answers = {
+    **NOT_FOUND,
+    **STREAM_BUSY,
+    200: {
+        "description": "Events `status`, `progress` and, once the job is final, `finished` (then the "
+        "stream ends); `deleted` when the job is deleted. Each `data:` is the job's body as a job "
+        "list shows it; each `id:` resumes with `Last-Event-ID`. `: ping` comments keep the "
+        "connection; a stream with no event for `EVENTS_IDLE_SECONDS` is closed.",
+        "content": STREAM_TEXT,
+    },
+    204: {"description": "Nothing more will come: `Last-Event-ID` names the job's final event."},
+}
+JOBS_EVENTS: Answers = {
+    **STREAM_BUSY,
+    200: {
+        "description": "An event per job change (`status`, or `finished` for a final status), oldest "
+        "first, filtered like the job list; `Last-Event-ID` replays the changes after that event. "
+        "`: ping` comments keep the connection; a stream with no event for `EVENTS_IDLE_SECONDS` "
+        "is closed.",
+        "content": STREAM_TEXT,
+    },
+}
+LastEventId = Annotated[
+    str | None,
+    Header(max_length=200, description="The `id` of the last event received, to resume after it."),
+]
+
+
+class EventStream(StreamingResponse):
+    media_type = "text/event-stream"
+
+
+def event_hub(request: Request, db: Database) -> EventHub:
+    """The API process's one watcher of job changes (made with the first stream)."""
+    hub: EventHub | None = getattr(request.app.state, "event_hub", None)
+    if hub is None:
+        hub = EventHub(db, request.app.state.settings.EVENTS_MAX_STREAMS)
+        request.app.state.event_hub = hub
+    return hub
+
+
+def streams_busy(hub: EventHub) -> Response:
+    message = f"{hub.max_streams} event streams are open (EVENTS_MAX_STREAMS); retry later or poll the job."
+    headers = {"Retry-After": str(EVENTS_BUSY_RETRY_SECONDS)}
+    return error_response(503, "too_many_streams", message, {"max_streams": hub.max_streams}, headers)
+
+
+def stream_headers() -> dict[str, str]:
+    # `X-Accel-Buffering: no`: nginx would otherwise hold events back in its buffer.
+    return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 async def read_job(
@@ -114,6 +186,57 @@ async def list_jobs(
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     bodies: JobBodies = request.app.state.job_bodies
     return Response(bodies.page(rows[:limit], next_cursor), media_type="application/json")
+
+
+@router.get(
+    "/events", response_class=EventStream, responses=JOBS_EVENTS, summary="Follow every job's changes"
+)
+async def jobs_events(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    last_event_id: LastEventId = None,
+    status: JobStatus | None = None,
+    type: Annotated[str | None, Query(max_length=64)] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Server-sent events of every job change from now on (or after `Last-Event-ID`), filtered by
+    status, type or name."""
+    filters = Filters(status, type, name)
+    hub = event_hub(request, db)
+    subscriber = hub.subscribe(None, filters)
+    if subscriber is None:
+        return streams_busy(hub)
+    after = parse_event_id(last_event_id)
+    try:
+        missed = await missed_rows(db, after, filters) if after else []
+    except BaseException:
+        hub.unsubscribe(subscriber)
+        raise
+    stream = jobs_stream(hub, subscriber, missed, settings.EVENTS_IDLE_SECONDS)
+    return EventStream(stream, headers=stream_headers())
+
+
+@router.get("/{job_id}/events", response_class=EventStream, responses=JOB_EVENTS, summary="Follow one job")
+async def job_events(
+    job_id: str, request: Request, db: DbDep, settings: SettingsDep, last_event_id: LastEventId = None
+) -> Response:
+    """Server-sent events of one job until it is final; a reconnect with `Last-Event-ID` gets the
+    state it missed, never one it has."""
+    rows = await db.fetch(lambda conn: job_rows.job_summaries(conn, [job_id]))
+    if not rows:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    row = rows[0]
+    after = parse_event_id(last_event_id)
+    last_stamp = after[0] if after and after[1] == job_id else None
+    if last_stamp == stamp_of(row) and row.status in FINISHED_STATUSES:
+        return Response(status_code=204)
+    hub = event_hub(request, db)
+    subscriber = hub.subscribe(job_id)
+    if subscriber is None:
+        return streams_busy(hub)
+    stream = job_stream(hub, subscriber, row, last_stamp, settings.EVENTS_IDLE_SECONDS)
+    return EventStream(stream, headers=stream_headers())
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=CACHED)
