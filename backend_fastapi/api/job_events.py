@@ -27,7 +27,6 @@ from backend_fastapi.jobtypes import FINISHED_STATUSES
 from backend_fastapi.schemas.jobs import job_body
 from backend_fastapi.schemas.responses import model_json
 from backend_fastapi.store import job_rows
-from backend_fastapi.store.changefeed import change_feed
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.rows import JobSummaryRow
 
@@ -169,6 +168,9 @@ class EventHub:
             self._task = None
 
     async def _watch(self) -> None:
+        # Imported with the first stream: an API nobody follows never loads ctypes and inotify.
+        from backend_fastapi.store.changefeed import change_feed
+
         feed = change_feed(self.db, FEED_POLL_INTERVAL)
         poll = POLL_SECONDS_SQLITE if feed is not None and self.db.is_sqlite else POLL_SECONDS
         self._poke.clear()
