@@ -7,6 +7,15 @@ not count as depth). Without `follow` every page is a record page, and without e
 every link is followed. With `sitemaps`, the pages the site's sitemaps list are record pages one
 level below the start page. `max_pages` bounds the pages fetched, listing pages included. Failed
 pages are counted and sampled in the result; 429/5xx/network errors are retried twice first.
+
+The frontier is stored as the crawl runs (`crawl_frontier`): as soon as a page is finished, a
+checkpoint writes in one transaction the pages scheduled and finished since the last one and their
+records. Checkpoints run one after another in the background, so the pages that finish while one
+is written go together in the next (one transaction for many pages when pages are fast) and no
+page waits for the disk. A later attempt of the same job (its worker died, or was stopped) adopts
+the stored records and fetches only the pages not finished: the pages in flight at the crash (and
+those finished while the last checkpoint was being written) are fetched again; no record is stored
+twice.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.errors import JobError
 from backend_fastapi.regexes import compile_regex
@@ -31,6 +42,8 @@ from backend_fastapi.scraping.pagework import MAX_ERROR_SAMPLES, load_with_retri
 from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.scraping.sitemaps import SitemapWalk, site_sitemaps, walk_sitemaps
 from backend_fastapi.scraping.urlnorm import canonical, on_site, site_of
+from backend_fastapi.store import frontier_rows
+from backend_fastapi.store.frontier_rows import FrontierRow
 from backend_fastapi.worker.context import JobContext
 
 
@@ -39,6 +52,7 @@ class _Task:
     url: str
     depth: int
     records: bool
+    key: str = ""
 
 
 class Crawler:
@@ -66,6 +80,13 @@ class Crawler:
         self.failed: list[FailedPage] = []
         self.errors = 0
         self.concurrency = page_concurrency(request)
+        # What the next checkpoint stores: pages scheduled, and pages finished (their records are
+        # held by the job context until then).
+        self.new_pages: list[FrontierRow] = []
+        self.finished: list[str] = []
+        self.checkpoint_lock = asyncio.Lock()
+        self.checkpointer: asyncio.Task[None] | None = None
+        self.checkpointing = False
 
     def _wanted(self, url: str) -> bool:
         if self.config.same_domain and not on_site(url, self.site):
@@ -82,24 +103,38 @@ class Crawler:
             return
         self.seen.add(key)
         self.scheduled += 1
-        self.queue.put_nowait(_Task(url, depth, records))
+        self.new_pages.append(FrontierRow(key, url, depth, records, False))
+        self.queue.put_nowait(_Task(url, depth, records, key))
 
     async def run(self) -> CrawlResult:
         started = time.monotonic()
-        start = _Task(self.session.request.url, 0, self.follow is None)
-        self.seen.add(canonical(start.url))
-        self.scheduled = 1
-        await self._page(start, first=True)
-        if self.config.sitemaps:
-            await self._seed_from_sitemaps()
+        if not await self._resume():
+            start = _Task(
+                self.session.request.url, 0, self.follow is None, canonical(self.session.request.url)
+            )
+            self.seen.add(start.key)
+            self.scheduled = 1
+            self.new_pages.append(FrontierRow(start.key, start.url, 0, start.records, False))
+            await self._page(start, first=True)
+            if self.config.sitemaps:
+                await self._seed_from_sitemaps()
         workers = [asyncio.create_task(self._work(), name=f"crawl-{i}") for i in range(self.concurrency)]
+        joined = asyncio.ensure_future(self.queue.join())
         try:
-            await self.queue.join()
+            # Workers end only by an error (a lost lease, a failed checkpoint): it ends the crawl,
+            # which would otherwise wait for ever on the pages nobody takes any more.
+            done, _ = await asyncio.wait([joined, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+            if self.checkpointer is not None:
+                await self.checkpointer
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            for task in [joined, *workers, *([self.checkpointer] if self.checkpointer else [])]:
+                task.cancel()
+            await asyncio.gather(joined, *workers, return_exceptions=True)
         await self._progress(force=True)
+        # The records of the last pages; the stored frontier is no longer needed.
+        await self._checkpoint(final=True)
         elapsed = time.monotonic() - started
         return CrawlResult(
             url=self.session.request.url,
@@ -111,6 +146,55 @@ class Crawler:
             duration_s=round(elapsed, 3),
             pages_per_s=round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
         )
+
+    async def _resume(self) -> bool:
+        """Continue from the frontier an earlier attempt stored, if any: its finished pages' records
+        become this attempt's, its unfinished pages are queued again."""
+        job_id, attempt = self.ctx.id, self.ctx.attempt
+        async with self.ctx.db.read() as conn:
+            rows = await frontier_rows.load(conn, job_id)
+        if not rows:
+            return False
+        self.records = await self.ctx.db.write(lambda c: frontier_rows.adopt_records(c, job_id, attempt))
+        self.ctx.record_count = self.records
+        for row in rows:
+            self.seen.add(row.key)
+            if row.done:
+                self.pages_done += 1
+            else:
+                self.queue.put_nowait(_Task(row.url, row.depth, row.records, row.key))
+        self.scheduled = len(rows)
+        self.ctx.log.info(
+            "crawl.resumed",
+            extra={
+                "pages_done": self.pages_done,
+                "pages_queued": self.queue.qsize(),
+                "records": self.records,
+            },
+        )
+        return True
+
+    async def _checkpoint(self, final: bool = False) -> None:
+        """Store the pages scheduled and finished since the last checkpoint with their records."""
+        async with self.checkpoint_lock:
+            if not (self.new_pages or self.finished or final):
+                return  # an earlier checkpoint stored this page with others
+            pages, self.new_pages = self.new_pages, []
+            done, self.finished = self.finished, []
+            job_id = self.ctx.id
+
+            async def store(conn: AsyncConnection) -> None:
+                if final:
+                    await frontier_rows.forget(conn, [job_id])
+                    return
+                await frontier_rows.add_pages(conn, job_id, pages)
+                await frontier_rows.mark_done(conn, job_id, done)
+
+            try:
+                await self.ctx.checkpoint(store)
+            except BaseException:
+                self.new_pages[:0], self.finished[:0] = pages, done
+                raise
 
     async def _seed_from_sitemaps(self) -> None:
         """The pages the site's sitemaps list, as record pages one level below the start page."""
@@ -132,16 +216,41 @@ class Crawler:
                 self.queue.task_done()
 
     async def _page(self, task: _Task, *, first: bool) -> None:
+        records: list[dict[str, Any]] = []
         try:
-            await self._visit(task)
+            await self._visit(task, records)
         except JobError as exc:
             if first:
                 raise
             self._fail(task.url, exc.code, exc.message)
+        # The page's records and its being finished go to the next checkpoint together (no await
+        # between the two: a checkpoint sees both or neither).
+        self.records += len(records)
+        self.ctx.hold_records(records)
+        self.finished.append(task.key)
         self.pages_done += 1
         await self._progress()
+        self._checkpoint_soon()
 
-    async def _visit(self, task: _Task) -> None:
+    def _checkpoint_soon(self) -> None:
+        """Make sure a checkpoint runs after this page (a running one loops while pages wait)."""
+        if self.checkpointer is not None and self.checkpointer.done() and not self.checkpointer.cancelled():
+            error = self.checkpointer.exception()
+            if error is not None:
+                raise error  # the lease was lost, or the database failed: the crawl stops here
+        if not self.checkpointing:
+            self.checkpointing = True
+            self.checkpointer = asyncio.create_task(self._checkpoints(), name="crawl-checkpoints")
+
+    async def _checkpoints(self) -> None:
+        try:
+            while self.new_pages or self.finished:
+                await self._checkpoint()
+        finally:
+            # No await between the loop's last test and this: a page finished later starts a new task.
+            self.checkpointing = False
+
+    async def _visit(self, task: _Task, records: list[dict[str, Any]]) -> None:
         # `next_click` pages count as pages: the button is clicked only while max_pages allows.
         clicks = max(0, self.config.max_pages - self.scheduled) if self.config.next_click else 0
         page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
@@ -150,14 +259,14 @@ class Crawler:
             self.seen.add(canonical(doc.url))
         await self._follow_links(task, doc, out)
         if task.records:
-            await self._store(out, page.records(self.schema))
+            self._keep(out, page.records(self.schema), records)
         for clicked_doc, clicked in page.click_pages:
             # A page behind the button: a listing page like this one, counted as fetched.
             self.scheduled += 1
             self.pages_done += 1
             await self._follow_links(task, clicked_doc, clicked)
             if task.records:
-                await self._store(clicked, clicked.records(self.schema))
+                self._keep(clicked, clicked.records(self.schema), records)
 
     async def _follow_links(self, task: _Task, doc: Document, out: PageOutput) -> None:
         if doc.html is not None and out.tree is not None:
@@ -183,14 +292,12 @@ class Crawler:
             found += [(url, task.depth, records) for url in select_links(tree, html, self.next_page, base)]
         return found
 
-    async def _store(self, out: PageOutput, records: list[dict[str, Any]]) -> None:
+    def _keep(self, out: PageOutput, found: list[dict[str, Any]], records: list[dict[str, Any]]) -> None:
         if out.extraction.required_missing:
             names = ", ".join(out.extraction.required_missing)
             self._fail(out.url, RequiredFieldMissing.code, f"Required field(s) not found: {names}.")
             return
-        if records:
-            self.records += len(records)
-            await self.ctx.add_records(records)
+        records.extend(found)
 
     def _fail(self, url: str, code: str, message: str) -> None:
         self.errors += 1

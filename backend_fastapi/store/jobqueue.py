@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import jobtypes
 from backend_fastapi.jobtypes import NewJob as NewJob
-from backend_fastapi.store import retention
+from backend_fastapi.store import frontier_rows, retention
 from backend_fastapi.store.tables import (
     CANCELLED,
     COMPLETED,
@@ -341,8 +341,13 @@ async def release_job(conn: AsyncConnection, worker_id: str, job_id: str, attemp
     )
     if result.rowcount != 1:
         return False
+    # A crawl that stored its frontier keeps its records: the next attempt resumes from both.
     await conn.execute(
-        job_records.delete().where(job_records.c.job_id == job_id, job_records.c.attempt == attempt)
+        job_records.delete().where(
+            job_records.c.job_id == job_id,
+            job_records.c.attempt == attempt,
+            ~frontier_rows.has_frontier(job_records.c.job_id),
+        )
     )
     return True
 
@@ -439,6 +444,8 @@ async def retry_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[boo
     )
     if result.rowcount == 1:
         await conn.execute(job_records.delete().where(job_records.c.job_id == job_id))
+        # Retried by hand: a crawl starts again from its first page.
+        await frontier_rows.forget(conn, [job_id])
         return True, QUEUED
     status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
     return False, None if status is None else str(status)

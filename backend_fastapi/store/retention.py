@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.store import frontier_rows
 from backend_fastapi.store.tables import FINISHED_STATUSES, job_records, jobs, status_is, webhook_deliveries
 
 PRUNE_BATCH = 500
@@ -33,5 +34,6 @@ async def delete_jobs(conn: AsyncConnection, ids: list[str]) -> None:
     if not ids:
         return
     await conn.execute(job_records.delete().where(job_records.c.job_id.in_(ids)))
+    await frontier_rows.forget(conn, ids)
     await conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.job_id.in_(ids)))
     await conn.execute(jobs.delete().where(jobs.c.id.in_(ids)))

@@ -108,6 +108,20 @@ job_records = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
 )
 
+# A crawl's frontier and seen set as it runs (written at its checkpoints): the next attempt of a
+# crawl whose worker died resumes from it. `key` is the URL's canonical form, `done` whether the
+# page's records are stored. Rows go when the crawl ends, is retried by hand or is deleted.
+crawl_frontier = sa.Table(
+    "crawl_frontier",
+    metadata,
+    sa.Column("job_id", sa.String(36), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("records", sa.Boolean, nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
 workers = sa.Table(
     "workers",
     metadata,

@@ -77,6 +77,38 @@ class JobContext(Generic[PayloadT]):
         if len(self._buffer) >= RECORD_BATCH or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             await self.flush()
 
+    def hold_records(self, records: Iterable[dict[str, Any]]) -> None:
+        """Keep records for the next `checkpoint` (or the final flush), without writing any now."""
+        self._buffer.extend(records)
+
+    async def checkpoint(self, op: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+        """Write the held records, the latest progress and `op` in one transaction, only while this
+        worker still owns the job (LeaseLost otherwise): a handler's own state (a crawl's frontier)
+        is never stored ahead of, or behind, the records it stands for."""
+        batch, self._buffer = self._buffer, []
+        first = self.record_count
+        progress = self._progress or {}
+
+        async def write(conn: AsyncConnection, now: float) -> bool:
+            if not await jobqueue.save_progress(conn, self.worker_id, self.id, self.attempt, progress, now):
+                return False
+            for start in range(0, len(batch), RECORD_BATCH):
+                chunk = batch[start : start + RECORD_BATCH]
+                await record_rows.add_records(conn, self.id, self.attempt, first + start, chunk)
+            await op(conn)
+            return True
+
+        try:
+            owned = await self.db.write_timed(write)
+        except BaseException:
+            self._buffer = batch + self._buffer
+            raise
+        if not owned:
+            raise LeaseLost(f"job {self.id} attempt {self.attempt} is no longer owned by {self.worker_id}")
+        self.record_count += len(batch)
+        self._progress_dirty = False
+        self._last_progress = self._last_flush = time.monotonic()
+
     async def flush(self) -> None:
         """Write buffered records and the latest progress now."""
         while self._buffer:

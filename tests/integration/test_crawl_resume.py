@@ -1,0 +1,130 @@
+"""A crawl whose worker is killed (kill -9) halfway resumes on the next worker from its stored
+frontier: pages finished before the kill are not fetched again, records are complete and none is
+stored twice. Counted at the site's server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.processes import Service, service_env, start_api, start_worker
+from tests.support.servers import LoopbackServer, Recorded, loopback_server
+from tests.support.waiting import BOUND, wait_for
+
+SECTIONS = 100
+ITEMS = 49  # a start page, 100 section pages, 4,900 item pages: 5,001 pages
+PAGES = 1 + SECTIONS + SECTIONS * ITEMS
+CONCURRENCY = 4
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+class Site:
+    """A site of PAGES pages; every request counted by path."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.fetches: Counter[str] = Counter()
+
+    def respond(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        path = request.path
+        if path == "/robots.txt":
+            return 404, HTML, b""
+        with self.lock:
+            self.fetches[path] += 1
+        # A few milliseconds a page: the crawl takes seconds, so the kill lands in its middle.
+        time.sleep(0.003)
+        if path == "/":
+            links = "".join(f'<a href="/s/{s}">Section {s}</a>' for s in range(SECTIONS))
+        elif path.startswith("/s/"):
+            section = int(path.rsplit("/", 1)[1])
+            links = "".join(f'<a href="/i/{section}/{i}">Item {i}</a>' for i in range(ITEMS))
+        elif path.startswith("/i/"):
+            links = '<a href="/">Home</a>'
+        else:
+            return 404, HTML, b"<h1>Not found</h1>"
+        return 200, HTML, f"<html><body><h1>{path}</h1>{links}</body></html>".encode()
+
+    def fetched(self) -> int:
+        with self.lock:
+            return len(self.fetches)
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[Site, LoopbackServer]]:
+    pages = Site()
+    with loopback_server(pages.respond) as server:
+        yield pages, server
+
+
+@pytest.mark.parametrize("how", ["kill -9", "stopped"])
+def test_a_crawl_interrupted_halfway_resumes_without_fetching_finished_pages_or_storing_records_twice(
+    tmp_path: Path, site: tuple[Site, LoopbackServer], how: str
+) -> None:
+    """kill -9: the lease runs out and the next attempt resumes. Stopped (SIGTERM, no grace left):
+    the worker gives the job back, the interrupted attempt does not count, and its records stay."""
+    pages, server = site
+    env = service_env(
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}",
+        tmp_path,
+        SCRAPE_ALLOW_HOSTS="127.0.0.1",
+        JOB_LEASE_SECONDS="3",
+        WORKER_CONCURRENCY="1",
+        WORKER_SHUTDOWN_GRACE_SECONDS="0",
+    )
+    api, base = start_api(env, tmp_path)
+    first = start_worker(env, tmp_path, "worker-1")
+    second: Service | None = None
+    try:
+        body = {
+            "url": f"{server.url}/",
+            "schema": {"title": "h1"},
+            "crawl": {"max_pages": 10_000, "max_depth": 2},
+            "options": {"max_concurrency": CONCURRENCY},
+            "timeout_seconds": 600,
+        }
+        created = httpx.post(f"{base}/api/scrape", json=body, timeout=30)
+        assert created.status_code == 202, created.text
+        job_id = created.json()["job_id"]
+        wait_for(lambda: pages.fetched() >= PAGES // 2, timeout=BOUND)
+        if how == "kill -9":
+            first.kill()  # SIGKILL: no goodbye, the lease simply runs out
+        else:
+            first.stop()
+            assert "job.released" in first.log()
+        fetched_at_kill = pages.fetched()
+        assert fetched_at_kill < PAGES, "the crawl ended before the kill: nothing was tested"
+
+        second = start_worker(env, tmp_path, "worker-2")
+
+        def finished() -> dict[str, object] | None:
+            job = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()
+            return job if job["status"] in ("completed", "failed", "cancelled") else None
+
+        job = wait_for(finished, timeout=BOUND * 3)
+        assert job["status"] == "completed", job
+        assert job["attempts"] == (2 if how == "kill -9" else 1)
+        assert "crawl.resumed" in second.log()
+
+        records = httpx.get(f"{base}/api/jobs/{job_id}/results", params={"format": "json"}, timeout=60).json()
+        titles = [r["data"]["title"] for r in records]
+        assert len(titles) == PAGES, (len(titles), PAGES)
+        assert len(set(titles)) == PAGES, "a record was stored twice"
+        assert job["result"]["pages"] == PAGES
+
+        twice = sorted(path for path, n in pages.fetches.items() if n > 1)
+        assert all(n <= 2 for n in pages.fetches.values())
+        # Fetched again: the pages in flight at the kill (CONCURRENCY at most), and those finished
+        # while the last checkpoint was being written (about as many again).
+        assert len(twice) <= 4 * CONCURRENCY, twice
+        # The stored frontier is gone with the finished crawl.
+        assert len(pages.fetches) == PAGES
+    finally:
+        for service in (first, second, api):
+            if service is not None:
+                service.stop()
