@@ -116,10 +116,16 @@ class Subscriber:
         self.rows: deque[JobSummaryRow | None] = deque()
         self.wake = asyncio.Event()
         self.overflowed = False
+        self._offered: float | None = -1.0
 
     def offer(self, row: JobSummaryRow | None) -> None:
         if self.job_id is not None:
-            # A per-job stream needs only the job's latest state (None: the job was deleted).
+            # A per-job stream needs only the job's latest state (None: the job was deleted), and
+            # is woken only when that state is new: every read of the watcher offers it.
+            stamp = None if row is None else row.updated_at
+            if stamp == self._offered:
+                return
+            self._offered = stamp
             self.rows.clear()
         elif len(self.rows) >= BACKLOG_MAX:
             self.overflowed = True
