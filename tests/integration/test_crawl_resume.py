@@ -62,15 +62,23 @@ def site() -> Iterator[tuple[Site, LoopbackServer]]:
         yield pages, server
 
 
-@pytest.mark.parametrize("how", ["kill -9", "stopped"])
+@pytest.mark.parametrize(
+    ("backend", "how"),
+    [
+        ("sqlite", "kill -9"),
+        pytest.param("postgres", "kill -9", marks=pytest.mark.postgres),
+        ("sqlite", "stopped"),
+    ],
+    indirect=["backend"],
+)
 def test_a_crawl_interrupted_halfway_resumes_without_fetching_finished_pages_or_storing_records_twice(
-    tmp_path: Path, site: tuple[Site, LoopbackServer], how: str
+    tmp_path: Path, db_url: str, site: tuple[Site, LoopbackServer], how: str
 ) -> None:
     """kill -9: the lease runs out and the next attempt resumes. Stopped (SIGTERM, no grace left):
     the worker gives the job back, the interrupted attempt does not count, and its records stay."""
     pages, server = site
     env = service_env(
-        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}",
+        db_url,
         tmp_path,
         SCRAPE_ALLOW_HOSTS="127.0.0.1",
         JOB_LEASE_SECONDS="3",
