@@ -383,6 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_copy.add_argument("--force", action="store_true", help="copy even if a worker still uses the source")
     p.set_defaults(func=cmd_db)
 
+    from backend_fastapi.ops.scrape_command import add_parser as add_scrape_parser
+
+    add_scrape_parser(sub)
+
     p = sub.add_parser("jobs", help="list, show, cancel or retry jobs")
     jobs_sub = p.add_subparsers(dest="action", required=True)
     p_list = jobs_sub.add_parser("list", help="newest jobs first")
