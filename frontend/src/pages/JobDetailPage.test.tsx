@@ -71,3 +71,80 @@ describe("A scraped page's actions", () => {
     ]);
   });
 });
+
+describe("The job page's live updates", () => {
+  const job = (status: string) => ({
+    job_id: "j1",
+    type: "test.sleep",
+    status,
+    created_at: "2026-12-04T10:00:00Z",
+    attempts: 1,
+    max_attempts: 3,
+    request: {},
+  });
+
+  /** The API: the job's body by status, and its event stream (or a 503 when `events` is null). */
+  function api(events: ReadableStream<Uint8Array> | null) {
+    const state = { status: "running", loads: 0 };
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: Request | string) => {
+        const url = typeof input === "string" ? input : input.url;
+        if (url.endsWith("/api/jobs/j1/events")) {
+          if (events === null) return new Response('{"error":{"code":"too_many_streams","message":"busy"}}', { status: 503 });
+          return new Response(events, { headers: { "Content-Type": "text/event-stream" } });
+        }
+        if (new URL(url).pathname !== "/api/jobs/j1") {
+          // The records table of a finished job: none.
+          return new Response('{"total":0,"offset":0,"limit":50,"items":[]}', { headers: { "Content-Type": "application/json" } });
+        }
+        state.loads += 1;
+        return new Response(JSON.stringify(job(state.status)), {
+          headers: { "Content-Type": "application/json", ETag: `"${state.status}-${state.loads}"` },
+        });
+      }),
+    );
+    return state;
+  }
+
+  it("loads the job when an event says it changed, without polling meanwhile", async () => {
+    let send!: (text: string) => void;
+    const events = new ReadableStream<Uint8Array>({
+      start: (c) => (send = (text) => c.enqueue(new TextEncoder().encode(text))),
+    });
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const state = api(events);
+      const { JobDetailPage } = await import("./JobDetailPage");
+      const { container } = render(<JobDetailPage id="j1" />);
+      await waitFor(() => expect(container.querySelector("[data-status=running]")).toBeTruthy());
+      const loaded = state.loads;
+      await vi.advanceTimersByTimeAsync(6000); // three poll intervals: the open stream stands in for them
+      expect(state.loads).toBe(loaded);
+      state.status = "completed";
+      send('id: 2:j1\nevent: finished\ndata: {"job_id":"j1","status":"completed"}\n\n');
+      await waitFor(() => expect(container.querySelector("[data-status=completed]")).toBeTruthy());
+      expect(state.loads).toBe(loaded + 1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("polls every 2 s when the stream is refused", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const state = api(null);
+      const { JobDetailPage } = await import("./JobDetailPage");
+      const { container } = render(<JobDetailPage id="j1" />);
+      await waitFor(() => expect(container.querySelector("[data-status=running]")).toBeTruthy());
+      await waitFor(() => expect(state.loads).toBeGreaterThanOrEqual(2)); // the fallback's first load
+      const before = state.loads;
+      state.status = "completed";
+      await vi.advanceTimersByTimeAsync(2100);
+      await waitFor(() => expect(container.querySelector("[data-status=completed]")).toBeTruthy());
+      expect(state.loads).toBe(before + 1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { FieldSources } from "../components/FieldSources";
 import { PipelineReport } from "../components/PipelineReport";
 import { RecordsTable, RowsTable } from "../components/RecordsTable";
 import { formatBytes, formatDuration, formatTime, jobDuration, parseTime } from "../lib/format";
+import { followJob } from "../lib/jobEvents";
 import { isUnfinished, jobKind, loadRerunRequest, rerunRequest } from "../lib/jobs";
 import { cellText, columnsFor, recordRow, schemaFieldNames } from "../lib/records";
 import { Link, navigate } from "../lib/router";
@@ -283,6 +284,9 @@ export function JobDetailPage({ id }: { id: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [rerunning, setRerunning] = useState(false);
 
+  // While the job's event stream is open, its events say when to load the job, and the 2 s polling
+  // rests; when the stream cannot be opened or breaks, polling takes over again.
+  const streaming = useRef(false);
   const polled = usePolling<Job>(
     async (signal) => {
       if (etag.current.id !== id) etag.current = { id, etag: null, job: null };
@@ -290,9 +294,25 @@ export function JobDetailPage({ id }: { id: string }) {
       if (answer) etag.current = { id, etag: answer.etag, job: answer.body };
       return etag.current.job!;
     },
-    isUnfinished,
+    (polledJob) => isUnfinished(polledJob) && !streaming.current,
     [id],
   );
+  const refresh = useRef(polled.refresh);
+  refresh.current = polled.refresh;
+  useEffect(() => {
+    streaming.current = true;
+    const stop = followJob(id, {
+      onEvent: () => refresh.current(),
+      onFail: () => {
+        streaming.current = false;
+        refresh.current();
+      },
+    });
+    return () => {
+      streaming.current = false;
+      stop();
+    };
+  }, [id]);
 
   const job = polled.data;
   if (polled.error && !job) return <ErrorMessage error={polled.error} title="The job could not be loaded" />;
