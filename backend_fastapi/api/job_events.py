@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
@@ -178,16 +179,25 @@ class EventHub:
         from backend_fastapi.store.changefeed import change_feed
 
         feed = change_feed(self.db, FEED_POLL_INTERVAL)
-        poll = POLL_SECONDS_SQLITE if feed is not None and self.db.is_sqlite else POLL_SECONDS
         self._poke.clear()
         try:
             if feed is not None:
-                await feed.start(self._poke.set)
-            self._cursor = await self.db.now()
-            since = self._cursor - OVERLAP_SECONDS
-            changed = await self.db.fetch(lambda conn: job_rows.changed_since(conn, since))
-            # What changed before the watcher started is no stream's news; what changed since is.
-            self._seen = {job_id: stamp for job_id, stamp in changed if stamp <= self._cursor}
+                try:
+                    await feed.start(self._poke.set)
+                except OSError as exc:
+                    # Out of inotify watches, say: the streams still get every change, a poll later.
+                    log.warning("events.feed_unavailable", extra={"error": f"{type(exc).__name__}: {exc}"})
+                    feed = None
+            poll = POLL_SECONDS_SQLITE if feed is not None and self.db.is_sqlite else POLL_SECONDS
+            self._cursor = time.time()
+            try:
+                self._cursor = await self.db.now()
+                since = self._cursor - OVERLAP_SECONDS
+                changed = await self.db.fetch(lambda conn: job_rows.changed_since(conn, since))
+                # What changed before the watcher started is no stream's news; what changed since is.
+                self._seen = {job_id: stamp for job_id, stamp in changed if stamp <= self._cursor}
+            except Exception:
+                log.exception("events.read_failed")
             while True:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._poke.wait(), poll)
