@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from backend_fastapi.outbound import GuardedClient, Response
+from backend_fastapi.errors import JobError
+from backend_fastapi.outbound import GuardedClient, Response, retry_after_seconds
 from backend_fastapi.schemas.scrape import ScrapePayload
 from backend_fastapi.scraping.errors import RobotsDisallowed
 from backend_fastapi.scraping.memory import MemoryUse, wait_for_memory
@@ -24,27 +25,66 @@ if TYPE_CHECKING:
 MAX_CRAWL_DELAY = 10.0
 # Pages one job (a crawl) has open in the browser at once: each costs a renderer process.
 BROWSER_PAGES_PER_JOB = 2
+# How a host's gate slows down when the host asks (429, 503, network failures) and eases back.
+THROTTLE_MIN_DELAY = 0.25
+THROTTLE_MAX_DELAY = 30.0
+THROTTLE_EASE = 10
+# Latency counts as rising above this many times the host's fastest answer (and this many seconds).
+LATENCY_RISE = 3.0
+LATENCY_FLOOR = 0.5
 
 
 class HostGate:
-    """Per-host politeness: at most `concurrency` requests in flight, `delay` seconds apart."""
+    """Per-host politeness: at most `concurrency` requests in flight, at least `delay` seconds
+    between their starts, and slower when the host asks for it (like Scrapy's AutoThrottle): a 429
+    or 503 doubles the delay (to THROTTLE_MAX_DELAY at most, and honours `Retry-After` for the whole
+    host), latency rising well above the host's usual makes the requests start `latency /
+    concurrency` apart, and answers at ease bring the delay back down to the configured one."""
 
     def __init__(self, concurrency: int, delay: float) -> None:
         self.slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.base_delay = delay
         self.delay = delay
+        self.throttled = 0  # times the host asked us to slow down
+        self._usual: float | None = None  # the fastest answer seen: the host at ease
+        self._latency: float | None = None  # moving average of recent answers
         self._next = 0.0
+        self._raised = -THROTTLE_MAX_DELAY  # when the delay was last raised
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         async with self.slots:
-            if self.delay > 0:
+            if self.delay > 0 or self._next > time.monotonic():
                 async with self._lock:
                     wait = self._next - time.monotonic()
                     if wait > 0:
                         await asyncio.sleep(wait)
                     self._next = time.monotonic() + self.delay
             yield
+
+    def observe(self, status: int | None, seconds: float, retry_after: float | None = None) -> None:
+        """Learn from one answer (`status` None: the request failed on the network)."""
+        now = time.monotonic()
+        if status in (429, 503) or status is None:
+            self.throttled += 1
+            # Once per round: the answers to requests sent together at the old pace count once.
+            if now - self._raised >= self.delay:
+                self._raised = now
+                self.delay = min(max(self.delay * 2, THROTTLE_MIN_DELAY), THROTTLE_MAX_DELAY)
+            if retry_after:
+                self._next = max(self._next, now + min(retry_after, THROTTLE_MAX_DELAY))
+            return
+        self._usual = seconds if self._usual is None else min(self._usual, seconds)
+        self._latency = seconds if self._latency is None else 0.8 * self._latency + 0.2 * seconds
+        if self._latency > max(LATENCY_RISE * self._usual, LATENCY_FLOOR) and status < 500:
+            self.delay = min(max(self.delay, self._latency / self.concurrency), THROTTLE_MAX_DELAY)
+        elif status < 400 and self.delay > self.base_delay:
+            # Eased off slowly: one good answer in THROTTLE_EASE steps of the way back.
+            self.delay = max(self.base_delay, self.delay * (1 - 1 / THROTTLE_EASE))
+            if self.delay < THROTTLE_MIN_DELAY / 4:
+                self.delay = self.base_delay
 
 
 class ScrapeSession:
@@ -113,8 +153,22 @@ class ScrapeSession:
     async def fetch(self, url: str) -> tuple[Response, Document]:
         """Static fetch of an allowed URL: the response and its document."""
         rules = await self.robots(url)
-        async with self.gate(url, rules).turn():
-            response = await self.client.get(url)
+        gate = self.gate(url, rules)
+        async with gate.turn():
+            started = time.monotonic()
+            try:
+                response = await self.client.get(url)
+            except JobError as exc:
+                if exc.retryable:
+                    gate.observe(None, time.monotonic() - started, exc.retry_after)
+                raise
+        gate.observe(
+            response.status,
+            time.monotonic() - started,
+            retry_after_seconds(response.headers.get("Retry-After"))
+            if response.status in (429, 503)
+            else None,
+        )
         return response, document_from(response)
 
     async def render(self, url: str, first: Response | None = None, max_clicks: int = 0) -> Rendered:
