@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     # `evaluate` actions run a request's own JavaScript in the page: off unless the operator trusts
     # every client that may send scrapes (the page stays guarded either way).
     ALLOW_SCRIPT_ACTIONS: bool = False
+    # Limits per host shared by every job of every worker (through the database); 0 = none. Each
+    # request takes a lease (and, with a rate, a start slot), so they cost a write a request.
+    HOST_MAX_CONCURRENCY: int = Field(default=0, ge=0, le=1000)
+    HOST_MAX_RPS: float = Field(default=0.0, ge=0)
+    # Per-host overrides, `host=concurrency:rps` separated by commas (`shop.example=2:0.5`).
+    HOST_LIMITS: Annotated[dict[str, tuple[int, float]], NoDecode] = {}
 
     # --- pipelines -----------------------------------------------------------------------
     PIPELINE_MEMORY_LIMIT_MB: int = Field(default=512, ge=64)
@@ -97,6 +103,25 @@ class Settings(BaseSettings):
     _split = field_validator("CORS_ORIGINS", "WORKER_HANDLERS", "SCRAPE_ALLOW_HOSTS", mode="before")(
         _split_csv
     )
+
+    @field_validator("HOST_LIMITS", mode="before")
+    @classmethod
+    def _host_limits(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        limits: dict[str, tuple[int, float]] = {}
+        for item in (part.strip() for part in value.split(",") if part.strip()):
+            host, _, limit = item.partition("=")
+            concurrency, _, rps = limit.partition(":")
+            try:
+                limits[host.strip().lower()] = (int(concurrency or 0), float(rps or 0))
+            except ValueError as exc:
+                raise ValueError(f"HOST_LIMITS: {item!r} is not host=concurrency:rps") from exc
+        return limits
+
+    def host_limit(self, host: str) -> tuple[int, float]:
+        """(concurrency, requests a second) for `host` across the installation; 0 means no limit."""
+        return self.HOST_LIMITS.get(host.lower(), (self.HOST_MAX_CONCURRENCY, self.HOST_MAX_RPS))
 
     @property
     def database_url(self) -> str:

@@ -13,6 +13,7 @@ from backend_fastapi.errors import JobError
 from backend_fastapi.outbound import GuardedClient, Response, retry_after_seconds
 from backend_fastapi.schemas.scrape import ScrapePayload
 from backend_fastapi.scraping.errors import RobotsDisallowed
+from backend_fastapi.scraping.hostlimits import host_turn
 from backend_fastapi.scraping.memory import MemoryUse, wait_for_memory
 from backend_fastapi.scraping.page import Document, document_from
 from backend_fastapi.scraping.robots import ROBOTS, Rules, agent_token
@@ -154,7 +155,7 @@ class ScrapeSession:
         """Static fetch of an allowed URL: the response and its document."""
         rules = await self.robots(url)
         gate = self.gate(url, rules)
-        async with gate.turn():
+        async with gate.turn(), host_turn(self.ctx.db, self.ctx.settings, url, self.options.timeout_s):
             started = time.monotonic()
             try:
                 response = await self.client.get(url)

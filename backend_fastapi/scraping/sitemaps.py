@@ -25,6 +25,7 @@ from lxml import etree
 
 from backend_fastapi.errors import JobError
 from backend_fastapi.outbound import raise_for_status
+from backend_fastapi.scraping.hostlimits import host_turn
 from backend_fastapi.scraping.robots import ROBOTS, Rules
 from backend_fastapi.scraping.urlnorm import canonical
 
@@ -218,7 +219,7 @@ async def _rules(session: ScrapeSession, url: str) -> Rules | None:
 async def read_sitemap(session: ScrapeSession, url: str) -> SitemapFile:
     """Fetch one sitemap through its host's politeness gate; parse a large one off the event loop."""
     rules = await _rules(session, url) if session.options.respect_robots else None
-    async with session.gate(url, rules).turn():
+    async with session.gate(url, rules).turn(), host_turn(session.ctx.db, session.ctx.settings, url, 60.0):
         response = await session.client.get(url, max_bytes=MAX_SITEMAP_BYTES)
     raise_for_status(response)
     if len(response.body) >= OFFLOAD_BYTES:

@@ -122,6 +122,24 @@ crawl_frontier = sa.Table(
     sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+# Installation-wide politeness (HOST_MAX_CONCURRENCY, HOST_MAX_RPS): a row per host holds the next
+# free start time of its rate, and a lease per request in flight counts against its concurrency
+# (a lease outlives a killed worker only until `until`).
+host_gates = sa.Table(
+    "host_gates",
+    metadata,
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("next_at", sa.Float, nullable=False, server_default="0"),
+)
+
+host_leases = sa.Table(
+    "host_leases",
+    metadata,
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("holder", sa.String(100), primary_key=True),
+    sa.Column("until", sa.Float, nullable=False),
+)
+
 workers = sa.Table(
     "workers",
     metadata,

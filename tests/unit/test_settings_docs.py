@@ -14,6 +14,8 @@ def _default_text(name: str) -> str:
     value = Settings.model_fields[name].default
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, list | dict) and not value:
+        return ""
     if isinstance(value, list):
         return ",".join(value)
     if isinstance(value, float) and value.is_integer():
