@@ -105,6 +105,7 @@ def test_ten_crawls_on_three_workers_keep_to_the_host_rate(
     crawl_everything(db_url, tmp_path, server, HOST_LIMITS="127.0.0.1=0:20")
     starts = sorted(pages.starts)
     assert len(starts) == JOBS * (PAGES + 1)
-    # Never more than 20 requests (and one for the clocks' edges) in any second.
-    busiest = max(sum(1 for t in starts[i:] if t - start < 1.0) for i, start in enumerate(starts))
-    assert busiest <= 21, busiest
+    # 20 a second: any 41 requests in a row span at least two seconds, less what a busy machine
+    # may add to one request's way to the server (a quarter of a second here).
+    spans = [starts[i + 40] - starts[i] for i in range(len(starts) - 40)]
+    assert min(spans) >= 2.0 - 0.25, min(spans)
