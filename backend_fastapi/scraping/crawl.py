@@ -12,10 +12,11 @@ The frontier is stored as the crawl runs (`crawl_frontier`): as soon as a page i
 checkpoint writes in one transaction the pages scheduled and finished since the last one and their
 records. Checkpoints run one after another in the background, so the pages that finish while one
 is written go together in the next (one transaction for many pages when pages are fast) and no
-page waits for the disk. A later attempt of the same job (its worker died, or was stopped) adopts
-the stored records and fetches only the pages not finished: the pages in flight at the crash (and
-those finished while the last checkpoint was being written) are fetched again; no record is stored
-twice.
+page waits for the disk unless as many pages as the crawl has fetchers are waiting to be saved.
+A later attempt of the same job (its worker died, or was stopped) adopts the stored records and
+fetches only the pages not finished: the pages in flight at the crash, and those finished while the
+last checkpoint was being written (a few fetchers' worth at most), are fetched again; no record is
+stored twice.
 """
 
 from __future__ import annotations
@@ -231,6 +232,10 @@ class Crawler:
         self.pages_done += 1
         await self._progress()
         self._checkpoint_soon()
+        if len(self.finished) >= self.concurrency and self.checkpointer is not None:
+            # The database is behind (a slow disk, a busy machine): wait for it rather than let
+            # unsaved pages pile up, so a crash re-fetches a few pages at most, never many.
+            await asyncio.shield(self.checkpointer)
 
     def _checkpoint_soon(self) -> None:
         """Make sure a checkpoint runs after this page (a running one loops while pages wait)."""
