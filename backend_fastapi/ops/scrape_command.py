@@ -15,11 +15,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from backend_fastapi.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 FORMATS = ("json", "jsonl", "csv")
 FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "url", "html")
@@ -95,6 +96,12 @@ def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
     base = (args.api or os.environ.get("DATAOPS_URL") or f"http://127.0.0.1:{settings.API_PORT}").rstrip("/")
     key = args.key or os.environ.get("DATAOPS_API_KEY") or settings.API_KEY
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        # Imported here: `dataops` starts the API and workers too, whose images need no HTTP client.
+        import httpx
+    except ImportError:
+        sys.stderr.write("dataops scrape: the httpx package is needed (pip install httpx)\n")
+        return 2
     try:
         body = build_request(args)
         with httpx.Client(base_url=base, headers=headers, timeout=WAIT_STEP_SECONDS + 30) as client:
