@@ -11,6 +11,8 @@ LOCK := requirements.lock
 # The API's OpenAPI document and the TypeScript types generated from it (`make client`), both committed.
 CLIENT_DOCUMENT := frontend/openapi.json
 CLIENT_SCHEMA := frontend/src/client/schema.d.ts
+# The Python code that lint and fmt check: the service, its tests and tools, and the Python client.
+PY_SOURCES := backend_fastapi tests bench scripts clients/python
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: help run test lint fmt bench screenshots migrate api worker lock setup setup-dev chromium frontend frontend-deps client client-check clean
@@ -27,10 +29,11 @@ test: setup-dev ## Set up and run every test (lint, types, Python tests, fronten
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
 
 lint: $(VENV)/.deps-dev frontend-deps ## ruff, mypy, the import contracts that keep the API slim, the TypeScript client
-	$(VENV)/bin/ruff check backend_fastapi tests bench scripts
-	$(VENV)/bin/ruff format --check backend_fastapi tests bench scripts
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/python-client-models.py --check
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory client-check && cd frontend && npm run --silent typecheck; fi
 
 # Writes the document without starting a server, then the types openapi-fetch calls the API with.
@@ -39,8 +42,9 @@ generate_client = $(PY) scripts/openapi-document.py $(1) && \
 	(cd frontend && npx --no-install openapi-typescript "$(1)" -o "$(2)" \
 		--default-non-nullable false >/dev/null)
 
-client: $(VENV)/.deps-dev frontend-deps ## Regenerate the TypeScript API client from the OpenAPI document
+client: $(VENV)/.deps-dev frontend-deps ## Regenerate the TypeScript and Python API clients from the OpenAPI document
 	$(call generate_client,$(CURDIR)/$(CLIENT_DOCUMENT),$(CURDIR)/$(CLIENT_SCHEMA))
+	$(PY) scripts/python-client-models.py
 
 # Regenerates into a temporary folder: the committed client must be what the API documents now.
 client-check: | $(PY)
@@ -53,8 +57,8 @@ client-check: | $(PY)
 	fi
 
 fmt: ## Format the Python code
-	$(VENV)/bin/ruff format backend_fastapi tests bench scripts
-	$(VENV)/bin/ruff check --fix backend_fastapi tests bench scripts
+	$(VENV)/bin/ruff format $(PY_SOURCES)
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 
 bench: setup-dev ## Run the benchmarks and write docs/benchmarks.md
 	$(PIP) install -q -c $(LOCK) -e '.[dev,bench]'
@@ -94,8 +98,8 @@ $(VENV)/.deps-run: pyproject.toml $(LOCK) | $(PY)
 	$(PIP) install -q -c $(LOCK) -e '.[worker]'
 	@touch $@
 
-$(VENV)/.deps-dev: pyproject.toml $(LOCK) | $(PY)
-	$(PIP) install -q -c $(LOCK) -e '.[dev]'
+$(VENV)/.deps-dev: pyproject.toml $(LOCK) clients/python/pyproject.toml | $(PY)
+	$(PIP) install -q -c $(LOCK) -e '.[dev]' -e clients/python
 	@touch $@ $(VENV)/.deps-run
 
 chromium: | $(PY)
