@@ -335,6 +335,27 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
     return _run(lambda: _jobs(args, settings))
 
 
+# --- MCP ------------------------------------------------------------------------------------
+
+MCP_HTTP_PORT = 8765
+
+
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """The MCP server for AI assistants, a client of the API at --url (docs/clients.md)."""
+    try:
+        # Imported here: the API and worker images have neither the MCP SDK nor the Python client.
+        from backend_fastapi.ops.mcp_server import serve
+    except ImportError as exc:
+        sys.stderr.write(
+            f"dataops mcp: {exc.name} is not installed: pip install 'dataops[mcp]' ./clients/python\n"
+        )
+        return 2
+    url = args.url or os.environ.get("DATAOPS_URL") or f"http://127.0.0.1:{settings.API_PORT}"
+    key = args.key or os.environ.get("DATAOPS_API_KEY") or settings.API_KEY or None
+    serve(url, key, http=args.http, host=args.host, port=args.port)
+    return 0
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 
@@ -386,6 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
     from backend_fastapi.ops.scrape_command import add_parser as add_scrape_parser
 
     add_scrape_parser(sub)
+
+    p = sub.add_parser("mcp", help="serve DataOps to AI assistants over MCP (stdio, or --http)")
+    p.add_argument("--url", help="the DataOps API (default DATAOPS_URL, else http://127.0.0.1:API_PORT)")
+    p.add_argument("--key", help="the API key (default DATAOPS_API_KEY, else API_KEY)")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="--http: bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=MCP_HTTP_PORT, help=f"--http: port (default {MCP_HTTP_PORT})")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("jobs", help="list, show, cancel or retry jobs")
     jobs_sub = p.add_subparsers(dest="action", required=True)

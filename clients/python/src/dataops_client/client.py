@@ -91,6 +91,7 @@ class Methods:
     wait = Operation(plans.wait)
     watch = Iteration(plans.watch, JobOut)
     results = Iteration(plans.results, dict[str, Any])
+    record_page = Operation(plans.record_page)
     download = Operation(plans.download)
     cancel = Operation(plans.cancel)
     retry = Operation(plans.retry)

@@ -308,12 +308,17 @@ def watch(job_id: str, timeout: float = DEFAULT_WAIT_SECONDS) -> Plan[None]:
     yield from follow(job_id, time.monotonic() + timeout, emit=True)
 
 
+def record_page(job_id: str, *, offset: int = 0, limit: int = 100) -> Plan[RecordPage]:
+    """One page of the job's records: `{total, offset, limit, items}`."""
+    params = {"offset": offset, "limit": limit}
+    return (yield from read(RecordPage, Call("GET", f"/api/jobs/{job_id}/results", params=params)))
+
+
 def results(job_id: str, *, page_size: int = RECORDS_PAGE) -> Plan[None]:
     """Every record of the job, page after page (`GET /api/jobs/{job_id}/results`)."""
     offset = 0
     while True:
-        params = {"offset": offset, "limit": page_size}
-        page = yield from read(RecordPage, Call("GET", f"/api/jobs/{job_id}/results", params=params))
+        page = yield from record_page(job_id, offset=offset, limit=page_size)
         for record in page.items:
             yield Emit(record)
         offset += len(page.items)
