@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,3 +165,27 @@ async def test_streamable_http_asks_for_the_api_key(
             assert scraped["data"] == {"title": "Blue Mug 2"}
     finally:
         server.stop()
+
+
+async def test_an_unreachable_dataops_is_a_tool_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATAOPS_", "API_KEY"))}
+    env.update({"DATAOPS_URL": f"http://127.0.0.1:{free_port()}", "PYTHONPATH": str(REPO_ROOT)})
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "backend_fastapi.ops.cli", "mcp"], env=env, cwd=REPO_ROOT
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        result = await session.call_tool("get_job", {"job_id": "any"})
+        assert result.is_error
+        assert "could not be reached" in result.content[0].text
+
+
+def test_the_dataops_command_imports_the_sdk_and_the_client_only_for_mcp() -> None:
+    code = (
+        "import sys; from backend_fastapi.ops import cli; cli.build_parser().parse_args(['mcp']); "
+        "print(','.join(m for m in ('mcp', 'httpx', 'dataops_client', 'uvicorn') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=BOUND, check=True
+    )
+    assert done.stdout.strip() == ""
