@@ -99,6 +99,9 @@ class Settings(BaseSettings):
 
     # --- pipelines -----------------------------------------------------------------------
     PIPELINE_MEMORY_LIMIT_MB: int = Field(default=512, ge=64)
+    # Runs fork from a warm process that has imported pandas; it is stopped after this long
+    # without runs (0: after every run, so each run starts Python and pandas again).
+    PIPELINE_WARM_IDLE_SECONDS: float = Field(default=300.0, ge=0)
 
     _split = field_validator("CORS_ORIGINS", "WORKER_HANDLERS", "SCRAPE_ALLOW_HOSTS", mode="before")(
         _split_csv

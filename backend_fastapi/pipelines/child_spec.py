@@ -35,4 +35,3 @@ class ChildSpec(BaseModel):
         description="Read only this many source rows and return the result rows."
     )
     chunk_rows: int | None = None
-    parent_pid: int | None = None

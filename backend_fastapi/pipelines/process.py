@@ -1,16 +1,17 @@
 """Running the engine in a child process under a memory limit (the worker side, no pandas).
 
-The child's resident memory is sampled every MEMORY_SAMPLE_SECONDS; past the limit it is killed
-and the job fails with `memory_limit`, naming the phase it was in. A cancelled or timed-out job
-kills the child in `finally` and lets the cancellation through. The child also dies with the
-worker (PR_SET_PDEATHSIG), so a killed worker leaves no pipeline behind.
+The child is forked by the worker's warm pipeline process (`pipelines.warm`), so a run starts
+with pandas already imported. Its resident memory is sampled every MEMORY_SAMPLE_SECONDS; past
+the limit it is killed and the job fails with `memory_limit`, naming the phase it was in. A
+cancelled or timed-out job kills the child in `finally` and lets the cancellation through. The
+child dies with the warm process, which dies with the worker (PR_SET_PDEATHSIG), so a killed
+worker leaves no pipeline behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -21,14 +22,14 @@ from typing import Any
 import orjson
 import psutil
 
-from backend_fastapi.child_python import python_command, python_env
+from backend_fastapi.pipelines.child import LOG_FILE, RESULT_FILE
 from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import MemoryLimitExceeded, PipelineCrashed, from_code
+from backend_fastapi.pipelines.warm import warm_process
 
 log = logging.getLogger(__name__)
 
 MEMORY_SAMPLE_SECONDS = 0.05
-CHILD_MODULE = "backend_fastapi.pipelines.child"
 STDERR_TAIL = 2000
 Progress = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -60,64 +61,87 @@ def _stderr_tail(path: Path) -> str:
     return text[-STDERR_TAIL:].strip()
 
 
-async def run_child(spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: Progress) -> ChildOutcome:
-    """Run the engine on `spec` in a fresh process; returns its report or raises the job's error."""
+class _Run:
+    """What the worker hears from one run over its channel: pid, progress, exit status."""
+
+    def __init__(self, reader: asyncio.StreamReader, on_progress: Progress) -> None:
+        self.reader = reader
+        self.on_progress = on_progress
+        self.pid: int | None = None
+        self.process: psutil.Process | None = None
+        self.started = asyncio.get_running_loop().create_future()
+        self.returncode: int | None = None
+        self.last: dict[str, Any] = {}
+
+    async def follow(self) -> None:
+        """Read the channel to its end (the warm process closes it once the run has exited)."""
+        try:
+            async for line in self.reader:
+                try:
+                    message = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if "pid" in message and self.pid is None:
+                    self.pid = int(message["pid"])
+                    with suppress(psutil.NoSuchProcess):
+                        self.process = psutil.Process(self.pid)
+                    self.started.set_result(None)
+                elif "exit" in message:
+                    self.returncode = int(message["exit"])
+                else:
+                    self.last = message
+                    await self.on_progress(message)
+        finally:
+            if not self.started.done():
+                self.started.set_result(None)
+
+    def kill(self) -> None:
+        """Kill the run (psutil checks it is still the process it was, not a reused pid)."""
+        if self.process is not None and self.returncode is None:
+            with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                self.process.kill()
+
+
+async def run_child(
+    spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: Progress, idle_seconds: float
+) -> ChildOutcome:
+    """Run the engine on `spec` in a process of its own; returns its report or raises the job's error."""
     spec_path = workdir / "spec.json"
-    spec_path.write_bytes(
-        spec.model_copy(update={"parent_pid": os.getpid()}).model_dump_json(by_alias=True).encode()
-    )
-    result_path = workdir / "result.json"
-    stderr_path = workdir / "child.log"
+    spec_path.write_bytes(spec.model_dump_json(by_alias=True).encode())
+    result_path = workdir / RESULT_FILE
     limit = limit_mb * 1024 * 1024
     started = time.monotonic()
-    with stderr_path.open("wb") as stderr:
-        proc = await asyncio.create_subprocess_exec(
-            *python_command(CHILD_MODULE, str(spec_path)),
-            env=python_env(),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-        )
-    last: dict[str, Any] = {}
+    channel = await warm_process.start_run(spec_path)
     peak = 0
     over_limit = False
-
-    async def follow_progress() -> None:
-        nonlocal last
-        assert proc.stdout is not None
-        async for line in proc.stdout:
-            try:
-                last = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            await on_progress(last)
-
-    reader = asyncio.create_task(follow_progress(), name=f"pipeline-progress-{proc.pid}")
-    exited = asyncio.ensure_future(proc.wait())
     try:
-        watched = psutil.Process(proc.pid)
-        while not exited.done():
-            with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                rss = watched.memory_info().rss
-                peak = max(peak, rss)
-                if rss > limit:
-                    over_limit = True
-                    proc.kill()
-            if reader.done() and reader.exception() is not None:
-                proc.kill()  # reporting progress failed (the lease was lost): stop the work
-            await asyncio.wait({exited}, timeout=MEMORY_SAMPLE_SECONDS)
-        await reader
+        reader, writer = await asyncio.open_unix_connection(sock=channel)
+        run = _Run(reader, on_progress)
+        follower = asyncio.create_task(run.follow(), name=f"pipeline-run-{spec_path.parent.name}")
+        try:
+            while not follower.done():
+                if run.process is not None and run.returncode is None:
+                    with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                        rss = run.process.memory_info().rss
+                        peak = max(peak, rss)
+                        if rss > limit:
+                            over_limit = True
+                            run.kill()
+                await asyncio.wait({follower}, timeout=MEMORY_SAMPLE_SECONDS)
+            follower.result()  # reporting progress failed (the lease was lost): raise it
+        finally:
+            if not follower.done() or follower.exception() is not None:
+                run.kill()
+            if not follower.done():
+                follower.cancel()
+                with suppress(BaseException):
+                    await follower
+            writer.close()
     finally:
-        if proc.returncode is None:
-            with suppress(ProcessLookupError):
-                proc.kill()
-            with suppress(Exception):
-                await asyncio.shield(exited)
-        if not reader.done():
-            reader.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await reader
+        channel.close()
+        await warm_process.finish_run(idle_seconds)
     seconds = time.monotonic() - started
-    where = _describe(last)
+    where = _describe(run.last)
     if over_limit:
         raise MemoryLimitExceeded(
             f"The pipeline used more than {limit_mb} MB{where} and was stopped (PIPELINE_MEMORY_LIMIT_MB); "
@@ -125,14 +149,14 @@ async def run_child(spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: 
             details={"limit_mb": limit_mb, "peak_rss_mb": round(peak / 1048576, 1)},
         )
     if not result_path.is_file():
-        if proc.returncode is not None and proc.returncode < 0 and -proc.returncode == 9:
+        if run.returncode == -9:
             raise MemoryLimitExceeded(
                 f"The pipeline was killed by the system{where}, most likely out of memory."
             )
-        tail = _stderr_tail(stderr_path)
-        raise PipelineCrashed(
-            f"The pipeline process exited with code {proc.returncode}{where}: {tail[-500:]}"
-        )
+        if run.returncode is None:
+            raise PipelineCrashed(f"The warm pipeline process stopped during the run{where}.")
+        tail = _stderr_tail(workdir / LOG_FILE)
+        raise PipelineCrashed(f"The pipeline process exited with code {run.returncode}{where}: {tail[-500:]}")
     body = orjson.loads(result_path.read_bytes())
     if not body.get("ok"):
         error = body.get("error") or {}

@@ -3,6 +3,7 @@ and the worker itself never loads pandas."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import httpx
 import psutil
 import pytest
 
+from backend_fastapi.pipelines.forkserver import RUN_NAME
+from backend_fastapi.pipelines.warm import SERVER_MODULE
 from backend_fastapi.settings import Settings
 from backend_fastapi.store.engine import Database
 from tests.support.pipeline_stack import Stack, pipeline_stack, wait_job
@@ -56,18 +59,39 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def pipeline_children(stack: Stack) -> list[psutil.Process]:
-    """Pipeline processes started by this test's workers."""
+def _descendants(stack: Stack) -> list[psutil.Process]:
     found = []
     for worker in stack.workers:
-        try:
-            found += [
-                p
-                for p in psutil.Process(worker.pid).children()
-                if "backend_fastapi.pipelines.child" in " ".join(p.cmdline())
-            ]
-        except psutil.NoSuchProcess:
-            continue
+        with contextlib.suppress(psutil.NoSuchProcess):
+            found += psutil.Process(worker.pid).children(recursive=True)
+    return found
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def pipeline_children(stack: Stack) -> list[psutil.Process]:
+    """Pipeline runs (forked by the warm process) of this test's workers, zombies left out."""
+    found = []
+    for process in _descendants(stack):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if process.name() == RUN_NAME.decode() and _alive(process):
+                found.append(process)
+    return found
+
+
+def warm_processes(stack: Stack) -> list[psutil.Process]:
+    """The warm pipeline processes of this test's workers."""
+    found = []
+    for process in _descendants(stack):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            is_warm = SERVER_MODULE in " ".join(process.cmdline()) and process.name() != RUN_NAME.decode()
+            if is_warm and _alive(process):
+                found.append(process)
     return found
 
 
@@ -133,8 +157,9 @@ def test_a_killed_worker_takes_its_pipeline_process_with_it(db_url: str, tmp_pat
     with pipeline_stack(db_url, tmp_path) as own:
         job_id = start(own, ENDLESS)
         (child,) = wait_for(lambda: pipeline_children(own))
+        (warm,) = warm_processes(own)
         own.worker.kill()
-        gone, alive = psutil.wait_procs([child], timeout=BOUND)
+        gone, alive = psutil.wait_procs([child, warm], timeout=BOUND)
         assert alive == []
-        assert gone == [child]
+        assert set(gone) == {child, warm}
         assert httpx.get(f"{own.base}/api/jobs/{job_id}").json()["status"] == "running"
