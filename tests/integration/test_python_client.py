@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from dataops_client import (
     AsyncDataOps,
@@ -23,6 +24,7 @@ from dataops_client.errors import RateLimited, error_from_answer
 from dataops_client.models import BatchResult, CrawlResult, JobOut, ScrapePageResult
 
 from backend_fastapi.worker.webhooks import sign
+from tests.support.processes import start_api
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, loopback_server
 from tests.support.sites import ShopSite, shop_server
@@ -149,6 +151,52 @@ def test_wait_gives_up_after_its_timeout_with_the_job_as_it_was(
     dataops.delete_job(queued.job_id)
     with pytest.raises(NotFound):
         dataops.job(queued.job_id)
+
+
+def recording_client(base: str, seen: list[tuple[str, str, int]]) -> httpx.Client:
+    """An httpx client that notes each answer's method, path and status."""
+
+    def note(response: httpx.Response) -> None:
+        seen.append((response.request.method, response.request.url.path, response.status_code))
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    return httpx.Client(base_url=base, headers=headers, timeout=BOUND, event_hooks={"response": [note]})
+
+
+def test_wait_follows_the_job_event_stream(stack: Stack, shop: LoopbackServer) -> None:
+    seen: list[tuple[str, str, int]] = []
+    with DataOps(http=recording_client(stack.base, seen)) as dataops:
+        queued = dataops.scrape(f"{shop.url}/slow?s=2", {"title": "h1"}, wait=False)
+        changes = list(dataops.watch(queued.job_id, timeout=BOUND))
+    assert changes[-1].status == "completed"
+    assert changes[-1].result is not None
+    assert "running" in [c.status for c in changes]
+    job_path = f"/api/jobs/{queued.job_id}"
+    assert ("GET", f"{job_path}/events", 200) in seen
+    # No polling: the job is read when queued and once more, whole, when the stream says finished.
+    assert [s for s in seen if s[1] == job_path] == [("GET", job_path, 200)] * 2
+
+
+def test_wait_polls_with_if_none_match_when_the_api_refuses_streams(
+    stack: Stack, shop: LoopbackServer, tmp_path: Path
+) -> None:
+    api, base = start_api({**stack.env, "EVENTS_MAX_STREAMS": "1"}, tmp_path, name="api-one-stream")
+    seen: list[tuple[str, str, int]] = []
+    try:
+        with DataOps(http=recording_client(base, seen)) as dataops:
+            queued = dataops.scrape(f"{shop.url}/slow?s=3", {"title": "h1"}, wait=False)
+            job_path = f"/api/jobs/{queued.job_id}"
+            headers = {"Authorization": f"Bearer {KEY}"}
+            with httpx.stream("GET", f"{base}{job_path}/events", headers=headers, timeout=BOUND) as held:
+                assert held.status_code == 200  # the one stream the API allows
+                done = dataops.wait(queued.job_id, timeout=BOUND)
+    finally:
+        api.stop()
+    assert done.status == "completed"
+    assert ("GET", f"{job_path}/events", 503) in seen
+    polls = [status for method, path, status in seen if path == job_path]
+    assert 304 in polls  # nothing changed between two polls of a three-second page
+    assert polls[-1] == 200
 
 
 def test_refusals_raise_the_api_error_with_its_code_details_and_status(

@@ -20,7 +20,7 @@ import httpx
 
 from dataops_client import plans
 from dataops_client.models import JobOut
-from dataops_client.plans import Answer, Call, Pause, Plan, Step
+from dataops_client.plans import Answer, Call, Line, Listen, Pause, Plan, ReadLine, Step
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -164,15 +164,37 @@ class DataOps(Methods):
 
     def iterate(self, plan: Plan[Any], *, keep_result: bool = False) -> Iterator[Any]:
         """The items `plan` emits (with `keep_result`, then a `Done` holding its result)."""
-        reply: Answer | None = None
-        while not isinstance(step := advance(plan, reply), Done):
-            reply = None
-            if isinstance(step, Call):
-                reply = self.send(step)
-            elif isinstance(step, Pause):
-                time.sleep(step.seconds)
-            elif not keep_result:
-                yield step.value
+        reply: Answer | Line | None = None
+        stream: httpx.Response | None = None  # the plan's open event stream
+        lines: Iterator[str] = iter(())
+        try:
+            while not isinstance(step := advance(plan, reply), Done):
+                reply = None
+                if isinstance(step, Call):
+                    reply = self.send(step)
+                elif isinstance(step, Listen):
+                    if stream is not None:
+                        stream.close()
+                    stream = self.http.send(build(self.http, step.call), stream=True)
+                    if stream.status_code == 200:
+                        reply, lines = Answer(200, stream.headers, b""), stream.iter_lines()
+                    else:
+                        reply = Answer(stream.status_code, stream.headers, stream.read())
+                        stream.close()
+                elif isinstance(step, ReadLine):
+                    try:
+                        reply = Line(next(lines))
+                    except StopIteration:
+                        reply = Line(None)
+                    except httpx.TransportError as exc:  # quiet past the read timeout, or dropped
+                        reply = Line(None, timed_out=isinstance(exc, httpx.TimeoutException))
+                elif isinstance(step, Pause):
+                    time.sleep(step.seconds)
+                elif not keep_result:
+                    yield step.value
+        finally:
+            if stream is not None:
+                stream.close()
         if keep_result:
             yield step
 
@@ -224,15 +246,37 @@ class AsyncDataOps(Methods):
 
     async def iterate(self, plan: Plan[Any], *, keep_result: bool = False) -> AsyncIterator[Any]:
         """The items `plan` emits (with `keep_result`, then a `Done` holding its result)."""
-        reply: Answer | None = None
-        while not isinstance(step := advance(plan, reply), Done):
-            reply = None
-            if isinstance(step, Call):
-                reply = await self.send(step)
-            elif isinstance(step, Pause):
-                await asyncio.sleep(step.seconds)
-            elif not keep_result:
-                yield step.value
+        reply: Answer | Line | None = None
+        stream: httpx.Response | None = None  # the plan's open event stream
+        lines: AsyncIterator[str] | None = None
+        try:
+            while not isinstance(step := advance(plan, reply), Done):
+                reply = None
+                if isinstance(step, Call):
+                    reply = await self.send(step)
+                elif isinstance(step, Listen):
+                    if stream is not None:
+                        await stream.aclose()
+                    stream = await self.http.send(build(self.http, step.call), stream=True)
+                    if stream.status_code == 200:
+                        reply, lines = Answer(200, stream.headers, b""), stream.aiter_lines()
+                    else:
+                        reply = Answer(stream.status_code, stream.headers, await stream.aread())
+                        await stream.aclose()
+                elif isinstance(step, ReadLine):
+                    try:
+                        reply = Line(await anext(lines)) if lines is not None else Line(None)
+                    except StopAsyncIteration:
+                        reply = Line(None)
+                    except httpx.TransportError as exc:  # quiet past the read timeout, or dropped
+                        reply = Line(None, timed_out=isinstance(exc, httpx.TimeoutException))
+                elif isinstance(step, Pause):
+                    await asyncio.sleep(step.seconds)
+                elif not keep_result:
+                    yield step.value
+        finally:
+            if stream is not None:
+                await stream.aclose()
         if keep_result:
             yield step
 
@@ -255,7 +299,7 @@ class Done:
         self.value = value
 
 
-def advance(plan: Plan[Any], reply: Answer | None) -> Step | Done:
+def advance(plan: Plan[Any], reply: Answer | Line | None) -> Step | Done:
     """The plan's next step, or `Done` with its result."""
     try:
         return plan.send(reply)

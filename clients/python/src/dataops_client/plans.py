@@ -1,7 +1,8 @@
 """What each client method asks the API and how it reads the answers, written once for both clients.
 
-A method is a *plan*: a generator that yields the steps it needs (`Call` an endpoint, `Pause`, `Emit`
-an item to the caller) and receives each call's `Answer`. `DataOps` runs plans with a blocking
+A method is a *plan*: a generator that yields the steps it needs (`Call` an endpoint, `Listen` to an
+event stream and `ReadLine` from it, `Pause`, `Emit` an item to the caller) and receives each
+call's `Answer` (each line's `Line`). `DataOps` runs plans with a blocking
 httpx client, `AsyncDataOps` with an async one (client.py); neither knows any endpoint.
 """
 
@@ -42,6 +43,9 @@ HOLD_SECONDS = 30.0
 POLL_FIRST_SECONDS = 0.2
 POLL_MAX_SECONDS = 2.0
 RECORDS_PAGE = 500
+# The API pings an event stream every 15 s: no line for longer means the connection is gone.
+STREAM_READ_SECONDS = 20.0
+STREAM_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,30 @@ class Emit:
     value: Any
 
 
-Step = Call | Pause | Emit
-Plan = Generator[Step, Answer | None, T]
+@dataclass(frozen=True)
+class Listen:
+    """Open `call` as a stream: answered with its status and headers (a refusal with its body); on a
+    200 the transport keeps the stream open for `ReadLine`, until the next `Listen` or the plan ends."""
+
+    call: Call
+
+
+@dataclass(frozen=True)
+class ReadLine:
+    """The open stream's next line."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the open stream; `text` None when the stream ended, or no line came within the
+    stream's read timeout (`timed_out`)."""
+
+    text: str | None
+    timed_out: bool = False
+
+
+Step = Call | Pause | Emit | Listen | ReadLine
+Plan = Generator[Step, Answer | Line | None, T]
 
 
 def send(call: Call) -> Plan[Answer]:
@@ -271,6 +297,73 @@ def jobs(
 
 
 def follow(job_id: str, deadline: float, *, emit: bool) -> Plan[JobOut]:
+    """The job once final, each change emitted when `emit`; `WaitTimeout` past `deadline`.
+
+    It follows the job's event stream (`GET /api/jobs/{job_id}/events`), reconnecting with
+    `Last-Event-ID` when the stream ends or is quiet for longer than its pings; a stream the API
+    refuses (all `EVENTS_MAX_STREAMS` busy, an API without events) falls back to polling.
+    """
+    last_id = ""
+    current: JobOut | None = None
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            current = current or (yield from job(job_id))
+            raise WaitTimeout(f"job {job_id} is still {current.status}", job=current)
+        headers = {"Accept": "text/event-stream", **({"Last-Event-ID": last_id} if last_id else {})}
+        # The stream pings every 15 s: a read that waits longer (or past the deadline) ends this
+        # connection, and the loop decides whether to go on.
+        call = Call(
+            "GET", f"/api/jobs/{job_id}/events", headers=headers, timeout=min(left, STREAM_READ_SECONDS)
+        )
+        opened = yield Listen(call)
+        assert isinstance(opened, Answer), "a transport answers every Listen"
+        if opened.status == 204:  # `Last-Event-ID` named the final event: nothing more will come
+            return (yield from job(job_id))
+        if opened.status != 200:
+            return (yield from poll(job_id, deadline, emit=emit))
+        events = 0
+        while (found := (yield from read_event())) is not None:
+            event, event_id, data = found
+            events += 1
+            last_id = event_id or last_id
+            if event in ("finished", "deleted"):
+                final = yield from job(job_id)  # the whole job, with its result (or NotFound)
+                if emit:
+                    yield Emit(final)
+                return final
+            current = JobOut.model_validate_json(data)
+            if emit:
+                yield Emit(current)
+        if not events:
+            yield Pause(min(STREAM_RETRY_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+def read_event() -> Plan[tuple[str, str, str] | None]:
+    """The open stream's next event (`event`, `id`, `data`); None when the stream ended or went
+    quiet. Comments (`: ping`) and `retry:` lines are skipped."""
+    event, event_id, data = "message", "", list[str]()
+    while True:
+        line = yield ReadLine()
+        assert isinstance(line, Line), "a transport answers every ReadLine"
+        if line.text is None:
+            return None
+        if line.text == "":
+            if data:
+                return event, event_id, "\n".join(data)
+            event, event_id, data = "message", "", []
+            continue
+        name, _, value = line.text.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            event = value
+        elif name == "id":
+            event_id = value
+        elif name == "data":
+            data.append(value)
+
+
+def poll(job_id: str, deadline: float, *, emit: bool) -> Plan[JobOut]:
     """Poll the job until it is final (each change emitted when `emit`); `WaitTimeout` past `deadline`.
 
     Each poll sends the last `ETag` as `If-None-Match`: while nothing changed the API answers 304
