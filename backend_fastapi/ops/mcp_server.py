@@ -61,8 +61,9 @@ def require_bearer(app: ASGIApp, key: str | None) -> ASGIApp:
         if scope["type"] == "http":
             sent = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(sent, expected):
+                message = "Send Authorization: Bearer <API key>."
                 body = json.dumps(
-                    {"error": {"code": "unauthorized", "message": "Send Authorization: Bearer <API key>."}}
+                    {"error": {"code": "unauthorized", "message": message, "details": None}}
                 ).encode()
                 headers = [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]
                 await send({"type": "http.response.start", "status": 401, "headers": headers})
@@ -281,8 +282,8 @@ def summary(job: JobOut) -> dict[str, Any]:
 async def with_records(dataops: AsyncDataOps, job: JobOut, offset: int, limit: int) -> dict[str, Any]:
     """The job's summary, its result and a page of its records."""
     answer = summary(job)
-    answer["progress"] = job.model_dump(mode="json").get("progress")
-    answer["result"] = job.model_dump(mode="json").get("result")
+    body = job.model_dump(mode="json")
+    answer["progress"], answer["result"] = body.get("progress"), body.get("result")
     page = await dataops.record_page(job.job_id, offset=offset, limit=limit)
     answer["records_total"] = page.total
     answer["records"] = page.items
