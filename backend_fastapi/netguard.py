@@ -26,7 +26,8 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 import idna
 
@@ -327,3 +328,111 @@ def check_connection(address: str, host: str, port: int, allow_hosts: Iterable[s
         raise BlockedAddress(
             f"{shown}, a {reason} address.", details={"host": host or str(ip), "reason": reason}
         )
+
+
+# --- proxies: where a request may be sent on its way to its target ----------------------------
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+@dataclass(frozen=True)
+class ProxyAddress:
+    """A proxy as configured (`scheme://[user:password@]host:port`), its credentials kept apart so
+    that only `shown` (the password replaced by `***`) reaches logs, errors and `/health`.
+
+    `exempt`: the proxy may be on a private or loopback address: it is one of the operator's
+    PROXY_URLS, or its host is named in PROXY_ALLOW_HOSTS."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    exempt: bool = False
+
+    @property
+    def address(self) -> str:
+        """`host:port` (IPv6 in brackets)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def shown(self) -> str:
+        """The URL with its password replaced (never the secret itself)."""
+        user = quote(self.username, safe="") if self.username is not None else ""
+        if self.password:
+            user += ":***"
+        return f"{self.scheme}://{user + '@' if user else ''}{self.address}"
+
+    @property
+    def url(self) -> str:
+        """The URL with its credentials, for the HTTP client only."""
+        user = quote(self.username, safe="") if self.username is not None else ""
+        if self.password:
+            user += ":" + quote(self.password, safe="")
+        return f"{self.scheme}://{user + '@' if user else ''}{self.address}"
+
+
+class BadProxy(ValueError):
+    """A proxy URL that cannot be used; the message never holds the URL's credentials."""
+
+
+def parse_proxy(url: str, *, trusted: bool = False, allow_hosts: Iterable[str] = ()) -> ProxyAddress:
+    """Read a proxy URL (http, https, socks5, socks5h; a port is required for socks).
+
+    An untrusted proxy (a request's `options.proxy`) whose host is a literal private, loopback or
+    link-local address, or a local name, is refused unless `allow_hosts` names it: the proxy would
+    otherwise be a way into the box's own network. Names are resolved and checked on connect.
+    """
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise BadProxy("the proxy is not a valid URL (scheme://host:port)") from None
+    scheme = parts.scheme.lower()
+    if scheme not in PROXY_SCHEMES:
+        raise BadProxy(f"proxy scheme {scheme or 'missing'!r} is not one of {', '.join(PROXY_SCHEMES)}")
+    if not parts.hostname:
+        raise BadProxy("the proxy URL has no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise BadProxy("a proxy URL is scheme://[user:password@]host:port, without a path or query")
+    if port is None:
+        if scheme.startswith("socks"):
+            raise BadProxy("a socks proxy URL needs a port")
+        port = 443 if scheme == "https" else 80
+    try:
+        host = normalise_host(parts.hostname).rstrip(".")
+    except BlockedAddress as exc:
+        raise BadProxy(f"the proxy host cannot be read: {exc.message}") from None
+    exempt = trusted or is_exempt(host, port, allow_hosts)
+    if not exempt:
+        address = parse_ip(host)
+        reason = blocked_reason(address) if address is not None else None
+        if host in _BLOCKED_NAMES or host.endswith(".localhost"):
+            reason = "loopback"
+        if reason:
+            raise BadProxy(
+                f"the proxy {ProxyAddress(scheme, host, port).address} is a {reason} address; the "
+                "operator allows such proxies "
+                "in PROXY_URLS or PROXY_ALLOW_HOSTS"
+            )
+    return ProxyAddress(
+        scheme,
+        host,
+        port,
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+        exempt,
+    )
+
+
+def redact_proxy(url: str) -> str:
+    """A proxy URL as it may be shown: its password replaced by `***` (the URL as is when it has none)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc}"))
+    except ValueError:
+        return "(an unreadable proxy URL)"

@@ -8,26 +8,35 @@ so it connects to the host that was checked. The connector's resolver is `Guarde
 which returns only addresses `resolve_public` has checked (no DNS-rebinding gap). Finally the
 connector's socket factory checks the address of every socket before it connects, IP literals,
 exempt names and all, so nothing is sent to a blocked address whatever produced it.
+
+With a proxy (a `ProxyChooser` picks one per request, scraping/proxies.py) the guard still
+checks the target: its host is resolved and checked here before the request is handed to the
+proxy (which resolves it again itself), and the sockets, which now go to the proxy, are checked
+against the proxy's own address, allowed only when it is public or exempt (`ProxyAddress.exempt`).
+A request that fails on the proxy's side is tried again through another proxy (`get`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin
 
 import aiohttp
+import aiohttp_socks
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from backend_fastapi import netguard
 from backend_fastapi.errors import BlockedAddress, PermanentJobError, TransientJobError
+from backend_fastapi.netguard import ProxyAddress
 
 if TYPE_CHECKING:
     from aiohappyeyeballs import AddrInfoType
@@ -65,6 +74,12 @@ class PageNotFound(ClientStatusError):
     code = "not_found"
 
 
+class ProxyFailed(NetworkError):
+    """The request failed on its way through a proxy (refused, reset, timed out, or the proxy said no)."""
+
+    code = "proxy_error"
+
+
 class ResponseTooLarge(PermanentJobError):
     """The response is larger than options.max_bytes."""
 
@@ -89,6 +104,14 @@ class _Target:
     host: str
     port: int
     refused: list[BlockedAddress] = field(default_factory=list)
+    # With a proxy every socket of the request goes to the proxy: its address is what is checked.
+    proxy: ProxyAddress | None = None
+
+    def connection(self, allow_hosts: list[str]) -> tuple[str, int, list[str]]:
+        """The host and port the request's sockets connect to, and the exemptions that apply there."""
+        if self.proxy is None:
+            return self.host, self.port, allow_hosts
+        return self.proxy.host, self.proxy.port, [self.proxy.address] if self.proxy.exempt else []
 
 
 # Set around each request: aiohttp opens its sockets in the requesting task (or in tasks it
@@ -107,10 +130,9 @@ def guarded_socket_factory(allow_hosts: Iterable[str]) -> Callable[[AddrInfoType
     def factory(addr_info: AddrInfoType) -> socket.socket:
         family, type_, proto, _, sockaddr = addr_info
         target = _TARGET.get()
+        host, port, exempt = target.connection(allow) if target else ("", int(sockaddr[1]), allow)
         try:
-            netguard.check_connection(
-                str(sockaddr[0]), target.host if target else "", int(sockaddr[1]), allow
-            )
+            netguard.check_connection(str(sockaddr[0]), host, port, exempt)
         except BlockedAddress as exc:
             if target is not None:
                 target.refused.append(exc)
@@ -129,7 +151,11 @@ class GuardedResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        addresses = await netguard.resolve_public(host, port, self.allow_hosts)
+        target = _TARGET.get()
+        allow = self.allow_hosts
+        if target is not None and target.proxy is not None:
+            allow = target.connection(allow)[2] if host.rstrip(".") == target.proxy.host else []
+        addresses = await netguard.resolve_public(host, port, allow)
         return [
             {
                 "hostname": host,
@@ -193,6 +219,23 @@ def raise_for_status(response: Response) -> None:
     raise ClientStatusError(f"{response.url} answered {status}.", details=details)
 
 
+class ProxyChooser(Protocol):
+    """Which proxy a request goes through, and what its answer says about the proxy."""
+
+    @property
+    def attempts(self) -> int:
+        """How many proxies one request may try."""
+        ...
+
+    async def choose(self, host: str, tried: Collection[ProxyAddress]) -> ProxyAddress | None:
+        """The proxy for a request to `host` (not one of `tried` while others are left); None: direct."""
+        ...
+
+    def judge(self, proxy: ProxyAddress, response: Response | None, error: Exception | None) -> str | None:
+        """Note how the request through `proxy` went; a reason when the proxy failed or was banned."""
+        ...
+
+
 class GuardedClient:
     """One aiohttp session whose every connection and redirect hop passes the address guard."""
 
@@ -207,6 +250,7 @@ class GuardedClient:
         max_redirects: int = 10,
         limit: int = 100,
         accept: str = "text/html,application/xhtml+xml,*/*;q=0.8",
+        proxies: ProxyChooser | None = None,
     ) -> None:
         self.allow_hosts = list(allow_hosts)
         self.headers = {"User-Agent": user_agent, "Accept": accept}
@@ -216,6 +260,10 @@ class GuardedClient:
         self.max_redirects = max_redirects
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self.proxies = proxies
+        # SOCKS proxies need a connector each (aiohttp speaks HTTP proxies itself): a session per
+        # proxy, sharing the main session's cookies.
+        self._socks: dict[ProxyAddress, aiohttp.ClientSession] = {}
 
     async def __aenter__(self) -> GuardedClient:
         connector = aiohttp.TCPConnector(
@@ -234,6 +282,9 @@ class GuardedClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        socks, self._socks = self._socks, {}
+        for session in socks.values():
+            await session.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -257,16 +308,55 @@ class GuardedClient:
         body: bytes | None = None,
         follow_redirects: bool = True,
     ) -> Response:
-        """Fetch `url`, following redirects hop by hop through the guard; any status is returned."""
+        """Fetch `url`, following redirects hop by hop through the guard; any status is returned.
+
+        Through proxies, a request whose proxy fails or is banned is sent again through another,
+        up to the chooser's `attempts`; the last answer (or failure) is the request's."""
         limit = self.max_bytes if max_bytes is None else max_bytes
+        fetch = functools.partial(
+            self._get, url, headers, max_redirects, method, body, follow_redirects, limit
+        )
+        if self.proxies is None:
+            return await fetch(None)
+        host = netguard.check_url(url, self.allow_hosts)[1]
+        tried: list[ProxyAddress] = []
+        for attempt in range(self.proxies.attempts):
+            proxy = await self.proxies.choose(host, tried)
+            if proxy is None:
+                return await fetch(None)
+            tried.append(proxy)
+            last = attempt + 1 == self.proxies.attempts
+            try:
+                response = await fetch(proxy)
+            except ProxyFailed as exc:
+                self.proxies.judge(proxy, None, exc)
+                if last:
+                    raise
+                continue
+            if self.proxies.judge(proxy, response, None) is None or last:
+                return response
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None,
+        max_redirects: int | None,
+        method: str,
+        body: bytes | None,
+        follow_redirects: bool,
+        limit: int,
+        proxy: ProxyAddress | None,
+    ) -> Response:
         started = time.monotonic()
-        async with self.open(
+        async with self._open(
             url,
             headers=headers,
             max_redirects=max_redirects,
             method=method,
             body=body,
             follow_redirects=follow_redirects,
+            proxy=proxy,
         ) as (resp, redirects):
             declared = resp.content_length
             if declared is not None and declared > limit:
@@ -276,7 +366,7 @@ class GuardedClient:
                 )
             chunks: list[bytes] = []
             size = 0
-            async for chunk in read_chunks(resp):
+            async for chunk in read_chunks(resp, proxy):
                 size += len(chunk)
                 if size > limit:
                     raise ResponseTooLarge(
@@ -304,12 +394,45 @@ class GuardedClient:
         body: bytes | None = None,
         follow_redirects: bool = True,
     ) -> AsyncIterator[tuple[aiohttp.ClientResponse, list[str]]]:
-        """The final response of `url` (body unread: see `read_chunks`) and the URLs redirected from."""
+        """The final response of `url` (body unread: see `read_chunks`) and the URLs redirected from.
+
+        Through proxies, one proxy is chosen and told how it went (a streamed body is not sent twice)."""
+        proxy = None
+        if self.proxies is not None:
+            proxy = await self.proxies.choose(netguard.check_url(url, self.allow_hosts)[1], ())
+        try:
+            async with self._open(
+                url,
+                headers=headers,
+                max_redirects=max_redirects,
+                method=method,
+                body=body,
+                follow_redirects=follow_redirects,
+                proxy=proxy,
+            ) as opened:
+                yield opened
+        except ProxyFailed as exc:
+            if self.proxies is not None and proxy is not None:
+                self.proxies.judge(proxy, None, exc)
+            raise
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        max_redirects: int | None,
+        method: str,
+        body: bytes | None,
+        follow_redirects: bool,
+        proxy: ProxyAddress | None,
+    ) -> AsyncIterator[tuple[aiohttp.ClientResponse, list[str]]]:
         assert self._session is not None, "use `async with GuardedClient(...)`"
         hops_allowed = self.max_redirects if max_redirects is None else max_redirects
         redirects: list[str] = []
         while True:
-            resp = await self._send(url, method, headers, body)
+            resp = await self._send(url, method, headers, body, proxy)
             location = resp.headers.get("Location")
             if not (follow_redirects and resp.status in REDIRECT_STATUSES and location):
                 break
@@ -328,49 +451,117 @@ class GuardedClient:
             resp.release()
 
     async def _send(
-        self, url: str, method: str, headers: Mapping[str, str] | None, body: bytes | None
+        self,
+        url: str,
+        method: str,
+        headers: Mapping[str, str] | None,
+        body: bytes | None,
+        proxy: ProxyAddress | None = None,
     ) -> aiohttp.ClientResponse:
         """One request through the guard: host normalised and checked, every socket checked."""
         assert self._session is not None
         _, host, port = netguard.check_url(url, self.allow_hosts)
-        target = _Target(host, port)
+        if proxy is not None:
+            # The proxy resolves the name itself: the guard checks what it resolves to first.
+            try:
+                await netguard.resolve_public(host, port, self.allow_hosts)
+            except OSError as exc:
+                raise NetworkError(f"Fetching {url} failed: {exc}", details={"url": url}) from exc
+        target = _Target(host, port, proxy=proxy)
         token = _TARGET.set(target)
         try:
-            return await self._session.request(
+            session, proxy_url, proxy_auth = await self._route(proxy)
+            return await session.request(
                 method,
                 netguard.normalise_url(url),
                 headers=headers,
                 data=body,
                 allow_redirects=False,
                 timeout=self.timeout,
+                proxy=proxy_url,
+                proxy_auth=proxy_auth,
             )
         except TimeoutError as exc:  # before OSError, of which it is a subclass
+            if proxy is not None:
+                raise ProxyFailed(
+                    f"{url} did not answer within {self.timeout.total:g} s through the proxy {proxy.shown}.",
+                    details={"url": url, "proxy": proxy.shown},
+                ) from exc
             raise FetchTimeout(f"{url} did not answer within {self.timeout.total:g} s.") from exc
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, *SOCKS_ERRORS) as exc:
             if target.refused:
                 raise target.refused[0] from None
             if isinstance(exc, aiohttp.InvalidURL):
                 raise BlockedAddress(f"Invalid or non-canonical address in {url}: {exc}") from exc
+            if proxy is not None:
+                raise ProxyFailed(
+                    f"Fetching {url} through the proxy {proxy.shown} failed: {_describe(exc, proxy)}",
+                    details={"url": url, "proxy": proxy.shown},
+                ) from exc
             raise NetworkError(f"Fetching {url} failed: {_describe(exc)}", details={"url": url}) from exc
         finally:
             _TARGET.reset(token)
 
+    async def _route(
+        self, proxy: ProxyAddress | None
+    ) -> tuple[aiohttp.ClientSession, str | None, aiohttp.BasicAuth | None]:
+        """The session a request goes through, and the proxy and its credentials for aiohttp."""
+        assert self._session is not None
+        if proxy is None:
+            return self._session, None, None
+        if proxy.scheme in ("http", "https"):
+            auth = aiohttp.BasicAuth(proxy.username, proxy.password or "") if proxy.username else None
+            return self._session, f"{proxy.scheme}://{proxy.address}", auth
+        session = self._socks.get(proxy)
+        if session is None:
+            # Resolved and checked once: the connector connects to exactly this address.
+            allow = [proxy.address] if proxy.exempt else []
+            address = (await netguard.resolve_public(proxy.host, proxy.port, allow))[0]
+            connector = aiohttp_socks.ProxyConnector(
+                host=address,
+                port=proxy.port,
+                proxy_type=aiohttp_socks.ProxyType.SOCKS5,
+                username=proxy.username,
+                password=proxy.password,
+                rdns=True,  # the target's name goes to the proxy (checked by `_send` first)
+                limit=self._limit,
+            )
+            session = self._socks[proxy] = aiohttp.ClientSession(
+                connector=connector,
+                headers=self.headers,
+                cookie_jar=self.cookie_jar,
+                trust_env=False,
+                auto_decompress=True,
+            )
+        return session, None, None
 
-async def read_chunks(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+
+async def read_chunks(
+    resp: aiohttp.ClientResponse, proxy: ProxyAddress | None = None
+) -> AsyncIterator[bytes]:
     """The body of a response from `GuardedClient.open`, chunk by chunk, with network errors mapped."""
     try:
         async for chunk in resp.content.iter_chunked(CHUNK):
             yield chunk
     except TimeoutError as exc:
+        if proxy is not None:
+            raise ProxyFailed(f"{resp.url} did not finish in time through the proxy {proxy.shown}.") from exc
         raise FetchTimeout(f"{resp.url} did not finish in time.") from exc
     except (aiohttp.ClientError, OSError) as exc:
-        raise NetworkError(
-            f"Reading {resp.url} failed: {_describe(exc)}", details={"url": str(resp.url)}
+        error = ProxyFailed if proxy is not None else NetworkError
+        raise error(
+            f"Reading {resp.url} failed: {_describe(exc, proxy)}", details={"url": str(resp.url)}
         ) from exc
 
 
-def _describe(exc: BaseException) -> str:
+# What aiohttp-socks raises when the SOCKS proxy refuses, fails or times out.
+SOCKS_ERRORS = (aiohttp_socks.ProxyError, aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError)
+
+
+def _describe(exc: BaseException, proxy: ProxyAddress | None = None) -> str:
     text = str(exc) or type(exc).__name__
+    if proxy is not None and proxy.password:
+        text = text.replace(proxy.password, "***")  # an error that quotes the proxy URL
     return text if len(text) < 300 else text[:300] + "..."
 
 

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     HOST_MAX_RPS: float = Field(default=0.0, ge=0)
     # Per-host overrides, `host=concurrency:rps` separated by commas (`shop.example=2:0.5`).
     HOST_LIMITS: Annotated[dict[str, tuple[int, float]], NoDecode] = {}
+    # Proxies for static requests and the browser's requests (scraping/proxies.py), comma-separated
+    # `scheme://[user:password@]host:port` (http, https, socks5, socks5h). The operator's own
+    # proxies are trusted (a private address is fine); a request's `options.proxy` on a private
+    # address needs its host in PROXY_ALLOW_HOSTS.
+    PROXY_URLS: Annotated[list[str], NoDecode] = []
+    PROXY_ROTATION: Literal["request", "host", "session"] = "request"
+    PROXY_COOLDOWN_SECONDS: float = Field(default=30.0, gt=0)
+    PROXY_MAX_COOLDOWN_SECONDS: float = Field(default=600.0, gt=0)
+    PROXY_MAX_ATTEMPTS: int = Field(default=3, ge=1, le=20)
+    PROXY_ALLOW_HOSTS: Annotated[list[str], NoDecode] = []
 
     # --- pipelines -----------------------------------------------------------------------
     PIPELINE_MEMORY_LIMIT_MB: int = Field(default=512, ge=64)
@@ -103,9 +113,14 @@ class Settings(BaseSettings):
     # without runs (0: after every run, so each run starts Python and pandas again).
     PIPELINE_WARM_IDLE_SECONDS: float = Field(default=300.0, ge=0)
 
-    _split = field_validator("CORS_ORIGINS", "WORKER_HANDLERS", "SCRAPE_ALLOW_HOSTS", mode="before")(
-        _split_csv
-    )
+    _split = field_validator(
+        "CORS_ORIGINS",
+        "WORKER_HANDLERS",
+        "SCRAPE_ALLOW_HOSTS",
+        "PROXY_URLS",
+        "PROXY_ALLOW_HOSTS",
+        mode="before",
+    )(_split_csv)
 
     @field_validator("HOST_LIMITS", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from backend_fastapi.schemas.results import (
     StepReport,
     ValidationReport,
 )
+from backend_fastapi.schemas.scrape import shown_request as shown_scrape_request
 from backend_fastapi.store.rows import DeliveryRow, JobRow, JobSummaryRow, JsonObject
 
 BUILT_IN_TYPES = frozenset(JobType)
@@ -170,10 +171,11 @@ _JOB_WEBHOOK_EVENTS = frozenset(get_args(WebhookEvent))
 def shown_request(row: JobRow) -> JsonObject:
     """The request as a job body shows it: a long batch's `urls` cut to the first few, `urls_total`
     added (the whole list would be sent again on every poll)."""
-    urls = row.payload.get("urls")
+    payload = shown_scrape_request(row.payload)
+    urls = payload.get("urls")
     if row.type != JobType.SCRAPE_BATCH or not isinstance(urls, list) or len(urls) <= REQUEST_URLS_SHOWN:
-        return row.payload
-    return {**row.payload, "urls": urls[:REQUEST_URLS_SHOWN], "urls_total": len(urls)}
+        return payload
+    return {**payload, "urls": urls[:REQUEST_URLS_SHOWN], "urls_total": len(urls)}
 
 
 def job_body(

@@ -13,6 +13,7 @@ from backend_fastapi.schemas.monitor_notify import NotifyTarget, redacted_url
 from backend_fastapi.schemas.responses import ResponseModel, at, at_or_none
 from backend_fastapi.schemas.schedule import validate_cron, validate_timezone
 from backend_fastapi.schemas.scrape import ScrapeRequest
+from backend_fastapi.schemas.scrape import shown_request as shown_scrape_request
 from backend_fastapi.store.rows import JsonObject, MonitorChangeRow, MonitorCheckRow, MonitorRow
 
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
@@ -273,7 +274,7 @@ def monitor_body(
     return MonitorOut(
         monitor_id=row.id,
         name=row.name,
-        target=spec["target"],
+        target=shown_scrape_request(spec["target"]),
         cron=spec.get("cron"),
         every=spec.get("every"),
         timezone=spec["timezone"],

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend_fastapi.jobtypes import JobStatus
+from backend_fastapi.schemas.scrape import shown_request as shown_scrape_request
 from backend_fastapi.store.rows import JsonObject, PipelineRow, ScheduleRow
 
 
@@ -160,7 +161,7 @@ def schedule_body(row: ScheduleRow, last_status: str | None) -> ScheduleOut:
         name=row.name,
         cron=row.cron,
         timezone=row.timezone,
-        job=row.job,
+        job=shown_scrape_request(row.job),
         enabled=bool(row.enabled),
         next_run_at=at_or_none(row.next_run_at),
         last_run_at=at_or_none(row.last_run_at),
@@ -237,6 +238,27 @@ class Features(ResponseModel):
     )
 
 
+class ProxyOut(ResponseModel):
+    """One proxy of PROXY_URLS over the live workers that used it (each keeps its own count)."""
+
+    proxy: str = Field(description="The proxy's URL, its password shown as `***`.")
+    state: Literal["ok", "cooling"] = Field(
+        description="`cooling`: resting after a failure or a ban on at least one worker."
+    )
+    requests: int
+    failures: int
+    last_error: str | None = None
+    cooling_until: str | None = Field(default=None, description="When the last worker's rest ends.")
+
+
+class ProxiesHealth(ResponseModel):
+    """The operator's proxies (PROXY_URLS) as the workers found them."""
+
+    total: int
+    cooling: int
+    items: list[ProxyOut] | None = Field(default=None, description="Only with the API key.")
+
+
 class HealthOut(ResponseModel):
     """The service is up: database, live workers, what they can run, queue depth by status."""
 
@@ -249,6 +271,9 @@ class HealthOut(ResponseModel):
     queue: QueueCounts
     limits: Limits
     features: Features
+    proxies: ProxiesHealth | None = Field(
+        default=None, description="Present once a worker has sent requests through PROXY_URLS."
+    )
 
 
 class HealthDown(ResponseModel):

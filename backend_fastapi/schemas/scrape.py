@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from backend_fastapi.extraction.errors import SchemaError
 from backend_fastapi.extraction.spec import check_css, check_regex, normalize_schema, parse_selector
 from backend_fastapi.jobtypes import JobType
+from backend_fastapi.netguard import BadProxy, parse_proxy, redact_proxy
 from backend_fastapi.schemas.actions import MAX_ACTIONS, Action
 from backend_fastapi.schemas.common import JobOptionsIn, JobPayload, StrictModel, validate_outbound_url
 
@@ -112,6 +113,19 @@ class ScrapeOptionsIn(StrictModel):
         description="Order of an ambiguous numeric day and month (04/05/2016). Without it the page's "
         "`<html lang>` decides; where that does not either, the field is null with a `field_errors` reason.",
     )
+    proxy: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Send this job's requests (static and the browser's) through this proxy, "
+        "`scheme://[user:password@]host:port` (http, https, socks5, socks5h), instead of the "
+        "operator's PROXY_URLS; `none`: directly. A private or loopback proxy needs PROXY_ALLOW_HOSTS. "
+        "Its password is never shown back.",
+    )
+    proxy_rotation: Literal["request", "host", "session"] | None = Field(
+        default=None,
+        description="Which proxy of PROXY_URLS each request takes: the next one (`request`), the same "
+        "one for a host (`host`) or for the whole job (`session`); default PROXY_ROTATION.",
+    )
 
     @field_validator("headers")
     @classmethod
@@ -132,6 +146,30 @@ class ScrapeOptionsIn(StrictModel):
     @classmethod
     def _compile_wait_for(cls, value: str | None) -> str | None:
         return _selector(value, "selector")
+
+    @field_validator("proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() == "none":
+            return None if value is None else "none"
+        from backend_fastapi.settings import get_settings
+
+        try:
+            parse_proxy(value, allow_hosts=get_settings().PROXY_ALLOW_HOSTS)
+        except BadProxy as exc:
+            raise PydanticCustomError("proxy", "{reason}", {"reason": str(exc)}) from None
+        return value.strip()
+
+
+def shown_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A stored scrape request as the API shows it back: `options.proxy` without its password."""
+    options = request.get("options")
+    if not isinstance(options, dict):
+        return request
+    proxy = options.get("proxy")
+    if not isinstance(proxy, str) or redact_proxy(proxy) == proxy:
+        return request
+    return {**request, "options": {**options, "proxy": redact_proxy(proxy)}}
 
 
 class SchemaField(BaseModel):

@@ -240,6 +240,7 @@ async def _log_in(scrape: ScrapeSession, loaded: _Loaded, owner: str) -> tuple[d
             timeout_s=options.timeout_s,
             max_bytes=options.max_bytes,
             max_redirects=options.max_redirects,
+            proxies=scrape.proxies,
         ) as client:
             await scrape.robots(login.url)
             state = await render_login(ctx.settings, client, login.url, options, login.actions)

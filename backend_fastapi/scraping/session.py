@@ -16,6 +16,7 @@ from backend_fastapi.scraping.errors import RobotsDisallowed
 from backend_fastapi.scraping.hostlimits import host_turn
 from backend_fastapi.scraping.memory import MemoryUse, wait_for_memory
 from backend_fastapi.scraping.page import Document, document_from
+from backend_fastapi.scraping.proxies import route_for
 from backend_fastapi.scraping.robots import ROBOTS, Rules, agent_token
 from backend_fastapi.worker.context import JobContext
 
@@ -95,6 +96,8 @@ class ScrapeSession:
         self.ctx = ctx
         self.request = request
         self.options = request.options
+        # Static requests and the browser's (fetched by this same client) go through these proxies.
+        self.proxies = route_for(ctx, self.options)
         self.client = GuardedClient(
             ctx.settings.SCRAPE_ALLOW_HOSTS,
             user_agent=self.options.user_agent,
@@ -103,6 +106,7 @@ class ScrapeSession:
             max_bytes=self.options.max_bytes,
             max_redirects=self.options.max_redirects,
             limit=max(16, self.options.max_concurrency * 2),
+            proxies=self.proxies,
         )
         self.token = agent_token(self.options.user_agent)
         self._gates: dict[str, HostGate] = {}

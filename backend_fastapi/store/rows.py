@@ -85,6 +85,8 @@ class WorkerRow(NamedTuple):
     last_heartbeat: float
     # {kind: "ok" | reason} from the worker's start-up check; None until it finished.
     capabilities: dict[str, str] | None
+    # The health of the worker's PROXY_URLS (scraping/proxies.py `snapshot`), once it used them.
+    proxies: list[dict[str, Any]] = []
 
 
 class DeliveryRow(NamedTuple):

@@ -28,8 +28,9 @@ class LoopbackServer:
 
 
 @contextmanager
-def loopback_server(respond: Responder) -> Iterator[LoopbackServer]:
-    """A threaded HTTP server on 127.0.0.1 that records every request and answers via `respond`."""
+def loopback_server(respond: Responder, host: str = "127.0.0.1") -> Iterator[LoopbackServer]:
+    """A threaded HTTP server on `host` (a loopback address) that records every request and
+    answers via `respond`."""
     state: dict[str, Any] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -51,9 +52,9 @@ def loopback_server(respond: Responder) -> Iterator[LoopbackServer]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = ThreadingHTTPServer((host, 0), Handler)
     port = httpd.server_address[1]
-    server = LoopbackServer(url=f"http://127.0.0.1:{port}", port=port)
+    server = LoopbackServer(url=f"http://{host}:{port}", port=port)
     state["server"] = server
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

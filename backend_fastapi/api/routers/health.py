@@ -1,5 +1,5 @@
-"""`GET /health`: is the database up, what can the live workers run, how deep is the queue, and
-which operator-enabled features requests may use.
+"""`GET /health`: is the database up, what can the live workers run, how deep is the queue,
+which operator-enabled features requests may use, and how the operator's proxies are doing.
 
 Always open, even when `API_KEY` is set; without the key it tells counts and per-kind status only
 (no worker ids, hostnames or PIDs). With the key, or when no key is configured, each worker is listed.
@@ -25,6 +25,8 @@ from backend_fastapi.schemas.responses import (
     HealthDown,
     HealthOut,
     Limits,
+    ProxiesHealth,
+    ProxyOut,
     QueueCounts,
     WorkerOut,
     WorkersHealth,
@@ -80,6 +82,33 @@ def describe_problems(kinds: dict[str, CapabilityHealth]) -> list[str]:
     return problems
 
 
+def summarize_proxies(workers: Sequence[WorkerRow], now: float, detail: bool) -> ProxiesHealth | None:
+    """Each proxy over the live workers: cooling when it rests on any, requests and failures added
+    up, the latest error; None when no worker has used proxies."""
+    merged: dict[str, ProxyOut] = {}
+    resting: dict[str, float] = {}
+    for worker in workers:
+        for entry in worker.proxies:
+            name = str(entry.get("proxy", ""))
+            item = merged.setdefault(name, ProxyOut(proxy=name, state="ok", requests=0, failures=0))
+            item.requests += int(entry.get("requests") or 0)
+            item.failures += int(entry.get("failures") or 0)
+            item.last_error = entry.get("last_error") or item.last_error
+            until = entry.get("cooling_until")
+            if isinstance(until, (int, float)) and until > now:
+                item.state = "cooling"
+                resting[name] = max(resting.get(name, 0.0), float(until))
+    if not merged:
+        return None
+    for name, until in resting.items():
+        merged[name].cooling_until = at(until)
+    cooling = sum(item.state == "cooling" for item in merged.values())
+    body = ProxiesHealth(total=len(merged), cooling=cooling)
+    if detail:
+        body.items = list(merged.values())
+    return body
+
+
 def _worker_item(w: WorkerRow) -> WorkerOut:
     return WorkerOut(
         id=w.id,
@@ -102,7 +131,8 @@ def _worker_item(w: WorkerRow) -> WorkerOut:
 )
 async def health(request: Request, db: DbDep, settings: SettingsDep) -> Response:
     """Database status, live workers and what they can run, queue depth by status (always open)."""
-    alive_after = await db.now() - settings.worker_alive_seconds
+    now = await db.now()
+    alive_after = now - settings.worker_alive_seconds
     try:
 
         async def read(conn: AsyncConnection) -> tuple[dict[str, int], list[WorkerRow]]:
@@ -137,4 +167,7 @@ async def health(request: Request, db: DbDep, settings: SettingsDep) -> Response
         # The web app offers `evaluate` actions only where the API accepts them.
         features=Features(script_actions=settings.ALLOW_SCRIPT_ACTIONS),
     )
+    proxies = summarize_proxies(workers, now, has_api_key(request))
+    if proxies is not None:
+        body.proxies = proxies
     return model_response(body)

@@ -40,6 +40,7 @@ from backend_fastapi.errors import Conflict, NotFound
 from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, RecordsOut, job_body
 from backend_fastapi.schemas.responses import ErrorBody
+from backend_fastapi.schemas.scrape import shown_request as shown_scrape_request
 from backend_fastapi.store import delivery_rows, job_rows, jobqueue, record_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.rows import DeliveryRow, JobRow, JsonObject
@@ -249,7 +250,7 @@ async def get_job(job_id: str, request: Request, db: DbDep) -> Response:
 async def job_request(job_id: str, db: DbDep) -> Response:
     """The request as queued, whole: every URL of a batch (the job body shows the first few)."""
     row, _ = await read_job(db, job_id)
-    return Response(orjson.dumps(row.payload), media_type="application/json")
+    return Response(orjson.dumps(shown_scrape_request(row.payload)), media_type="application/json")
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=ERRORS)

@@ -1698,6 +1698,8 @@ export interface components {
              * @description One line per kind some live worker cannot run.
              */
             problems: string[];
+            /** @description Present once a worker has sent requests through PROXY_URLS. */
+            proxies?: components["schemas"]["ProxiesHealth"] | null;
             queue: components["schemas"]["QueueCounts"];
             /**
              * Status
@@ -2880,6 +2882,49 @@ export interface components {
              */
             type: "press";
         };
+        /**
+         * ProxiesHealth
+         * @description The operator's proxies (PROXY_URLS) as the workers found them.
+         */
+        ProxiesHealth: {
+            /** Cooling */
+            cooling: number;
+            /**
+             * Items
+             * @description Only with the API key.
+             */
+            items?: components["schemas"]["ProxyOut"][] | null;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ProxyOut
+         * @description One proxy of PROXY_URLS over the live workers that used it (each keeps its own count).
+         */
+        ProxyOut: {
+            /**
+             * Cooling Until
+             * @description When the last worker's rest ends.
+             */
+            cooling_until?: string | null;
+            /** Failures */
+            failures: number;
+            /** Last Error */
+            last_error?: string | null;
+            /**
+             * Proxy
+             * @description The proxy's URL, its password shown as `***`.
+             */
+            proxy: string;
+            /** Requests */
+            requests: number;
+            /**
+             * State
+             * @description `cooling`: resting after a failure or a ban on at least one worker.
+             * @enum {string}
+             */
+            state: "ok" | "cooling";
+        };
         /** QueueCounts */
         QueueCounts: {
             /** Cancelled */
@@ -3120,6 +3165,16 @@ export interface components {
              * @default 10
              */
             max_redirects?: number;
+            /**
+             * Proxy
+             * @description Send this job's requests (static and the browser's) through this proxy, `scheme://[user:password@]host:port` (http, https, socks5, socks5h), instead of the operator's PROXY_URLS; `none`: directly. A private or loopback proxy needs PROXY_ALLOW_HOSTS. Its password is never shown back.
+             */
+            proxy?: string | null;
+            /**
+             * Proxy Rotation
+             * @description Which proxy of PROXY_URLS each request takes: the next one (`request`), the same one for a host (`host`) or for the whole job (`session`); default PROXY_ROTATION.
+             */
+            proxy_rotation?: ("request" | "host" | "session") | null;
             /**
              * Respect Robots
              * @default true

@@ -1176,6 +1176,30 @@ class PressAction(BaseModel):
     type: Annotated[Literal["press"], Field(title="Type")]
 
 
+class ProxyOut(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    cooling_until: Annotated[
+        str | None,
+        Field(description="When the last worker's rest ends.", title="Cooling Until"),
+    ] = None
+    failures: Annotated[int, Field(title="Failures")]
+    last_error: Annotated[str | None, Field(title="Last Error")] = None
+    proxy: Annotated[
+        str,
+        Field(description="The proxy's URL, its password shown as `***`.", title="Proxy"),
+    ]
+    requests: Annotated[int, Field(title="Requests")]
+    state: Annotated[
+        Literal["ok", "cooling"],
+        Field(
+            description="`cooling`: resting after a failure or a ban on at least one worker.",
+            title="State",
+        ),
+    ]
+
+
 class QueueCounts(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -1307,6 +1331,17 @@ class ScrapeAction(BaseModel):
     type: Annotated[Literal["scrape"], Field(title="Type")]
 
 
+class Proxy(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Send this job's requests (static and the browser's) through this proxy, `scheme://[user:password@]host:port` (http, https, socks5, socks5h), instead of the operator's PROXY_URLS; `none`: directly. A private or loopback proxy needs PROXY_ALLOW_HOSTS. Its password is never shown back.",
+            max_length=2048,
+            title="Proxy",
+        ),
+    ]
+
+
 class ScrapeOptionsIn(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -1366,6 +1401,20 @@ class ScrapeOptionsIn(BaseModel):
         ),
     ] = 8
     max_redirects: Annotated[int | None, Field(ge=0, le=20, title="Max Redirects")] = 10
+    proxy: Annotated[
+        Proxy | None,
+        Field(
+            description="Send this job's requests (static and the browser's) through this proxy, `scheme://[user:password@]host:port` (http, https, socks5, socks5h), instead of the operator's PROXY_URLS; `none`: directly. A private or loopback proxy needs PROXY_ALLOW_HOSTS. Its password is never shown back.",
+            title="Proxy",
+        ),
+    ] = None
+    proxy_rotation: Annotated[
+        Literal["request", "host", "session"] | None,
+        Field(
+            description="Which proxy of PROXY_URLS each request takes: the next one (`request`), the same one for a host (`host`) or for the whole job (`session`); default PROXY_ROTATION.",
+            title="Proxy Rotation",
+        ),
+    ] = None
     respect_robots: Annotated[bool | None, Field(title="Respect Robots")] = True
     screenshot: Annotated[bool | None, Field(title="Screenshot")] = False
     timeout_s: Annotated[
@@ -2305,27 +2354,6 @@ class ErrorDetail(BaseModel):
     message: Annotated[str, Field(title="Message")]
 
 
-class HealthOut(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    capabilities: Annotated[dict[str, CapabilityHealth], Field(title="Capabilities")]
-    database: DatabaseHealth
-    features: Features
-    limits: Limits
-    problems: Annotated[
-        list[str],
-        Field(
-            description="One line per kind some live worker cannot run.",
-            title="Problems",
-        ),
-    ]
-    queue: QueueCounts
-    status: Annotated[Literal["ok"], Field(title="Status")]
-    version: Annotated[str, Field(title="Version")]
-    workers: WorkersHealth
-
-
 class JobCreated(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2619,6 +2647,18 @@ class PipelineSpec(BaseModel):
     ] = True
 
 
+class ProxiesHealth(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    cooling: Annotated[int, Field(title="Cooling")]
+    items: Annotated[
+        list[ProxyOut] | None,
+        Field(description="Only with the API key.", title="Items"),
+    ] = None
+    total: Annotated[int, Field(title="Total")]
+
+
 class RuleReport(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2824,6 +2864,31 @@ class ErrorBody(BaseModel):
         extra="allow",
     )
     error: ErrorDetail
+
+
+class HealthOut(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    capabilities: Annotated[dict[str, CapabilityHealth], Field(title="Capabilities")]
+    database: DatabaseHealth
+    features: Features
+    limits: Limits
+    problems: Annotated[
+        list[str],
+        Field(
+            description="One line per kind some live worker cannot run.",
+            title="Problems",
+        ),
+    ]
+    proxies: Annotated[
+        ProxiesHealth | None,
+        Field(description="Present once a worker has sent requests through PROXY_URLS."),
+    ] = None
+    queue: QueueCounts
+    status: Annotated[Literal["ok"], Field(title="Status")]
+    version: Annotated[str, Field(title="Version")]
+    workers: WorkersHealth
 
 
 class MonitorIn(BaseModel):
