@@ -51,11 +51,15 @@ class JobStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # A resumable job (a crawl) stopped on request; `resume` queues it again where it stopped.
+    PAUSED = "paused"
 
 
 # Tuples, not sets: their order is the order of the literal SQL `store.tables.status_is` writes.
 FINISHED_STATUSES: tuple[JobStatus, ...] = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.QUEUED, JobStatus.RUNNING)
+# Not finished: a paused job still holds its place (a schedule does not start another run beside it).
+UNFINISHED_STATUSES: tuple[JobStatus, ...] = (*ACTIVE_STATUSES, JobStatus.PAUSED)
 STATUSES: tuple[JobStatus, ...] = tuple(JobStatus)
 
 # A webhook delivery is a job of its own, ahead of other work, retried with the queue's backoff.
@@ -119,6 +123,9 @@ class JobTypeSpec:
     payload: str
     request: str | None = None
     follow_ups: FollowUps | None = None
+    # Its handler stores its progress (a crawl's frontier), so a pause loses little: only such jobs
+    # can be paused.
+    resumable: bool = False
 
 
 def _then(job: FinishedJob) -> list[NewJob]:
@@ -190,6 +197,7 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
             payload="backend_fastapi.schemas.scrape:ScrapePayload",
             request="backend_fastapi.schemas.scrape:ScrapeRequest",
             follow_ups=_after_scrape,
+            resumable=True,
         ),
         JobTypeSpec(
             JobType.SCRAPE_BATCH,
@@ -241,6 +249,7 @@ JOB_TYPES: Mapping[str, JobTypeSpec] = {
     )
 }
 BUILTIN_HANDLERS: Mapping[str, str] = {name: spec.handler for name, spec in JOB_TYPES.items()}
+RESUMABLE_TYPES: tuple[str, ...] = tuple(name for name, spec in JOB_TYPES.items() if spec.resumable)
 
 
 def load_object(path: str) -> Any:

@@ -16,7 +16,7 @@ from backend_fastapi.store.rows import DeliveryRow, JobRow, JobSummaryRow
 MAX_BYTES = 8 << 20
 MAX_BODY_BYTES = 64 << 10
 
-Version = tuple[float, str, int, bool, int]
+Version = tuple[float, str, int, bool, bool, int]
 Key = tuple[bool, str]  # (detail, job id)
 
 
@@ -45,7 +45,14 @@ class JobBodies:
 
     def _body(self, detail: bool, row: JobRow | JobSummaryRow, deliveries: Sequence[DeliveryRow]) -> bytes:
         key = (detail, row.id)
-        version = (row.updated_at, row.status, row.attempts, bool(row.cancel_requested), len(deliveries))
+        version = (
+            row.updated_at,
+            row.status,
+            row.attempts,
+            bool(row.cancel_requested),
+            bool(row.pause_requested),
+            len(deliveries),
+        )
         kept = self._entries.get(key)
         if kept is not None and kept[0] == version:
             self._entries.move_to_end(key)

@@ -117,6 +117,9 @@ class JobOut(ResponseModel):
     attempts: int
     max_attempts: int
     cancel_requested: bool = False
+    pause_requested: bool = Field(
+        default=False, description="A pause was asked for; the worker stops the job within seconds."
+    )
     # Left to right: a built-in job's object is its model, found without trying the others.
     progress: JobProgress | PluginObject | None = Field(default=None, union_mode="left_to_right")
     error: JobError | None = None
@@ -224,6 +227,7 @@ def job_body(
         attempts=row.attempts,
         max_attempts=row.max_attempts,
         cancel_requested=bool(row.cancel_requested),
+        pause_requested=bool(row.pause_requested),
         progress=row.progress,
         error=JobError(code=row.error_code, message=row.error_message) if row.error_code else None,
         parent_id=row.parent_id,

@@ -224,6 +224,7 @@ class QueueCounts(ResponseModel):
     completed: int
     failed: int
     cancelled: int
+    paused: int = 0
 
 
 class Limits(ResponseModel):

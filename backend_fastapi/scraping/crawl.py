@@ -47,6 +47,9 @@ from backend_fastapi.store import frontier_rows
 from backend_fastapi.store.frontier_rows import FrontierRow
 from backend_fastapi.worker.context import JobContext
 
+# How long a stopping crawl may spend storing its last finished pages (a pause, a shutdown).
+STOP_SAVE_SECONDS = 5.0
+
 
 @dataclass
 class _Task:
@@ -121,6 +124,7 @@ class Crawler:
                 await self._seed_from_sitemaps()
         workers = [asyncio.create_task(self._work(), name=f"crawl-{i}") for i in range(self.concurrency)]
         joined = asyncio.ensure_future(self.queue.join())
+        stopped = False
         try:
             # Workers end only by an error (a lost lease, a failed checkpoint): it ends the crawl,
             # which would otherwise wait for ever on the pages nobody takes any more.
@@ -129,10 +133,16 @@ class Crawler:
                 task.result()
             if self.checkpointer is not None:
                 await self.checkpointer
+        except asyncio.CancelledError:
+            stopped = True
+            raise
         finally:
-            for task in [joined, *workers, *([self.checkpointer] if self.checkpointer else [])]:
+            tasks = [joined, *workers, *([self.checkpointer] if self.checkpointer else [])]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(joined, *workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if stopped:
+                await self._save_on_stop()
         await self._progress(force=True)
         # The records of the last pages; the stored frontier is no longer needed.
         await self._checkpoint(final=True)
@@ -196,6 +206,20 @@ class Crawler:
             except BaseException:
                 self.new_pages[:0], self.finished[:0] = pages, done
                 raise
+
+    async def _save_on_stop(self) -> None:
+        """Stopped (paused, or the worker shuts down): store the pages finished since the last
+        checkpoint, so the next attempt fetches again only the pages that were in flight. Best
+        effort and bounded: if it cannot be written now, those pages are fetched again."""
+        if not (self.new_pages or self.finished):
+            return
+        try:
+            async with asyncio.timeout(STOP_SAVE_SECONDS):
+                await self._checkpoint()
+        except Exception as exc:
+            self.ctx.log.warning(
+                "crawl.stop_checkpoint_failed", extra={"error": str(exc) or type(exc).__name__}
+            )
 
     async def _seed_from_sitemaps(self) -> None:
         """The pages the site's sitemaps list, as record pages one level below the start page."""

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.jobtypes import STATUSES, JobStatus
 from backend_fastapi.store.rows import JobRow, JobSummaryRow, columns_of
-from backend_fastapi.store.tables import QUEUED, RUNNING, jobs, status_is
+from backend_fastapi.store.tables import PAUSED, QUEUED, RUNNING, jobs, status_is
 
 JOB_COLUMNS = columns_of(jobs, JobRow)
 # Columns a list page shows: the payload and other bulky columns are left out.
@@ -74,12 +74,15 @@ async def latest_completed(conn: AsyncConnection, name: str) -> JobRow | None:
     return None if row is None else JobRow(*row)
 
 
-async def cancel_requested_ids(conn: AsyncConnection, worker_id: str) -> list[str]:
-    """Ids of the running jobs of `worker_id` whose cancellation was asked for."""
-    query = sa.select(jobs.c.id).where(
-        jobs.c.locked_by == worker_id, jobs.c.cancel_requested, jobs.c.status == JobStatus.RUNNING
+async def stop_requests(conn: AsyncConnection, worker_id: str) -> list[tuple[str, bool]]:
+    """`(job_id, cancel)` for the running jobs of `worker_id` asked to stop: cancel (True) wins
+    over pause (False)."""
+    query = sa.select(jobs.c.id, jobs.c.cancel_requested).where(
+        jobs.c.locked_by == worker_id,
+        sa.or_(jobs.c.cancel_requested, jobs.c.pause_requested),
+        jobs.c.status == JobStatus.RUNNING,
     )
-    return [str(job_id) for job_id in (await conn.execute(query)).scalars()]
+    return [(str(job_id), bool(cancel)) for job_id, cancel in await conn.execute(query)]
 
 
 async def next_due(conn: AsyncConnection) -> float | None:
@@ -99,11 +102,11 @@ async def job_summaries(conn: AsyncConnection, job_ids: Collection[str]) -> list
 async def changed_since(conn: AsyncConnection, since: float) -> list[tuple[str, float]]:
     """(id, updated_at) of the jobs changed after `since`, oldest change first.
 
-    Only queued and running jobs change, and a job finishes once (a retry makes it queued
+    Only queued, running and paused jobs change, and a job finishes once (a retry makes it queued
     again), so the status and finished_at indexes find them: `updated_at` has no index of its
     own, which would cost every write on the queue's hot path."""
     active = sa.select(jobs.c.id, jobs.c.updated_at).where(
-        status_is(QUEUED, RUNNING), jobs.c.updated_at > since
+        status_is(QUEUED, RUNNING, PAUSED), jobs.c.updated_at > since
     )
     finished = sa.select(jobs.c.id, jobs.c.updated_at).where(
         jobs.c.finished_at > since, jobs.c.updated_at > since

@@ -30,6 +30,7 @@ from backend_fastapi.store.tables import (
     COMPLETED,
     FAILED,
     FINISHED_STATUSES,
+    PAUSED,
     QUEUED,
     RUNNING,
     job_records,
@@ -81,6 +82,7 @@ class ClaimedJob:
 class LeaseRenewal:
     renewed: frozenset[str]
     cancel_requested: frozenset[str]
+    pause_requested: frozenset[str] = frozenset()
 
 
 _INSERT_JOB = jobs.insert()
@@ -195,7 +197,7 @@ async def renew_leases(
     A lease that already ran out is not renewed: the job may have been handed to another worker.
     """
     if not owned:
-        return LeaseRenewal(frozenset(), frozenset())
+        return LeaseRenewal(frozenset(), frozenset(), frozenset())
     rows = await conn.execute(
         jobs.update()
         .where(
@@ -205,14 +207,16 @@ async def renew_leases(
             sa.tuple_(jobs.c.id, jobs.c.attempts).in_(list(owned)),
         )
         .values(locked_until=now + lease_seconds)
-        .returning(jobs.c.id, jobs.c.cancel_requested)
+        .returning(jobs.c.id, jobs.c.cancel_requested, jobs.c.pause_requested)
     )
-    renewed, cancelled = set(), set()
+    renewed, cancelled, paused = set(), set(), set()
     for row in rows:
         renewed.add(row.id)
         if row.cancel_requested:
             cancelled.add(row.id)
-    return LeaseRenewal(frozenset(renewed), frozenset(cancelled))
+        elif row.pause_requested:
+            paused.add(row.id)
+    return LeaseRenewal(frozenset(renewed), frozenset(cancelled), frozenset(paused))
 
 
 async def save_progress(
@@ -325,14 +329,18 @@ async def acknowledge_cancel(
 
 
 async def release_job(conn: AsyncConnection, worker_id: str, job_id: str, attempt: int, now: float) -> bool:
-    """Give a job back to the queue on shutdown; the interrupted attempt does not count."""
+    """Give a job back to the queue on shutdown, or let it rest when a pause was asked for; the
+    interrupted attempt does not count."""
     result = await conn.execute(
         jobs.update()
         .where(_owned(worker_id, job_id, attempt))
         .values(
-            status=sa.case((jobs.c.cancel_requested, CANCELLED), else_=QUEUED),
+            status=sa.case(
+                (jobs.c.cancel_requested, CANCELLED), (jobs.c.pause_requested, PAUSED), else_=QUEUED
+            ),
             finished_at=sa.case((jobs.c.cancel_requested, now), else_=None),
             attempts=jobs.c.attempts - 1,
+            pause_requested=False,
             run_after=now,
             updated_at=now,
             locked_by=None,
@@ -357,6 +365,8 @@ async def reap_expired(conn: AsyncConnection, now: float) -> list[tuple[str, str
     or froze. Returns `(job_id, new_status)` pairs."""
     new_status = sa.case(
         (jobs.c.cancel_requested, CANCELLED),
+        # Its worker died while pausing it: it rests, and a resume continues from its frontier.
+        (jobs.c.pause_requested, PAUSED),
         (jobs.c.attempts >= jobs.c.max_attempts, FAILED),
         else_=QUEUED,
     )
@@ -367,10 +377,11 @@ async def reap_expired(conn: AsyncConnection, now: float) -> list[tuple[str, str
             .values(
                 status=new_status,
                 run_after=now,
-                finished_at=sa.case((new_status == QUEUED, None), else_=now),
+                finished_at=sa.case((new_status.in_([QUEUED, PAUSED]), None), else_=now),
                 updated_at=now,
                 locked_by=None,
                 locked_until=None,
+                pause_requested=False,
                 error_code=sa.case((jobs.c.cancel_requested, "cancelled"), else_="worker_lost"),
                 error_message=sa.case(
                     (jobs.c.cancel_requested, "Cancelled on request."),
@@ -389,7 +400,7 @@ async def reap_expired(conn: AsyncConnection, now: float) -> list[tuple[str, str
 
 
 async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | None:
-    """Cancel a queued job at once, or ask the worker of a running one to stop it.
+    """Cancel a queued or paused job at once, or ask the worker of a running one to stop it.
 
     Returns the job's status afterwards (`cancelled`, `running` while the stop is pending, or a
     finished status left as it was), or None for an unknown job.
@@ -397,7 +408,7 @@ async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | No
     row = (
         await conn.execute(
             jobs.update()
-            .where(jobs.c.id == job_id, status_is(QUEUED))
+            .where(jobs.c.id == job_id, status_is(QUEUED, PAUSED))
             .values(
                 status=CANCELLED,
                 finished_at=now,
@@ -420,6 +431,44 @@ async def cancel_job(conn: AsyncConnection, job_id: str, now: float) -> str | No
     return None if status is None else str(status)
 
 
+async def pause_job(conn: AsyncConnection, job_id: str, now: float) -> str | None:
+    """Pause a resumable job: a queued one rests at once, a running one's worker is asked to stop
+    it (it keeps what it stored). Returns the status afterwards (`paused`, `running` while the stop
+    is pending, or any other status left as it was), or None for an unknown job."""
+    resumable = jobs.c.type.in_(jobtypes.RESUMABLE_TYPES)
+    paused = await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, status_is(QUEUED), resumable)
+        .values(status=PAUSED, updated_at=now)
+    )
+    if paused.rowcount == 1:
+        return PAUSED
+    await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, status_is(RUNNING), resumable, ~jobs.c.cancel_requested)
+        .values(pause_requested=True, updated_at=now)
+    )
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    return None if status is None else str(status)
+
+
+async def resume_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[bool, str | None]:
+    """Queue a paused job again (it continues where it stopped), or withdraw a pause its worker has
+    not acted on yet. Returns `(resumed, status)`: status afterwards, None for an unknown job."""
+    queued = await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, status_is(PAUSED))
+        .values(status=QUEUED, run_after=now, updated_at=now)
+    )
+    withdrawn = await conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, status_is(RUNNING), jobs.c.pause_requested)
+        .values(pause_requested=False, updated_at=now)
+    )
+    status = (await conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one_or_none()
+    return queued.rowcount + withdrawn.rowcount == 1, None if status is None else str(status)
+
+
 async def retry_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[bool, str | None]:
     """Queue a failed or cancelled job again with a fresh set of attempts.
 
@@ -433,6 +482,7 @@ async def retry_job(conn: AsyncConnection, job_id: str, now: float) -> tuple[boo
             attempts=0,
             run_after=now,
             cancel_requested=False,
+            pause_requested=False,
             updated_at=now,
             started_at=None,
             finished_at=None,

@@ -33,6 +33,7 @@ class JobRow(NamedTuple):
     locked_by: str | None
     locked_until: float | None
     cancel_requested: bool
+    pause_requested: bool
     timeout_seconds: float
     progress: JsonObject | None
     error_code: str | None
@@ -62,6 +63,7 @@ class JobSummaryRow(NamedTuple):
     max_attempts: int
     run_after: float
     cancel_requested: bool
+    pause_requested: bool
     progress: JsonObject | None
     error_code: str | None
     error_message: str | None

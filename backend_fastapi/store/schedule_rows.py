@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi.ids import new_id
+from backend_fastapi.jobtypes import UNFINISHED_STATUSES
 from backend_fastapi.store.rows import ScheduleRow, columns_of
-from backend_fastapi.store.tables import QUEUED, RUNNING, jobs, schedules
+from backend_fastapi.store.tables import jobs, schedules
 
-ACTIVE = (QUEUED, RUNNING)
+# A paused run still holds the schedule: the next run would fetch the same pages beside it.
+ACTIVE = UNFINISHED_STATUSES
 SCHEDULE_COLUMNS = columns_of(schedules, ScheduleRow)
 
 
@@ -55,7 +57,7 @@ async def job_status(conn: AsyncConnection, job_id: str | None) -> str | None:
 
 
 async def last_job_active(conn: AsyncConnection, job_id: str | None) -> bool:
-    """True while the schedule's last job is queued or running."""
+    """True while the schedule's last job is queued, running or paused."""
     return await job_status(conn, job_id) in ACTIVE
 
 

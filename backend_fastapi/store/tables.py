@@ -30,6 +30,7 @@ RUNNING: str = JobStatus.RUNNING.value
 COMPLETED: str = JobStatus.COMPLETED.value
 FAILED: str = JobStatus.FAILED.value
 CANCELLED: str = JobStatus.CANCELLED.value
+PAUSED: str = JobStatus.PAUSED.value
 
 
 def status_is(*statuses: str) -> sa.ColumnElement[bool]:
@@ -58,6 +59,8 @@ jobs = sa.Table(
     sa.Column("locked_by", sa.String(100)),
     sa.Column("locked_until", sa.Float),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Asked to pause while running: the worker stops the job and it rests as `paused` (migration 0009).
+    sa.Column("pause_requested", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("timeout_seconds", sa.Float, nullable=False),
     sa.Column("progress", sa.JSON),
     sa.Column("error_code", sa.String(64)),

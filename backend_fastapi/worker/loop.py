@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 WAKEUP_POLL_SECONDS = 0.02
 CANCEL_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
-StopReason = Literal["cancel", "lease_lost", "shutdown"]
+StopReason = Literal["cancel", "pause", "lease_lost", "shutdown"]
 
 
 @dataclass
@@ -314,8 +314,11 @@ class Worker:
         elif reason == "lease_lost":
             log.warning("job.lease_lost", extra={"attempt": job.attempt})
         else:
+            # A paused job is released like one at shutdown; the queue lets it rest as paused.
             await self._finish(
-                job, "job.released", lambda c, now: jobqueue.release_job(c, self.id, job.id, job.attempt, now)
+                job,
+                "job.paused" if reason == "pause" else "job.released",
+                lambda c, now: jobqueue.release_job(c, self.id, job.id, job.attempt, now),
             )
 
     async def _record_failure(self, job: ClaimedJob, exc: BaseException, duration: float) -> None:
@@ -414,6 +417,8 @@ class Worker:
                 running.stop("lease_lost")
             elif job_id in renewal.cancel_requested:
                 running.stop("cancel")
+            elif job_id in renewal.pause_requested:
+                running.stop("pause")
 
     async def _fire_schedules(self) -> None:
         """Queue the jobs of due schedules (exactly once across workers, see schedules.py)."""
@@ -423,10 +428,10 @@ class Worker:
         if not self._running:
             return
         async with self.db.read() as conn:
-            ids = await job_rows.cancel_requested_ids(conn, self.id)
-        for job_id in ids:
+            requests = await job_rows.stop_requests(conn, self.id)
+        for job_id, cancel in requests:
             if (running := self._running.get(job_id)) is not None:
-                running.stop("cancel")
+                running.stop("cancel" if cancel else "pause")
 
     async def _maintain(self) -> None:
         now = await self.db.now()

@@ -200,7 +200,7 @@ def test_health_reports_database_workers_and_queue(stack: tuple[str, Service, di
     assert body["database"]["status"] == "ok"
     assert body["workers"]["alive"] == 1
     assert body["workers"]["items"][0]["pid"] == worker.pid
-    assert set(body["queue"]) == {"queued", "running", "completed", "failed", "cancelled"}
+    assert set(body["queue"]) == {"queued", "running", "paused", "completed", "failed", "cancelled"}
     worker.stop()
     assert httpx.get(f"{base}/health").json()["workers"]["alive"] == 0
 

@@ -1,6 +1,7 @@
 """A crawl whose worker is killed (kill -9) halfway resumes on the next worker from its stored
 frontier: pages finished before the kill are not fetched again, records are complete and none is
-stored twice. Counted at the site's server."""
+stored twice. A crawl paused through the API rests, fetching nothing, and resumes the same way.
+Counted at the site's server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -110,29 +112,100 @@ def test_a_crawl_interrupted_halfway_resumes_without_fetching_finished_pages_or_
 
         second = start_worker(env, tmp_path, "worker-2")
 
-        def finished() -> dict[str, object] | None:
-            job = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()
-            return job if job["status"] in ("completed", "failed", "cancelled") else None
-
-        job = wait_for(finished, timeout=BOUND * 3)
+        job = wait_for(lambda: finished(base, job_id), timeout=BOUND * 3)
         assert job["status"] == "completed", job
         assert job["attempts"] == (2 if how == "kill -9" else 1)
         assert "crawl.resumed" in second.log()
 
-        records = httpx.get(f"{base}/api/jobs/{job_id}/results", params={"format": "json"}, timeout=60).json()
-        titles = [r["data"]["title"] for r in records]
-        assert len(titles) == PAGES, (len(titles), PAGES)
-        assert len(set(titles)) == PAGES, "a record was stored twice"
-        assert job["result"]["pages"] == PAGES
-
-        twice = sorted(path for path, n in pages.fetches.items() if n > 1)
-        assert all(n <= 2 for n in pages.fetches.values())
         # Fetched again: the pages in flight at the kill (CONCURRENCY at most), and those finished
         # while the last checkpoint was being written (about as many again).
-        assert len(twice) <= 4 * CONCURRENCY, twice
-        # The stored frontier is gone with the finished crawl.
-        assert len(pages.fetches) == PAGES
+        assert_complete(base, job, pages, refetched=4 * CONCURRENCY)
     finally:
         for service in (first, second, api):
             if service is not None:
                 service.stop()
+
+
+def test_a_paused_crawl_fetches_nothing_until_resumed_then_finishes_where_it_stopped(
+    tmp_path: Path, db_url: str, site: tuple[Site, LoopbackServer]
+) -> None:
+    pages, server = site
+    env = service_env(db_url, tmp_path, SCRAPE_ALLOW_HOSTS="127.0.0.1")
+    api, base = start_api(env, tmp_path)
+    worker = start_worker(env, tmp_path, "worker-1")
+    try:
+        page = httpx.post(
+            f"{base}/api/scrape",
+            json={"url": f"{server.url}/", "schema": {"title": "h1"}},
+            params={"wait": 30},
+            timeout=60,
+        ).json()
+        refused = httpx.post(f"{base}/api/jobs/{page['job_id']}/pause", timeout=10)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "conflict")
+        assert "Only crawls" in refused.json()["error"]["message"]
+        pages.fetches.clear()
+
+        body = {
+            "url": f"{server.url}/",
+            "schema": {"title": "h1"},
+            "crawl": {"max_pages": 10_000, "max_depth": 2},
+            "options": {"max_concurrency": CONCURRENCY},
+            "timeout_seconds": 600,
+        }
+        job_id = httpx.post(f"{base}/api/scrape", json=body, timeout=30).json()["job_id"]
+        wait_for(lambda: pages.fetched() >= PAGES // 3, timeout=BOUND)
+        paused = httpx.post(f"{base}/api/jobs/{job_id}/pause", timeout=10)
+        assert paused.status_code == 202, paused.text
+        assert paused.json()["status"] == "paused" or paused.json()["pause_requested"]
+
+        def status() -> str:
+            return str(httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()["status"])
+
+        wait_for(lambda: status() == "paused", timeout=BOUND)
+        assert "job.paused" in worker.log()
+        at_pause = sum(pages.fetches.values())
+        assert pages.fetched() < PAGES, "the crawl ended before the pause: nothing was tested"
+        # While paused the job is not claimed: a page crawl queued now runs, the crawl does not.
+        other = httpx.post(
+            f"{base}/api/scrape",
+            json={"url": f"{server.url}/i/0/0", "schema": {"title": "h1"}},
+            params={"wait": 60},
+            timeout=90,
+        ).json()
+        assert other["status"] == "completed"
+        assert sum(pages.fetches.values()) == at_pause + 1
+        pages.fetches["/i/0/0"] -= 1
+        assert httpx.post(f"{base}/api/jobs/{other['job_id']}/resume", timeout=10).status_code == 409
+
+        resumed = httpx.post(f"{base}/api/jobs/{job_id}/resume", timeout=10)
+        assert resumed.status_code == 202, resumed.text
+        job = wait_for(lambda: finished(base, job_id), timeout=BOUND * 3)
+        assert job["status"] == "completed", job
+        assert job["attempts"] == 1, "a pause does not use up an attempt"
+        assert "crawl.resumed" in worker.log()
+        # Fetched again: only the pages in flight when the worker stopped the crawl.
+        assert_complete(base, job, pages, refetched=CONCURRENCY)
+    finally:
+        worker.stop()
+        api.stop()
+
+
+def finished(base: str, job_id: str) -> dict[str, object] | None:
+    job: dict[str, object] = httpx.get(f"{base}/api/jobs/{job_id}", timeout=10).json()
+    return job if job["status"] in ("completed", "failed", "cancelled") else None
+
+
+def assert_complete(base: str, job: dict[str, Any], pages: Site, refetched: int) -> None:
+    """Every page's record once, every page fetched, at most `refetched` pages twice."""
+    records = httpx.get(
+        f"{base}/api/jobs/{job['job_id']}/results", params={"format": "json"}, timeout=60
+    ).json()
+    titles = [r["data"]["title"] for r in records]
+    assert len(titles) == PAGES, (len(titles), PAGES)
+    assert len(set(titles)) == PAGES, "a record was stored twice"
+    assert job["result"]["pages"] == PAGES
+    twice = sorted(path for path, n in pages.fetches.items() if n > 1)
+    assert all(n <= 2 for n in pages.fetches.values())
+    assert len(twice) <= refetched, twice
+    # The stored frontier is gone with the finished crawl.
+    assert len(pages.fetches) == PAGES

@@ -20,7 +20,7 @@ from dataops_client import (
     WaitTimeout,
     verify_signature,
 )
-from dataops_client.errors import RateLimited, error_from_answer
+from dataops_client.errors import Conflict, RateLimited, error_from_answer
 from dataops_client.models import BatchResult, CrawlResult, JobOut, ScrapePageResult
 
 from backend_fastapi.worker.webhooks import sign
@@ -132,6 +132,19 @@ def test_a_batch_and_a_map(dataops: DataOps, shop: LoopbackServer) -> None:
     assert mapped.status == "completed", mapped.error
     found = {r["url"] for r in dataops.results(mapped.job_id)}
     assert f"{shop.url}/catalog/1" in found
+
+
+def test_a_crawl_pauses_and_resumes(dataops: DataOps, shop: LoopbackServer) -> None:
+    crawl = dataops.crawl(f"{shop.url}/slow?s=30", FIELDS, wait=False)
+    wait_for(lambda: dataops.job(crawl.job_id).status == "running", timeout=BOUND)
+    pausing = dataops.pause(crawl.job_id)
+    assert pausing.status == "paused" or pausing.pause_requested
+    wait_for(lambda: dataops.job(crawl.job_id).status == "paused", timeout=BOUND)
+    assert dataops.resume(crawl.job_id).status in ("queued", "running")
+    with pytest.raises(Conflict):
+        dataops.resume(crawl.job_id)
+    dataops.cancel(crawl.job_id)
+    assert dataops.wait(crawl.job_id, timeout=BOUND).status == "cancelled"
 
 
 def test_wait_gives_up_after_its_timeout_with_the_job_as_it_was(

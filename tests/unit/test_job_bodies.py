@@ -14,6 +14,7 @@ ROW = JobRow(
     id="job-1", type="scrape.page", status="queued", name=None, label="https://shop.example/p/1",
     payload={"url": "https://shop.example/p/1", "schema": {"title": "string"}}, priority=0, attempts=0,
     max_attempts=3, run_after=NOW, locked_by=None, locked_until=None, cancel_requested=False,
+    pause_requested=False,
     timeout_seconds=60.0, progress=None, error_code=None, error_message=None, result=None,
     webhook={"url": "https://hooks.example/in", "events": ["completed"]}, idempotency_key=None,
     request_hash=None, parent_id=None, schedule_id=None, created_at=NOW, started_at=None,
@@ -45,6 +46,8 @@ def test_a_write_to_the_job_or_a_new_delivery_is_a_new_body() -> None:
     assert orjson.loads(delivered)["webhook"]["deliveries"][0]["status_code"] == 500
     cancelling = running._replace(cancel_requested=True)
     assert orjson.loads(bodies.detail(cancelling, [DELIVERY])[0])["cancel_requested"] is True
+    pausing = running._replace(pause_requested=True)
+    assert orjson.loads(bodies.detail(pausing, [DELIVERY])[0])["pause_requested"] is True
 
 
 def test_the_least_recently_polled_bodies_go_first_when_the_store_is_full() -> None:

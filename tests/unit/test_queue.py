@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from backend_fastapi.jobtypes import JobType
-from backend_fastapi.store import job_rows, jobqueue, record_rows, retention
+from backend_fastapi.store import frontier_rows, job_rows, jobqueue, record_rows, retention
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.frontier_rows import FrontierRow
 from backend_fastapi.store.tables import jobs
 from tests.support.postgres import BOTH_BACKENDS
 
@@ -219,6 +220,94 @@ async def test_release_on_shutdown_does_not_count_the_attempt(db: Database) -> N
     assert (r.status, r.attempts, r.locked_by) == ("queued", 0, None)
     async with db.read() as conn:
         assert await record_rows.count_records(conn, job_id, 1) == 0
+
+
+CRAWL = JobType.SCRAPE_CRAWL.value
+
+
+async def test_a_queued_crawl_pauses_at_once_and_resumes_to_the_queue(db: Database) -> None:
+    job_id = await add(db, CRAWL)
+    assert await db.write(lambda c: jobqueue.pause_job(c, job_id, NOW)) == "paused"
+    assert await claim(db, now=NOW + 1) == []  # a paused job is never claimed
+    assert await db.write(lambda c: jobqueue.pause_job(c, job_id, NOW)) == "paused"  # idempotent
+    assert await db.write(lambda c: jobqueue.resume_job(c, job_id, NOW + 2)) == (True, "queued")
+    [job] = await claim(db, now=NOW + 3)
+    assert (job.id, job.attempt) == (job_id, 1)
+
+
+async def test_only_resumable_jobs_pause(db: Database) -> None:
+    page = await add(db, JobType.SCRAPE_PAGE.value)
+    assert await db.write(lambda c: jobqueue.pause_job(c, page, NOW)) == "queued"
+    await claim(db)
+    assert await db.write(lambda c: jobqueue.pause_job(c, page, NOW)) == "running"
+    assert not (await row(db, page)).pause_requested
+    assert await db.write(lambda c: jobqueue.pause_job(c, "missing", NOW)) is None
+    assert await db.write(lambda c: jobqueue.resume_job(c, page, NOW)) == (False, "running")
+
+
+async def test_a_running_crawl_is_paused_by_its_worker_keeping_its_records_and_attempt(db: Database) -> None:
+    job_id = await add(db, CRAWL)
+    [job] = await claim(db)
+    assert await db.write(lambda c: jobqueue.pause_job(c, job_id, NOW)) == "running"
+    assert (await row(db, job_id)).pause_requested
+    renewal = await db.write(lambda c: jobqueue.renew_leases(c, "w1", [(job_id, 1)], LEASE, NOW + 1))
+    assert (renewal.pause_requested, renewal.cancel_requested) == ({job_id}, frozenset())
+    async with db.read() as conn:
+        assert await job_rows.stop_requests(conn, "w1") == [(job_id, False)]
+    # The crawl stored its frontier with its records; the worker releases the stopped job.
+    await db.write(
+        lambda c: frontier_rows.add_pages(c, job_id, [FrontierRow("k", "http://x/", 0, True, True)])
+    )
+    await db.write(lambda c: record_rows.add_records(c, job_id, job.attempt, 0, [{"kept": True}]))
+    assert await db.write(lambda c: jobqueue.release_job(c, "w1", job_id, job.attempt, NOW + 2))
+    r = await row(db, job_id)
+    assert (r.status, r.attempts, r.pause_requested, r.locked_by, r.finished_at) == (
+        "paused",
+        0,
+        False,
+        None,
+        None,
+    )
+    async with db.read() as conn:
+        assert await record_rows.count_records(conn, job_id, 1) == 1
+    assert await db.write(lambda c: jobqueue.resume_job(c, job_id, NOW + 3)) == (True, "queued")
+    [again] = await claim(db, now=NOW + 4)
+    assert again.attempt == 1
+
+
+async def test_a_pause_not_yet_acted_on_can_be_withdrawn(db: Database) -> None:
+    job_id = await add(db, CRAWL)
+    [job] = await claim(db)
+    await db.write(lambda c: jobqueue.pause_job(c, job_id, NOW))
+    assert await db.write(lambda c: jobqueue.resume_job(c, job_id, NOW + 1)) == (True, "running")
+    assert await db.write(lambda c: jobqueue.resume_job(c, job_id, NOW + 1)) == (False, "running")
+    assert not (await row(db, job_id)).pause_requested
+    assert await db.write(lambda c: jobqueue.release_job(c, "w1", job_id, job.attempt, NOW + 2))
+    assert (await row(db, job_id)).status == "queued"
+
+
+async def test_cancel_wins_over_pause_and_a_paused_job_cancels_at_once(db: Database) -> None:
+    running = await add(db, CRAWL)
+    [job] = await claim(db)
+    await db.write(lambda c: jobqueue.pause_job(c, running, NOW))
+    await db.write(lambda c: jobqueue.cancel_job(c, running, NOW))
+    renewal = await db.write(lambda c: jobqueue.renew_leases(c, "w1", [(running, 1)], LEASE, NOW + 1))
+    assert (renewal.cancel_requested, renewal.pause_requested) == ({running}, frozenset())
+    assert await db.write(lambda c: jobqueue.release_job(c, "w1", running, job.attempt, NOW + 2))
+    assert (await row(db, running)).status == "cancelled"
+    paused = await add(db, CRAWL)
+    await db.write(lambda c: jobqueue.pause_job(c, paused, NOW))
+    assert await db.write(lambda c: jobqueue.cancel_job(c, paused, NOW)) == "cancelled"
+    assert await db.write(lambda c: jobqueue.resume_job(c, paused, NOW)) == (False, "cancelled")
+
+
+async def test_a_crawl_whose_worker_died_while_pausing_rests_paused(db: Database) -> None:
+    job_id = await add(db, CRAWL)
+    await claim(db)
+    await db.write(lambda c: jobqueue.pause_job(c, job_id, NOW))
+    assert await db.write(lambda c: jobqueue.reap_expired(c, NOW + LEASE + 1)) == [(job_id, "paused")]
+    r = await row(db, job_id)
+    assert (r.status, r.pause_requested, r.finished_at) == ("paused", False, None)
 
 
 async def test_completion_keeps_only_the_completing_attempts_records(db: Database) -> None:

@@ -37,7 +37,7 @@ from backend_fastapi.api.responses import (
     model_response,
 )
 from backend_fastapi.errors import Conflict, NotFound
-from backend_fastapi.jobtypes import JobStatus
+from backend_fastapi.jobtypes import RESUMABLE_TYPES, JobStatus
 from backend_fastapi.schemas.jobs import JobOut, JobPage, RecordPage, RecordsOut, job_body
 from backend_fastapi.schemas.responses import ErrorBody
 from backend_fastapi.schemas.scrape import shown_request as shown_scrape_request
@@ -255,7 +255,7 @@ async def job_request(job_id: str, db: DbDep) -> Response:
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=ERRORS)
 async def cancel_job(job_id: str, db: DbDep) -> Response:
-    """Cancel a queued job at once; a running one is stopped by its worker within seconds."""
+    """Cancel a queued or paused job at once; a running one is stopped by its worker within seconds."""
     now = await db.now()
     status = await db.write(lambda c: jobqueue.cancel_job(c, job_id, now))
     if status is None:
@@ -265,6 +265,39 @@ async def cancel_job(job_id: str, db: DbDep) -> Response:
             f"The job already finished ({status}); there is nothing to cancel.", details={"status": status}
         )
     return model_response(await load_job(db, job_id))
+
+
+@router.post("/{job_id}/pause", status_code=202, response_model=JobOut, responses=ERRORS)
+async def pause_job(job_id: str, db: DbDep) -> Response:
+    """Pause a crawl: a queued one rests at once, a running one is stopped by its worker within
+    seconds (status `paused`; `pause_requested` until then). What it stored is kept: `resume`
+    continues from its frontier, fetching again only the pages in flight when it stopped."""
+    now = await db.now()
+    status = await db.write(lambda c: jobqueue.pause_job(c, job_id, now))
+    if status is None:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    job = await load_job(db, job_id)
+    if job.type not in RESUMABLE_TYPES:
+        raise Conflict(f"Only crawls can be paused; this job is a {job.type}.", details={"type": job.type})
+    if job.cancel_requested:
+        raise Conflict("The job is being cancelled.", details={"status": status})
+    if status != JobStatus.PAUSED and not job.pause_requested:
+        raise Conflict(
+            f"Only queued or running jobs can be paused; this one is {status}.", details={"status": status}
+        )
+    return model_response(job, status_code=202)
+
+
+@router.post("/{job_id}/resume", status_code=202, response_model=JobOut, responses=ERRORS)
+async def resume_job(job_id: str, db: DbDep) -> Response:
+    """Queue a paused job again where it stopped (or withdraw a pause not yet acted on)."""
+    now = await db.now()
+    resumed, status = await db.write(lambda c: jobqueue.resume_job(c, job_id, now))
+    if status is None:
+        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
+    if not resumed:
+        raise Conflict(f"Only paused jobs can be resumed; this one is {status}.", details={"status": status})
+    return model_response(await load_job(db, job_id), status_code=202)
 
 
 @router.post("/{job_id}/retry", status_code=202, response_model=JobOut, responses=ERRORS)

@@ -35,6 +35,14 @@ export function cancelJob(id: string) {
   return ok(client.POST("/api/jobs/{job_id}/cancel", { params: { path: { job_id: id } } }));
 }
 
+export function pauseJob(id: string) {
+  return ok(client.POST("/api/jobs/{job_id}/pause", { params: { path: { job_id: id } } }));
+}
+
+export function resumeJob(id: string) {
+  return ok(client.POST("/api/jobs/{job_id}/resume", { params: { path: { job_id: id } } }));
+}
+
 export function retryJob(id: string) {
   return ok(client.POST("/api/jobs/{job_id}/retry", { params: { path: { job_id: id } } }));
 }

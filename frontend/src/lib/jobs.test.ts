@@ -81,6 +81,6 @@ describe("a long batch's whole request", () => {
 
 describe("job statuses", () => {
   it("lists every status the API documents, in the order of a job's life", () => {
-    expect(JOB_STATUSES).toEqual(["queued", "running", "completed", "failed", "cancelled"]);
+    expect(JOB_STATUSES).toEqual(["queued", "running", "paused", "completed", "failed", "cancelled"]);
   });
 });

@@ -3,12 +3,17 @@
 import { jobRequest, requestIsCut, type Job, type JobStatus, type Loose } from "../api/types";
 
 // A record, not a list, so the type check fails when the API documents a status this file lacks.
-const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, running: 1, completed: 2, failed: 3, cancelled: 4 };
+const STATUS_ORDER: Record<JobStatus, number> = { queued: 0, running: 1, paused: 2, completed: 3, failed: 4, cancelled: 5 };
 export const JOB_STATUSES = Object.keys(STATUS_ORDER) as JobStatus[];
 const UNFINISHED: ReadonlySet<string> = new Set<JobStatus>(["queued", "running"]);
 
 export function isUnfinished(job: Pick<Job, "status">): boolean {
   return UNFINISHED.has(job.status);
+}
+
+/** A crawl can be paused while queued or running, and resumed where it stopped. */
+export function canPause(job: Pick<Job, "type" | "status" | "cancel_requested" | "pause_requested">): boolean {
+  return job.type === "scrape.crawl" && isUnfinished(job) && !job.cancel_requested && !job.pause_requested;
 }
 
 export function anyUnfinished(jobs: Array<Pick<Job, "status">>): boolean {

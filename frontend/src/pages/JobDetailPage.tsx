@@ -410,6 +410,8 @@ export function JobDetailPage({ id }: { id: string }) {
         Attempt {job.attempts} of {job.max_attempts}
         {job.retry_at ? ` · next attempt at ${formatTime(job.retry_at)}` : ""}
         {job.cancel_requested && isUnfinished(job) ? " · cancel requested" : ""}
+        {job.pause_requested && isUnfinished(job) ? " · pause requested" : ""}
+        {job.status === "paused" ? " · paused: resume continues where it stopped" : ""}
       </p>
 
       {job.progress && <Progress job={job} />}

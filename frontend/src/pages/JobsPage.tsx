@@ -1,11 +1,11 @@
-/** The live job list: filters, status badges, and cancel / retry / delete. */
+/** The live job list: filters, status badges, and cancel / pause / resume / retry / delete. */
 
 import { useState, type FormEvent } from "react";
-import { cancelJob, deleteJob, listJobs, retryJob } from "../api/endpoints";
+import { cancelJob, deleteJob, listJobs, pauseJob, resumeJob, retryJob } from "../api/endpoints";
 import type { Job, JobPage } from "../api/types";
 import { CardTable, Empty, ErrorMessage, Loading, Notice, StatusBadge } from "../components/common";
 import { formatAge, formatTime, jobDuration } from "../lib/format";
-import { anyUnfinished, isUnfinished, JOB_STATUSES, jobKind } from "../lib/jobs";
+import { anyUnfinished, canPause, isUnfinished, JOB_STATUSES, jobKind } from "../lib/jobs";
 import { Link, navigate, useLocation } from "../lib/router";
 import { usePolling } from "../lib/usePolling";
 
@@ -19,7 +19,7 @@ const TYPES = [
   ["pipeline.preview", "Pipeline preview"],
 ];
 
-export type JobAction = "cancel" | "retry" | "delete";
+export type JobAction = "cancel" | "pause" | "resume" | "retry" | "delete";
 
 export function JobActions({ job, onDone, onError }: { job: Job; onDone: (action: JobAction) => void; onError: (e: unknown) => void }) {
   const [busy, setBusy] = useState(false);
@@ -37,7 +37,22 @@ export function JobActions({ job, onDone, onError }: { job: Job; onDone: (action
   const what = job.label ?? job.job_id;
   return (
     <div className="row-actions">
-      {isUnfinished(job) && (
+      {canPause(job) && (
+        <button type="button" disabled={busy} onClick={() => act("pause", () => pauseJob(job.job_id))} aria-label={`Pause ${what}`}>
+          Pause
+        </button>
+      )}
+      {job.pause_requested && job.status === "running" && (
+        <button type="button" disabled={busy} onClick={() => act("resume", () => resumeJob(job.job_id))} aria-label={`Keep running ${what}`}>
+          Pausing… keep running
+        </button>
+      )}
+      {job.status === "paused" && (
+        <button type="button" disabled={busy} onClick={() => act("resume", () => resumeJob(job.job_id))} aria-label={`Resume ${what}`}>
+          Resume
+        </button>
+      )}
+      {(isUnfinished(job) || job.status === "paused") && (
         <button type="button" disabled={busy || job.cancel_requested} onClick={() => act("cancel", () => cancelJob(job.job_id))} aria-label={`Cancel ${what}`}>
           {job.cancel_requested ? "Cancelling…" : "Cancel"}
         </button>

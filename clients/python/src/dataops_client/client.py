@@ -94,6 +94,8 @@ class Methods:
     record_page = Operation(plans.record_page)
     download = Operation(plans.download)
     cancel = Operation(plans.cancel)
+    pause = Operation(plans.pause)
+    resume = Operation(plans.resume)
     retry = Operation(plans.retry)
     delete_job = Operation(plans.delete_job)
     exports = Operation(plans.exports)

@@ -715,7 +715,7 @@ class LastJob(BaseModel):
     )
     job_id: Annotated[str, Field(title="Job Id")]
     status: Annotated[
-        Literal["queued", "running", "completed", "failed", "cancelled"] | None,
+        Literal["queued", "running", "completed", "failed", "cancelled", "paused"] | None,
         Field(description="None once the job was deleted."),
     ]
 
@@ -1207,6 +1207,7 @@ class QueueCounts(BaseModel):
     cancelled: Annotated[int, Field(title="Cancelled")]
     completed: Annotated[int, Field(title="Completed")]
     failed: Annotated[int, Field(title="Failed")]
+    paused: Annotated[int | None, Field(title="Paused")] = 0
     queued: Annotated[int, Field(title="Queued")]
     running: Annotated[int, Field(title="Running")]
 
@@ -2360,7 +2361,7 @@ class JobCreated(BaseModel):
     )
     job_id: Annotated[str, Field(title="Job Id")]
     status: Annotated[
-        Literal["queued", "running", "completed", "failed", "cancelled"],
+        Literal["queued", "running", "completed", "failed", "cancelled", "paused"],
         Field(
             description="`queued`, or where a replayed request's job is now.",
             title="JobStatus",
@@ -3153,6 +3154,13 @@ class JobOut(BaseModel):
             title="Parent Id",
         ),
     ] = None
+    pause_requested: Annotated[
+        bool | None,
+        Field(
+            description="A pause was asked for; the worker stops the job within seconds.",
+            title="Pause Requested",
+        ),
+    ] = False
     priority: Annotated[int | None, Field(title="Priority")] = 0
     progress: Annotated[
         ScrapeProgress | PipelineProgress | dict[str, Any] | None,
@@ -3189,7 +3197,7 @@ class JobOut(BaseModel):
     ] = None
     started_at: Annotated[str | None, Field(title="Started At")] = None
     status: Annotated[
-        Literal["queued", "running", "completed", "failed", "cancelled"],
+        Literal["queued", "running", "completed", "failed", "cancelled", "paused"],
         Field(
             description="Where a job is in its life; only `store/jobqueue.py` writes it.",
             title="JobStatus",

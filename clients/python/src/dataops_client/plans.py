@@ -434,6 +434,16 @@ def cancel(job_id: str) -> Plan[JobOut]:
     return (yield from read(JobOut, Call("POST", f"/api/jobs/{job_id}/cancel")))
 
 
+def pause(job_id: str) -> Plan[JobOut]:
+    """Pause a crawl (queued: at once; running: its worker stops it within seconds)."""
+    return (yield from read(JobOut, Call("POST", f"/api/jobs/{job_id}/pause")))
+
+
+def resume(job_id: str) -> Plan[JobOut]:
+    """Queue a paused crawl again; it continues where it stopped."""
+    return (yield from read(JobOut, Call("POST", f"/api/jobs/{job_id}/resume")))
+
+
 def retry(job_id: str) -> Plan[JobOut]:
     """Queue a failed or cancelled job again."""
     return (yield from read(JobOut, Call("POST", f"/api/jobs/{job_id}/retry")))
