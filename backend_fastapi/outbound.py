@@ -24,10 +24,10 @@ import functools
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urljoin
 
 import aiohttp
@@ -313,21 +313,27 @@ class GuardedClient:
         Through proxies, a request whose proxy fails or is banned is sent again through another,
         up to the chooser's `attempts`; the last answer (or failure) is the request's."""
         limit = self.max_bytes if max_bytes is None else max_bytes
-        fetch = functools.partial(
-            self._get, url, headers, max_redirects, method, body, follow_redirects, limit
+        opener = functools.partial(
+            self.open,
+            url,
+            headers=headers,
+            max_redirects=max_redirects,
+            method=method,
+            body=body,
+            follow_redirects=follow_redirects,
         )
         if self.proxies is None:
-            return await fetch(None)
+            return await _read(opener(proxy=None), limit, None)
         host = netguard.check_url(url, self.allow_hosts)[1]
         tried: list[ProxyAddress] = []
         for attempt in range(self.proxies.attempts):
             proxy = await self.proxies.choose(host, tried)
             if proxy is None:
-                return await fetch(None)
+                return await _read(opener(proxy=None), limit, None)
             tried.append(proxy)
             last = attempt + 1 == self.proxies.attempts
             try:
-                response = await fetch(proxy)
+                response = await _read(opener(proxy=proxy), limit, proxy)
             except ProxyFailed as exc:
                 self.proxies.judge(proxy, None, exc)
                 if last:
@@ -336,52 +342,6 @@ class GuardedClient:
             if self.proxies.judge(proxy, response, None) is None or last:
                 return response
         raise AssertionError("unreachable: the last attempt returns or raises")
-
-    async def _get(
-        self,
-        url: str,
-        headers: Mapping[str, str] | None,
-        max_redirects: int | None,
-        method: str,
-        body: bytes | None,
-        follow_redirects: bool,
-        limit: int,
-        proxy: ProxyAddress | None,
-    ) -> Response:
-        started = time.monotonic()
-        async with self._open(
-            url,
-            headers=headers,
-            max_redirects=max_redirects,
-            method=method,
-            body=body,
-            follow_redirects=follow_redirects,
-            proxy=proxy,
-        ) as (resp, redirects):
-            declared = resp.content_length
-            if declared is not None and declared > limit:
-                raise ResponseTooLarge(
-                    f"{resp.url} is {declared} bytes, more than max_bytes ({limit}).",
-                    details={"url": str(resp.url), "max_bytes": limit},
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in read_chunks(resp, proxy):
-                size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLarge(
-                        f"{resp.url} is larger than max_bytes ({limit}); the download was cut off.",
-                        details={"url": str(resp.url), "max_bytes": limit},
-                    )
-                chunks.append(chunk)
-            return Response(
-                url=str(resp.url),
-                status=resp.status,
-                headers=dict(resp.headers),
-                body=b"".join(chunks),
-                redirects=redirects,
-                elapsed=time.monotonic() - started,
-            )
 
     @asynccontextmanager
     async def open(
@@ -393,58 +353,38 @@ class GuardedClient:
         method: str = "GET",
         body: bytes | None = None,
         follow_redirects: bool = True,
+        proxy: ProxyAddress | Literal["choose"] | None = "choose",
     ) -> AsyncIterator[tuple[aiohttp.ClientResponse, list[str]]]:
         """The final response of `url` (body unread: see `read_chunks`) and the URLs redirected from.
 
-        Through proxies, one proxy is chosen and told how it went (a streamed body is not sent twice)."""
-        proxy = None
-        if self.proxies is not None:
-            proxy = await self.proxies.choose(netguard.check_url(url, self.allow_hosts)[1], ())
-        try:
-            async with self._open(
-                url,
-                headers=headers,
-                max_redirects=max_redirects,
-                method=method,
-                body=body,
-                follow_redirects=follow_redirects,
-                proxy=proxy,
-            ) as opened:
-                yield opened
-        except ProxyFailed as exc:
-            if self.proxies is not None and proxy is not None:
-                self.proxies.judge(proxy, None, exc)
-            raise
-
-    @asynccontextmanager
-    async def _open(
-        self,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None,
-        max_redirects: int | None,
-        method: str,
-        body: bytes | None,
-        follow_redirects: bool,
-        proxy: ProxyAddress | None,
-    ) -> AsyncIterator[tuple[aiohttp.ClientResponse, list[str]]]:
+        `proxy`: the proxy to go through (None: directly); by default the chooser picks one and is
+        told when it fails (once: a streamed body is not sent twice)."""
         assert self._session is not None, "use `async with GuardedClient(...)`"
+        chosen = proxy == "choose"
+        if proxy == "choose":
+            host = netguard.check_url(url, self.allow_hosts)[1]
+            proxy = await self.proxies.choose(host, ()) if self.proxies is not None else None
         hops_allowed = self.max_redirects if max_redirects is None else max_redirects
         redirects: list[str] = []
-        while True:
-            resp = await self._send(url, method, headers, body, proxy)
-            location = resp.headers.get("Location")
-            if not (follow_redirects and resp.status in REDIRECT_STATUSES and location):
-                break
-            resp.release()
-            if len(redirects) >= hops_allowed:
-                raise TooManyRedirects(
-                    f"{url} redirects more than {hops_allowed} times.", details={"url": url}
-                )
-            redirects.append(url)
-            url = urljoin(str(resp.url), location)
-            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
-                method, body = "GET", None
+        try:
+            while True:
+                resp = await self._send(url, method, headers, body, proxy)
+                location = resp.headers.get("Location")
+                if not (follow_redirects and resp.status in REDIRECT_STATUSES and location):
+                    break
+                resp.release()
+                if len(redirects) >= hops_allowed:
+                    raise TooManyRedirects(
+                        f"{url} redirects more than {hops_allowed} times.", details={"url": url}
+                    )
+                redirects.append(url)
+                url = urljoin(str(resp.url), location)
+                if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                    method, body = "GET", None
+        except ProxyFailed as exc:
+            if chosen and self.proxies is not None and proxy is not None:
+                self.proxies.judge(proxy, None, exc)
+            raise
         try:
             yield resp, redirects
         finally:
@@ -534,6 +474,40 @@ class GuardedClient:
                 auto_decompress=True,
             )
         return session, None, None
+
+
+async def _read(
+    opened: AbstractAsyncContextManager[tuple[aiohttp.ClientResponse, list[str]]],
+    limit: int,
+    proxy: ProxyAddress | None,
+) -> Response:
+    """The response `opened` yields, its body read up to `limit` bytes."""
+    started = time.monotonic()
+    async with opened as (resp, redirects):
+        declared = resp.content_length
+        if declared is not None and declared > limit:
+            raise ResponseTooLarge(
+                f"{resp.url} is {declared} bytes, more than max_bytes ({limit}).",
+                details={"url": str(resp.url), "max_bytes": limit},
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in read_chunks(resp, proxy):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(
+                    f"{resp.url} is larger than max_bytes ({limit}); the download was cut off.",
+                    details={"url": str(resp.url), "max_bytes": limit},
+                )
+            chunks.append(chunk)
+        return Response(
+            url=str(resp.url),
+            status=resp.status,
+            headers=dict(resp.headers),
+            body=b"".join(chunks),
+            redirects=redirects,
+            elapsed=time.monotonic() - started,
+        )
 
 
 async def read_chunks(
