@@ -1,9 +1,13 @@
 """A 1,000,000-row, 10-column CSV through cast + dedupe + filter + aggregate to Parquet.
 
-The same steps run twice: as a `pipeline.run` job in a real worker (whose child process does the
-work), and written directly in pandas in one script. Both include starting Python and importing
-pandas. Reported: wall time of each, the engine's overhead ratio (target < 1.3x), the worker's
-peak RSS with its pipeline process (target < 500 MB), and whether the two Parquet files agree.
+The same steps run as a `pipeline.run` job in a real worker and written directly in pandas in
+one script (which starts Python and imports pandas). The job runs twice: first on a fresh worker
+(its warm pipeline process starts with it: Python, pandas), then again on the now warm worker, as
+on any worker that has run a pipeline before. Reported: wall time of each against the script's
+(target: the warm job <= 1.0x), peak memory of the worker with its pipeline processes (PSS: pages
+the warm process shares with the run it forked count once; target <= 350 MB), the pipeline
+process's own peak RSS (what PIPELINE_MEMORY_LIMIT_MB is checked against), and whether the
+Parquet files agree.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.common import PeakRss, machine, process_tree_rss, stamp, update_section
+from bench.common import PeakPss, PeakRss, machine, process_tree_rss, stamp, update_section
 from bench.services import run_jobs, service_env, start_worker
 
 NAME = "pipeline"
+REPEATS = 3  # the script and the warm job: the median of each (a shared machine is noisy)
 MB = 1024 * 1024
 DEFINITION: dict[str, Any] = {
     "name": "bench-orders",
@@ -155,7 +160,8 @@ def run(quick: bool = False) -> str:
         csv_path = tmp / "orders.csv"
         make_csv(csv_path, rows)
         size_mb = csv_path.stat().st_size / MB
-        pandas_seconds, pandas_peak = run_pandas(csv_path, tmp / "pandas.parquet")
+        scripts = sorted(run_pandas(csv_path, tmp / "pandas.parquet") for _ in range(REPEATS))
+        pandas_seconds, pandas_peak = scripts[len(scripts) // 2]
 
         db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
         upload_id = asyncio.run(register_upload(db_url, csv_path, tmp / "uploads"))
@@ -164,18 +170,23 @@ def run(quick: bool = False) -> str:
         try:
             idle_before = wait_idle(worker.pid, 3.0)
             definition = {**DEFINITION, "source": {"type": "upload", "upload_id": upload_id}}
+            jobs = [("pipeline.run", {"pipeline": definition})]
             started = time.monotonic()
-            with PeakRss([worker.pid], interval=0.02) as peak:
-                (job,) = asyncio.run(run_jobs(db_url, [("pipeline.run", {"pipeline": definition})], 1800))
+            (cold,) = asyncio.run(run_jobs(db_url, jobs, 1800))
             end_to_end = time.monotonic() - started
+            with PeakPss([worker.pid], interval=0.05) as peak:
+                warm = [asyncio.run(run_jobs(db_url, jobs, 1800))[0] for _ in range(REPEATS)]
             idle_after = wait_idle(worker.pid)
         finally:
             worker.terminate()
             worker.wait(30)
-        if job.status != "completed":
-            raise RuntimeError(f"the pipeline job {job.status}: {job.error_code} {job.error_message}")
+        for done in (cold, *warm):
+            if done.status != "completed":
+                raise RuntimeError(f"the pipeline job {done.status}: {done.error_code} {done.error_message}")
+        job = sorted(warm, key=lambda j: j.finished_at - j.started_at)[len(warm) // 2]  # the median
         result = job.result
         engine_seconds = job.finished_at - job.started_at
+        cold_seconds = cold.finished_at - cold.started_at
         exported = tmp / "exports" / job.id / "orders-by-category.parquet"
         agree = same_result(exported, tmp / "pandas.parquet")
 
@@ -184,24 +195,28 @@ def run(quick: bool = False) -> str:
     steps = ", ".join(s["summary"] for s in result["steps"])
     return f"""## Pipelines: {rows:,}-row CSV through cast + dedupe + filter + aggregate to Parquet
 
-{machine()}, {stamp()}{" (quick run)" if quick else ""}. `python -m bench.bench_pipeline`.
+{machine()}, {stamp()}{" (quick run)" if quick else ""}. `python -m bench.bench_pipeline`; the script \
+and the warm job: the median of {REPEATS} runs each, one after the other in the same run.
 The CSV has 10 columns ({size_mb:.0f} MB, 5 % duplicate rows); both sides start Python and import pandas.
 
-| | wall time | peak RSS |
+| | wall time | peak memory |
 | --- | --- | --- |
-| pandas, the same steps in one script | {pandas_seconds:.2f} s | {pandas_peak / MB:.0f} MB |
-| `pipeline.run` job (worker + its pipeline process) | {engine_seconds:.2f} s | {peak.peak / MB:.0f} MB |
-| engine overhead (target < 1.3x) / memory target < 500 MB | **{ratio:.2f}x** | **{peak.peak / MB:.0f} MB** |
+| pandas, the same steps in one script (RSS) | {pandas_seconds:.2f} s | {pandas_peak / MB:.0f} MB |
+| `pipeline.run` job, first pipeline of a fresh worker (starts the warm process) | {cold_seconds:.2f} s \
+({cold_seconds / pandas_seconds:.2f}x) | |
+| `pipeline.run` job on a warm worker (PSS of the worker and its pipeline processes) | \
+{engine_seconds:.2f} s | {peak.peak / MB:.0f} MB |
+| targets: warm job <= 1.0x the script, <= 350 MB | **{ratio:.2f}x** | **{peak.peak / MB:.0f} MB** |
 
-- Job from queue to completion, polled by the client: {end_to_end:.2f} s.
-- Inside the job: pipeline process {timings.get("child_seconds", 0):.2f} s (of which reading \
+- The first job from queue to completion, polled by the client: {end_to_end:.2f} s.
+- Inside the warm job: pipeline process {timings.get("child_seconds", 0):.2f} s (of which reading \
 {timings.get("read_seconds", 0):.2f} s, steps {timings.get("steps_seconds", 0):.2f} s, writing \
-{timings.get("write_seconds", 0):.2f} s; the rest is starting Python and importing pandas), preparing \
-{timings.get("prepare_seconds", 0):.2f} s, storing records {timings.get("store_seconds", 0):.2f} s.
-- Pipeline process peak as measured by the worker: {result["memory"]["peak_rss_mb"]:.0f} MB \
-(limit {result["memory"]["limit_mb"]} MB).
-- Worker RSS idle before: {idle_before / MB:.0f} MB; after the job: {idle_after / MB:.0f} MB \
-(pandas never loads in the worker itself).
+{timings.get("write_seconds", 0):.2f} s), preparing {timings.get("prepare_seconds", 0):.2f} s, storing \
+records {timings.get("store_seconds", 0):.2f} s.
+- Pipeline process peak RSS as measured by the worker (pages shared with the warm process \
+included): {result["memory"]["peak_rss_mb"]:.0f} MB (limit {result["memory"]["limit_mb"]} MB).
+- Worker RSS idle before: {idle_before / MB:.0f} MB; after the jobs (worker and warm process): \
+{idle_after / MB:.0f} MB (pandas never loads in the worker itself).
 - Steps: {steps}.
 - Parquet output identical to the pandas script's: {"yes" if agree else "NO"}.
 {QUICK_NOTE if quick else ""}"""

@@ -115,6 +115,8 @@ class _Run:
             for index in range(prefix):
                 chunk = self.apply(index, chunk)
             parts.append(chunk)
+            del chunk
+            release_memory()
             if any(ctx.exhausted for ctx in self.contexts[:prefix]):
                 stopped_early = True
                 break
@@ -127,6 +129,7 @@ class _Run:
             self.emit({"phase": "step", "step": index, "op": self.steps[index].op, "rows": len(frame)})
             frame = self.apply(index, frame)
             self.finish(index)
+            release_memory()  # the step's temporary columns: the next step's peak starts lower
         source = {"rows": source_rows, "columns": columns, "streamed_steps": prefix}
         if stopped_early:
             source["stopped_early"] = True
