@@ -6,7 +6,8 @@ port. Counting at the proxies and at the site: requests are spread over the prox
 cools down after its first failure and the page is fetched through another, sticky rotation keeps
 a host (or a job) on one proxy, a request's own `options.proxy` is used alone and shown without
 its password, the browser's requests go through the proxy, the address guard still refuses
-private targets, and `/health` tells each proxy's state.
+private targets, and `/health` tells each proxy's state (written by the worker into its row,
+beside its capabilities, on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from backend_fastapi.store import worker_rows
+from backend_fastapi.store.engine import Database
+from backend_fastapi.store.rows import WorkerRow
+from tests.support.postgres import BOTH_BACKENDS
 from tests.support.proxy_servers import ProxyServer, closed_port, proxy_server
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
@@ -301,3 +306,24 @@ def test_the_browser_s_requests_go_through_the_proxy(
     seen = proxies.own.seen[before:]
     assert f"GET {site.url}/app" in seen, seen
     assert f"GET {site.url}/data.json" in seen, seen
+
+
+@BOTH_BACKENDS
+async def test_proxy_health_and_capabilities_keep_each_other_in_the_workers_row(db: Database) -> None:
+    now = await db.now()
+    info = {"id": "w1", "hostname": "h", "pid": 1, "concurrency": 2, "running": 0, "version": "t"}
+    await db.write(lambda c: worker_rows.register_worker(c, info, now))
+    health = [{"proxy": "http://u:***@10.0.0.5:3128", "state": "ok", "requests": 1, "failures": 0}]
+
+    async def row() -> WorkerRow:
+        (found,) = await db.fetch(lambda c: worker_rows.live_workers(c, now - 1))
+        return found
+
+    # Proxy health before the start-up check: the worker is still checking, its proxies known.
+    await db.write(lambda c: worker_rows.set_worker_proxies(c, "w1", health))
+    assert ((await row()).capabilities, (await row()).proxies) == (None, health)
+    await db.write(lambda c: worker_rows.set_worker_capabilities(c, "w1", {"scrape.static": "ok"}))
+    assert ((await row()).capabilities, (await row()).proxies) == ({"scrape.static": "ok"}, health)
+    later = [{**health[0], "state": "cooling", "failures": 1}]
+    await db.write(lambda c: worker_rows.set_worker_proxies(c, "w1", later))
+    assert ((await row()).capabilities, (await row()).proxies) == ({"scrape.static": "ok"}, later)
