@@ -26,7 +26,7 @@ from backend_fastapi.store import worker_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.rows import WorkerRow
 from tests.support.postgres import BOTH_BACKENDS
-from tests.support.proxy_servers import ProxyServer, closed_port, proxy_server
+from tests.support.proxy_servers import ProxyServer, closed_port, proxy_server, tls_files
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
 from tests.support.waiting import wait_for
@@ -74,7 +74,7 @@ def other_site() -> Iterator[LoopbackServer]:
 
 
 class Proxies:
-    def __init__(self, stack: ExitStack) -> None:
+    def __init__(self, stack: ExitStack, folder: Path) -> None:
         self.http = stack.enter_context(proxy_server("http"))
         self.socks = stack.enter_context(proxy_server("socks5", auth=("scraper", SECRET)))
         self.reset = stack.enter_context(proxy_server("http", mode="reset"))
@@ -84,6 +84,9 @@ class Proxies:
         # A request's own proxies (allowed by PROXY_ALLOW_HOSTS, not in PROXY_URLS).
         self.own = stack.enter_context(proxy_server("http", auth=("me", SECRET)))
         self.own_broken = stack.enter_context(proxy_server("socks5", mode="reset"))
+        # TLS to the proxy: the worker trusts its certificate through SSL_CERT_FILE.
+        self.tls = tls_files(folder)
+        self.secure = stack.enter_context(proxy_server("https", auth=("me", SECRET), tls=self.tls))
 
     @property
     def good(self) -> list[ProxyServer]:
@@ -95,9 +98,9 @@ class Proxies:
 
 
 @pytest.fixture(scope="module")
-def proxies() -> Iterator[Proxies]:
+def proxies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxies]:
     with ExitStack() as stack:
-        yield Proxies(stack)
+        yield Proxies(stack, tmp_path_factory.mktemp("proxy-tls"))
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +120,8 @@ def stack(
         # Long enough that a bad proxy still rests when /health is read at the end.
         PROXY_COOLDOWN_SECONDS=600,
         PROXY_MAX_ATTEMPTS=6,
-        PROXY_ALLOW_HOSTS=f"{proxies.own.address},{proxies.own_broken.address}",
+        PROXY_ALLOW_HOSTS=f"{proxies.own.address},{proxies.own_broken.address},{proxies.secure.address}",
+        SSL_CERT_FILE=proxies.tls[0],
     ) as running:
         yield running
 
@@ -219,6 +223,13 @@ def test_a_request_s_own_proxy_is_used_alone_and_never_shown_with_its_password(
     assert SECRET not in str(job)
     assert SECRET not in stack.worker.log()
     assert SECRET not in stack.api.log()
+
+
+def test_an_https_proxy_is_reached_over_tls(stack: Stack, site: LoopbackServer, proxies: Proxies) -> None:
+    job = stack.run(crawl(site.url, proxy=proxies.secure.url))
+    assert job["status"] == "completed", job.get("error")
+    assert len(seen_paths(proxies.secure, site)) == PAGES + 1
+    assert job["request"]["options"]["proxy"] == f"https://me:***@{proxies.secure.address}"
 
 
 def test_a_request_can_bypass_the_proxies(stack: Stack, site: LoopbackServer, proxies: Proxies) -> None:

@@ -6,6 +6,8 @@ Every request a proxy carries is recorded (`seen`: `"GET http://host:port/path"`
 misbehave on purpose (`mode`): `reset` accepts a connection and resets it, `forbid` refuses every
 request (HTTP 403, or SOCKS reply 2, "not allowed"), `captcha` answers every request itself with
 a challenge page. `closed_port()` is a port nothing listens on (connections are refused).
+An `https` proxy is the HTTP proxy behind TLS, with a certificate for 127.0.0.1 that `tls_files`
+writes (its certificate file is what the client must trust, e.g. through SSL_CERT_FILE).
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ipaddress
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
-Kind = Literal["http", "socks5"]
+Kind = Literal["http", "https", "socks5"]
 Mode = Literal["ok", "reset", "forbid", "captcha"]
 CAPTCHA_PAGE = (
     b"<!doctype html><html><head><title>Just a moment</title></head>"
@@ -55,6 +61,42 @@ class ProxyServer:
             target = line.split(" ", 1)[1]
             found.add(target.split("//", 1)[-1].split("/", 1)[0])
         return found
+
+
+def tls_files(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, written to `folder` (made once)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = folder / "proxy-cert.pem", folder / "proxy-key.pem"
+    if cert_path.exists():
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
 
 
 def closed_port() -> int:
@@ -103,7 +145,7 @@ class _Handler:
             _reset(writer)
             return
         try:
-            if self.server.kind == "http":
+            if self.server.kind in ("http", "https"):
                 await self._http(reader, writer)
             else:
                 await self._socks(reader, writer)
@@ -230,9 +272,18 @@ class _Handler:
 
 @contextmanager
 def proxy_server(
-    kind: Kind = "http", mode: Mode = "ok", auth: tuple[str, str] | None = None
+    kind: Kind = "http",
+    mode: Mode = "ok",
+    auth: tuple[str, str] | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> Iterator[ProxyServer]:
-    """A proxy on 127.0.0.1, served from its own thread and event loop until the block ends."""
+    """A proxy on 127.0.0.1, served from its own thread and event loop until the block ends
+    (`https`: behind TLS with `tls`, the certificate and key files of `tls_files`)."""
+    context = None
+    if kind == "https":
+        assert tls is not None, "an https proxy needs tls_files()"
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: dict[str, object] = {}
@@ -242,7 +293,7 @@ def proxy_server(
 
         async def start() -> None:
             server = ProxyServer(kind, 0, mode, auth)
-            listener = await asyncio.start_server(_Handler(server), "127.0.0.1", 0)
+            listener = await asyncio.start_server(_Handler(server), "127.0.0.1", 0, ssl=context)
             server.port = listener.sockets[0].getsockname()[1]
             holder["server"], holder["listener"] = server, listener
             started.set()
