@@ -53,6 +53,31 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class ForbiddenScope(AppError):
+    """This API key's scope does not allow this request."""
+
+    status_code = 403
+    code = "forbidden_scope"
+
+
+class RateLimited(AppError):
+    """This API key made too many requests; retry later."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str | None = None, *, details: Any = None, retry_after: float) -> None:
+        super().__init__(message, details=details)
+        # Seconds, sent as the Retry-After header.
+        self.retry_after = retry_after
+
+
+class DailyQuotaExceeded(RateLimited):
+    """This API key queued all the jobs it may queue today (UTC)."""
+
+    code = "daily_quota_exceeded"
+
+
 class PayloadTooLarge(AppError):
     """The request body is larger than this server accepts."""
 

@@ -86,6 +86,8 @@ class NewJob:
     parent_id: str | None = None
     schedule_id: str | None = None
     delay_seconds: float = 0.0
+    # The name of the API key that asked for the job (None: an open API, a schedule, a follow-up).
+    created_by: str | None = None
     id: str = field(default_factory=new_id)
 
 
@@ -321,6 +323,7 @@ def build_job(
     name: str | None = None,
     idempotency_key: str | None = None,
     schedule_id: str | None = None,
+    created_by: str | None = None,
 ) -> NewJob:
     """The job a validated request queues, with the settings' defaults for what it leaves out."""
     stored = payload.to_json()
@@ -337,4 +340,5 @@ def build_job(
         idempotency_key=idempotency_key,
         request_hash=request_hash(job_type, stored, options) if idempotency_key is not None else None,
         schedule_id=schedule_id,
+        created_by=created_by,
     )

@@ -107,7 +107,9 @@ def scheduled_request(job: dict[str, Any]) -> ScrapeRequest | PipelineRunRequest
     return SCHEDULED_JOB.validate_python(job)
 
 
-def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> NewJob:
+def new_job(
+    schedule: Any, request: ScheduledRequest, settings: Settings, created_by: str | None = None
+) -> NewJob:
     """The job one firing queues: named after the schedule, so `latest` sources find its result
     (a monitor's check is named after the monitor, and its payload names the monitor)."""
     if isinstance(request, ScrapeRequest):
@@ -122,6 +124,7 @@ def new_job(schedule: Any, request: ScheduledRequest, settings: Settings) -> New
         label=label,
         name=request.name or schedule.name,
         schedule_id=schedule.id,
+        created_by=created_by,
     )
     if schedule.monitor_id is not None:
         job.payload["monitor_id"] = schedule.monitor_id
@@ -167,11 +170,14 @@ async def fire(
     return Firing(row.id, row.name, job.id if job else None, following, skipped)
 
 
-async def run_now(conn: AsyncConnection, schedule: Any, now: float, settings: Settings) -> str | None:
-    """Queue the schedule's job at once (its next due time stays); None while its last run is active."""
+async def run_now(
+    conn: AsyncConnection, schedule: Any, now: float, settings: Settings, created_by: str | None = None
+) -> str | None:
+    """Queue the schedule's job at once (its next due time stays); None while its last run is active.
+    `created_by` names the API key that asked for it."""
     if await schedule_rows.last_job_active(conn, schedule.last_job_id):
         return None
-    job = new_job(schedule, scheduled_request(schedule.job), settings)
+    job = new_job(schedule, scheduled_request(schedule.job), settings, created_by)
     values = {"last_run_at": now, "last_job_id": job.id}
     if not await schedule_rows.claim_firing(conn, schedule, values, expected=None):
         return None  # a firing queued a run meanwhile

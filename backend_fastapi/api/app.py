@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend_fastapi import __version__
-from backend_fastapi.api.deps import require_api_key
+from backend_fastapi.api.auth import KeyCache, RateBuckets, authorize
 from backend_fastapi.api.docs_auth import guard_docs
 from backend_fastapi.api.errors import install_error_handlers
 from backend_fastapi.api.frontend import mount_frontend
@@ -22,6 +22,7 @@ from backend_fastapi.api.routers import (
     exports,
     health,
     jobs,
+    keys,
     monitors,
     pipelines,
     schedules,
@@ -43,6 +44,7 @@ API_ROUTERS = (
     uploads.router,
     schedules.router,
     sessions.router,
+    keys.router,
 )
 
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.queue_gauge = QueueGauge()
     app.state.job_bodies = JobBodies()
+    app.state.key_cache = KeyCache()
+    app.state.rate_buckets = RateBuckets()
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.MAX_REQUEST_BYTES, upload_limit=settings.UPLOAD_MAX_BYTES
@@ -82,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.include_router(health.router)
     for router in API_ROUTERS:
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+        app.include_router(router, dependencies=[Depends(authorize)])
     guard_docs(app)
     mount_frontend(app, settings.frontend_dist)
     app.openapi = partial(build_openapi, app)  # type: ignore[method-assign]

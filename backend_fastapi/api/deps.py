@@ -1,13 +1,11 @@
-"""Dependencies shared by the routers: the database, the settings, the API key check."""
+"""Dependencies shared by the routers: the database and the settings (the key check: `auth.py`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backend_fastapi.errors import Unauthorized
 from backend_fastapi.settings import Settings
 from backend_fastapi.store.engine import Database
 
@@ -27,18 +25,3 @@ async def get_settings_dep(request: Request) -> Settings:
 
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-def has_api_key(request: Request) -> bool:
-    """True when `API_KEY` is unset or the request carries it as `Authorization: Bearer <key>`."""
-    expected = request.app.state.settings.API_KEY
-    if not expected:
-        return True
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
-
-
-async def require_api_key(request: Request) -> None:
-    """When `API_KEY` is set, every `/api/*` call needs `Authorization: Bearer <key>`."""
-    if not has_api_key(request):
-        raise Unauthorized()

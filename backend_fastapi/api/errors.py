@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_fastapi.api.bodies import BodyRejected
 from backend_fastapi.api.methods import allowed_methods
-from backend_fastapi.errors import AppError
+from backend_fastapi.errors import AppError, RateLimited
 from backend_fastapi.schemas.responses import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
         return error_response(exc.status_code, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -6,7 +6,9 @@ import asyncio
 import time
 
 from fastapi import Response
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.api.auth import Caller, over_daily_quota, quota_exceeded
 from backend_fastapi.api.errors import error_response
 from backend_fastapi.api.responses import model_response
 from backend_fastapi.errors import InvalidRequest, QueueFull
@@ -17,6 +19,7 @@ from backend_fastapi.schemas.responses import JobCreated
 from backend_fastapi.settings import Settings
 from backend_fastapi.store import job_rows, jobqueue
 from backend_fastapi.store.engine import Database
+from backend_fastapi.store.jobqueue import Enqueued
 
 # The queued count is read at most this often; between reads it is tracked locally.
 QUEUE_COUNT_TTL = 1.0
@@ -50,6 +53,7 @@ async def create_job(
     db: Database,
     settings: Settings,
     gauge: QueueGauge,
+    caller: Caller,
     job_type: JobType,
     payload: JobPayload,
     options: JobOptionsIn,
@@ -57,7 +61,8 @@ async def create_job(
     idempotency_key: str | None,
     wait: float | None,
 ) -> Response:
-    """Queue a job and answer 202 with its id (or, with `wait`, the finished job)."""
+    """Queue a job and answer 202 with its id (or, with `wait`, the finished job); the job records
+    the caller's key name, and a key over its daily jobs gets 429."""
     limit = settings.MAX_QUEUED_JOBS
     if limit and await gauge.queued(db) >= limit:
         raise QueueFull(
@@ -66,9 +71,26 @@ async def create_job(
         )
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidRequest("Idempotency-Key must be 1 to 200 characters.")
-    new = build_job(job_type, payload, options, settings, label=label, idempotency_key=idempotency_key)
+    new = build_job(
+        job_type,
+        payload,
+        options,
+        settings,
+        label=label,
+        idempotency_key=idempotency_key,
+        created_by=caller.name,
+    )
     now = await db.now()
-    outcome = await db.write(lambda c: jobqueue.enqueue(c, new, now))
+
+    async def enqueue(conn: AsyncConnection) -> Enqueued | None:
+        # Counted in the job's own write: on SQLite writes take turns, so the quota is exact.
+        if await over_daily_quota(conn, caller, now):
+            return None
+        return await jobqueue.enqueue(conn, new, now)
+
+    outcome = await db.write(enqueue)
+    if outcome is None:
+        raise quota_exceeded(caller, now)
     if outcome.conflict:
         raise InvalidRequest(
             "This Idempotency-Key was already used with a different request.",

@@ -1,8 +1,8 @@
 """The OpenAPI document, completed with the answers that every route shares.
 
 Routes declare what is theirs (`responses=`: 404, 409, content types); what comes from the edge
-is added here, once, for every operation: 401 when `API_KEY` is set, 413 for bodies over the
-limit, 422 for bad input, and the one error shape (`ErrorBody`) for every 4xx/5xx, in place of
+is added here, once, for every operation: 401, 403 and 429 of API keys (`api/auth.py`), 413 for
+bodies over the limit, 422 for bad input, and the one error shape (`ErrorBody`) for every 4xx/5xx, in place of
 FastAPI's `HTTPValidationError`, which this API never sends (a route that answers an error with a
 body of its own, such as `/health`'s 503, declares that model and keeps it). A fuzz run
 (tests/integration/test_api_fuzz.py) and the contract test (tests/integration/test_contract.py)
@@ -27,7 +27,11 @@ UNDECLARED_METHODS = (
     "of `/health`."
 )
 SHARED_ANSWERS = {
-    "401": "`API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`.",
+    "401": "Keys are required (`API_KEY` or team keys exist) and the request carries no valid "
+    "`Authorization: Bearer <key>`.",
+    "403": "The key's scope is too small for this route (`forbidden_scope`, naming the scope needed).",
+    "429": "Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) "
+    "or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`).",
     "413": "The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`).",
     "422": "The request is invalid; `details` lists each failing field.",
 }
@@ -37,7 +41,8 @@ ERROR_ANSWERS = {
     404: "No such resource (the error names the id).",
     409: "The resource's state or a unique name forbids this (the error says why).",
     415: "The file is not CSV, JSON, JSONL, XLSX or Parquet.",
-    429: "`MAX_QUEUED_JOBS` jobs are already queued; retry later.",
+    429: "`MAX_QUEUED_JOBS` jobs are already queued (`queue_full`), or the key's rate (`rate_limited`) "
+    "or daily jobs (`daily_quota_exceeded`, `Retry-After`) are used up; retry later.",
 }
 Answers = dict[int | str, dict[str, object]]
 BODY_METHODS = ("post", "put", "patch")
@@ -57,7 +62,7 @@ def _complete(path: str, method: str, operation: dict[str, Any], keyed: bool) ->
     responses: dict[str, Any] = operation.setdefault("responses", {})
     shared = []
     if path.startswith("/api/"):
-        shared.append("401")
+        shared += ["401", "403", "429"]
         if keyed:
             # Lets the /docs page's "Authorize" button send the key with "Try it out".
             operation["security"] = [{BEARER: []}]

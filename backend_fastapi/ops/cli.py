@@ -408,6 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_scrape_parser(sub)
 
+    from backend_fastapi.ops.keys_command import add_parser as add_keys_parser
+
+    add_keys_parser(sub)
+
     p = sub.add_parser("mcp", help="serve DataOps to AI assistants over MCP (stdio, or --http)")
     p.add_argument("--url", help="the DataOps API (default DATAOPS_URL, else http://127.0.0.1:API_PORT)")
     p.add_argument("--key", help="the API key (default DATAOPS_API_KEY, else API_KEY)")

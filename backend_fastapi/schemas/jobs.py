@@ -127,6 +127,11 @@ class JobOut(ResponseModel):
         default=None, description="The job that queued this one (`then`, webhooks)."
     )
     schedule_id: str | None = Field(default=None, description="The schedule that queued this job.")
+    created_by: str | None = Field(
+        default=None,
+        description="The name of the API key that queued the job (`API_KEY` for the bootstrap key); "
+        "null when the API was open or a schedule, monitor or other job queued it.",
+    )
     retry_at: str | None = Field(default=None, description="When the next attempt may start.")
     result: JobResult | PluginObject | None = Field(default=None, union_mode="left_to_right")
     # The job's payload as queued. It stays a JSON object: it is what the worker reads (checked
@@ -232,6 +237,7 @@ def job_body(
         error=JobError(code=row.error_code, message=row.error_message) if row.error_code else None,
         parent_id=row.parent_id,
         schedule_id=row.schedule_id,
+        created_by=row.created_by,
         **extra,
     )
 

@@ -122,6 +122,7 @@ async def enqueue(conn: AsyncConnection, job: NewJob, now: float) -> Enqueued:
             "request_hash": job.request_hash,
             "parent_id": job.parent_id,
             "schedule_id": job.schedule_id,
+            "created_by": job.created_by,
             "created_at": now,
             "updated_at": now,
         },

@@ -48,6 +48,7 @@ class JobRow(NamedTuple):
     started_at: float | None
     finished_at: float | None
     updated_at: float
+    created_by: str | None = None
 
 
 class JobSummaryRow(NamedTuple):
@@ -74,6 +75,7 @@ class JobSummaryRow(NamedTuple):
     started_at: float | None
     finished_at: float | None
     updated_at: float
+    created_by: str | None = None
 
 
 class WorkerRow(NamedTuple):
@@ -208,6 +210,20 @@ class SessionRow(NamedTuple):
     login_until: float | None
     created_at: float
     updated_at: float
+
+
+class KeyRow(NamedTuple):
+    """Every column of `api_keys` (the key itself is never stored, only its hash)."""
+
+    id: str
+    name: str
+    prefix: str
+    key_hash: str
+    scope: str
+    rate_per_minute: int | None
+    daily_jobs: int | None
+    created_at: float
+    revoked_at: float | None
 
 
 def columns_of(table: sa.Table, row_type: type[tuple[Any, ...]]) -> tuple[sa.Column[Any], ...]:

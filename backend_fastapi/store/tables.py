@@ -75,6 +75,9 @@ jobs = sa.Table(
     sa.Column("started_at", sa.Float),
     sa.Column("finished_at", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # The name of the API key that queued the job (`API_KEY` for the bootstrap key); NULL when the
+    # API was open or the job was queued by a schedule, a monitor or another job.
+    sa.Column("created_by", sa.String(64)),
     sa.UniqueConstraint("idempotency_key"),
     # The claim reads this partial index in priority order and nothing else.
     sa.Index(
@@ -98,6 +101,8 @@ jobs = sa.Table(
     sa.Index("ix_jobs_finished_at", "finished_at"),
     # A monitor drops the jobs of a check it folded into the next: the check job and what followed it.
     sa.Index("ix_jobs_parent_id", "parent_id"),
+    # A key's daily job quota counts its jobs since UTC midnight.
+    sa.Index("ix_jobs_created_by_created_at", "created_by", "created_at"),
 )
 
 # Records of a job, tagged with the attempt that wrote them: a rerun never mixes with an
@@ -321,4 +326,23 @@ sessions = sa.Table(
     sa.Column("login_until", sa.Float),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# --- API keys -------------------------------------------------------------------------------------
+# A team's API keys. The key itself is never stored: its SHA-256 (`apikeys.py`) and, for display and
+# lookup, its first characters (`prefix`). A revoked key keeps its row, so the jobs it queued still
+# name it and its name is never given to another key.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False, index=True),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    # Requests per minute (per API process) and jobs per UTC day; NULL is unlimited.
+    sa.Column("rate_per_minute", sa.Integer),
+    sa.Column("daily_jobs", sa.Integer),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
 )

@@ -26,7 +26,7 @@ from backend_fastapi.store import worker_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.rows import WorkerRow
 from tests.support.postgres import BOTH_BACKENDS
-from tests.support.proxy_servers import ProxyServer, closed_port, proxy_server, tls_files
+from tests.support.proxy_servers import ProxyServer, closed_port, proxy_py, proxy_server, tls_files
 from tests.support.scrape_stack import Stack, scrape_stack
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
 from tests.support.waiting import wait_for
@@ -87,6 +87,7 @@ class Proxies:
         # TLS to the proxy: the worker trusts its certificate through SSL_CERT_FILE.
         self.tls = tls_files(folder)
         self.secure = stack.enter_context(proxy_server("https", auth=("me", SECRET), tls=self.tls))
+        self.third_party = stack.enter_context(proxy_py(folder, ("me", SECRET)))
 
     @property
     def good(self) -> list[ProxyServer]:
@@ -120,7 +121,9 @@ def stack(
         # Long enough that a bad proxy still rests when /health is read at the end.
         PROXY_COOLDOWN_SECONDS=600,
         PROXY_MAX_ATTEMPTS=6,
-        PROXY_ALLOW_HOSTS=f"{proxies.own.address},{proxies.own_broken.address},{proxies.secure.address}",
+        PROXY_ALLOW_HOSTS=",".join(
+            p.address for p in (proxies.own, proxies.own_broken, proxies.secure, proxies.third_party)
+        ),
         SSL_CERT_FILE=proxies.tls[0],
     ) as running:
         yield running
@@ -230,6 +233,14 @@ def test_an_https_proxy_is_reached_over_tls(stack: Stack, site: LoopbackServer, 
     assert job["status"] == "completed", job.get("error")
     assert len(seen_paths(proxies.secure, site)) == PAGES + 1
     assert job["request"]["options"]["proxy"] == f"https://me:***@{proxies.secure.address}"
+
+
+def test_a_crawl_goes_through_proxy_py(stack: Stack, site: LoopbackServer, proxies: Proxies) -> None:
+    job = stack.run(crawl(site.url, proxy=proxies.third_party.url, max_concurrency=4))
+    assert job["status"] == "completed", job.get("error")
+    assert len(stack.records(job["job_id"])) == PAGES
+    marker = f"GET 127.0.0.1:{site.port}/"
+    assert len([line for line in proxies.third_party.seen() if line.startswith(marker)]) == PAGES + 1
 
 
 def test_a_request_can_bypass_the_proxies(stack: Stack, site: LoopbackServer, proxies: Proxies) -> None:

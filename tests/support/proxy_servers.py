@@ -6,6 +6,7 @@ Every request a proxy carries is recorded (`seen`: `"GET http://host:port/path"`
 misbehave on purpose (`mode`): `reset` accepts a connection and resets it, `forbid` refuses every
 request (HTTP 403, or SOCKS reply 2, "not allowed"), `captcha` answers every request itself with
 a challenge page. `closed_port()` is a port nothing listens on (connections are refused).
+`proxy_py` runs the proxy.py package (a third-party proxy) in a child process.
 An `https` proxy is the HTTP proxy behind TLS, with a certificate for 127.0.0.1 that `tls_files`
 writes (its certificate file is what the client must trust, e.g. through SSL_CERT_FILE).
 """
@@ -19,7 +20,10 @@ import ipaddress
 import socket
 import ssl
 import struct
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -316,3 +320,58 @@ def proxy_server(
         thread.join(10)
         if not thread.is_alive():
             loop.close()
+
+
+@dataclass
+class ProxyPy:
+    """proxy.py (a widely used HTTP proxy) in a child process; `seen` reads its access log."""
+
+    port: int
+    auth: tuple[str, str]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.auth[0]}:{self.auth[1]}@127.0.0.1:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def seen(self) -> list[str]:
+        """`"GET host:port/path"` (or `"CONNECT host:port"`) for each request it carried."""
+        # "<time> - pid:N [I] server.access_log:393 - <client> - GET host:port/path - 200 OK - ..."
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line.split(" - ")[3] for line in lines if "server.access_log" in line]
+
+
+@contextmanager
+def proxy_py(folder: Path, auth: tuple[str, str]) -> Iterator[ProxyPy]:
+    """proxy.py on a loopback port, with Basic authentication, until the block ends."""
+    port = closed_port()
+    log = folder / "proxy.py.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", str(port),
+             "--num-workers", "1", "--num-acceptors", "1", "--basic-auth", ":".join(auth),
+             "--log-level", "INFO"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.5).close()
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, f"proxy.py did not listen: {log.read_text()}"
+                time.sleep(0.1)
+        yield ProxyPy(port, auth, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

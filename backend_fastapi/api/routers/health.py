@@ -1,8 +1,8 @@
 """`GET /health`: is the database up, what can the live workers run, how deep is the queue,
 which operator-enabled features requests may use, and how the operator's proxies are doing.
 
-Always open, even when `API_KEY` is set; without the key it tells counts and per-kind status only
-(no worker ids, hostnames or PIDs). With the key, or when no key is configured, each worker is listed.
+Always open, even when keys are required; without a valid key it tells counts and per-kind status
+only (no worker ids, hostnames or PIDs). With any key, or when the API is open, each worker is listed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import __version__, capabilities
-from backend_fastapi.api.deps import DbDep, SettingsDep, has_api_key
+from backend_fastapi.api.auth import identify
+from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.responses import model_response
 from backend_fastapi.schemas.responses import (
     CapabilityHealth,
@@ -153,7 +154,8 @@ async def health(request: Request, db: DbDep, settings: SettingsDep) -> Response
         slots=sum(w.concurrency for w in workers),
         running=sum(w.running for w in workers),
     )
-    if has_api_key(request):
+    keyed = await identify(request) is not None
+    if keyed:
         workers_body.items = [_worker_item(w) for w in workers]
     body = HealthOut(
         status="ok",
@@ -167,7 +169,7 @@ async def health(request: Request, db: DbDep, settings: SettingsDep) -> Response
         # The web app offers `evaluate` actions only where the API accepts them.
         features=Features(script_actions=settings.ALLOW_SCRIPT_ACTIONS),
     )
-    proxies = summarize_proxies(workers, now, has_api_key(request))
+    proxies = summarize_proxies(workers, now, keyed)
     if proxies is not None:
         body.proxies = proxies
     return model_response(body)

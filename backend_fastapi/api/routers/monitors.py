@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import scheduling
+from backend_fastapi.api.auth import CallerDep, over_daily_quota, quota_exceeded
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, download_pages
@@ -202,7 +203,7 @@ async def delete_monitor(ref: str, db: DbDep) -> Response:
 
 
 @router.post("/{ref}/check", status_code=202, response_model=JobCreated, responses=error_answers(404, 409))
-async def check_now(ref: str, db: DbDep, settings: SettingsDep) -> Response:
+async def check_now(ref: str, db: DbDep, settings: SettingsDep, caller: CallerDep) -> Response:
     """Run a check now (its next due time stays); 409 while the last check is still queued or running."""
     now = await db.now()
 
@@ -211,11 +212,15 @@ async def check_now(ref: str, db: DbDep, settings: SettingsDep) -> Response:
         schedule = None if row is None else await monitor_rows.schedule_of(conn, row)
         if row is None or schedule is None:
             return "missing", None
-        return "ok", await scheduling.run_now(conn, schedule, now, settings)
+        if await over_daily_quota(conn, caller, now):
+            return "quota", None
+        return "ok", await scheduling.run_now(conn, schedule, now, settings, caller.name)
 
     outcome, job_id = await db.write(trigger)
     if outcome == "missing":
         raise _missing(ref)
+    if outcome == "quota":
+        raise quota_exceeded(caller, now)
     if job_id is None:
         raise Conflict("The monitor's last check is still queued or running.")
     return model_response(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.api.auth import caller_of
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
@@ -78,6 +79,7 @@ async def run_pipeline(
         db=db,
         settings=settings,
         gauge=request.app.state.queue_gauge,
+        caller=caller_of(request),
         job_type=JobType.PIPELINE_RUN,
         payload=payload,
         options=options,
@@ -106,6 +108,7 @@ async def preview_pipeline(
         db=db,
         settings=settings,
         gauge=request.app.state.queue_gauge,
+        caller=caller_of(request),
         job_type=JobType.PIPELINE_PREVIEW,
         payload=payload,
         options=body,

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import scheduling
+from backend_fastapi.api.auth import CallerDep, over_daily_quota, quota_exceeded
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.openapi import error_answers
@@ -173,7 +174,7 @@ async def delete_schedule(ref: str, db: DbDep) -> Response:
 
 
 @router.post("/{ref}/run", status_code=202, response_model=JobCreated, responses=error_answers(404, 409))
-async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Response:
+async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep, caller: CallerDep) -> Response:
     """Queue the schedule's job now (its next cron time stays); 409 while its last run is active."""
     now = await db.now()
 
@@ -181,11 +182,15 @@ async def run_schedule_now(ref: str, db: DbDep, settings: SettingsDep) -> Respon
         row = await schedule_rows.find(conn, ref)
         if row is None:
             return "missing", None
-        return "ok", await scheduling.run_now(conn, row, now, settings)
+        if await over_daily_quota(conn, caller, now):
+            return "quota", None
+        return "ok", await scheduling.run_now(conn, row, now, settings, caller.name)
 
     outcome, job_id = await db.write(trigger)
     if outcome == "missing":
         raise NotFound(f"No schedule with id or name {ref!r}.", details={"schedule_id": ref})
+    if outcome == "quota":
+        raise quota_exceeded(caller, now)
     if job_id is None:
         raise Conflict("The schedule's last run is still queued or running.")
     created = JobCreated(job_id=job_id, status=JobStatus.QUEUED)

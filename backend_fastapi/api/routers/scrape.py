@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from backend_fastapi.api.auth import caller_of
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.job_creation import create_job
@@ -83,6 +84,7 @@ async def queue_request(
         db=db,
         settings=settings,
         gauge=request.app.state.queue_gauge,
+        caller=caller_of(request),
         job_type=body.job_type,
         payload=body.to_payload(),
         options=body,
