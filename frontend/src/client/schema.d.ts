@@ -296,6 +296,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Keys
+         * @description Every key, newest first, revoked ones included (their jobs still name them).
+         */
+        get: operations["list_keys_api_keys_get"];
+        put?: never;
+        /**
+         * Create Key
+         * @description Create a key; the answer holds the key itself, shown this once (only its hash is stored).
+         */
+        post: operations["create_key_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who Am I
+         * @description The name and scope of the key this request came with (the web app shows admin screens by it).
+         */
+        get: operations["who_am_i_api_keys_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Key
+         * @description Revoke a key by id or name: it stops working at once here, within seconds on other API
+         *     processes. The row stays, so the jobs it queued still name it.
+         */
+        delete: operations["revoke_key_api_keys__ref__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/map": {
         parameters: {
             query?: never;
@@ -1092,6 +1157,23 @@ export interface components {
             format?: string | null;
         };
         /**
+         * CallerOut
+         * @description The key this request came with.
+         */
+        CallerOut: {
+            /**
+             * Name
+             * @description The key's name; null when the API is open (no keys).
+             */
+            name: string | null;
+            /**
+             * Open
+             * @description True when the API asks for no key (no API_KEY and no team keys).
+             */
+            open: boolean;
+            scope: components["schemas"]["Scope"];
+        };
+        /**
          * CapabilityHealth
          * @description One kind of job (`static`, `browser`, `pipeline`) over the live workers.
          */
@@ -1866,6 +1948,11 @@ export interface components {
             cancel_requested?: boolean;
             /** Created At */
             created_at: string;
+            /**
+             * Created By
+             * @description The name of the API key that queued the job (`API_KEY` for the bootstrap key); null when the API was open or a schedule, monitor or other job queued it.
+             */
+            created_by?: string | null;
             error?: components["schemas"]["JobError"] | null;
             /** Finished At */
             finished_at?: string | null;
@@ -1983,6 +2070,83 @@ export interface components {
              * @default _right
              */
             suffix?: string;
+        };
+        /**
+         * KeyCreated
+         * @description The new key, shown this once: it is stored only as a hash.
+         */
+        KeyCreated: {
+            /** Created At */
+            created_at: string;
+            /** Daily Jobs */
+            daily_jobs?: number | null;
+            /** Key */
+            key: string;
+            /** Key Id */
+            key_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to tell keys apart.
+             */
+            prefix: string;
+            /** Rate Per Minute */
+            rate_per_minute?: number | null;
+            /** Revoked At */
+            revoked_at?: string | null;
+            scope: components["schemas"]["Scope"];
+        };
+        /**
+         * KeyIn
+         * @description A new key: a unique name, a scope, and optional limits.
+         */
+        KeyIn: {
+            /**
+             * Daily Jobs
+             * @description Jobs a UTC day; unlimited when absent.
+             */
+            daily_jobs?: number | null;
+            /**
+             * Name
+             * @description Unique; recorded on every job the key queues.
+             */
+            name: string;
+            /**
+             * Rate Per Minute
+             * @description Requests a minute (per API process); unlimited when absent.
+             */
+            rate_per_minute?: number | null;
+            scope: components["schemas"]["Scope"];
+        };
+        /**
+         * KeyOut
+         * @description A key as listed: its shown prefix, never the key.
+         */
+        KeyOut: {
+            /** Created At */
+            created_at: string;
+            /** Daily Jobs */
+            daily_jobs?: number | null;
+            /** Key Id */
+            key_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to tell keys apart.
+             */
+            prefix: string;
+            /** Rate Per Minute */
+            rate_per_minute?: number | null;
+            /** Revoked At */
+            revoked_at?: string | null;
+            scope: components["schemas"]["Scope"];
+        };
+        /** KeyPage */
+        KeyPage: {
+            /** Items */
+            items: components["schemas"]["KeyOut"][];
         };
         /** KeySeries */
         KeySeries: {
@@ -3153,6 +3317,12 @@ export interface components {
             items: components["schemas"]["ScheduleOut"][];
         };
         /**
+         * Scope
+         * @description What a key may do; each scope includes the ones before it.
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
+        /**
          * ScrapeAction
          * @description Extract the page as it is now: a record per `scrape` action.
          */
@@ -4217,8 +4387,17 @@ export interface operations {
                     "application/json": components["schemas"]["ExportPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4228,6 +4407,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4257,8 +4445,17 @@ export interface operations {
                     "application/json": components["schemas"]["ExportOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4277,6 +4474,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4304,8 +4510,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4324,6 +4539,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4357,8 +4581,17 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4377,6 +4610,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4410,8 +4652,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4421,6 +4672,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4455,8 +4715,17 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4466,6 +4735,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4513,8 +4791,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4533,6 +4820,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4560,8 +4856,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4596,6 +4901,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     cancel_job_api_jobs__job_id__cancel_post: {
@@ -4618,8 +4932,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4663,6 +4986,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     job_events_api_jobs__job_id__events_get: {
@@ -4695,8 +5027,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4715,6 +5056,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4759,8 +5109,17 @@ export interface operations {
                     "image/png": string;
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,6 +5138,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4808,8 +5176,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4853,6 +5230,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     job_request_api_jobs__job_id__request_get: {
@@ -4877,8 +5263,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4897,6 +5292,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4937,8 +5341,17 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4957,6 +5370,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4986,8 +5408,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5024,6 +5455,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5053,8 +5493,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5091,6 +5540,254 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_keys_api_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyPage"];
+                };
+            };
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_key_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyCreated"];
+                };
+            };
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The resource's state or a unique name forbids this (the error says why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than `MAX_REQUEST_BYTES` (uploads: `UPLOAD_MAX_BYTES`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    who_am_i_api_keys_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerOut"];
+                };
+            };
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_key_api_keys__ref__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyOut"];
+                };
+            };
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (the error names the id). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` lists each failing field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5136,8 +5833,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5201,8 +5907,26 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5234,8 +5958,17 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5270,6 +6003,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_monitor_api_monitors__ref__get: {
@@ -5292,8 +6034,17 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5312,6 +6063,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5345,8 +6105,17 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5390,6 +6159,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_monitor_api_monitors__ref__delete: {
@@ -5410,8 +6188,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5430,6 +6217,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5468,8 +6264,17 @@ export interface operations {
                     "application/json": components["schemas"]["ChangePage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5488,6 +6293,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5529,8 +6343,17 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5549,6 +6372,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5578,8 +6410,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5623,6 +6464,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     pause_monitor_api_monitors__ref__pause_post: {
@@ -5645,8 +6495,17 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5674,6 +6533,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5703,8 +6571,17 @@ export interface operations {
                     "application/json": components["schemas"]["MonitorOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5732,6 +6609,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5765,8 +6651,17 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5785,6 +6680,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5817,8 +6721,17 @@ export interface operations {
                     "application/json": components["schemas"]["CheckPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5837,6 +6750,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5882,8 +6804,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5950,8 +6881,17 @@ export interface operations {
                     "application/json": components["schemas"]["PipelinePage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5961,6 +6901,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5992,8 +6941,17 @@ export interface operations {
                     "application/json": components["schemas"]["PipelineOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6030,6 +6988,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6075,8 +7042,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6142,8 +7118,17 @@ export interface operations {
                     "application/json": components["schemas"]["PipelineOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6162,6 +7147,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6195,8 +7189,17 @@ export interface operations {
                     "application/json": components["schemas"]["PipelineOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6240,6 +7243,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_pipeline_api_pipelines__ref__delete: {
@@ -6260,8 +7272,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6296,6 +7317,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_schedules_api_schedules_get: {
@@ -6316,8 +7346,26 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6349,8 +7397,17 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6394,6 +7451,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_schedule_api_schedules__ref__get: {
@@ -6416,8 +7482,17 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6436,6 +7511,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6469,8 +7553,17 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6514,6 +7607,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_schedule_api_schedules__ref__delete: {
@@ -6534,8 +7636,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6554,6 +7665,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6583,8 +7703,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6621,6 +7750,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6666,8 +7804,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6749,8 +7896,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobCreated"] | components["schemas"]["JobOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6823,8 +7979,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6843,6 +8008,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6873,8 +8047,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6884,6 +8067,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6915,8 +8107,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6951,6 +8152,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_session_api_sessions__ref__get: {
@@ -6973,8 +8183,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6993,6 +8212,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7026,8 +8254,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7071,6 +8308,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_session_api_sessions__ref__delete: {
@@ -7091,8 +8337,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7120,6 +8375,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7149,8 +8413,17 @@ export interface operations {
                     "application/json": components["schemas"]["SessionOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7187,6 +8460,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7217,8 +8499,17 @@ export interface operations {
                     "application/json": components["schemas"]["UploadPage"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7228,6 +8519,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7268,8 +8568,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7313,6 +8622,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_upload_api_uploads__upload_id__get: {
@@ -7335,8 +8653,17 @@ export interface operations {
                     "application/json": components["schemas"]["UploadOut"];
                 };
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7355,6 +8682,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7382,8 +8718,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `API_KEY` is set and the request carries no valid `Authorization: Bearer <key>`. */
+            /** @description Keys are required (`API_KEY` or team keys exist) and the request carries no valid `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key's scope is too small for this route (`forbidden_scope`, naming the scope needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7402,6 +8747,15 @@ export interface operations {
             };
             /** @description The request is invalid; `details` lists each failing field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: the key's rate (`rate_limited`), its daily jobs (`daily_quota_exceeded`) or `MAX_QUEUED_JOBS` (`queue_full`); `Retry-After` says when to retry (not for `queue_full`). */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

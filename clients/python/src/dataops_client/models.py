@@ -699,6 +699,30 @@ class RightOn(RootModel[list[RightOnItem]]):
     root: Annotated[list[RightOnItem], Field(max_length=20, min_length=1, title="Right On")]
 
 
+class DailyJobs(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description="Jobs a UTC day; unlimited when absent.",
+            ge=1,
+            le=10000000,
+            title="Daily Jobs",
+        ),
+    ]
+
+
+class RatePerMinute(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description="Requests a minute (per API process); unlimited when absent.",
+            ge=1,
+            le=1000000,
+            title="Rate Per Minute",
+        ),
+    ]
+
+
 class LastCheck(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2299,6 +2323,33 @@ class BatchResult(BaseModel):
     urls: Annotated[int, Field(title="Urls")]
 
 
+class CallerOut(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: Annotated[
+        str | None,
+        Field(
+            description="The key's name; null when the API is open (no keys).",
+            title="Name",
+        ),
+    ]
+    open: Annotated[
+        bool,
+        Field(
+            description="True when the API asks for no key (no API_KEY and no team keys).",
+            title="Open",
+        ),
+    ]
+    scope: Annotated[
+        Literal["read", "write", "admin"],
+        Field(
+            description="What a key may do; each scope includes the ones before it.",
+            title="Scope",
+        ),
+    ]
+
+
 class ChangeOut(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2383,6 +2434,99 @@ class JoinStep(BaseModel):
         Field(discriminator="type", title="Source"),
     ]
     suffix: Annotated[str | None, Field(max_length=50, min_length=1, title="Suffix")] = "_right"
+
+
+class KeyCreated(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    created_at: Annotated[str, Field(title="Created At")]
+    daily_jobs: Annotated[int | None, Field(title="Daily Jobs")] = None
+    key: Annotated[str, Field(title="Key")]
+    key_id: Annotated[str, Field(title="Key Id")]
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[
+        str,
+        Field(
+            description="The key's first characters, to tell keys apart.",
+            title="Prefix",
+        ),
+    ]
+    rate_per_minute: Annotated[int | None, Field(title="Rate Per Minute")] = None
+    revoked_at: Annotated[str | None, Field(title="Revoked At")] = None
+    scope: Annotated[
+        Literal["read", "write", "admin"],
+        Field(
+            description="What a key may do; each scope includes the ones before it.",
+            title="Scope",
+        ),
+    ]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    daily_jobs: Annotated[
+        DailyJobs | None,
+        Field(description="Jobs a UTC day; unlimited when absent.", title="Daily Jobs"),
+    ] = None
+    name: Annotated[
+        str,
+        Field(
+            description="Unique; recorded on every job the key queues.",
+            max_length=64,
+            min_length=1,
+            title="Name",
+        ),
+    ]
+    rate_per_minute: Annotated[
+        RatePerMinute | None,
+        Field(
+            description="Requests a minute (per API process); unlimited when absent.",
+            title="Rate Per Minute",
+        ),
+    ] = None
+    scope: Annotated[
+        Literal["read", "write", "admin"],
+        Field(
+            description="What a key may do; each scope includes the ones before it.",
+            title="Scope",
+        ),
+    ]
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    created_at: Annotated[str, Field(title="Created At")]
+    daily_jobs: Annotated[int | None, Field(title="Daily Jobs")] = None
+    key_id: Annotated[str, Field(title="Key Id")]
+    name: Annotated[str, Field(title="Name")]
+    prefix: Annotated[
+        str,
+        Field(
+            description="The key's first characters, to tell keys apart.",
+            title="Prefix",
+        ),
+    ]
+    rate_per_minute: Annotated[int | None, Field(title="Rate Per Minute")] = None
+    revoked_at: Annotated[str | None, Field(title="Revoked At")] = None
+    scope: Annotated[
+        Literal["read", "write", "admin"],
+        Field(
+            description="What a key may do; each scope includes the ones before it.",
+            title="Scope",
+        ),
+    ]
+
+
+class KeyPage(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    items: Annotated[list[KeyOut], Field(title="Items")]
 
 
 class KeySeries(BaseModel):
@@ -3141,6 +3285,13 @@ class JobOut(BaseModel):
     attempts: Annotated[int, Field(title="Attempts")]
     cancel_requested: Annotated[bool | None, Field(title="Cancel Requested")] = False
     created_at: Annotated[str, Field(title="Created At")]
+    created_by: Annotated[
+        str | None,
+        Field(
+            description="The name of the API key that queued the job (`API_KEY` for the bootstrap key); null when the API was open or a schedule, monitor or other job queued it.",
+            title="Created By",
+        ),
+    ] = None
     error: JobError | None = None
     finished_at: Annotated[str | None, Field(title="Finished At")] = None
     job_id: Annotated[str, Field(title="Job Id")]
