@@ -59,8 +59,9 @@ CAPTCHA_MARKERS = (
 CAPTCHA_MAX_BYTES = 64 * 1024
 # Hosts (or jobs) remembered for sticky rotation; the oldest are forgotten first.
 MAX_STICKY = 10_000
-# Changes of health within this many seconds are written to the database together.
-PUBLISH_DELAY = 0.5
+# Changes of health (and counts) within this many seconds are written to the database together:
+# at most one small write a second per worker while requests flow, none while idle.
+PUBLISH_DELAY = 1.0
 
 
 class ProxiesUnavailable(TransientJobError):
@@ -180,9 +181,8 @@ class ProxyPool:
         if health is None:
             return
         health.requests += 1
-        if health.failures:
-            health.failures = 0
-            self._changed()
+        health.failures = 0
+        self._changed()  # the counts move too: written with the next round
 
     def failed(self, proxy: ProxyAddress, reason: str) -> None:
         """The proxy failed or was banned: it rests, longer for each failure in a row."""

@@ -168,9 +168,12 @@ def test_requests_are_spread_over_the_proxies_and_bad_ones_cool_down(
 def test_health_shows_each_proxy_state_without_passwords(stack: Stack, proxies: Proxies) -> None:
     def cooled() -> dict[str, Any] | None:
         body: dict[str, Any] = httpx.get(f"{stack.base}/health", timeout=10).json()
-        return body if body.get("proxies", {}).get("cooling") == 4 else None
+        health = body.get("proxies", {})
+        # The first crawl's 13 pages, each carried by one of the two good proxies.
+        carried = sum(item["requests"] - item["failures"] for item in health.get("items", []))
+        return body if health.get("cooling") == 4 and carried == PAGES + 1 else None
 
-    # The worker writes its proxies' health to the database shortly after it changes.
+    # The worker writes its proxies' health to the database about a second after it changes.
     body = wait_for(cooled)
     health = body["proxies"]
     assert health["total"] == 6, health
