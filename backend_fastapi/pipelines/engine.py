@@ -64,6 +64,15 @@ class _Run:
 
         return load
 
+    def progress(
+        self, phase: str, rows_done: int, rows_total: int | None = None, **more: Any
+    ) -> dict[str, Any]:
+        """A progress report (`PipelineProgress`): the phase, its rows done out of how many."""
+        report = {"phase": phase, "rows_done": rows_done, "steps_total": len(self.steps), **more}
+        if rows_total is not None:
+            report["rows_total"] = rows_total
+        return report
+
     def apply(self, index: int, frame: pd.DataFrame) -> pd.DataFrame:
         """Run step `index` on `frame`, counting rows and time; step errors name the step."""
         step, ctx = self.steps[index], self.contexts[index]
@@ -101,6 +110,7 @@ class _Run:
         source_rows = 0
         columns: list[str] = []
         stopped_early = False
+        self.emit(self.progress("reading", 0, rows_read=0))
         chunks = readers.read_chunks(self.inputs["source"], self.chunk_rows, self.preview_rows)
         while True:
             started = time.perf_counter()
@@ -111,7 +121,7 @@ class _Run:
             if not columns:
                 columns = [str(c) for c in chunk.columns]
             source_rows += len(chunk)
-            self.emit({"phase": "reading", "rows_read": source_rows})
+            self.emit(self.progress("reading", source_rows, rows_read=source_rows))
             for index in range(prefix):
                 chunk = self.apply(index, chunk)
             parts.append(chunk)
@@ -126,7 +136,8 @@ class _Run:
         for index in range(prefix):
             self.finish(index)
         for index in range(prefix, len(self.steps)):
-            self.emit({"phase": "step", "step": index, "op": self.steps[index].op, "rows": len(frame)})
+            op = self.steps[index].op
+            self.emit(self.progress("step", len(frame), step=index, op=op, rows=len(frame)))
             frame = self.apply(index, frame)
             self.finish(index)
             release_memory()  # the step's temporary columns: the next step's peak starts lower
@@ -174,7 +185,7 @@ class _Run:
         for output in self.spec.outputs:
             fmt = output.format
             filename = f"{output.name}.{writers.EXTENSIONS[fmt]}"
-            self.emit({"phase": "writing", "format": fmt, "rows": len(frame)})
+            self.emit(self.progress("writing", 0, len(frame), format=fmt, rows=len(frame)))
             started = time.perf_counter()
             writers.write(frame, fmt, out_dir / filename, escape_formulas=output.escape_formulas)
             elapsed = time.perf_counter() - started

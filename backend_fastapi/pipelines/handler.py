@@ -180,7 +180,7 @@ async def _publish(
         (ctx.settings.exports_dir / path).unlink(missing_ok=True)
 
 
-async def _store_records(ctx: JobContext[PipelinePayload], path: Path) -> int:
+async def _store_records(ctx: JobContext[PipelinePayload], path: Path, total: int) -> int:
     """Stream the output rows from the child's JSONL into the job's records.
 
     STORE_BATCH rows a transaction: each commit waits for the disk, so 500-row transactions made
@@ -188,6 +188,7 @@ async def _store_records(ctx: JobContext[PipelinePayload], path: Path) -> int:
     """
     stored = 0
     batch: list[dict[str, Any]] = []
+    await ctx.set_progress({"phase": "storing", "records": 0, "rows_done": 0, "rows_total": total})
 
     async def nothing(_: Any) -> None:
         return None
@@ -200,7 +201,9 @@ async def _store_records(ctx: JobContext[PipelinePayload], path: Path) -> int:
                 ctx.hold_records(batch)
                 stored += len(batch)
                 batch = []
-                await ctx.set_progress({"phase": "storing", "records": stored})
+                await ctx.set_progress(
+                    {"phase": "storing", "records": stored, "rows_done": stored, "rows_total": total}
+                )
                 await ctx.checkpoint(nothing)
     ctx.hold_records(batch)
     stored += len(batch)
@@ -220,13 +223,14 @@ async def run_pipeline_job(ctx: JobContext[PipelinePayload]) -> PipelineRunResul
         if records.is_file():
             stored_at = time.monotonic()
             await ctx.reset_records()
-            result["records"] = await _store_records(ctx, records)
+            result["records"] = await _store_records(ctx, records, int(result.get("rows") or 0))
             result["timings"]["store_seconds"] = round(time.monotonic() - stored_at, 3)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result["pipeline"] = ref
     result["timings"]["total_seconds"] = round(time.monotonic() - started, 3)
-    await ctx.set_progress({"phase": "done", "rows": result.get("rows")}, force=True)
+    rows = result.get("rows")
+    await ctx.set_progress({"phase": "done", "rows": rows, "rows_done": rows, "rows_total": rows}, force=True)
     return PipelineRunResult.model_validate(result)
 
 

@@ -46,9 +46,19 @@ class ScrapeProgress(ResponseModel):
 
 
 class PipelineProgress(ResponseModel):
-    """A pipeline's phase; a failed run keeps the report of the steps that ran (`phase: failed`)."""
+    """A pipeline's phase and how far it is; a failed run keeps the report of the steps that ran
+    (`phase: failed`)."""
 
     phase: Literal["preparing", "reading", "step", "writing", "storing", "done", "failed"]
+    rows_done: int | None = Field(
+        default=None,
+        description="Rows read so far (`reading`), the rows the step works on (`step`), rows "
+        "written (`writing`) or stored on the job (`storing`).",
+    )
+    rows_total: int | None = Field(
+        default=None, description="How many rows `rows_done` counts towards, where known."
+    )
+    steps_total: int | None = Field(default=None, description="The pipeline's steps.")
     rows_read: int | None = None
     step: int | None = Field(default=None, description="The step running (or failing), by index.")
     op: str | None = None

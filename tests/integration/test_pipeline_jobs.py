@@ -83,6 +83,11 @@ def test_a_scrape_with_then_runs_the_saved_pipeline_on_its_records(stack: Stack)
         result["timings"]
     )
     assert result["memory"]["limit_mb"] == 512
+    assert {k: job["progress"].get(k) for k in ("phase", "rows_done", "rows_total")} == {
+        "phase": "done",
+        "rows_done": 2,
+        "rows_total": 2,
+    }
 
     page = httpx.get(f"{base}/api/jobs/{job['job_id']}/results", params={"limit": 1, "offset": 1}).json()
     assert page["total"] == 2

@@ -59,6 +59,11 @@ export function scrapeProgress(job: Job): Schemas["ScrapeProgress"] | null {
   return job.type.startsWith("scrape.") && job.progress ? (job.progress as Schemas["ScrapeProgress"]) : null;
 }
 
+/** A pipeline's progress (phase, rows done of how many), for `pipeline.*` jobs. */
+export function pipelineProgress(job: Job): Schemas["PipelineProgress"] | null {
+  return job.type.startsWith("pipeline.") && job.progress ? (job.progress as Schemas["PipelineProgress"]) : null;
+}
+
 /** A saved pipeline's `definition`: the API stored it after validating it as a PipelineSpec. */
 export function pipelineDefinition(pipeline: Pipeline): PipelineSpec {
   return pipeline.definition as PipelineSpec;

@@ -2912,7 +2912,8 @@ export interface components {
         };
         /**
          * PipelineProgress
-         * @description A pipeline's phase; a failed run keeps the report of the steps that ran (`phase: failed`).
+         * @description A pipeline's phase and how far it is; a failed run keeps the report of the steps that ran
+         *     (`phase: failed`).
          */
         PipelineProgress: {
             /** Format */
@@ -2928,8 +2929,18 @@ export interface components {
             records?: number | null;
             /** Rows */
             rows?: number | null;
+            /**
+             * Rows Done
+             * @description Rows read so far (`reading`), the rows the step works on (`step`), rows written (`writing`) or stored on the job (`storing`).
+             */
+            rows_done?: number | null;
             /** Rows Read */
             rows_read?: number | null;
+            /**
+             * Rows Total
+             * @description How many rows `rows_done` counts towards, where known.
+             */
+            rows_total?: number | null;
             /**
              * Rules
              * @description The rules that failed the run.
@@ -2942,6 +2953,11 @@ export interface components {
             step?: number | null;
             /** Steps */
             steps?: components["schemas"]["StepReport"][] | null;
+            /**
+             * Steps Total
+             * @description The pipeline's steps.
+             */
+            steps_total?: number | null;
             /**
              * Url
              * @description The source URL that could not be read.

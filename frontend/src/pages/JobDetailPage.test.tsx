@@ -1,6 +1,7 @@
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ActionsReport, PageFiles } from "./JobDetailPage";
+import type { Job } from "../api/types";
+import { ActionsReport, PageFiles, PipelineProgressBar } from "./JobDetailPage";
 
 const FILES = [
   { name: "screenshot.jpg", media_type: "image/jpeg", size: 48211, url: "/api/jobs/j1/files/screenshot.jpg" },
@@ -146,5 +147,34 @@ describe("The job page's live updates", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("A running pipeline's progress bar", () => {
+  const job = (progress: Record<string, unknown>, status = "running") =>
+    ({ job_id: "p1", type: "pipeline.run", status, progress, attempts: 1, max_attempts: 3, created_at: "2024-01-01T00:00:00Z" }) as unknown as Job;
+
+  it("fills with the steps done and names the step and its rows", () => {
+    render(<PipelineProgressBar job={job({ phase: "step", step: 1, op: "dedupe", rows_done: 950000, rows: 950000, steps_total: 4 })} />);
+    const bar = screen.getByRole("progressbar", { name: "Pipeline progress" });
+    expect(bar.getAttribute("value")).toBe("1");
+    expect(bar.getAttribute("max")).toBe("4");
+    expect(screen.getByText("Step 2 of 4 (dedupe) on 950,000 rows")).toBeTruthy();
+  });
+
+  it("counts stored rows against the result's rows", () => {
+    render(<PipelineProgressBar job={job({ phase: "storing", rows_done: 5000, rows_total: 9000, records: 5000 })} />);
+    const bar = screen.getByRole("progressbar", { name: "Pipeline progress" });
+    expect([bar.getAttribute("value"), bar.getAttribute("max")]).toEqual(["5000", "9000"]);
+    expect(screen.getByText("Storing rows: 5,000 of 9,000")).toBeTruthy();
+  });
+
+  it("is indeterminate while the source is read, and gone once the job has finished", () => {
+    render(<PipelineProgressBar job={job({ phase: "reading", rows_done: 200000, rows_read: 200000, steps_total: 3 })} />);
+    expect(screen.getByRole("progressbar", { name: "Pipeline progress" }).hasAttribute("value")).toBe(false);
+    expect(screen.getByText("Reading the source: 200,000 rows so far")).toBeTruthy();
+    cleanup();
+    render(<PipelineProgressBar job={job({ phase: "done", rows_done: 10, rows_total: 10 }, "completed")} />);
+    expect(screen.queryByRole("progressbar")).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { createBatch, createMap, createScrape, downloadJobFile, getJob, getJobRequest, jobFile, runPipeline } from "../api/endpoints";
-import { resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
+import { pipelineProgress, resultOf, scrapeProgress, type ActionResult, type BatchResult, type CrawlResult, type Job, type ScrapePageResult } from "../api/types";
 import { ErrorMessage, JsonBlock, Loading, Notice, StatusBadge } from "../components/common";
 import { DownloadButton, RecordDownloads } from "../components/Downloads";
 import { FieldSources } from "../components/FieldSources";
@@ -49,7 +49,45 @@ function Timeline({ job }: { job: Job }) {
   );
 }
 
+const count = (n: number) => n.toLocaleString("en-US");
+
+function runningPipeline(job: Job) {
+  const progress = pipelineProgress(job);
+  return progress && job.status === "running" && progress.phase !== "done" && progress.phase !== "failed" ? progress : null;
+}
+
+/** What a running pipeline is doing, and a bar: rows of the phase where their total is known,
+ * else the steps done (streamed steps run while the source is read), else an indeterminate bar. */
+export function PipelineProgressBar({ job }: { job: Job }) {
+  const progress = runningPipeline(job);
+  if (!progress) return null;
+  const { phase, rows_done: done, rows_total: total, step, steps_total: steps, op } = progress;
+  let value: number | undefined;
+  let max = 1;
+  let text: string;
+  if (phase === "storing" && done != null && total != null) {
+    [value, max] = [done, Math.max(total, 1)];
+    text = `Storing rows: ${count(done)} of ${count(total)}`;
+  } else if (phase === "step" && step != null && steps) {
+    [value, max] = [step, steps];
+    text = `Step ${step + 1} of ${steps} (${op ?? "step"}) on ${count(done ?? progress.rows ?? 0)} rows`;
+  } else if (phase === "reading") {
+    text = `Reading the source: ${count(done ?? progress.rows_read ?? 0)} rows so far`;
+  } else if (phase === "writing") {
+    text = `Writing ${progress.format ?? "the output"} (${count(total ?? progress.rows ?? 0)} rows)`;
+  } else {
+    text = "Preparing the sources";
+  }
+  return (
+    <div className="progress" data-testid="job-progress">
+      <progress value={value} max={max} aria-label="Pipeline progress" />
+      <span>{text}</span>
+    </div>
+  );
+}
+
 function Progress({ job }: { job: Job }) {
+  if (runningPipeline(job)) return <PipelineProgressBar job={job} />;
   const crawl = scrapeProgress(job);
   if (job.type === "scrape.batch" && crawl?.pages_done != null && crawl.pages_total != null) {
     const { pages_done: done, pages_total: total, errors } = crawl;

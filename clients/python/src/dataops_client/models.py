@@ -3180,7 +3180,21 @@ class PipelineProgress(BaseModel):
     ]
     records: Annotated[int | None, Field(title="Records")] = None
     rows: Annotated[int | None, Field(title="Rows")] = None
+    rows_done: Annotated[
+        int | None,
+        Field(
+            description="Rows read so far (`reading`), the rows the step works on (`step`), rows written (`writing`) or stored on the job (`storing`).",
+            title="Rows Done",
+        ),
+    ] = None
     rows_read: Annotated[int | None, Field(title="Rows Read")] = None
+    rows_total: Annotated[
+        int | None,
+        Field(
+            description="How many rows `rows_done` counts towards, where known.",
+            title="Rows Total",
+        ),
+    ] = None
     rules: Annotated[
         list[RuleReport] | None,
         Field(description="The rules that failed the run.", title="Rules"),
@@ -3190,6 +3204,7 @@ class PipelineProgress(BaseModel):
         Field(description="The step running (or failing), by index.", title="Step"),
     ] = None
     steps: Annotated[list[StepReport] | None, Field(title="Steps")] = None
+    steps_total: Annotated[int | None, Field(description="The pipeline's steps.", title="Steps Total")] = None
     url: Annotated[
         str | None,
         Field(description="The source URL that could not be read.", title="Url"),
