@@ -13,8 +13,10 @@ first, then its progress, one JSON object a line; once the run has exited, this 
 the control socket stops this process (and any runs). It dies with the worker (PR_SET_PDEATHSIG),
 and each run dies with it, so a killed worker leaves nothing behind.
 
-This process itself runs no pipeline code and starts no threads: a fork copies only the thread
-that calls it, so it must not hold locks other threads might own.
+This process itself runs no pipeline code, so no lock of its own is held when it forks (a fork
+copies only the thread that calls it). The only other threads in it are OpenBLAS's (numpy) and
+jemalloc's background thread (pyarrow); both prepare for a fork with pthread_atfork handlers, as
+they must for multiprocessing's fork start.
 """
 
 from __future__ import annotations

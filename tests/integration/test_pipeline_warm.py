@@ -93,3 +93,22 @@ def test_a_warm_process_that_dies_fails_the_run_in_it_and_the_next_run_starts_a_
     run_small(stack)
     (again,) = warm_processes(stack)
     assert again.pid != warm.pid
+
+
+def test_concurrent_runs_of_a_worker_fork_from_its_one_warm_process(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("concurrent")
+    with pipeline_stack(
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, WORKER_CONCURRENCY=4
+    ) as stack:
+        bodies = [
+            {"pipeline": {**SMALL["pipeline"], "steps": [{"op": "filter", "expr": f"a >= {n}"}]}}
+            for n in range(8)
+        ]
+        jobs = [start(stack, body) for body in bodies]
+        done = [wait_job(stack.base, job_id, "completed", "failed") for job_id in jobs]
+        assert [job["status"] for job in done] == ["completed"] * 8
+        assert [job["result"]["rows"] for job in done] == [50 - n for n in range(8)]
+        assert len(warm_processes(stack)) == 1
+        assert pipeline_children(stack) == []
