@@ -131,6 +131,18 @@ class FailedPage(ResultModel):
     message: str
 
 
+class IncrementalCounts(ResultModel):
+    """An incremental crawl compared with the last crawl of its lineage (`crawl.incremental`)."""
+
+    unchanged: int = Field(description="Pages not modified (304, or the same body): records carried over.")
+    changed: int = Field(description="Pages fetched before whose body changed: extracted again.")
+    new: int = Field(description="Pages the lineage had not fetched before.")
+    gone: int | None = Field(
+        description="Pages the last crawl had that this one did not reach; null when `max_pages` "
+        "stopped this crawl (it did not see the whole site)."
+    )
+
+
 class CrawlResult(ResultModel):
     """`scrape.crawl`: a summary of the crawl; the records are the job's records."""
 
@@ -142,6 +154,7 @@ class CrawlResult(ResultModel):
     stopped_by: Literal["max_pages", "frontier_exhausted"]
     duration_s: float
     pages_per_s: float | None
+    incremental: IncrementalCounts | None = None
 
 
 # --- scrape.batch --------------------------------------------------------------------------------

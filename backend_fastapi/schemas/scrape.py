@@ -79,6 +79,13 @@ class CrawlIn(StrictModel):
         description="Also start from the pages the site's sitemaps list (as record pages one level "
         "below the start page), within max_pages.",
     )
+    incremental: bool = Field(
+        default=False,
+        description="Compare with the last crawl of the same `name` (or schedule, or monitor; unnamed: "
+        "the same request): conditional requests (ETag, Last-Modified) and body hashes find the "
+        "unchanged pages, whose records and links are carried over without extracting them again; "
+        "the result counts unchanged, changed, new and gone pages.",
+    )
 
     @field_validator("follow", "next_page", "next_click")
     @classmethod

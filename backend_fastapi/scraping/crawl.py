@@ -37,11 +37,13 @@ from backend_fastapi.scraping.dom import LexborTree, Selector
 from backend_fastapi.scraping.errors import RequiredFieldMissing
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.formats import extract_links
+from backend_fastapi.scraping.incremental import Incremental
 from backend_fastapi.scraping.maincontent import RepeatedBlocks
 from backend_fastapi.scraping.page import OFFLOAD_CHARS, Document, PageOutput, PageProcessor, select_links
 from backend_fastapi.scraping.pagework import MAX_ERROR_SAMPLES, load_with_retries, page_concurrency
 from backend_fastapi.scraping.session import ScrapeSession
 from backend_fastapi.scraping.sitemaps import SitemapWalk, site_sitemaps, walk_sitemaps
+from backend_fastapi.scraping.strategy import PageUnchanged
 from backend_fastapi.scraping.urlnorm import canonical, on_site, site_of
 from backend_fastapi.store import frontier_rows
 from backend_fastapi.store.frontier_rows import FrontierRow
@@ -91,6 +93,7 @@ class Crawler:
         self.checkpoint_lock = asyncio.Lock()
         self.checkpointer: asyncio.Task[None] | None = None
         self.checkpointing = False
+        self.incremental: Incremental | None = None
 
     def _wanted(self, url: str) -> bool:
         if self.config.same_domain and not on_site(url, self.site):
@@ -112,6 +115,8 @@ class Crawler:
 
     async def run(self) -> CrawlResult:
         started = time.monotonic()
+        if self.config.incremental:
+            self.incremental = await Incremental.open(self.ctx)
         if not await self._resume():
             start = _Task(
                 self.session.request.url, 0, self.follow is None, canonical(self.session.request.url)
@@ -144,8 +149,9 @@ class Crawler:
             if stopped:
                 await self._save_on_stop()
         await self._progress(force=True)
+        exhausted = self.scheduled < self.config.max_pages
         # The records of the last pages; the stored frontier is no longer needed.
-        await self._checkpoint(final=True)
+        await self._checkpoint(final=True, complete=exhausted)
         elapsed = time.monotonic() - started
         return CrawlResult(
             url=self.session.request.url,
@@ -153,9 +159,10 @@ class Crawler:
             records=self.records,
             errors=self.errors,
             failed_pages=self.failed,
-            stopped_by="max_pages" if self.scheduled >= self.config.max_pages else "frontier_exhausted",
+            stopped_by="frontier_exhausted" if exhausted else "max_pages",
             duration_s=round(elapsed, 3),
             pages_per_s=round(self.pages_done / elapsed, 1) if elapsed > 0 else None,
+            incremental=self.incremental.counts() if self.incremental else None,
         )
 
     async def _resume(self) -> bool:
@@ -185,16 +192,20 @@ class Crawler:
         )
         return True
 
-    async def _checkpoint(self, final: bool = False) -> None:
-        """Store the pages scheduled and finished since the last checkpoint with their records."""
+    async def _checkpoint(self, final: bool = False, complete: bool = False) -> None:
+        """Store the pages scheduled and finished since the last checkpoint with their records
+        (and, incremental, what the crawl saw of them)."""
         async with self.checkpoint_lock:
             if not (self.new_pages or self.finished or final):
                 return  # an earlier checkpoint stored this page with others
             pages, self.new_pages = self.new_pages, []
             done, self.finished = self.finished, []
             job_id = self.ctx.id
+            incremental = self.incremental
 
             async def store(conn: AsyncConnection) -> None:
+                if incremental is not None:
+                    await incremental.store(conn, complete=final and complete)
                 if final:
                     await frontier_rows.forget(conn, [job_id])
                     return
@@ -282,30 +293,64 @@ class Crawler:
     async def _visit(self, task: _Task, records: list[dict[str, Any]]) -> None:
         # `next_click` pages count as pages: the button is clicked only while max_pages allows.
         clicks = max(0, self.config.max_pages - self.scheduled) if self.config.next_click else 0
-        page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
+        check = self.incremental.check(task.key) if self.incremental else None
+        if check is not None and self.incremental is not None:
+            try:
+                page = await load_with_retries(
+                    self.session, self.processor, task.url, max_clicks=clicks, conditional=check
+                )
+            except PageUnchanged:
+                if await self._carry_over(task, records):
+                    return
+                # Its stored output is gone (another crawl of the lineage pruned it): fetch it again.
+                page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
+        else:
+            page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
         doc, out = page.doc, page.out
         if doc.url != task.url:
             self.seen.add(canonical(doc.url))
-        await self._follow_links(task, doc, out)
+        links = await self._follow_links(task, doc, out)
         if task.records:
             self._keep(out, page.records(self.schema), records)
         for clicked_doc, clicked in page.click_pages:
             # A page behind the button: a listing page like this one, counted as fetched.
             self.scheduled += 1
             self.pages_done += 1
-            await self._follow_links(task, clicked_doc, clicked)
+            links += await self._follow_links(task, clicked_doc, clicked)
             if task.records:
                 self._keep(clicked, clicked.records(self.schema), records)
+        if self.incremental is not None:
+            stored = [[url, depth - task.depth, wanted] for url, depth, wanted in links]
+            self.incremental.saw_fetched(task.key, task.url, page, list(records), stored)
 
-    async def _follow_links(self, task: _Task, doc: Document, out: PageOutput) -> None:
-        if doc.html is not None and out.tree is not None:
-            # Selecting links on a large page runs in a thread, as its parsing did (page.OFFLOAD_CHARS).
-            if len(doc.html) >= OFFLOAD_CHARS:
-                found = await asyncio.to_thread(self._discover, task, out.tree, doc.html, out.url)
-            else:
-                found = self._discover(task, out.tree, doc.html, out.url)
-            for url, depth, records in found:
-                self._schedule(url, depth, records)
+    async def _carry_over(self, task: _Task, records: list[dict[str, Any]]) -> bool:
+        """An unchanged page: its records and links as the last crawl stored them."""
+        assert self.incremental is not None
+        output = await self.incremental.carried_over(task.key)
+        if output is None:
+            return False
+        stored_records, links = output
+        if task.records:
+            records.extend(stored_records)
+        for url, below, wanted in links:
+            depth = task.depth + int(below)
+            if depth <= self.config.max_depth:  # a named lineage's request may have changed since
+                self._schedule(url, depth, bool(wanted))
+        self.incremental.saw_unchanged(task.key, task.url)
+        return True
+
+    async def _follow_links(self, task: _Task, doc: Document, out: PageOutput) -> list[tuple[str, int, bool]]:
+        """Schedule the page's links; the links found, as (url, depth, records)."""
+        if doc.html is None or out.tree is None:
+            return []
+        # Selecting links on a large page runs in a thread, as its parsing did (page.OFFLOAD_CHARS).
+        if len(doc.html) >= OFFLOAD_CHARS:
+            found = await asyncio.to_thread(self._discover, task, out.tree, doc.html, out.url)
+        else:
+            found = self._discover(task, out.tree, doc.html, out.url)
+        for url, depth, records in found:
+            self._schedule(url, depth, records)
+        return found
 
     def _discover(self, task: _Task, tree: LexborTree, html: str, base: str) -> list[tuple[str, int, bool]]:
         """The links of a page to schedule, as (url, depth, records); reads no mutable state."""

@@ -7,7 +7,7 @@ from backend_fastapi.outbound import sleep_backoff
 from backend_fastapi.schemas.scrape import ScrapeFields
 from backend_fastapi.scraping.page import PageProcessor
 from backend_fastapi.scraping.session import BROWSER_PAGES_PER_JOB, ScrapeSession
-from backend_fastapi.scraping.strategy import LoadedPage, load_page
+from backend_fastapi.scraping.strategy import Conditional, LoadedPage, load_page
 
 # A page failing with 429, 5xx or a network error is tried this many more times, backing off.
 PAGE_RETRIES = 2
@@ -30,12 +30,13 @@ async def load_with_retries(
     retries: int = PAGE_RETRIES,
     *,
     max_clicks: int = 0,
+    conditional: Conditional | None = None,
 ) -> LoadedPage:
     """`load_page`, tried again after a backoff while it fails with a retryable error."""
     attempt = 0
     while True:
         try:
-            return await load_page(session, processor, url, max_clicks=max_clicks)
+            return await load_page(session, processor, url, max_clicks=max_clicks, conditional=conditional)
         except JobError as exc:
             if not exc.retryable or attempt >= retries:
                 raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -155,14 +155,15 @@ class ScrapeSession:
             gate = self._gates[host] = HostGate(concurrency, delay)
         return gate
 
-    async def fetch(self, url: str) -> tuple[Response, Document]:
-        """Static fetch of an allowed URL: the response and its document."""
+    async def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> tuple[Response, Document]:
+        """Static fetch of an allowed URL: the response and its document. With conditional
+        `headers` (If-None-Match, If-Modified-Since), a 304 comes back with an empty document."""
         rules = await self.robots(url)
         gate = self.gate(url, rules)
         async with gate.turn(), host_turn(self.ctx.db, self.ctx.settings, url, self.options.timeout_s):
             started = time.monotonic()
             try:
-                response = await self.client.get(url)
+                response = await self.client.get(url, headers=headers)
             except JobError as exc:
                 if exc.retryable:
                     gate.observe(None, time.monotonic() - started, exc.retry_after)
@@ -174,6 +175,8 @@ class ScrapeSession:
             if response.status in (429, 503)
             else None,
         )
+        if response.status == 304 and headers:
+            return response, Document(response.url, 304, response.content_type)
         return response, document_from(response)
 
     async def render(self, url: str, first: Response | None = None, max_clicks: int = 0) -> Rendered:

@@ -4,8 +4,9 @@ for a capture)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from backend_fastapi.outbound import Response
 from backend_fastapi.scraping.extract import Schema
@@ -15,6 +16,23 @@ from backend_fastapi.scraping.spa import placeholder_fields
 
 if TYPE_CHECKING:
     from backend_fastapi.scraping.render import Rendered
+
+
+class Conditional(Protocol):
+    """What an incremental crawl knows of a page: validators to send, and a test of the answer."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def unchanged(self, response: Response) -> bool: ...
+
+
+class PageUnchanged(Exception):
+    """The page is as the last crawl saw it (304 Not Modified, or the same body): not processed."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.url)
+        self.response = response
 
 
 @dataclass
@@ -58,12 +76,20 @@ def switch_reason(out: PageOutput, processor: PageProcessor) -> str | None:
 
 
 async def load_page(
-    session: ScrapeSession, processor: PageProcessor, url: str, *, max_clicks: int = 0
+    session: ScrapeSession,
+    processor: PageProcessor,
+    url: str,
+    *,
+    max_clicks: int = 0,
+    conditional: Conditional | None = None,
 ) -> LoadedPage:
     """Fetch `url` as the request's strategy says and run the processor over it (and over the pages
-    the crawl's `next_click` leads to, at most `max_clicks`)."""
+    the crawl's `next_click` leads to, at most `max_clicks`). With `conditional`, a page found
+    unchanged raises PageUnchanged before anything is processed or rendered."""
     strategy = session.request.strategy
-    response, doc = await session.fetch(url)
+    response, doc = await session.fetch(url, conditional.headers if conditional else None)
+    if conditional is not None and conditional.unchanged(response):
+        raise PageUnchanged(response)
     out: PageOutput | None = None
     switched: str | None = None
     if doc.html is not None and strategy == "auto":

@@ -130,6 +130,24 @@ crawl_frontier = sa.Table(
     sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+# Incremental crawls: the last state of every page a crawl lineage (a job name, a schedule, a monitor,
+# or one request repeated) fetched, so the next crawl sends conditional requests, skips extracting
+# unchanged pages and carries their records and links over.
+crawl_pages = sa.Table(
+    "crawl_pages",
+    metadata,
+    sa.Column("lineage", sa.String(64), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("records", sa.JSON, nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("job_id", sa.String(36), nullable=False),
+    sa.Column("seen_at", sa.Float, nullable=False),
+)
+
 # Installation-wide politeness (HOST_MAX_CONCURRENCY, HOST_MAX_RPS): a row per host holds the next
 # free start time of its rate, and a lease per request in flight counts against its concurrency
 # (a lease outlives a killed worker only until `until`).

@@ -30,7 +30,15 @@ from backend_fastapi.jobtypes import JobStatus
 from backend_fastapi.logs import current_job_id
 from backend_fastapi.scheduling import CHECK_SECONDS as SCHEDULE_CHECK_SECONDS
 from backend_fastapi.settings import Settings
-from backend_fastapi.store import catalog, job_rows, jobqueue, monitor_rows, retention, worker_rows
+from backend_fastapi.store import (
+    catalog,
+    crawl_page_rows,
+    job_rows,
+    jobqueue,
+    monitor_rows,
+    retention,
+    worker_rows,
+)
 from backend_fastapi.store.changefeed import change_feed
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
@@ -455,6 +463,7 @@ class Worker:
             await asyncio.to_thread(jobfiles.remove_job_files, self.settings.files_dir, ids)
             jobs_pruned += len(ids)
             if len(ids) < retention.PRUNE_BATCH:
+                await self.db.write(lambda c: crawl_page_rows.forget_unseen_since(c, job_cutoff))
                 break
         if export_days > 0:
             # Captures keep as long as exports: a job folder last written before the cutoff goes.

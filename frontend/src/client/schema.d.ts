@@ -1477,6 +1477,12 @@ export interface components {
              */
             include?: string[];
             /**
+             * Incremental
+             * @description Compare with the last crawl of the same `name` (or schedule, or monitor; unnamed: the same request): conditional requests (ETag, Last-Modified) and body hashes find the unchanged pages, whose records and links are carried over without extracting them again; the result counts unchanged, changed, new and gone pages.
+             * @default false
+             */
+            incremental?: boolean;
+            /**
              * Max Depth
              * @default 3
              */
@@ -1519,6 +1525,7 @@ export interface components {
             errors: number;
             /** Failed Pages */
             failed_pages: components["schemas"]["FailedPage"][];
+            incremental?: components["schemas"]["IncrementalCounts"] | null;
             /** Pages */
             pages: number;
             /** Pages Per S */
@@ -1874,6 +1881,32 @@ export interface components {
             on_fail?: ("drop" | "warn" | "fail") | null;
             /** Values */
             values: (string | number | boolean | null)[];
+        };
+        /**
+         * IncrementalCounts
+         * @description An incremental crawl compared with the last crawl of its lineage (`crawl.incremental`).
+         */
+        IncrementalCounts: {
+            /**
+             * Changed
+             * @description Pages fetched before whose body changed: extracted again.
+             */
+            changed: number;
+            /**
+             * Gone
+             * @description Pages the last crawl had that this one did not reach; null when `max_pages` stopped this crawl (it did not see the whole site).
+             */
+            gone: number | null;
+            /**
+             * New
+             * @description Pages the lineage had not fetched before.
+             */
+            new: number;
+            /**
+             * Unchanged
+             * @description Pages not modified (304, or the same body): records carried over.
+             */
+            unchanged: number;
         };
         /**
          * InlineSource

@@ -358,6 +358,13 @@ class CrawlIn(BaseModel):
         list[str] | None,
         Field(description="URL regexes to keep.", max_length=50, title="Include"),
     ] = None
+    incremental: Annotated[
+        bool | None,
+        Field(
+            description="Compare with the last crawl of the same `name` (or schedule, or monitor; unnamed: the same request): conditional requests (ETag, Last-Modified) and body hashes find the unchanged pages, whose records and links are carried over without extracting them again; the result counts unchanged, changed, new and gone pages.",
+            title="Incremental",
+        ),
+    ] = False
     max_depth: Annotated[int | None, Field(ge=0, le=50, title="Max Depth")] = 3
     max_pages: Annotated[int | None, Field(ge=1, le=100000, title="Max Pages")] = 100
     next_click: Annotated[
@@ -632,6 +639,34 @@ class InSetRule(BaseModel):
     values: Annotated[
         list[str | int | float | bool | None],
         Field(max_length=10000, min_length=1, title="Values"),
+    ]
+
+
+class IncrementalCounts(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    changed: Annotated[
+        int,
+        Field(
+            description="Pages fetched before whose body changed: extracted again.",
+            title="Changed",
+        ),
+    ]
+    gone: Annotated[
+        int | None,
+        Field(
+            description="Pages the last crawl had that this one did not reach; null when `max_pages` stopped this crawl (it did not see the whole site).",
+            title="Gone",
+        ),
+    ]
+    new: Annotated[int, Field(description="Pages the lineage had not fetched before.", title="New")]
+    unchanged: Annotated[
+        int,
+        Field(
+            description="Pages not modified (304, or the same body): records carried over.",
+            title="Unchanged",
+        ),
     ]
 
 
@@ -2384,6 +2419,7 @@ class CrawlResult(BaseModel):
     duration_s: Annotated[float, Field(title="Duration S")]
     errors: Annotated[int, Field(title="Errors")]
     failed_pages: Annotated[list[FailedPage], Field(title="Failed Pages")]
+    incremental: IncrementalCounts | None = None
     pages: Annotated[int, Field(title="Pages")]
     pages_per_s: Annotated[float | None, Field(title="Pages Per S")]
     records: Annotated[int, Field(title="Records")]
