@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from contextvars import ContextVar
@@ -21,6 +22,15 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "job_id",
     "color_message",
 }
+
+
+# A team API key (`apikeys.py`) that reached a log line anyway (an exception quoting a header, a
+# URL someone pasted a key into) is cut to its prefix: keys never appear in logs.
+_API_KEY = re.compile(r"(dok_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]{12,}")
+
+
+def redact_keys(line: str) -> str:
+    return _API_KEY.sub(r"\1***", line) if "dok_" in line else line
 
 
 class _JobIdFilter(logging.Filter):
@@ -44,7 +54,7 @@ class PlainFormatter(logging.Formatter):
         line = " ".join(parts)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return redact_keys(line)
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,7 +72,7 @@ class JsonFormatter(logging.Formatter):
         body.update(_extras(record))
         if record.exc_info:
             body["exc"] = self.formatException(record.exc_info)
-        return json.dumps(body, default=str)
+        return redact_keys(json.dumps(body, default=str))
 
 
 def configure_logging(level: str = "INFO", fmt: str = "plain") -> None:

@@ -200,6 +200,9 @@ def test_no_key_ever_appears_in_the_logs(stack: Stack, keys: dict[str, str], sho
     # Refused keys too: a 401 and a 403 must not log what was sent.
     call(stack, "GET", "/api/jobs", "dok_wrong-key-that-must-not-be-logged")
     call(stack, "POST", "/api/scrape", keys["reader"], json=scrape_body(shop))
+    # A key pasted into a URL reaches the access log line; the log cuts it to its shown prefix.
+    call(stack, "GET", f"/api/jobs?pasted={keys['writer']}", keys["reader"])
+    stack.api.wait_for_log(f"pasted={keys['writer'][:12]}***")
     logs = stack.api.log() + stack.worker.log()
     assert "GET /api/jobs" in logs  # the access log is on (DEBUG)
     for key in (*keys.values(), "dok_wrong-key-that-must-not-be-logged"):
