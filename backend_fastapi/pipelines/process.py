@@ -69,31 +69,25 @@ class _Run:
         self.on_progress = on_progress
         self.pid: int | None = None
         self.process: psutil.Process | None = None
-        self.started = asyncio.get_running_loop().create_future()
         self.returncode: int | None = None
         self.last: dict[str, Any] = {}
 
     async def follow(self) -> None:
         """Read the channel to its end (the warm process closes it once the run has exited)."""
-        try:
-            async for line in self.reader:
-                try:
-                    message = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                if "pid" in message and self.pid is None:
-                    self.pid = int(message["pid"])
-                    with suppress(psutil.NoSuchProcess):
-                        self.process = psutil.Process(self.pid)
-                    self.started.set_result(None)
-                elif "exit" in message:
-                    self.returncode = int(message["exit"])
-                else:
-                    self.last = message
-                    await self.on_progress(message)
-        finally:
-            if not self.started.done():
-                self.started.set_result(None)
+        async for line in self.reader:
+            try:
+                message = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if "pid" in message and self.pid is None:
+                self.pid = int(message["pid"])
+                with suppress(psutil.NoSuchProcess):
+                    self.process = psutil.Process(self.pid)
+            elif "exit" in message:
+                self.returncode = int(message["exit"])
+            else:
+                self.last = message
+                await self.on_progress(message)
 
     def kill(self) -> None:
         """Kill the run (psutil checks it is still the process it was, not a reused pid)."""
