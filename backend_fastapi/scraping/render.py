@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,13 +67,20 @@ class Rendered:
     click_pages: list[Snapshot] = field(default_factory=list)
 
 
+# A request's turn under the installation-wide per-host limits (`hostlimits.host_turn`, bound).
+HostTurn = Callable[[str], AbstractAsyncContextManager[None]]
+
+
 class _PageGuard:
     """The route handler of one job's context."""
 
-    def __init__(self, client: GuardedClient, block: set[str], first: Response | None) -> None:
+    def __init__(
+        self, client: GuardedClient, block: set[str], first: Response | None, turn: HostTurn | None = None
+    ) -> None:
         self.client = client
         self.block = block
         self.first = first
+        self.turn = turn
         self.blocked: list[str] = []
         self.requests = 0
         self.in_flight = 0
@@ -112,9 +120,11 @@ class _PageGuard:
         # leaves out are the cookie headers, which are dropped anyway (the client keeps its own).
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
         try:
-            response = await self.client.get(
-                request.url, method=request.method, headers=headers, body=request.post_data_buffer
-            )
+            # The page's own requests count against the installation-wide per-host limits too.
+            async with self.turn(request.url) if self.turn else contextlib.nullcontext():
+                response = await self.client.get(
+                    request.url, method=request.method, headers=headers, body=request.post_data_buffer
+                )
         except BlockedAddress:
             self.blocked.append(request.url)
             log.info("scrape.page_request_blocked", extra={"url": request.url})
@@ -204,11 +214,13 @@ async def render(
     next_click: str | None = None,
     max_clicks: int = 0,
     session: BrowserSession | None = None,
+    turn: HostTurn | None = None,
 ) -> Rendered:
     """Load `url` in a fresh context of the shared browser, run `actions` on it and return the
     rendered HTML and captures (and the pages `next_click` leads to, up to `max_clicks`); with a
-    `session`, the context starts with its storage state."""
-    guard = _PageGuard(client, blocked_types(options, _wants_captures(actions, formats)), first)
+    `session`, the context starts with its storage state; every request the page makes waits for
+    its `turn` under the per-host limits."""
+    guard = _PageGuard(client, blocked_types(options, _wants_captures(actions, formats)), first, turn)
     context_options = _context_options(options)
     # Jobs with the same context options take a context opened ahead (never used by a job); a
     # session's state is part of them, so only a job of the same session and state gets its spare.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -160,7 +160,7 @@ class ScrapeSession:
         `headers` (If-None-Match, If-Modified-Since), a 304 comes back with an empty document."""
         rules = await self.robots(url)
         gate = self.gate(url, rules)
-        async with gate.turn(), host_turn(self.ctx.db, self.ctx.settings, url, self.options.timeout_s):
+        async with gate.turn(), self.host_turn(url):
             started = time.monotonic()
             try:
                 response = await self.client.get(url, headers=headers)
@@ -178,6 +178,10 @@ class ScrapeSession:
         if response.status == 304 and headers:
             return response, Document(response.url, 304, response.content_type)
         return response, document_from(response)
+
+    def host_turn(self, url: str) -> AbstractAsyncContextManager[None]:
+        """A request's turn under the installation-wide per-host limits (static and browser)."""
+        return host_turn(self.ctx.db, self.ctx.settings, url, self.options.timeout_s)
 
     async def render(self, url: str, first: Response | None = None, max_clicks: int = 0) -> Rendered:
         """Render `url` in the shared browser, after waiting while memory is above the watermark;
@@ -203,6 +207,7 @@ class ScrapeSession:
                 next_click=self.request.crawl.next_click if self.request.crawl and max_clicks else None,
                 max_clicks=max_clicks,
                 session=self.browser_session,
+                turn=self.host_turn,
             )
 
     async def render_page(self, url: str, session: BrowserSession | None) -> Rendered:
@@ -211,7 +216,9 @@ class ScrapeSession:
 
         await self.robots(url)
         async with self._render_slots:
-            return await render(self.ctx.settings, self.client, url, self.options, session=session)
+            return await render(
+                self.ctx.settings, self.client, url, self.options, session=session, turn=self.host_turn
+            )
 
     async def _waiting(self, use: MemoryUse) -> None:
         progress: dict[str, Any] = dict(self.ctx.progress or {})

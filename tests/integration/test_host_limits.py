@@ -109,3 +109,55 @@ def test_ten_crawls_on_three_workers_keep_to_the_host_rate(
     # may add to one request's way to the server (a quarter of a second here).
     spans = [starts[i + 40] - starts[i] for i in range(len(starts) - 40)]
     assert min(spans) >= 2.0 - 0.25, min(spans)
+
+
+APP = b"""<html><body><ul id="out"></ul><script>
+Promise.all([0, 1, 2, 3, 4, 5].map((i) => fetch('/data/' + i).then((r) => r.status)))
+  .then((codes) => {
+    document.getElementById('out').innerHTML = codes.map((c) => '<li>' + c + '</li>').join('');
+  });
+</script></body></html>"""
+
+
+@pytest.mark.browser
+def test_the_browser_pages_requests_keep_to_the_host_concurrency(
+    db_url: str, tmp_path: Path, site: tuple[CountingSite, LoopbackServer]
+) -> None:
+    """A rendered page's own requests (six fetches at once, from two pages at once) take their turn
+    like a crawl's: never more than HOST_MAX_CONCURRENCY in flight at the site."""
+    pages, _ = site
+
+    def respond(request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        return (200, HTML, APP) if request.path.startswith("/app") else pages.respond(request)
+
+    env = service_env(
+        db_url, tmp_path, SCRAPE_ALLOW_HOSTS="127.0.0.1", WORKER_CONCURRENCY="2", HOST_MAX_CONCURRENCY="1"
+    )
+    with loopback_server(respond) as server:
+        api, base = start_api(env, tmp_path)
+        worker = start_worker(env, tmp_path, "worker-1")
+        try:
+            body = {
+                "schema": {"first": "#out li"},
+                "strategy": "dynamic",
+                "options": {"wait_for": "#out li"},
+            }
+            ids = [
+                httpx.post(
+                    f"{base}/api/scrape", json={**body, "url": f"{server.url}/app{j}"}, timeout=30
+                ).json()["job_id"]
+                for j in range(2)
+            ]
+
+            def finished() -> list[dict[str, object]] | None:
+                jobs = [httpx.get(f"{base}/api/jobs/{i}", timeout=10).json() for i in ids]
+                return jobs if all(j["status"] in ("completed", "failed") for j in jobs) else None
+
+            jobs = wait_for(finished, timeout=BOUND * 2)
+        finally:
+            worker.stop()
+            api.stop()
+    assert all(j["status"] == "completed" for j in jobs), jobs
+    assert all(j["result"]["data"]["first"] == "200" for j in jobs), jobs  # type: ignore[index]
+    assert len(pages.starts) == 12  # every fetch of both pages reached the site
+    assert pages.most <= 1, pages.most
