@@ -145,6 +145,8 @@ class Crawler:
             tasks = [joined, *workers, *([self.checkpointer] if self.checkpointer else [])]
             for task in tasks:
                 task.cancel()
+            if self.incremental is not None:
+                self.incremental.close()
             await asyncio.gather(*tasks, return_exceptions=True)
             if stopped:
                 await self._save_on_stop()
@@ -205,7 +207,12 @@ class Crawler:
 
             async def store(conn: AsyncConnection) -> None:
                 if incremental is not None:
-                    await incremental.store(conn, complete=final and complete)
+                    if final and complete:
+                        await incremental.store(conn, seen=self.seen)
+                    else:
+                        await incremental.store(conn)
+                        if final:
+                            await incremental.stamp(conn)
                 if final:
                     await frontier_rows.forget(conn, [job_id])
                     return
@@ -336,7 +343,7 @@ class Crawler:
             depth = task.depth + int(below)
             if depth <= self.config.max_depth:  # a named lineage's request may have changed since
                 self._schedule(url, depth, bool(wanted))
-        self.incremental.saw_unchanged(task.key, task.url)
+        self.incremental.saw_unchanged()
         return True
 
     async def _follow_links(self, task: _Task, doc: Document, out: PageOutput) -> list[tuple[str, int, bool]]:

@@ -14,9 +14,10 @@ extracted again, and counted unchanged when the rendered HTML is the same.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,8 @@ RENDERED = "r:"
 
 # A stored link: [url, depth below the page that links to it, whether it is a record page].
 StoredLink = list[Any]
+# What an unchanged page gave last time: its records and its links.
+Output = tuple[list[dict[str, Any]], list[StoredLink]]
 
 
 def lineage_of(name: str | None, request: ScrapePayload) -> str:
@@ -92,6 +95,11 @@ class Incremental:
         self.pending: list[SeenPage] = []
         self.unchanged = self.changed = self.new = 0
         self.gone: int | None = None
+        # Unchanged pages waiting for their stored output: read together, one query for all the
+        # pages that asked while the previous query ran (a read per page would cost more than the
+        # extraction it saves).
+        self._wanted: dict[str, asyncio.Future[Output | None]] = {}
+        self._loader: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, ctx: JobContext[ScrapePayload]) -> Incremental:
@@ -109,14 +117,37 @@ class Incremental:
             return None
         return PageCheck(previous)
 
-    async def carried_over(self, key: str) -> tuple[list[dict[str, Any]], list[StoredLink]] | None:
+    async def carried_over(self, key: str) -> Output | None:
         """The records and links an unchanged page gave last time (None if no longer stored)."""
-        async with self.ctx.db.read() as conn:
-            return await crawl_page_rows.load_output(conn, self.lineage, key)
+        wanted = self._wanted.get(key)
+        if wanted is None:
+            wanted = self._wanted[key] = asyncio.get_running_loop().create_future()
+        if self._loader is None or self._loader.done():
+            self._loader = asyncio.create_task(self._load(), name="incremental-outputs")
+        return await asyncio.shield(wanted)
 
-    def saw_unchanged(self, key: str, url: str) -> None:
+    async def _load(self) -> None:
+        while self._wanted:
+            batch, self._wanted = self._wanted, {}
+            try:
+                async with self.ctx.db.read() as conn:
+                    outputs = await crawl_page_rows.load_outputs(conn, self.lineage, list(batch))
+            except Exception as exc:
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for key, future in batch.items():
+                if not future.done():
+                    future.set_result(outputs.get(key))
+
+    def close(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel()
+
+    def saw_unchanged(self) -> None:
+        # Nothing to write: its row stays as it is (the end of the crawl stamps the lineage).
         self.unchanged += 1
-        self.pending.append(SeenPage(key, url, self.states[key], None, None))
 
     def saw_fetched(
         self, key: str, url: str, page: LoadedPage, records: list[dict[str, Any]], links: list[StoredLink]
@@ -131,17 +162,26 @@ class Incremental:
             self.changed += 1
         self.pending.append(SeenPage(key, url, state, records, links))
 
-    async def store(self, conn: AsyncConnection, *, complete: bool = False) -> None:
-        """Write what was seen since the last checkpoint (inside the crawl's checkpoint transaction);
-        `complete`: the crawl reached its whole site, so pages it did not see are gone."""
+    async def store(self, conn: AsyncConnection, *, seen: Set[str] | None = None) -> None:
+        """Write the pages fetched since the last checkpoint (inside the crawl's checkpoint
+        transaction). At the end of a crawl that reached its whole site, `seen` is every page it
+        scheduled: the lineage's pages not among them are gone."""
         pages, self.pending = self.pending, []
         try:
-            await crawl_page_rows.save(conn, self.lineage, self.ctx.id, pages, time.time())
-            if complete:
-                self.gone = await crawl_page_rows.forget_gone(conn, self.lineage, self.ctx.id)
+            now = time.time()
+            await crawl_page_rows.save(conn, self.lineage, self.ctx.id, pages, now)
+            if seen is not None:
+                gone = [key for key in self.states if key not in seen]
+                await crawl_page_rows.forget(conn, self.lineage, gone)
+                await crawl_page_rows.stamp(conn, self.lineage, now)
+                self.gone = len(gone)
         except BaseException:
             self.pending[:0] = pages
             raise
+
+    async def stamp(self, conn: AsyncConnection) -> None:
+        """The end of a crawl that did not reach its whole site: the lineage was crawled now."""
+        await crawl_page_rows.stamp(conn, self.lineage, time.time())
 
     def counts(self) -> IncrementalCounts:
         return IncrementalCounts(unchanged=self.unchanged, changed=self.changed, new=self.new, gone=self.gone)

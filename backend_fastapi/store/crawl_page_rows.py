@@ -22,13 +22,13 @@ class PageState(NamedTuple):
 
 
 class SeenPage(NamedTuple):
-    """A page this crawl fetched (changed or new: `records`/`links` set) or found unchanged (None)."""
+    """A page this crawl fetched (changed or new): how it looked, what it gave."""
 
     key: str
     url: str
     state: PageState
-    records: list[dict[str, Any]] | None
-    links: list[list[Any]] | None
+    records: list[dict[str, Any]]
+    links: list[list[Any]]
 
 
 async def load_states(conn: AsyncConnection, lineage: str) -> dict[str, PageState]:
@@ -41,36 +41,27 @@ async def load_states(conn: AsyncConnection, lineage: str) -> dict[str, PageStat
     return {r.key: PageState(r.etag, r.last_modified, r.content_hash) for r in rows}
 
 
-async def load_output(
-    conn: AsyncConnection, lineage: str, key: str
-) -> tuple[list[dict[str, Any]], list[list[Any]]] | None:
-    """The records and links an unchanged page gave last time."""
-    row = (
-        await conn.execute(
-            sa.select(crawl_pages.c.records, crawl_pages.c.links).where(
-                crawl_pages.c.lineage == lineage, crawl_pages.c.key == key
+async def load_outputs(
+    conn: AsyncConnection, lineage: str, keys: Sequence[str]
+) -> dict[str, tuple[list[dict[str, Any]], list[list[Any]]]]:
+    """The records and links unchanged pages gave last time, by key (a key no longer stored is left out)."""
+    found: dict[str, tuple[list[dict[str, Any]], list[list[Any]]]] = {}
+    for start in range(0, len(keys), 500):
+        rows = await conn.execute(
+            sa.select(crawl_pages.c.key, crawl_pages.c.records, crawl_pages.c.links).where(
+                crawl_pages.c.lineage == lineage, crawl_pages.c.key.in_(keys[start : start + 500])
             )
         )
-    ).first()
-    return None if row is None else (list(row.records), list(row.links))
+        for row in rows:
+            found[row.key] = (list(row.records), list(row.links))
+    return found
 
 
 async def save(
     conn: AsyncConnection, lineage: str, job_id: str, pages: Sequence[SeenPage], now: float
 ) -> None:
-    """Remember what this crawl saw: a fetched page's state and output replace the old ones, an
-    unchanged page is only stamped with this job (so it is not taken for gone)."""
-    if not pages:
-        return
-    unchanged = [p.key for p in pages if p.records is None]
-    fetched = [p for p in pages if p.records is not None]
-    if unchanged:
-        await conn.execute(
-            crawl_pages.update()
-            .where(crawl_pages.c.lineage == lineage, crawl_pages.c.key == sa.bindparam("k"))
-            .values(job_id=job_id, seen_at=now),
-            [{"k": key} for key in unchanged],
-        )
+    """Remember what this crawl fetched: each page's state and output replace the old ones."""
+    fetched = list(pages)
     if fetched:
         # Delete then insert: one statement shape on SQLite and PostgreSQL, in this transaction.
         keys = [p.key for p in fetched]
@@ -99,12 +90,19 @@ async def save(
         )
 
 
-async def forget_gone(conn: AsyncConnection, lineage: str, job_id: str) -> int:
-    """Drop the pages this crawl (which reached its whole site) did not see; how many there were."""
-    result = await conn.execute(
-        crawl_pages.delete().where(crawl_pages.c.lineage == lineage, crawl_pages.c.job_id != job_id)
-    )
-    return int(result.rowcount or 0)
+async def forget(conn: AsyncConnection, lineage: str, keys: Sequence[str]) -> None:
+    """Drop pages of the lineage (gone from its site)."""
+    for start in range(0, len(keys), 500):
+        await conn.execute(
+            crawl_pages.delete().where(
+                crawl_pages.c.lineage == lineage, crawl_pages.c.key.in_(keys[start : start + 500])
+            )
+        )
+
+
+async def stamp(conn: AsyncConnection, lineage: str, now: float) -> None:
+    """The lineage was crawled at `now`: its pages are kept for another JOB_RETENTION_DAYS."""
+    await conn.execute(crawl_pages.update().where(crawl_pages.c.lineage == lineage).values(seen_at=now))
 
 
 async def forget_unseen_since(conn: AsyncConnection, older_than: float) -> int:
