@@ -13,6 +13,7 @@ Parquet files agree.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -155,6 +156,7 @@ def same_result(a: Path, b: Path) -> bool:
 def run(quick: bool = False) -> str:
     """Engine vs plain pandas on the same CSV; wall time, peak RSS, agreement."""
     rows = 100_000 if quick else 1_000_000
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         csv_path = tmp / "orders.csv"
@@ -198,6 +200,7 @@ def run(quick: bool = False) -> str:
 {machine()}, {stamp()}{" (quick run)" if quick else ""}. `python -m bench.bench_pipeline`; the script \
 and the warm job: the median of {REPEATS} runs each, one after the other in the same run.
 The CSV has 10 columns ({size_mb:.0f} MB, 5 % duplicate rows); both sides start Python and import pandas.
+Load average when it started: {load:.1f} (other work on the same 2 cores slows both sides).
 
 | | wall time | peak memory |
 | --- | --- | --- |

@@ -10,6 +10,7 @@ not), and a preview of the same pipeline. Target: p50 < 150 ms for each.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -59,6 +60,7 @@ def row(what: str, times: list[float]) -> str:
 def run(quick: bool = False) -> str:
     """p50/p90 job time of small runs and previews on a warm worker."""
     runs = 5 if quick else RUNS
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         csv_path = tmp / "orders.csv"
@@ -89,7 +91,8 @@ def run(quick: bool = False) -> str:
 
 {machine()}, {stamp()}{" (quick run)" if quick else ""}. `python -m bench.bench_pipeline_small`.
 Job time is from the worker claiming the job to its result being stored; {runs} jobs of each kind,
-one after the other, after the worker's first pipeline. Target: p50 < 150 ms.
+one after the other, after the worker's first pipeline. Target: p50 < 150 ms. Load average when it
+started: {load:.1f} (other work on the same 2 cores slows every figure).
 
 | Pipeline | p50 | p90 |
 | --- | --- | --- |
