@@ -112,3 +112,14 @@ def test_concurrent_runs_of_a_worker_fork_from_its_one_warm_process(
         assert [job["result"]["rows"] for job in done] == [50 - n for n in range(8)]
         assert len(warm_processes(stack)) == 1
         assert pipeline_children(stack) == []
+
+
+def test_with_no_idle_time_no_process_is_left_between_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp_path = tmp_path_factory.mktemp("cold")
+    with pipeline_stack(
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, PIPELINE_WARM_IDLE_SECONDS=0
+    ) as stack:
+        for _ in range(2):
+            run_small(stack)
+            wait_for(lambda: warm_processes(stack) == [])
+            assert pipeline_children(stack) == []
