@@ -85,6 +85,8 @@ class Crawler:
         self.records = 0
         self.failed: list[FailedPage] = []
         self.errors = 0
+        # Why pages failed, by page key, until the checkpoint that marks them finished stores it.
+        self.failures: dict[str, list[dict[str, str]]] = {}
         self.concurrency = page_concurrency(request)
         # What the next checkpoint stores: pages scheduled, and pages finished (their records are
         # held by the job context until then).
@@ -181,6 +183,8 @@ class Crawler:
             self.seen.add(row.key)
             if row.done:
                 self.pages_done += 1
+                for failure in row.failure or ():
+                    self._count_failure(FailedPage.model_validate(failure))
             else:
                 self.queue.put_nowait(_Task(row.url, row.depth, row.records, row.key))
         self.scheduled = len(rows)
@@ -202,6 +206,8 @@ class Crawler:
                 return  # an earlier checkpoint stored this page with others
             pages, self.new_pages = self.new_pages, []
             done, self.finished = self.finished, []
+            # Only the failures of pages finished now: a page still being visited keeps its own.
+            failures = {key: self.failures.pop(key) for key in done if key in self.failures}
             job_id = self.ctx.id
             incremental = self.incremental
 
@@ -217,12 +223,13 @@ class Crawler:
                     await frontier_rows.forget(conn, [job_id])
                     return
                 await frontier_rows.add_pages(conn, job_id, pages)
-                await frontier_rows.mark_done(conn, job_id, done)
+                await frontier_rows.mark_done(conn, job_id, done, failures)
 
             try:
                 await self.ctx.checkpoint(store)
             except BaseException:
                 self.new_pages[:0], self.finished[:0] = pages, done
+                self.failures.update(failures)
                 raise
 
     async def _save_on_stop(self) -> None:
@@ -265,7 +272,7 @@ class Crawler:
         except JobError as exc:
             if first:
                 raise
-            self._fail(task.url, exc.code, exc.message)
+            self._fail(task.url, exc.code, exc.message, task.key)
         # The page's records and its being finished go to the next checkpoint together (no await
         # between the two: a checkpoint sees both or neither).
         self.records += len(records)
@@ -318,14 +325,14 @@ class Crawler:
             self.seen.add(canonical(doc.url))
         links = await self._follow_links(task, doc, out)
         if task.records:
-            self._keep(out, page.records(self.schema), records)
+            self._keep(task, out, page.records(self.schema), records)
         for clicked_doc, clicked in page.click_pages:
             # A page behind the button: a listing page like this one, counted as fetched.
             self.scheduled += 1
             self.pages_done += 1
             links += await self._follow_links(task, clicked_doc, clicked)
             if task.records:
-                self._keep(clicked, clicked.records(self.schema), records)
+                self._keep(task, clicked, clicked.records(self.schema), records)
         if self.incremental is not None:
             stored = [[url, depth - task.depth, wanted] for url, depth, wanted in links]
             self.incremental.saw_fetched(task.key, task.url, page, list(records), stored)
@@ -373,18 +380,28 @@ class Crawler:
             found += [(url, task.depth, records) for url in select_links(tree, html, self.next_page, base)]
         return found
 
-    def _keep(self, out: PageOutput, found: list[dict[str, Any]], records: list[dict[str, Any]]) -> None:
+    def _keep(
+        self, task: _Task, out: PageOutput, found: list[dict[str, Any]], records: list[dict[str, Any]]
+    ) -> None:
         if out.extraction.required_missing:
             names = ", ".join(out.extraction.required_missing)
-            self._fail(out.url, RequiredFieldMissing.code, f"Required field(s) not found: {names}.")
+            self._fail(out.url, RequiredFieldMissing.code, f"Required field(s) not found: {names}.", task.key)
             return
         records.extend(found)
 
-    def _fail(self, url: str, code: str, message: str) -> None:
+    def _fail(self, url: str, code: str, message: str, key: str | None = None) -> None:
+        """Count a failed page; with its frontier `key`, the failure is stored with the page, so an
+        attempt that resumes the crawl counts and samples it too."""
+        failed = FailedPage(url=url, code=code, message=message)
+        self._count_failure(failed)
+        if key is not None:
+            self.failures.setdefault(key, []).append(failed.model_dump())
+        self.ctx.log.info("scrape.page_failed", extra={"url": url, "code": code})
+
+    def _count_failure(self, failed: FailedPage) -> None:
         self.errors += 1
         if len(self.failed) < MAX_ERROR_SAMPLES:
-            self.failed.append(FailedPage(url=url, code=code, message=message))
-        self.ctx.log.info("scrape.page_failed", extra={"url": url, "code": code})
+            self.failed.append(failed)
 
     async def _progress(self, force: bool = False) -> None:
         await self.ctx.set_progress(

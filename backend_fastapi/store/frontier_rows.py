@@ -3,8 +3,8 @@ later attempt of the same crawl resumes, deleted when the crawl no longer needs 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +21,8 @@ class FrontierRow(NamedTuple):
     depth: int
     records: bool
     done: bool
+    # Why the page failed, when it did: [{"url", "code", "message"}, ...].
+    failure: list[dict[str, Any]] | None = None
 
 
 async def add_pages(conn: AsyncConnection, job_id: str, pages: Sequence[FrontierRow]) -> None:
@@ -43,16 +45,22 @@ async def add_pages(conn: AsyncConnection, job_id: str, pages: Sequence[Frontier
     )
 
 
-async def mark_done(conn: AsyncConnection, job_id: str, keys: Sequence[str]) -> None:
-    """The pages whose records are now stored."""
+async def mark_done(
+    conn: AsyncConnection,
+    job_id: str,
+    keys: Sequence[str],
+    failures: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> None:
+    """The pages whose records are now stored; `failures`: why some of them failed, by key."""
     if not keys:
         return
+    failures = failures or {}
     statement = (
         crawl_frontier.update()
         .where(crawl_frontier.c.job_id == job_id, crawl_frontier.c.key == sa.bindparam("k"))
-        .values(done=True)
+        .values(done=True, failure=sa.bindparam("f", type_=crawl_frontier.c.failure.type))
     )
-    await conn.execute(statement, [{"k": key} for key in keys])
+    await conn.execute(statement, [{"k": key, "f": failures.get(key)} for key in keys])
 
 
 async def load(conn: AsyncConnection, job_id: str) -> list[FrontierRow]:
@@ -64,9 +72,10 @@ async def load(conn: AsyncConnection, job_id: str) -> list[FrontierRow]:
             crawl_frontier.c.depth,
             crawl_frontier.c.records,
             crawl_frontier.c.done,
+            crawl_frontier.c.failure,
         ).where(crawl_frontier.c.job_id == job_id)
     )
-    return [FrontierRow(r.key, r.url, r.depth, bool(r.records), bool(r.done)) for r in rows]
+    return [FrontierRow(r.key, r.url, r.depth, bool(r.records), bool(r.done), r.failure) for r in rows]
 
 
 async def adopt_records(conn: AsyncConnection, job_id: str, attempt: int) -> int:

@@ -128,6 +128,8 @@ crawl_frontier = sa.Table(
     sa.Column("depth", sa.Integer, nullable=False),
     sa.Column("records", sa.Boolean, nullable=False),
     sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A finished page that failed: {"url", "code", "message"}, counted again by a resumed attempt.
+    sa.Column("failure", sa.JSON),
 )
 
 # Incremental crawls: the last state of every page a crawl lineage (a job name, a schedule, a monitor,

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -22,6 +23,9 @@ from tests.support.waiting import BOUND, wait_for
 SECTIONS = 100
 ITEMS = 49  # a start page, 100 section pages, 4,900 item pages: 5,001 pages
 PAGES = 1 + SECTIONS + SECTIONS * ITEMS
+# Pages that answer 404, spread over the crawl: some fail before the interruption, some after, and
+# the result counts and names them all, whichever attempt fetched them.
+FAILING = frozenset(f"/i/{section}/7" for section in range(0, SECTIONS, 10))
 CONCURRENCY = 4
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -46,6 +50,8 @@ class Site:
         elif path.startswith("/s/"):
             section = int(path.rsplit("/", 1)[1])
             links = "".join(f'<a href="/i/{section}/{i}">Item {i}</a>' for i in range(ITEMS))
+        elif path in FAILING:
+            return 404, HTML, b"<h1>Gone</h1>"
         elif path.startswith("/i/"):
             links = '<a href="/">Home</a>'
         else:
@@ -196,14 +202,17 @@ def finished(base: str, job_id: str) -> dict[str, object] | None:
 
 
 def assert_complete(base: str, job: dict[str, Any], pages: Site, refetched: int) -> None:
-    """Every page's record once, every page fetched, at most `refetched` pages twice."""
+    """Every page's record once, every page fetched, at most `refetched` pages twice, every failed
+    page counted and named."""
     records = httpx.get(
         f"{base}/api/jobs/{job['job_id']}/results", params={"format": "json"}, timeout=60
     ).json()
     titles = [r["data"]["title"] for r in records]
-    assert len(titles) == PAGES, (len(titles), PAGES)
-    assert len(set(titles)) == PAGES, "a record was stored twice"
+    assert len(titles) == PAGES - len(FAILING), (len(titles), PAGES)
+    assert len(set(titles)) == len(titles), "a record was stored twice"
     assert job["result"]["pages"] == PAGES
+    assert job["result"]["errors"] == len(FAILING), job["result"]["failed_pages"]
+    assert {urlsplit(f["url"]).path for f in job["result"]["failed_pages"]} == FAILING
     twice = sorted(path for path, n in pages.fetches.items() if n > 1)
     assert all(n <= 2 for n in pages.fetches.values())
     assert len(twice) <= refetched, twice
