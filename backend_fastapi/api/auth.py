@@ -190,7 +190,7 @@ async def over_daily_quota(conn: AsyncConnection, caller: Caller, now: float) ->
     """Whether the caller already queued its `daily_jobs` today (UTC); run in the job's write."""
     if caller.name is None or caller.daily_jobs is None:
         return False
-    used = await key_rows.jobs_created_since(conn, caller.name, utc_day_start(now))
+    used = await key_rows.jobs_created_since(conn, caller.name, utc_day_start(now), caller.daily_jobs)
     return used >= caller.daily_jobs
 
 

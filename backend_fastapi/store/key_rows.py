@@ -71,11 +71,13 @@ async def revoke(conn: AsyncConnection, ref: str, now: float) -> KeyRow | None:
     return row
 
 
-async def jobs_created_since(conn: AsyncConnection, name: str, since: float) -> int:
-    """How many jobs the key named `name` queued at or after `since` (its daily quota's count)."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(jobs)
-        .where(jobs.c.created_by == name, jobs.c.created_at >= since)
-    )
-    return int((await conn.execute(query)).scalar_one())
+async def jobs_created_since(
+    conn: AsyncConnection, name: str, since: float, at_most: int | None = None
+) -> int:
+    """How many jobs the key named `name` queued at or after `since` (its daily quota's count),
+    counted up to `at_most`: a create then reads at most its quota's index entries, not the day's."""
+    query = sa.select(jobs.c.id).where(jobs.c.created_by == name, jobs.c.created_at >= since)
+    if at_most is not None:
+        query = query.limit(at_most)
+    counted = sa.select(sa.func.count()).select_from(query.subquery())
+    return int((await conn.execute(counted)).scalar_one())

@@ -67,6 +67,7 @@ async def test_api_keys_migrate_down_and_up_again_keeping_jobs(settings: Setting
         async with db.read() as conn:
             assert await key_rows.jobs_created_since(conn, "ci", 999.0) == 1
             assert await key_rows.jobs_created_since(conn, "ci", 1001.0) == 0
+            assert await key_rows.jobs_created_since(conn, "ci", 999.0, at_most=0) == 0
     finally:
         await db.close()
 
