@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from backend_fastapi.pipelines.errors import StepError
+from backend_fastapi.pipelines.steps import table
 from tests.support.pipeline_frames import rows, run_step
 
 
@@ -448,3 +449,22 @@ def test_dedupe_never_drops_a_distinct_row_whose_hash_collides() -> None:
     out, ctx = run_step(source, {"op": "dedupe"})
     assert rows(out) == [{"v": 1}, {"v": "1"}]
     assert ctx.details["removed"] == 1
+
+
+def test_dedupe_hashes_rows_in_slices_with_the_same_hashes_and_rows_as_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(rng.choice(["a", "b", None, "ß"], 1000), dtype="str"),
+            "n": rng.choice([1.0, 2.5, np.nan], 1000),
+            "k": pd.array(rng.choice([1, 2, None], 1000), dtype="Int64"),
+        }
+    )
+    monkeypatch.setattr(table, "HASH_ROWS", 64)  # slices end mid-frame, with repeats across them
+    assert np.array_equal(table.row_hashes(frame), pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    for keep in ("first", "last"):
+        out, ctx = run_step(frame, {"op": "dedupe", "keep": keep})
+        assert rows(out) == rows(frame.drop_duplicates(keep=keep))
+        assert ctx.details["removed"] == len(frame) - len(out)

@@ -14,6 +14,17 @@ from backend_fastapi.schemas import pipeline_steps as s
 
 _NUMERIC_FNS = ("sum", "mean", "median")
 _INDICATOR = "_dataops_join_side"
+HASH_ROWS = 100_000
+
+
+def row_hashes(keys: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row, HASH_ROWS rows at a time: hashing text makes a Python object of
+    every value (and categorizes them), so a whole column at once held several times its size."""
+    parts = [
+        pd.util.hash_pandas_object(keys.iloc[start : start + HASH_ROWS], index=False).to_numpy()
+        for start in range(0, len(keys), HASH_ROWS)
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
 
 def _same_as_kept(keys: pd.DataFrame, hashes: np.ndarray, repeated: np.ndarray) -> bool:
@@ -42,7 +53,7 @@ def dedupe(frame: pd.DataFrame, step: s.DedupeStep, ctx: StepContext) -> pd.Data
     # One 64-bit hash per row instead of pandas' per-column factorizing: a fraction of the memory
     # and time on wide frames. Repeats are then compared with their kept row, so a hash
     # collision can never drop a distinct row (it falls back to the exact comparison).
-    hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    hashes = row_hashes(keys)
     repeated = pd.Series(hashes).duplicated(keep=step.keep).to_numpy()
     if repeated.any() and not _same_as_kept(keys, hashes, repeated):
         repeated = keys.duplicated(keep=step.keep).to_numpy()
