@@ -90,6 +90,7 @@ _LEAD_CSS = ":is(p,div,h2)[class]:is(" + ",".join(f"[class*='{w}' i]" for w in L
 # A standfirst's length in characters, and how far up its ancestor shared with the content may be.
 LEAD_TEXT = (60, 1000)
 LEAD_DEPTH = 4
+SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201c\u201d\u00bb)]*$")
 # When unsure, the own choice stands over trafilatura's only when it holds this many times more text.
 SECOND_LONGER = 2.0
 BLOCK_TAGS = frozenset(
@@ -821,7 +822,8 @@ def _leads(root: Any) -> list[_Lead]:
         if not LEAD_CLASS.search(_class_id(node)):
             continue
         text = " ".join(node.text(separator=" ").split())
-        if not LEAD_TEXT[0] <= len(text) <= LEAD_TEXT[1]:
+        # A standfirst is sentences: a headline, a caption or a form hint without a final stop is not.
+        if not LEAD_TEXT[0] <= len(text) <= LEAD_TEXT[1] or not SENTENCE_END.search(text):
             continue
         links = sum(len(a.text()) for a in node.css("a"))
         if links > 0.3 * len(text):
@@ -850,18 +852,30 @@ def _add_lead(html: str, content: list[Any], leads: list[_Lead]) -> None:
         near.add(node.mem_id)
         node = node.parent
     said = " ".join(" ".join(n.text(separator=" ").split()) for n in content)
-    opening = " ".join(first.text(separator=" ").split())[:30]
+    start = None
     for lead in reversed(leads):
         if not lead.ancestors & near or lead.text[:40] in said:
             continue
         # Before the content in the page: the lead's words come first in the HTML.
-        at, start = html.find(lead.text[:30]), html.find(opening) if opening else -1
+        if start is None:
+            start = _find_words(html, " ".join(first.text(separator=" ").split()))
+        at = _find_words(html, lead.text)
         if at < 0 or start < 0 or at > start:
             continue
         copy = LexborHTMLParser(f"<div>{lead.html}</div>").css_first("div")
         if copy is not None:
             content.insert(0, copy)
         return
+
+
+def _find_words(html: str, text: str) -> int:
+    """Where a text's first words are in the page's body (spaces or inline tags between them), or -1."""
+    words = text[:30].split()
+    if not words:
+        return -1
+    body = html.find("<body")  # not the `<meta name=description>` that repeats a standfirst
+    found = re.compile(r"(?:\s|<[^>]*>)+".join(re.escape(word) for word in words)).search(html, max(body, 0))
+    return found.start() if found else -1
 
 
 def _drop_title_heading(content: list[Any], title: str) -> None:

@@ -223,6 +223,25 @@ def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
     assert lead not in to_text(elsewhere, BASE)
 
 
+def test_the_standfirst_is_found_when_the_body_opens_with_markup_across_lines() -> None:
+    lead = "The harbour wall will be rebuilt after this spring's storms, the council decided on Tuesday."
+    # The page's description repeats the lead in the head: its place there says nothing of the order.
+    head = f'<head><meta name="description" content="{lead}"></head>'
+    header = f'<div class="story-header"><h2 class="article-lead"><span>{lead}</span></h2></div>'
+    opening = "<p>Normally a <b>storm</b>\n only moves stones around, but this one broke the wall.</p>"
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
+    body = f'<div class="story-body">{opening}{paragraphs}</div>'
+    text = to_text(f"<html>{head}<body><article>{header}{body}</article></body></html>", BASE)
+    assert text.startswith(lead)
+
+
+def test_a_teaser_headline_classed_as_a_summary_is_no_standfirst() -> None:
+    headline = "Council Decision on the Harbour Wall Is Subject of an Inquiry"
+    teaser = f'<div class="story-teaser"><p class="summary">{headline}</p></div>'
+    body = f'<div class="story-body">{"".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))}</div>'
+    assert headline not in to_text(f"<body><article>{teaser}{body}</article></body>", BASE)
+
+
 def test_a_section_headed_as_other_reading_goes_with_its_teasers() -> None:
     teasers = "".join(
         f"<div class='card'><p>Teaser {i}: a longer line about another story, with a few words of it.</p>"
@@ -378,11 +397,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, both parts: F1 0.916 (precision 0.887, recall 0.947); part a 0.923,
-# part b 0.908; trafilatura 0.943 and 0.908.
+# Reached when this was written, both parts: F1 0.921 (precision 0.891, recall 0.952); part a 0.930,
+# part b 0.911; trafilatura 0.943 and 0.908.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.91
-    assert result.precision >= 0.88
-    assert result.recall >= 0.94
+    assert result.f1 >= 0.915
+    assert result.precision >= 0.885
+    assert result.recall >= 0.945
