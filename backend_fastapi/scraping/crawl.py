@@ -227,6 +227,8 @@ class Crawler:
 
             try:
                 await self.ctx.checkpoint(store)
+            except asyncio.CancelledError:
+                raise  # the checkpoint let it through once its write had committed: nothing to put back
             except BaseException:
                 self.new_pages[:0], self.finished[:0] = pages, done
                 self.failures.update(failures)

@@ -358,6 +358,13 @@ async def release_job(conn: AsyncConnection, worker_id: str, job_id: str, attemp
             ~frontier_rows.has_frontier(job_records.c.job_id),
         )
     )
+    # Kept records are filed under the job's attempt count again (the interrupted attempt no longer
+    # counts), where readers look: a paused crawl shows what it has gathered.
+    await conn.execute(
+        job_records.update()
+        .where(job_records.c.job_id == job_id, job_records.c.attempt == attempt)
+        .values(attempt=attempt - 1)
+    )
     return True
 
 

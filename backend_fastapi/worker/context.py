@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -84,7 +85,12 @@ class JobContext(Generic[PayloadT]):
     async def checkpoint(self, op: Callable[[AsyncConnection], Awaitable[None]]) -> None:
         """Write the held records, the latest progress and `op` in one transaction, only while this
         worker still owns the job (LeaseLost otherwise): a handler's own state (a crawl's frontier)
-        is never stored ahead of, or behind, the records it stands for."""
+        is never stored ahead of, or behind, the records it stands for.
+
+        A cancellation that arrives while the transaction is on its way waits for its outcome (it
+        may commit all the same): CancelledError is raised only once what was written is known
+        and counted, so the caller keeps what committed and raises; any other error means nothing
+        was written."""
         batch, self._buffer = self._buffer, []
         first = self.record_count
         progress = self._progress or {}
@@ -98,16 +104,27 @@ class JobContext(Generic[PayloadT]):
             await op(conn)
             return True
 
-        try:
-            owned = await self.db.write_timed(write)
-        except BaseException:
-            self._buffer = batch + self._buffer
-            raise
+        writing = asyncio.ensure_future(self.db.write_timed(write))
+        cancelled = False
+        while True:
+            try:
+                owned = await asyncio.shield(writing)
+                break
+            except asyncio.CancelledError:
+                if writing.done() and writing.cancelled():
+                    self._buffer = batch + self._buffer
+                    raise
+                cancelled = True  # the write goes on: wait for what it did
+            except BaseException:
+                self._buffer = batch + self._buffer
+                raise
         if not owned:
             raise LeaseLost(f"job {self.id} attempt {self.attempt} is no longer owned by {self.worker_id}")
         self.record_count += len(batch)
         self._progress_dirty = False
         self._last_progress = self._last_flush = time.monotonic()
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def flush(self) -> None:
         """Write buffered records and the latest progress now."""

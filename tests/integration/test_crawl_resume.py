@@ -170,6 +170,9 @@ def test_a_paused_crawl_fetches_nothing_until_resumed_then_finishes_where_it_sto
         wait_for(lambda: status() == "paused", timeout=BOUND)
         assert "job.paused" in worker.log()
         at_pause = sum(pages.fetches.values())
+        # What the crawl gathered before the pause is readable while it rests.
+        gathered = httpx.get(f"{base}/api/jobs/{job_id}/results", params={"limit": 1}, timeout=10).json()
+        assert gathered["total"] > 0, gathered
         assert pages.fetched() < PAGES, "the crawl ended before the pause: nothing was tested"
         # While paused the job is not claimed: a page crawl queued now runs, the crawl does not.
         other = httpx.post(

@@ -269,7 +269,8 @@ async def test_a_running_crawl_is_paused_by_its_worker_keeping_its_records_and_a
         None,
     )
     async with db.read() as conn:
-        assert await record_rows.count_records(conn, job_id, 1) == 1
+        # Kept, and shown where readers look while the job rests (its attempt count).
+        assert await record_rows.count_records(conn, job_id, r.attempts) == 1
     assert await db.write(lambda c: jobqueue.resume_job(c, job_id, NOW + 3)) == (True, "queued")
     [again] = await claim(db, now=NOW + 4)
     assert again.attempt == 1
