@@ -33,6 +33,10 @@ CACHE_SECONDS = 5.0
 # Unknown keys are cached too (a client retrying a bad key costs no query), within this bound.
 CACHE_MAX = 10_000
 DAY_SECONDS = 86_400
+# Far from its daily jobs, a key's count is read beside the job's write (reads run in parallel,
+# the writes take turns); within this many jobs of the quota it is counted again inside the write,
+# so concurrent creates cannot pass it.
+QUOTA_MARGIN = 100
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,18 @@ async def over_daily_quota(conn: AsyncConnection, caller: Caller, now: float) ->
         return False
     used = await key_rows.jobs_created_since(conn, caller.name, utc_day_start(now), caller.daily_jobs)
     return used >= caller.daily_jobs
+
+
+async def check_daily_quota(db: Database, caller: Caller, now: float) -> bool:
+    """Refuse (429) a caller already at its daily jobs, read outside the job's write; True when it
+    is close enough (`QUOTA_MARGIN`) that the write must count again (`over_daily_quota`)."""
+    if caller.name is None or caller.daily_jobs is None:
+        return False
+    name, quota = caller.name, caller.daily_jobs
+    used = await db.fetch(lambda conn: key_rows.jobs_created_since(conn, name, utc_day_start(now), quota))
+    if used >= quota:
+        raise quota_exceeded(caller, now)
+    return used + QUOTA_MARGIN >= quota
 
 
 def quota_exceeded(caller: Caller, now: float) -> DailyQuotaExceeded:

@@ -8,7 +8,7 @@ import time
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_fastapi.api.auth import Caller, over_daily_quota, quota_exceeded
+from backend_fastapi.api.auth import Caller, check_daily_quota, over_daily_quota, quota_exceeded
 from backend_fastapi.api.errors import error_response
 from backend_fastapi.api.responses import model_response
 from backend_fastapi.errors import InvalidRequest, QueueFull
@@ -81,10 +81,12 @@ async def create_job(
         created_by=caller.name,
     )
     now = await db.now()
+    near_quota = await check_daily_quota(db, caller, now)
 
     async def enqueue(conn: AsyncConnection) -> Enqueued | None:
-        # Counted in the job's own write: on SQLite writes take turns, so the quota is exact.
-        if await over_daily_quota(conn, caller, now):
+        # Near its quota the key's jobs are counted in the job's own write: on SQLite writes take
+        # turns, so the quota is exact.
+        if near_quota and await over_daily_quota(conn, caller, now):
             return None
         return await jobqueue.enqueue(conn, new, now)
 

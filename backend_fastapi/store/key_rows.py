@@ -71,13 +71,22 @@ async def revoke(conn: AsyncConnection, ref: str, now: float) -> KeyRow | None:
     return row
 
 
+# Prebuilt once (the quota is checked on every create of a key that has one): only indexed
+# columns, so the count is read from ix_jobs_created_by_created_at alone, and at most `at_most`
+# entries of it, not every job the key queued today.
+_JOBS_SINCE = sa.select(sa.func.count()).select_from(
+    sa.select(jobs.c.created_at)
+    .where(jobs.c.created_by == sa.bindparam("name"), jobs.c.created_at >= sa.bindparam("since"))
+    .limit(sa.bindparam("at_most"))
+    .subquery()
+)
+_UNLIMITED = 2**62
+
+
 async def jobs_created_since(
     conn: AsyncConnection, name: str, since: float, at_most: int | None = None
 ) -> int:
     """How many jobs the key named `name` queued at or after `since` (its daily quota's count),
-    counted up to `at_most`: a create then reads at most its quota's index entries, not the day's."""
-    query = sa.select(jobs.c.id).where(jobs.c.created_by == name, jobs.c.created_at >= since)
-    if at_most is not None:
-        query = query.limit(at_most)
-    counted = sa.select(sa.func.count()).select_from(query.subquery())
-    return int((await conn.execute(counted)).scalar_one())
+    counted up to `at_most`."""
+    params = {"name": name, "since": since, "at_most": _UNLIMITED if at_most is None else at_most}
+    return int((await conn.execute(_JOBS_SINCE, params)).scalar_one())
