@@ -55,7 +55,9 @@ UNLIKELY_WORDS = (
     "disclaimer|disclosure|postmetadata|entry-meta|post-meta|entry-utility|twitter-tweet|instagram-media|"
     "tiktok-embed"
 )
-MAYBE_WORDS = "and|article|body|column|content|main|mathjax|shadow"
+# Readability's list less `column`: a grid's word (`large-4 columns sidebar`, `column community-notice`)
+# that says nothing of what the box holds.
+MAYBE_WORDS = "and|article|body|content|main|mathjax|shadow"
 # Class and id words of lists of other pages, boilerplate even though they say "article".
 OTHER_PAGES_WORDS = (
     "related-article|related_article|relatedarticle|related-post|related_post|relatedpost|"

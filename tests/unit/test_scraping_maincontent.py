@@ -210,6 +210,15 @@ def test_a_full_repeated_block_count_stops_counting_new_blocks() -> None:
     assert len(repeated.counts) == 1
 
 
+def test_a_grid_column_class_does_not_keep_a_notice_the_class_names_as_boilerplate() -> None:
+    notice = "This post is from our readers' community blog, written by one of its members."
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
+    page = f'<body><article><div class="column community-notice">{notice}</div>{paragraphs}</article></body>'
+    text = to_text(page, BASE)
+    assert "part 5" in text
+    assert notice not in text
+
+
 def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
     lead = "The harbour wall will be rebuilt after this spring's storms, the council decided on Tuesday."
     header = f'<div class="story-header"><h1>Harbour wall</h1><p class="article-lead">{lead}</p></div>'
@@ -397,11 +406,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, both parts: F1 0.921 (precision 0.891, recall 0.952); part a 0.930,
+# Reached when this was written, both parts: F1 0.923 (precision 0.895, recall 0.952); part a 0.935,
 # part b 0.911; trafilatura 0.943 and 0.908.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.915
-    assert result.precision >= 0.885
+    assert result.f1 >= 0.918
+    assert result.precision >= 0.89
     assert result.recall >= 0.945
