@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import math
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -175,6 +176,24 @@ async def require(request: Request, needed: Scope | None) -> None:
 async def authorize(request: Request) -> None:
     """The dependency of every `/api/*` route: the scope its row of `api/scopes.py` names."""
     await require(request, route_scope(request))
+
+
+async def while_authorized(request: Request, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """A long answer (a job event stream) that ends once its key stops working: the key is looked
+    up again between chunks, at most every `CACHE_SECONDS` (a stream sends a ping every 15 s)."""
+    checked = time.monotonic()
+    try:
+        async for chunk in stream:
+            if time.monotonic() - checked >= CACHE_SECONDS:
+                checked = time.monotonic()
+                if await identify(request) is None:
+                    return
+            yield chunk
+    finally:
+        # The inner stream's own `finally` unsubscribes it from the event hub.
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def caller_of(request: Request) -> Caller:

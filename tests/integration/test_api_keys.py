@@ -142,6 +142,20 @@ def test_the_event_streams_need_a_read_key(stack: Stack, keys: dict[str, str], s
             assert stream.headers["content-type"].startswith("text/event-stream")
 
 
+def test_an_open_event_stream_ends_once_its_key_is_revoked(stack: Stack, keys: dict[str, str]) -> None:
+    key = call(stack, "POST", "/api/keys", keys["boss"], json={"name": "watcher", "scope": "read"}).json()[
+        "key"
+    ]
+    with httpx.stream("GET", f"{stack.base}/api/jobs/events", headers=auth(key), timeout=BOUND) as stream:
+        assert stream.status_code == 200
+        chunks = stream.iter_bytes()
+        next(chunks)  # the stream is open
+        assert call(stack, "DELETE", "/api/keys/watcher", keys["boss"]).status_code == 200
+        # The next ping (every 15 s) finds the key revoked and the stream ends; nothing after it.
+        rest = b"".join(chunks)
+    assert b"event:" not in rest
+
+
 def test_keys_are_made_and_revoked_by_admins_and_shown_once(stack: Stack, keys: dict[str, str]) -> None:
     made = call(stack, "POST", "/api/keys", keys["boss"], json={"name": "ci", "scope": "read"})
     assert made.status_code == 201, made.text

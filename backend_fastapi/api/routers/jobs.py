@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend_fastapi import jobfiles
+from backend_fastapi.api.auth import while_authorized
 from backend_fastapi.api.bodies import CheckedJsonRoute
 from backend_fastapi.api.deps import DbDep, SettingsDep
 from backend_fastapi.api.downloads import MEDIA_TYPES, DownloadFormat, download_records
@@ -215,7 +216,7 @@ async def jobs_events(
         hub.unsubscribe(subscriber)
         raise
     stream = jobs_stream(hub, subscriber, missed, settings.EVENTS_IDLE_SECONDS)
-    return EventStream(stream, headers=stream_headers())
+    return EventStream(while_authorized(request, stream), headers=stream_headers())
 
 
 @router.get("/{job_id}/events", response_class=EventStream, responses=JOB_EVENTS, summary="Follow one job")
@@ -237,7 +238,7 @@ async def job_events(
     if subscriber is None:
         return streams_busy(hub)
     stream = job_stream(hub, subscriber, row, last_stamp, settings.EVENTS_IDLE_SECONDS)
-    return EventStream(stream, headers=stream_headers())
+    return EventStream(while_authorized(request, stream), headers=stream_headers())
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=CACHED)
