@@ -303,11 +303,14 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
                 rows = await job_rows.list_jobs(
                     conn, status=args.status, job_type=args.type, limit=args.limit
                 )
-            out.write(f"{'JOB ID':36}  {'TYPE':14}  {'STATUS':9}  {'ATT':>3}  {'CREATED':24}  LABEL\n")
+            out.write(
+                f"{'JOB ID':36}  {'TYPE':14}  {'STATUS':9}  {'ATT':>3}  {'CREATED':24}  {'BY':16}  LABEL\n"
+            )
             for item in rows:
+                by = (item.created_by or "-")[:16]
                 out.write(
                     f"{item.id:36}  {item.type:14}  {item.status:9}  {item.attempts:>3}  "
-                    f"{iso(item.created_at):24}  {(item.label or '')[:60]}\n"
+                    f"{iso(item.created_at):24}  {by:16}  {(item.label or '')[:60]}\n"
                 )
             return 0
         now = await db.now()

@@ -101,6 +101,7 @@ async def test_jobs_commands_list_show_cancel_and_retry(db: Database, db_url: st
     listed = dataops(env, "jobs", "list")
     assert listed.returncode == 0
     assert job_id in listed.stdout
+    assert listed.stdout.splitlines()[0].split()[-2:] == ["BY", "LABEL"]
     assert "queued" in listed.stdout
     assert "shop.example" in listed.stdout
     shown = json.loads(dataops(env, "jobs", "show", job_id).stdout)
