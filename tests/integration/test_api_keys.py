@@ -232,3 +232,19 @@ def test_an_open_api_closes_once_a_key_exists(settings: Settings, tmp_path: Path
         wait_for(lambda: client.get("/api/jobs").status_code == 401)
         assert client.get("/api/jobs", headers=auth(key)).status_code == 200
         assert client.get("/docs").status_code == 401
+
+
+def test_the_keys_command_refuses_a_taken_or_bad_name_and_an_unknown_key(
+    stack: Stack, keys: dict[str, str]
+) -> None:
+    taken = keys_command(stack.env, "create", "--name", "reader", "--scope", "read")
+    assert taken.returncode == 1
+    assert "exists" in taken.stderr
+    assert taken.stdout == ""
+    for bad in (["--name", "API_KEY", "--scope", "read"], ["--name", "has space", "--scope", "read"]):
+        assert keys_command(stack.env, "create", *bad).returncode == 2
+    assert keys_command(stack.env, "create", "--name", "x", "--scope", "root").returncode == 2
+    assert (
+        keys_command(stack.env, "create", "--name", "x", "--scope", "read", "--rate", "fast").returncode == 2
+    )
+    assert keys_command(stack.env, "revoke", "nobody").returncode == 1
