@@ -6,6 +6,7 @@ import { StatusBar } from "./components/StatusBar";
 import { ExportsPage } from "./pages/ExportsPage";
 import { JobDetailPage } from "./pages/JobDetailPage";
 import { JobsPage } from "./pages/JobsPage";
+import { KeysPage } from "./pages/KeysPage";
 import { MonitorPage } from "./pages/MonitorPage";
 import { MonitorsPage } from "./pages/MonitorsPage";
 import { NewMonitorPage } from "./pages/NewMonitorPage";
@@ -14,6 +15,7 @@ import { PipelineEditorPage } from "./pages/PipelineEditorPage";
 import { PipelinesPage } from "./pages/PipelinesPage";
 import { SessionsPage } from "./pages/SessionsPage";
 import { Link, matchPath, navigate, useLocation } from "./lib/router";
+import { managesKeys, useCaller } from "./lib/useCaller";
 
 const NAV = [
   { to: "/jobs", label: "Jobs", match: ["/jobs"] },
@@ -23,6 +25,8 @@ const NAV = [
   { to: "/sessions", label: "Sessions", match: ["/sessions"] },
   { to: "/exports", label: "Exports", match: ["/exports"] },
 ];
+// Shown to admin keys only (the API refuses the others with 403 all the same).
+const ADMIN_NAV = [{ to: "/keys", label: "Keys", match: ["/keys"] }];
 
 function Screen({ path }: { path: string }) {
   let params: Record<string, string> | null;
@@ -41,6 +45,7 @@ function Screen({ path }: { path: string }) {
   if ((params = matchPath("/monitors/:ref", path))) return <MonitorPage monitorRef={params.ref!} key={params.ref} />;
   if (matchPath("/sessions", path)) return <SessionsPage />;
   if (matchPath("/exports", path)) return <ExportsPage />;
+  if (matchPath("/keys", path)) return <KeysPage />;
   return (
     <section>
       <h1>Not found</h1>
@@ -66,10 +71,13 @@ const TITLES: Array<[string, string]> = [
   ["/monitors", "Monitors"],
   ["/sessions", "Sessions"],
   ["/exports", "Exports"],
+  ["/keys", "Keys"],
 ];
 
 export function App() {
   const { path } = useLocation();
+  const caller = useCaller(path);
+  const nav = managesKeys(caller) ? [...NAV, ...ADMIN_NAV] : NAV;
   useEffect(() => {
     const title = TITLES.find(([prefix]) => path.startsWith(prefix))?.[1];
     document.title = title ? `${title} · DataOps` : "DataOps";
@@ -88,7 +96,7 @@ export function App() {
           DataOps
         </Link>
         <nav aria-label="Main">
-          {NAV.map((item) => {
+          {nav.map((item) => {
             const active = item.match.some((m) => path === m || path.startsWith(`${m}/`));
             return (
               <Link key={item.to} to={item.to} className={active ? "active" : ""} aria-current={active ? "page" : undefined}>

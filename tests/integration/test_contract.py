@@ -365,6 +365,16 @@ def test_every_endpoint_answers_as_documented(
     api.call("GET", "/api/uploads/{upload_id}", 404, path=uref)
     api.call("DELETE", "/api/uploads/{upload_id}", 404, path=uref)
 
+    # Keys: the API is open until the first key, and open again once its only key is revoked.
+    assert api.call("GET", "/api/keys/me", 200)["open"] is True
+    api.call("GET", "/api/keys", 200)
+    api.call("POST", "/api/keys", 422, json={"name": "API_KEY", "scope": "read"})
+    made = api.call("POST", "/api/keys", 201, json={"name": "contract", "scope": "admin", "daily_jobs": 5})
+    keyed = {"Authorization": f"Bearer {made['key']}"}
+    api.call("POST", "/api/keys", 409, json={"name": "contract", "scope": "read"}, headers=keyed)
+    api.call("DELETE", "/api/keys/{ref}", 200, path={"ref": "contract"}, headers=keyed)
+    api.call("DELETE", "/api/keys/{ref}", 404, path={"ref": "contract-nobody"})
+
     # A method a path does not have: 405 in the error shape, with `Allow` (not an operation).
     refused = api.http.put("/api/jobs")
     assert refused.status_code == 405
@@ -392,6 +402,23 @@ def test_the_key_the_queue_limit_and_health_without_the_key_answer_as_documented
             contract.check(client.get("/health", headers=keyed), "GET", "/health")["workers"]["items"] == []
         )
     assert {status for _, _, status in contract.seen} == {200, 202, 401, 429}
+
+
+def test_a_key_of_too_small_a_scope_or_over_its_rate_answers_as_documented(settings: Settings) -> None:
+    contract = Contract.of(create_app(settings))
+    with api_client(settings) as client:
+        made = client.post("/api/keys", json={"name": "reader", "scope": "read", "rate_per_minute": 1})
+        reader = {"Authorization": f"Bearer {contract.check(made, 'POST', '/api/keys')['key']}"}
+        contract.check(client.get("/api/jobs", headers=reader), "GET", "/api/jobs")
+        limited = client.get("/api/jobs", headers=reader)
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        contract.check(limited, "GET", "/api/jobs")
+        body = {"url": "https://shop.example/p/1", "schema": SCHEMA}
+        forbidden = client.post("/api/scrape", json=body, headers=reader)
+        assert forbidden.status_code == 403
+        contract.check(forbidden, "POST", "/api/scrape")
+    assert {status for _, _, status in contract.seen} == {200, 201, 403, 429}
 
 
 def test_health_answers_its_documented_503_body_when_the_database_cannot_be_read(settings: Settings) -> None:

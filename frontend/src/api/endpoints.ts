@@ -2,7 +2,7 @@
 
 import type { paths } from "../client/schema";
 import { client, etagHeaders, ifChanged, ok, saveDownload } from "./client";
-import { type BatchRequest, type Health, type Job, type JobCreated, type MapRequest, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest, type Session, type SessionIn } from "./types";
+import { type ApiKey, type ApiKeyCreated, type ApiKeyIn, type BatchRequest, type Caller, type Health, type Job, type JobCreated, type MapRequest, type MonitorIn, type PipelineIn, type PipelineRunRequest, type PipelineSpec, type ScrapeRequest, type Session, type SessionIn } from "./types";
 
 type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
@@ -253,4 +253,26 @@ export function deleteSession(ref: string) {
 /** The stored state is dropped: the next job that uses the session logs in first. */
 export function loginSessionAgain(ref: string) {
   return ok(client.POST("/api/sessions/{ref}/login", { params: { path: { ref } } }));
+}
+
+// --- API keys ---------------------------------------------------------------------------------------
+
+/** The key this browser sends (its name and scope; `open` when the API asks for no key). */
+export function whoAmI(signal?: AbortSignal): Promise<Caller> {
+  return ok(client.GET("/api/keys/me", { signal }));
+}
+
+/** Every key, newest first, revoked ones included (admin). */
+export async function listKeys(signal?: AbortSignal): Promise<ApiKey[]> {
+  const page = await ok(client.GET("/api/keys", { signal }));
+  return page.items;
+}
+
+/** POST /api/keys: 201 with the key itself, shown this once. */
+export function createKey(body: ApiKeyIn): Promise<ApiKeyCreated> {
+  return ok(client.POST("/api/keys", { body }));
+}
+
+export function revokeKey(ref: string): Promise<ApiKey> {
+  return ok(client.DELETE("/api/keys/{ref}", { params: { path: { ref } } }));
 }

@@ -410,6 +410,7 @@ export function JobDetailPage({ id }: { id: string }) {
           <p className="muted small">
             {jobKind(job.type)} · <code>{job.job_id}</code>
             {job.name ? ` · name “${job.name}”` : ""} · priority {job.priority ?? 0}
+            {job.created_by ? ` · created by key “${job.created_by}”` : ""}
             {job.parent_id && (
               <>
                 {" "}· after <Link to={`/jobs/${job.parent_id}`}>job {job.parent_id.slice(0, 8)}</Link>

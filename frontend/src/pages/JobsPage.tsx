@@ -186,6 +186,7 @@ export function JobsPage() {
                 <span className="muted small">
                   {jobKind(job.type)}
                   {job.name ? ` · ${job.name}` : ""}
+                  {job.created_by ? ` · by ${job.created_by}` : ""}
                   {job.error ? ` · ${job.error.code}` : ""}
                 </span>
               </td>
