@@ -128,7 +128,10 @@ BOILERPLATE_LINE = re.compile(
     r"|(?:tags?|schlagworte|schlagwörter|stichworte|kategorien?|category|categories|filed under|posted in"
     r"|foto|photo|bild|image|imagen|quelle|source|fuente|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
     r"|tags?|schlagworte|schlagwörter|kategorie|category|categories|stichworte"
-    r"|(?:keine|no) (?:kommentare|comments)|\d* ?(?:kommentare|comments)|share(?: this)?|teilen"
+    r"|(?:keine|no) (?:kommentare|comments)|\d* ?(?:kommentare|comments)"
+    # Share and like boxes' titles ("Share this:", "Teilen Sie dies mit:", "Gefällt mir:").
+    r"|share(?: this)?(?: on)?|(?:artikel )?teilen(?: sie (?:dies|das))?(?: mit)?"
+    r"|partager|compartir|condividi|like this|gefällt mir(?: wird geladen.*)?"
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
@@ -641,6 +644,9 @@ def main_content(
             own = _landmark(body[0]) if body else []
         if second is not None and _length(own) < SECOND_LONGER * _length(second):
             return _agree_with_structured(scripts, second)
+        if own is not content:
+            # Read without the guesses, or a landmark: its labels and related sections are no content either.
+            _drop_labels(_Scorer(set()), own)
         return own
     root = _body(html, exclude_selectors)
     if include_selectors and root:

@@ -219,6 +219,24 @@ def test_a_grid_column_class_does_not_keep_a_notice_the_class_names_as_boilerpla
     assert notice not in text
 
 
+def test_a_short_page_read_without_the_guesses_loses_its_share_and_like_labels() -> None:
+    # Too short for the scores to be sure: the page is read again without the class and id guesses,
+    # and that reading gets the same label cleaning.
+    note = "A short note about the new year and the plans we made for it, written on the first day."
+    page = (
+        f'<body><div class="entry"><p>{note}</p><p>PDF: <a href="/plans.pdf">the plans</a></p>'
+        '<div class="sharedaddy"><h3 class="sd-title">Teilen Sie dies mit:</h3>'
+        '<ul><li><a href="/t">Twitter</a></li></ul></div>'
+        '<div class="likes"><h3>Gefällt mir:</h3><p>Gefällt mir Wird geladen...</p></div>'
+        "<h3>Ähnliche Beiträge</h3></div></body>"
+    )
+    text = to_text(page, BASE)
+    assert text.startswith(note)
+    assert "PDF: the plans" in text
+    for label in ("Teilen Sie", "Gefällt mir", "Ähnliche Beiträge"):
+        assert label not in text
+
+
 def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
     lead = "The harbour wall will be rebuilt after this spring's storms, the council decided on Tuesday."
     header = f'<div class="story-header"><h1>Harbour wall</h1><p class="article-lead">{lead}</p></div>'
@@ -406,11 +424,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, both parts: F1 0.923 (precision 0.895, recall 0.952); part a 0.935,
-# part b 0.911; trafilatura 0.943 and 0.908.
+# Reached when this was written, both parts: F1 0.926 (precision 0.902, recall 0.952); part a 0.937,
+# part b 0.915; trafilatura 0.943 and 0.908.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.918
-    assert result.precision >= 0.89
+    assert result.f1 >= 0.92
+    assert result.precision >= 0.895
     assert result.recall >= 0.945
