@@ -1,9 +1,10 @@
 """Reading a source file as chunks of rows, so big inputs never sit in memory twice.
 
 Every reader yields DataFrames (at least one, possibly empty, so the columns are known even
-without rows); their index is the row number in the source. A CSV or Parquet file up to
-ARROW_WHOLE_BYTES is read whole by Arrow's multi-threaded readers into one frame (typed as pandas
-would type it; its text stays in Arrow's buffers). Larger ones, and the other formats, come in
+without rows); their index is the row number in the source. A CSV up to ARROW_WHOLE_BYTES is
+read whole by Arrow's multi-threaded reader and handed on in slices of `chunk_rows` (typed as
+pandas would type it; its text stays in Arrow's buffers, shared by the slices); a Parquet file up
+to that size comes as one frame. Larger ones, and the other formats, come in
 chunks of at most `chunk_rows` rows: CSV through pandas' chunked parser, JSONL line by line, a JSON
 array element by element, XLSX through openpyxl's read-only mode and Parquet by row group batches.
 JSON stays with DataOps' own reader: nested values are flattened by `tabular.record_row`, which
@@ -120,8 +121,10 @@ def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None
     if nrows is None:
         table = _arrow_csv(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
         if table is not None:
-            # One frame: the chunks' concatenation would hold every row twice.
-            yield _to_pandas(table)
+            # Slices of `chunk_rows`, so that streamed steps' temporaries stay small; their text
+            # stays in the table's buffers (pandas' concatenation of Arrow text copies nothing).
+            for start in range(0, max(table.num_rows, 1), chunk_rows):
+                yield _to_pandas(table.slice(start, chunk_rows), destroy=False)
             return
     kwargs: dict[str, Any] = {
         "sep": options.get("delimiter") or ",",
@@ -140,14 +143,16 @@ def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None
         yield pd.read_csv(path, nrows=0, **kwargs)
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def _to_pandas(table: pa.Table, *, destroy: bool = True) -> pd.DataFrame:
     """An Arrow table as the frame pandas' own parser makes: a column with rows but no value is
     float NaN, a blank header is `Unnamed: <n>`."""
     for index, field in enumerate(table.schema):
         if pa.types.is_null(field.type) and table.num_rows:
             table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
-    # Column by column, each Arrow buffer freed once converted (text stays in Arrow's buffers).
-    frame = table.to_pandas(types_mapper={pa.date32(): DATE_DTYPE}.get, split_blocks=True, self_destruct=True)
+    # `destroy`: column by column, each Arrow buffer freed once converted (text stays in Arrow's
+    # buffers); a slice shares its buffers with its table, which outlives it.
+    dates = {pa.date32(): DATE_DTYPE}.get
+    frame = table.to_pandas(types_mapper=dates, split_blocks=True, self_destruct=destroy)
     del table
     frame.columns = [name if name != "" else f"Unnamed: {i}" for i, name in enumerate(frame.columns)]
     return frame

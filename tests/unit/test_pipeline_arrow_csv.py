@@ -139,3 +139,11 @@ def test_dates_that_first_appear_after_the_first_block_stay_text(tmp_path: Path)
     assert kind(by_arrow["day"]) == kind(by_pandas["day"]) == "text"
     assert by_arrow["day"].iloc[-1] == "2024-01-05"
     assert rows(by_arrow.tail(3)) == rows(by_pandas.tail(3))
+
+
+def test_a_column_of_numbers_then_text_is_text_throughout(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("code\n" + "".join(f"{i}\n" for i in range(150_000)) + "A7\n")
+    frame = readers.read_all({"path": str(path), "format": "csv"}, 100_000)
+    assert kind(frame["code"]) == "text"
+    assert [frame["code"].iloc[0], frame["code"].iloc[-1]] == ["0", "A7"]
