@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # Runs fork from a warm process that has imported pandas; it is stopped after this long
     # without runs (0: after every run, so each run starts Python and pandas again).
     PIPELINE_WARM_IDLE_SECONDS: float = Field(default=300.0, ge=0)
+    # A source file larger than this runs out of core: row-local steps stream, dedupe/sort/aggregate
+    # run in DuckDB spilling to disk (docs/pipelines.md); smaller ones run in memory, which is faster.
+    PIPELINE_LARGE_INPUT_MB: int = Field(default=256, ge=0)
 
     _split = field_validator(
         "CORS_ORIGINS",

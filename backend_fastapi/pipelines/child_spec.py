@@ -35,3 +35,8 @@ class ChildSpec(BaseModel):
         description="Read only this many source rows and return the result rows."
     )
     chunk_rows: int | None = None
+    large_input_mb: int | None = Field(
+        default=None,
+        description="A source file larger than this runs out of core (see `pipelines.outofcore`).",
+    )
+    memory_limit_mb: int | None = Field(default=None, description="The run's memory limit (DuckDB's share).")

@@ -103,6 +103,8 @@ async def _prepare(
         out_dir=str(out_dir),
         records_path=str(workdir / "records.jsonl") if spec.store_records and run else None,
         preview_rows=preview_rows,
+        large_input_mb=ctx.settings.PIPELINE_LARGE_INPUT_MB,
+        memory_limit_mb=ctx.settings.PIPELINE_MEMORY_LIMIT_MB,
     )
     return child_spec, described
 

@@ -3943,10 +3943,20 @@ export interface components {
             filename?: string | null;
             /** Format */
             format?: ("csv" | "json" | "jsonl" | "xlsx" | "parquet") | null;
+            /**
+             * In Memory Reason
+             * @description A large input run in memory anyway: the step that has no out-of-core form.
+             */
+            in_memory_reason?: string | null;
             /** Job Id */
             job_id?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Out Of Core Steps
+             * @description A large input: the whole-table steps that ran out of core (DuckDB).
+             */
+            out_of_core_steps?: number[] | null;
             /** Records */
             records?: number | null;
             /** Rows */

@@ -1822,8 +1822,22 @@ class SourceReport(BaseModel):
     ] = None
     filename: Annotated[str | None, Field(title="Filename")] = None
     format: Annotated[Literal["csv", "json", "jsonl", "xlsx", "parquet"] | None, Field(title="Format")] = None
+    in_memory_reason: Annotated[
+        str | None,
+        Field(
+            description="A large input run in memory anyway: the step that has no out-of-core form.",
+            title="In Memory Reason",
+        ),
+    ] = None
     job_id: Annotated[str | None, Field(title="Job Id")] = None
     name: Annotated[str | None, Field(title="Name")] = None
+    out_of_core_steps: Annotated[
+        list[int] | None,
+        Field(
+            description="A large input: the whole-table steps that ran out of core (DuckDB).",
+            title="Out Of Core Steps",
+        ),
+    ] = None
     records: Annotated[int | None, Field(title="Records")] = None
     rows: Annotated[int | None, Field(title="Rows")] = None
     size_bytes: Annotated[int | None, Field(title="Size Bytes")] = None

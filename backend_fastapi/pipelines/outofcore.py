@@ -1,0 +1,319 @@
+"""Pipelines over inputs larger than memory: row-local steps stream, whole-table steps run in DuckDB.
+
+A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
+that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`).
+The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
+in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
+to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
+disk under its own memory limit, inside the run's), and its result comes back as Arrow batches
+that the next row-local steps work on. Only the final result is one pandas frame.
+
+DuckDB is imported here and only here, by runs that take this path: the worker and the API never
+load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from backend_fastapi.pipelines import readers
+from backend_fastapi.pipelines.errors import StepError, StepFailed
+from backend_fastapi.pipelines.frames import release_memory
+from backend_fastapi.pipelines.steps import OPS, StepContext, streamable
+from backend_fastapi.schemas import pipeline_steps as s
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from backend_fastapi.pipelines.engine import _Run
+
+ROW = "__dataops_row"  # the source order, carried through every whole-table step
+BATCH_ROWS = 100_000
+# What DuckDB may hold of the run's memory limit: the rest is pandas, Arrow and one chunk.
+DUCKDB_SHARE = 0.4
+_SQL_FNS = {
+    "count": "count({c})",
+    "count_distinct": "count(DISTINCT {c})",
+    # Compensated sums, as pandas' groupby sums are.
+    "sum": "coalesce(fsum({c}), 0)",
+    "mean": "fsum({c}) / count({c})",
+    "median": "median({c})",
+    "min": "min({c})",
+    "max": "max({c})",
+    "first": "first({c} ORDER BY {row}) FILTER (WHERE {c} IS NOT NULL)",
+    "last": "last({c} ORDER BY {row}) FILTER (WHERE {c} IS NOT NULL)",
+}
+Frames = Iterator[pd.DataFrame]
+
+
+def unsupported(steps: list[Any]) -> str | None:
+    """Why these steps cannot run out of core (None when they can)."""
+    for index, step in enumerate(steps):
+        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep):
+            continue
+        if isinstance(step, s.AggregateStep):
+            if not step.group_by:
+                return f"steps[{index}] (aggregate) has no group_by"
+            continue
+        return f"steps[{index}] ({step.op}) has no out-of-core form"
+    return None
+
+
+def quote(name: str) -> str:
+    """A column name as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dedupe_sql(step: s.DedupeStep, columns: list[str]) -> str:
+    """The rows of `parts` without repeats of the key columns, keeping the first or last."""
+    keys = ", ".join(quote(c) for c in (step.subset or columns))
+    pick = "min" if step.keep == "first" else "max"
+    return (
+        f"SELECT * FROM parts WHERE {ROW} IN (SELECT {pick}({ROW}) FROM parts GROUP BY {keys}) ORDER BY {ROW}"
+    )
+
+
+def sort_sql(step: s.SortStep) -> str:
+    """The rows of `parts` in order; ties keep the source order (a stable sort)."""
+    nulls = "NULLS LAST" if step.nulls == "last" else "NULLS FIRST"
+    keys = [f"{quote(k.column)} {'DESC' if k.descending else 'ASC'} {nulls}" for k in step.keys()]
+    return f"SELECT * FROM parts ORDER BY {', '.join([*keys, ROW])}"
+
+
+def aggregate_sql(step: s.AggregateStep) -> str:
+    """One row per group of `parts`, groups in key order with missing keys last (as pandas)."""
+    keys = ", ".join(quote(c) for c in step.group_by)
+    outputs = [
+        ("count(*)" if a.column is None else _SQL_FNS[a.fn].format(c=quote(a.column), row=ROW))
+        + f" AS {quote(a.output)}"
+        for a in step.aggregations
+    ]
+    order = ", ".join(f"{quote(c)} ASC NULLS LAST" for c in step.group_by)
+    return f"SELECT {keys}, {', '.join(outputs)} FROM parts GROUP BY {keys} ORDER BY {order}"
+
+
+def to_frame(table: pa.Table | pa.RecordBatch, dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Arrow rows from DuckDB as pandas columns of the types the in-memory path has."""
+    columns: dict[str, pd.Series] = {}
+    for name, array in zip(table.column_names, table.columns, strict=True):
+        if name == ROW:
+            continue
+        dtype = dtypes.get(name)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if pa.types.is_string_view(array.type) or pa.types.is_large_string(array.type):
+            array = array.cast(pa.string())
+        if isinstance(dtype, pd.ArrowDtype):
+            series = pd.Series(pd.arrays.ArrowExtensionArray(array.cast(dtype.pyarrow_dtype)), name=name)
+        elif isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            series = pd.Series(dtype.__from_arrow__(array), name=name)  # type: ignore[attr-defined]
+        else:
+            series = array.to_pandas()
+            if dtype is not None and series.dtype != dtype:
+                series = series.astype(dtype)
+        columns[name] = series
+    return pd.DataFrame(columns, columns=[c for c in table.column_names if c != ROW])
+
+
+@contextlib.contextmanager
+def _step_errors(index: int, op: str) -> Iterator[None]:
+    """DuckDB's errors as the step's: out of memory as the run's memory limit, others as its failure."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        raise MemoryError(str(exc)) from exc
+    except duckdb.Error as exc:
+        raise StepFailed(f"steps[{index}] ({op}) failed: {exc}", details={"step": index}) from exc
+
+
+def _next_batch(reader: pa.RecordBatchReader, index: int, op: str) -> pa.RecordBatch | None:
+    with _step_errors(index, op):
+        try:
+            return reader.read_next_batch()
+        except StopIteration:
+            return None
+
+
+class OutOfCore:
+    """One run's out-of-core transform: chunks through pandas steps, whole-table steps in DuckDB."""
+
+    def __init__(self, run: _Run, limit_mb: int) -> None:
+        self.run = run
+        self.scratch = Path(run.spec.out_dir).parent / "outofcore"
+        self.limit_mb = limit_mb
+        self.unfinished: list[int] = []
+        self.source_rows = 0
+        self.columns: list[str] = []
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        import duckdb  # only runs on this path load it
+
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(
+            config={
+                "memory_limit": f"{max(64, int(self.limit_mb * DUCKDB_SHARE))}MB",
+                "temp_directory": str(self.scratch / "spill"),
+                "threads": 2,
+                "preserve_insertion_order": True,
+            }
+        )
+
+    def read(self) -> Frames:
+        """The source's chunks, counted and timed, with progress."""
+        run = self.run
+        run.emit(run.progress("reading", 0, rows_read=0))
+        chunks = readers.read_chunks(run.inputs["source"], run.chunk_rows, None)
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            run.timings["read_seconds"] += time.perf_counter() - started
+            if chunk is None:
+                return
+            if not self.columns:
+                self.columns = [str(c) for c in chunk.columns]
+            self.source_rows += len(chunk)
+            run.emit(run.progress("reading", self.source_rows, rows_read=self.source_rows))
+            yield chunk
+
+    def stream(self, frames: Frames, indices: range) -> Frames:
+        """Row-local steps over each chunk, stopping early when a `limit` has its rows."""
+        self.unfinished.extend(indices)
+        contexts = [self.run.contexts[i] for i in indices]
+        for frame in frames:
+            for index in indices:
+                frame = self.run.apply(index, frame)
+            yield frame
+            if any(ctx.exhausted for ctx in contexts):
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()  # an out-of-core step before this one counts its remaining rows
+                return
+
+    def finish_streamed(self) -> None:
+        for index in self.unfinished:
+            self.run.finish(index)
+        self.unfinished.clear()
+
+    def spill(self, frames: Frames, folder: Path) -> tuple[list[str], pd.DataFrame, int]:
+        """Write the chunks as Parquet parts with their row order; returns the parts, an empty
+        frame of the chunks' columns and types, and the row count."""
+        folder.mkdir(parents=True)
+        paths: list[str] = []
+        template: pd.DataFrame | None = None
+        rows = 0
+        for frame in frames:
+            if template is None or (template.empty and len(frame)):
+                template = frame.head(1)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = table.append_column(ROW, pa.array(range(rows, rows + len(frame)), pa.int64()))
+            path = folder / f"part-{len(paths):05d}.parquet"
+            pq.write_table(table, path)
+            paths.append(str(path))
+            rows += len(frame)
+            del frame, table
+            release_memory()
+        assert template is not None  # readers yield at least one (possibly empty) chunk
+        return paths, template, rows
+
+    def whole(self, con: duckdb.DuckDBPyConnection, index: int, frames: Frames) -> Frames:
+        """Step `index` over every row: spilled, then run as SQL; its result as chunks."""
+        run = self.run
+        step = run.steps[index]
+        paths, sample, rows = self.spill(frames, self.scratch / f"step{index}")
+        self.finish_streamed()
+        started = time.perf_counter()
+        # The pandas step on one row: the same errors for missing columns or wrong types, and the
+        # result's column types.
+        try:
+            shape = OPS[step.op](sample, step, StepContext(index, step.op))
+        except StepError as exc:
+            raise StepFailed(f"steps[{index}] ({step.op}) failed: {exc}", details={"step": index}) from exc
+        dtypes = {str(c): shape[c].dtype for c in shape.columns}
+        run.emit(run.progress("step", rows, step=index, op=step.op, rows=rows))
+        if isinstance(step, s.DedupeStep):
+            sql = dedupe_sql(step, [str(c) for c in sample.columns])
+        elif isinstance(step, s.SortStep):
+            sql = sort_sql(step)
+        else:
+            assert isinstance(step, s.AggregateStep)
+            sql = aggregate_sql(step)
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        cursor = con.cursor()
+        with _step_errors(index, step.op):
+            # union_by_name: a column typed differently in two chunks gets one type (as in pd.concat).
+            parts = f"read_parquet([{listed}], union_by_name = true)"
+            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parts}")
+            reader = cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
+        run.seconds[index] += time.perf_counter() - started
+        run.rows[index][0] += rows
+        out = 0
+        try:
+            while (batch := _next_batch(reader, index, step.op)) is not None:
+                started = time.perf_counter()
+                frame = to_frame(batch, dtypes)
+                elapsed = time.perf_counter() - started
+                run.seconds[index] += elapsed
+                run.timings["steps_seconds"] += elapsed
+                out += len(frame)
+                yield frame
+            if out == 0:
+                yield shape.iloc[0:0]  # the columns, even without rows
+        finally:
+            # A later `limit` may stop early: the step's report still counts all its rows.
+            while (batch := _next_batch(reader, index, step.op)) is not None:
+                out += batch.num_rows
+            ctx = run.contexts[index]
+            if isinstance(step, s.DedupeStep):
+                ctx.count("removed", rows - out)
+            elif isinstance(step, s.AggregateStep):
+                ctx.details["groups"] = out
+            run.rows[index][1] += out
+            cursor.close()
+            shutil.rmtree(self.scratch / f"step{index}", ignore_errors=True)
+
+    def transform(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Read the source and run every step; the result and facts about the source."""
+        run = self.run
+        con = self.connect()
+        try:
+            frames: Frames = self.read()
+            whole_steps: list[int] = []
+            start = 0
+            steps = run.steps
+            while start < len(steps):
+                end = start
+                while end < len(steps) and streamable(steps[end]):
+                    end += 1
+                if end > start:
+                    frames = self.stream(frames, range(start, end))
+                if end == len(steps):
+                    break
+                frames = self.whole(con, end, frames)
+                whole_steps.append(end)
+                start = end + 1
+            parts = list(frames)
+            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            del parts
+            release_memory()
+            self.finish_streamed()
+        finally:
+            con.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        source = {
+            "rows": self.source_rows,
+            "columns": self.columns,
+            "streamed_steps": len(steps) - len(whole_steps),
+            "out_of_core_steps": whole_steps,
+        }
+        return frame, source

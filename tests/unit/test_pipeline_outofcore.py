@@ -1,0 +1,217 @@
+"""The out-of-core path (large inputs: whole-table steps in DuckDB) gives what the in-memory path gives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backend_fastapi.pipelines import engine
+from backend_fastapi.pipelines.child_spec import ChildSpec
+from backend_fastapi.pipelines.errors import StepFailed
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROWS = 6_000
+
+
+def orders_csv(path: Path) -> Path:
+    """Orders with repeats, missing values in keys and numbers, text numbers and bad values."""
+    rng = np.random.default_rng(7)
+    n = ROWS
+    frame = pd.DataFrame(
+        {
+            "order_id": rng.integers(0, n // 2, n),
+            "sku": [f"SKU-{i:03d}" for i in rng.integers(0, 300, n)],
+            "category": rng.choice(["books", "music", "toys", "", "Games"], n),
+            "price": np.round(rng.gamma(2.0, 15.0, n), 2).astype(str),
+            "qty": rng.integers(0, 6, n),
+            "rating": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 6, n)),
+            "country": rng.choice(["DE", "FR", "NL", "AT"], n),
+            "ts": (
+                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 86400 * 90, n), unit="s")
+            ).strftime("%Y-%m-%dT%H:%M:%S"),
+            "flag": rng.choice(["yes", "no", ""], n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.03, "price"] = "n/a"
+    frame.loc[rng.random(n) < 0.05, "country"] = ""
+    repeats = frame.sample(n // 10, random_state=3)
+    frame = pd.concat([frame, repeats]).sample(frac=1, random_state=4)
+    frame.to_csv(path, index=False)
+    return path
+
+
+CAST: dict[str, Any] = {
+    "op": "cast",
+    "columns": {"price": "number", "qty": "integer", "ts": "datetime", "flag": "boolean"},
+}
+AGGREGATIONS: list[dict[str, Any]] = [
+    {"fn": "count"},
+    {"fn": "count", "column": "rating"},
+    {"fn": "count_distinct", "column": "sku"},
+    {"fn": "sum", "column": "price"},
+    {"fn": "sum", "column": "qty"},
+    {"fn": "mean", "column": "price"},
+    {"fn": "mean", "column": "qty"},
+    {"fn": "median", "column": "rating"},
+    {"fn": "min", "column": "sku"},
+    {"fn": "max", "column": "ts"},
+    {"fn": "max", "column": "qty"},
+    {"fn": "first", "column": "rating"},
+    {"fn": "last", "column": "price"},
+]
+PIPELINES: dict[str, list[dict[str, Any]]] = {
+    "cast-dedupe-filter-aggregate": [
+        CAST,
+        {"op": "dedupe"},
+        {"op": "filter", "expr": "qty > 0 and price >= 1"},
+        {
+            "op": "aggregate",
+            "group_by": ["category", "country"],
+            "aggregations": [
+                {"fn": "count", "as": "orders"},
+                {"fn": "sum", "column": "price", "as": "revenue"},
+                {"fn": "mean", "column": "price", "as": "avg_price"},
+                {"fn": "max", "column": "qty", "as": "max_qty"},
+            ],
+        },
+    ],
+    "dedupe-keep-first-by-key": [CAST, {"op": "dedupe", "subset": ["order_id"]}],
+    "dedupe-keep-last-by-keys-with-nulls": [
+        {"op": "dedupe", "subset": ["country", "category"], "keep": "last"},
+    ],
+    "every-aggregate-with-null-keys": [
+        CAST,
+        {"op": "aggregate", "group_by": ["country", "flag"], "aggregations": AGGREGATIONS},
+    ],
+    "sort-stable-nulls-last-then-derive-and-limit": [
+        CAST,
+        {"op": "sort", "by": [{"column": "rating", "descending": True}, "country"]},
+        {"op": "derive", "columns": {"total": "price * qty"}},
+        {"op": "limit", "n": 2_500, "offset": 10},
+    ],
+    "sort-nulls-first-select-rename": [
+        {"op": "select", "columns": ["order_id", "category", "rating"]},
+        {"op": "sort", "by": ["category", "rating"], "descending": True, "nulls": "first"},
+        {"op": "rename", "columns": {"rating": "stars"}},
+    ],
+    "dedupe-sort-aggregate-chain": [
+        CAST,
+        {"op": "dedupe", "subset": ["sku", "country"]},
+        {"op": "validate", "on_fail": "drop", "rules": [{"check": "between", "column": "price", "min": 5}]},
+        {"op": "sort", "by": ["price"]},
+        {"op": "aggregate", "group_by": ["sku"], "aggregations": [{"fn": "first", "column": "country"}]},
+    ],
+}
+
+
+def run(
+    tmp_path: Path,
+    source: Path,
+    steps: list[dict[str, Any]],
+    *,
+    large: bool,
+    large_input_mb: int | None = None,
+) -> dict[str, Any]:
+    """Run the engine on `source` to Parquet; `large` makes every file count as a large input."""
+    out_dir = tmp_path / ("large" if large else "memory") / "out"
+    out_dir.mkdir(parents=True)
+    spec = ChildSpec.model_validate(
+        {
+            "steps": steps,
+            "inputs": {"source": {"path": str(source), "format": "csv"}},
+            "outputs": [{"format": "parquet", "name": "result"}],
+            "out_dir": str(out_dir),
+            "records_path": None,
+            "preview_rows": None,
+            # Small chunks so that every step sees many of them and spilled parts.
+            "chunk_rows": 1_000,
+            "large_input_mb": 0 if large else large_input_mb,
+            "memory_limit_mb": 512,
+        }
+    )
+    result = engine.run(spec)
+    result["frame"] = pd.read_parquet(out_dir / "result.parquet")
+    return result
+
+
+def comparable(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in step.items() if k != "seconds"} for step in report["steps"]]
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_the_out_of_core_path_gives_the_in_memory_result(tmp_path: Path, name: str) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    memory = run(tmp_path, source, PIPELINES[name], large=False)
+    large = run(tmp_path, source, PIPELINES[name], large=True)
+
+    assert "out_of_core_steps" not in memory["source"]
+    assert large["source"]["out_of_core_steps"], "the large input ran in memory"
+    # Types, nulls, row order, dedupe's kept rows and aggregate names all equal; float sums may
+    # differ in the last bits (the order of additions).
+    pd.testing.assert_frame_equal(large["frame"], memory["frame"], check_exact=False, rtol=1e-12)
+    assert comparable(large) == comparable(memory)
+    assert large["rows"] == memory["rows"]
+    assert large["source"]["rows"] == memory["source"]["rows"] == ROWS + ROWS // 10
+
+
+def test_a_large_input_with_a_step_without_out_of_core_form_runs_in_memory_and_says_why(
+    tmp_path: Path,
+) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps: list[dict[str, Any]] = [{"op": "dedupe"}, {"op": "aggregate", "aggregations": [{"fn": "count"}]}]
+    result = run(tmp_path, source, steps, large=True)
+    assert result["source"]["in_memory_reason"] == "steps[1] (aggregate) has no group_by"
+    assert "out_of_core_steps" not in result["source"]
+    assert result["frame"]["count"].tolist() == [ROWS]
+
+
+def test_a_small_input_stays_in_memory_under_the_threshold(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    result = run(tmp_path, source, [{"op": "dedupe"}], large=False, large_input_mb=1)  # the file: < 1 MB
+    assert "out_of_core_steps" not in result["source"]
+    assert "in_memory_reason" not in result["source"]
+
+
+def test_an_out_of_core_step_error_names_the_step_as_in_memory(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps = [{"op": "aggregate", "group_by": ["country"], "aggregations": [{"fn": "sum", "column": "sku"}]}]
+    messages = []
+    for large in (False, True):
+        with pytest.raises(StepFailed) as caught:
+            run(tmp_path / str(large), source, steps, large=large)
+        messages.append(caught.value.message)
+    assert messages[0] == messages[1]
+    assert "steps[0] (aggregate) failed" in messages[0]
+
+
+LAZY_PROBE = """
+import json, sys
+from pathlib import Path
+from backend_fastapi.pipelines import engine, forkserver, handler
+from backend_fastapi.pipelines.child_spec import ChildSpec
+import backend_fastapi.worker
+out = Path(sys.argv[1])
+body = {"steps": [{"op": "dedupe"}], "inputs": {"source": {"path": sys.argv[2], "format": "csv"}},
+        "outputs": [], "out_dir": str(out), "records_path": None, "preview_rows": None,
+        "large_input_mb": int(sys.argv[3]), "memory_limit_mb": 512}
+engine.run(ChildSpec.model_validate(body))
+print(json.dumps("duckdb" in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("large_input_mb", "imported"), [(100, False), (0, True)])
+def test_duckdb_is_imported_only_by_runs_that_take_the_large_path(
+    tmp_path: Path, large_input_mb: int, imported: bool
+) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    (tmp_path / "out").mkdir()
+    command = [sys.executable, "-c", LAZY_PROBE, str(tmp_path / "out"), str(source), str(large_input_mb)]
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is imported
