@@ -26,7 +26,7 @@ from tests.support.contract import Contract
 from tests.support.processes import Service, service_env, start_api, start_worker
 from tests.support.servers import LoopbackServer, Recorded, loopback_server
 from tests.support.sites import ShopSite, shop_server
-from tests.support.waiting import BOUND
+from tests.support.waiting import BOUND, wait_for
 
 SCHEMA = {"title": "string", "price": "number"}
 CSV = b"sku,price\nA-1,4.50\nB-2,7.00\n"
@@ -189,6 +189,21 @@ def test_every_endpoint_answers_as_documented(
     api.finished(slow["job_id"])
     api.call("POST", "/api/jobs/{job_id}/cancel", 409, path={"job_id": page_id})
     api.call("POST", "/api/jobs/{job_id}/retry", 409, path={"job_id": page_id})
+    # Pause and resume a crawl (only crawls pause; only paused jobs resume).
+    crawl_in = {"url": f"{shop.url}/slow/1?s=30", "schema": SCHEMA, "crawl": {"max_pages": 2}}
+    slow_crawl = api.call("POST", "/api/scrape", 202, json=crawl_in)
+    crawl_path = {"job_id": slow_crawl["job_id"]}
+    api.call("POST", "/api/jobs/{job_id}/pause", 202, path=crawl_path)
+    wait_for(
+        lambda: api.call("GET", "/api/jobs/{job_id}", 200, path=crawl_path)["status"] == "paused",
+        timeout=BOUND,
+    )
+    api.call("POST", "/api/jobs/{job_id}/resume", 202, path=crawl_path)
+    api.call("POST", "/api/jobs/{job_id}/resume", 409, path=crawl_path)
+    api.call("POST", "/api/jobs/{job_id}/cancel", 200, path=crawl_path)
+    api.finished(slow_crawl["job_id"])
+    api.call("POST", "/api/jobs/{job_id}/pause", 409, path={"job_id": page_id})
+    api.call("DELETE", "/api/jobs/{job_id}", 204, path=crawl_path)
     api.call("DELETE", "/api/jobs/{job_id}", 204, path={"job_id": slow["job_id"]})
     for method, template in (
         ("GET", "/api/jobs/{job_id}"),
@@ -198,6 +213,8 @@ def test_every_endpoint_answers_as_documented(
         ("GET", "/api/jobs/{job_id}/events"),
         ("POST", "/api/jobs/{job_id}/cancel"),
         ("POST", "/api/jobs/{job_id}/retry"),
+        ("POST", "/api/jobs/{job_id}/pause"),
+        ("POST", "/api/jobs/{job_id}/resume"),
         ("DELETE", "/api/jobs/{job_id}"),
     ):
         api.call(method, template, 404, path={"job_id": slow["job_id"]})
