@@ -80,6 +80,8 @@ MIN_ARTICLE = 500
 # An element the class/id guesses name as boilerplate is kept when it holds more than this share of
 # the page's text: it is the page's wrapper (`layout-container has-sidebar`), not a sidebar.
 WRAPPER_SHARE = 0.5
+# The most characters of a block's title (`card-header`) kept although its class says "header".
+BLOCK_TITLE_MAX = 200
 # Class and id words of an article's standfirst (lead paragraph), in the common web languages.
 LEAD_CLASS = re.compile(
     r"(?i)(?:^|[\s_-])(?:lead|leadin|intro|standfirst|subtitle|subheadline|bajada|chapeau|chapo|abstract"
@@ -224,8 +226,28 @@ def _drop_boilerplate(root: Any, guess: bool) -> None:
     most = len(root.text(deep=True)) * WRAPPER_SHARE
     sizes = [len(node.text(deep=True)) for node in guessed]
     for node, size in zip(reversed(guessed), reversed(sizes), strict=True):
-        if size <= most:
+        if size <= most and not _block_title(node):
             node.decompose()
+
+
+def _block_title(node: Any) -> bool:
+    """The header of a block whose body follows it (`card-header` then `card-body`, a question of an
+    accordion before its answer): the block's title, not the page's header."""
+    # The page's title is in `metadata`: an article's own header (with its `<h1>`) stays a header.
+    if "header" not in _class_id(node).lower() or node.css_first("h1") is not None:
+        return False
+    sibling = node.next
+    while sibling is not None and sibling.tag in ("-text", "-comment"):
+        sibling = sibling.next
+    if sibling is None:
+        return False
+    following = (sibling.attributes.get("class") or "").lower()
+    if "body" not in following and "collapse" not in following:
+        return False
+    # A title is a line, not a bar of links (a site's header before its `page-body`).
+    text = len(node.text().strip())
+    links = sum(len(a.text().strip()) for a in node.css("a"))
+    return text <= BLOCK_TITLE_MAX and links * 2 < text
 
 
 class _Scorer:
@@ -436,7 +458,8 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
             if len(text) <= LABEL_MAX and BOILERPLATE_LINE.match(text.strip()):
                 doomed.append(node)
     _decompose_all(doomed)
-    for root in roots:
+    # Only the last root's: a heading closing an earlier root is followed by the next one's text.
+    for root in roots[-1:]:
         headings = _below(root, "h2, h3, h4, h5, h6")
         for heading in reversed(headings):
             if _nothing_after(heading, root):

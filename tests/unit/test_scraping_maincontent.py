@@ -237,6 +237,26 @@ def test_a_short_page_read_without_the_guesses_loses_its_share_and_like_labels()
         assert label not in text
 
 
+def test_the_questions_of_an_accordion_stay_though_their_class_says_header() -> None:
+    questions = [f"How is the interest on loan number {i} worked out?" for i in range(3)]
+    items = "".join(
+        f'<div class="card"><div class="card-header"><div class="title">{question}</div></div>'
+        f'<div class="collapse"><div class="card-body"><p>{SENTENCE}, answer {i}.</p></div></div></div>'
+        for i, question in enumerate(questions)
+    )
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(4))
+    site_header = (
+        '<div class="site-header"><a href="/">Home</a> <a href="/loans">Loans</a> '
+        '<a href="/cards">Cards</a> <a href="/about">About us</a></div>'
+    )
+    page = f'<body>{site_header}<div class="page-body"><article>{paragraphs}{items}</article></div></body>'
+    text = to_text(page, BASE)
+    assert all(question in text for question in questions)
+    assert "answer 2" in text
+    # A header of links before the page's body is still the site's header.
+    assert "About us" not in text
+
+
 def test_the_standfirst_in_the_article_header_comes_before_the_body() -> None:
     lead = "The harbour wall will be rebuilt after this spring's storms, the council decided on Tuesday."
     header = f'<div class="story-header"><h1>Harbour wall</h1><p class="article-lead">{lead}</p></div>'
@@ -257,7 +277,7 @@ def test_the_standfirst_is_found_when_the_body_opens_with_markup_across_lines() 
     header = f'<div class="story-header"><h2 class="article-lead"><span>{lead}</span></h2></div>'
     opening = "<p>Normally a <b>storm</b>\n only moves stones around, but this one broke the wall.</p>"
     paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
-    body = f'<div class="story-body">{opening}{paragraphs}</div>'
+    body = f'<div class="story-text">{opening}{paragraphs}</div>'
     text = to_text(f"<html>{head}<body><article>{header}{body}</article></body></html>", BASE)
     assert text.startswith(lead)
 
@@ -424,11 +444,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, both parts: F1 0.926 (precision 0.902, recall 0.952); part a 0.937,
+# Reached when this was written, both parts: F1 0.927 (precision 0.902, recall 0.954); part a 0.939,
 # part b 0.915; trafilatura 0.943 and 0.908.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.92
+    assert result.f1 >= 0.922
     assert result.precision >= 0.895
-    assert result.recall >= 0.945
+    assert result.recall >= 0.948
