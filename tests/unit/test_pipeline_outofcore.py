@@ -37,6 +37,12 @@ def orders_csv(path: Path) -> Path:
                 pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 86400 * 90, n), unit="s")
             ).strftime("%Y-%m-%dT%H:%M:%S"),
             "flag": rng.choice(["yes", "no", ""], n),
+            "day": rng.choice(["2024-02-29", "2023-12-31", "5 Jan 2024", ""], n),
+            "stamp": rng.choice(
+                ["2024-03-01T10:00:00+02:00", "2024-03-01T09:30:00Z", "2024-03-02T00:00:00-05:00"], n
+            ),
+            # Empty in most chunks, text in a few: each chunk types it by itself.
+            "note": np.where(np.arange(n) % 2000 < 40, "gift", ""),
         }
     )
     frame.loc[rng.random(n) < 0.03, "price"] = "n/a"
@@ -95,6 +101,24 @@ PIPELINES: dict[str, list[dict[str, Any]]] = {
         {"op": "sort", "by": [{"column": "rating", "descending": True}, "country"]},
         {"op": "derive", "columns": {"total": "price * qty"}},
         {"op": "limit", "n": 2_500, "offset": 10},
+    ],
+    "dates-times-and-a-column-typed-per-chunk": [
+        {"op": "cast", "columns": {"day": "date", "stamp": "datetime"}},
+        {"op": "dedupe", "subset": ["day", "stamp", "note"], "keep": "last"},
+        {"op": "sort", "by": ["stamp", {"column": "day", "descending": True}]},
+    ],
+    "aggregate-dates-times-and-sparse-text": [
+        {"op": "cast", "columns": {"day": "date", "stamp": "datetime"}},
+        {
+            "op": "aggregate",
+            "group_by": ["day", "note"],
+            "aggregations": [
+                {"fn": "min", "column": "stamp"},
+                {"fn": "max", "column": "stamp"},
+                {"fn": "first", "column": "note"},
+                {"fn": "count", "column": "note"},
+            ],
+        },
     ],
     "sort-nulls-first-select-rename": [
         {"op": "select", "columns": ["order_id", "category", "rating"]},
