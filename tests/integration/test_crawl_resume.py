@@ -97,14 +97,7 @@ def test_a_crawl_interrupted_halfway_resumes_without_fetching_finished_pages_or_
     first = start_worker(env, tmp_path, "worker-1")
     second: Service | None = None
     try:
-        body = {
-            "url": f"{server.url}/",
-            "schema": {"title": "h1"},
-            "crawl": {"max_pages": 10_000, "max_depth": 2},
-            "options": {"max_concurrency": CONCURRENCY},
-            "timeout_seconds": 600,
-        }
-        created = httpx.post(f"{base}/api/scrape", json=body, timeout=30)
+        created = httpx.post(f"{base}/api/scrape", json=crawl_request(server), timeout=30)
         assert created.status_code == 202, created.text
         job_id = created.json()["job_id"]
         wait_for(lambda: pages.fetched() >= PAGES // 2, timeout=BOUND)
@@ -151,14 +144,7 @@ def test_a_paused_crawl_fetches_nothing_until_resumed_then_finishes_where_it_sto
         assert "Only crawls" in refused.json()["error"]["message"]
         pages.fetches.clear()
 
-        body = {
-            "url": f"{server.url}/",
-            "schema": {"title": "h1"},
-            "crawl": {"max_pages": 10_000, "max_depth": 2},
-            "options": {"max_concurrency": CONCURRENCY},
-            "timeout_seconds": 600,
-        }
-        job_id = httpx.post(f"{base}/api/scrape", json=body, timeout=30).json()["job_id"]
+        job_id = httpx.post(f"{base}/api/scrape", json=crawl_request(server), timeout=30).json()["job_id"]
         wait_for(lambda: pages.fetched() >= PAGES // 3, timeout=BOUND)
         paused = httpx.post(f"{base}/api/jobs/{job_id}/pause", timeout=10)
         assert paused.status_code == 202, paused.text
@@ -197,6 +183,17 @@ def test_a_paused_crawl_fetches_nothing_until_resumed_then_finishes_where_it_sto
     finally:
         worker.stop()
         api.stop()
+
+
+def crawl_request(server: LoopbackServer) -> dict[str, Any]:
+    """The whole site, CONCURRENCY pages at a time."""
+    return {
+        "url": f"{server.url}/",
+        "schema": {"title": "h1"},
+        "crawl": {"max_pages": 10_000, "max_depth": 2},
+        "options": {"max_concurrency": CONCURRENCY},
+        "timeout_seconds": 600,
+    }
 
 
 def finished(base: str, job_id: str) -> dict[str, object] | None:

@@ -1,10 +1,12 @@
 """`/api/jobs`: list, read (cheap for pollers), follow as server-sent events, read the whole request,
-cancel, retry, delete, page or download records, and download the files a job wrote (page captures)."""
+cancel, pause, resume, retry, delete, page or download records, and download the files a job wrote
+(page captures)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import orjson
@@ -292,26 +294,28 @@ async def pause_job(job_id: str, db: DbDep) -> Response:
 @router.post("/{job_id}/resume", status_code=202, response_model=JobOut, responses=ERRORS)
 async def resume_job(job_id: str, db: DbDep) -> Response:
     """Queue a paused job again where it stopped (or withdraw a pause not yet acted on)."""
-    now = await db.now()
-    resumed, status = await db.write(lambda c: jobqueue.resume_job(c, job_id, now))
-    if status is None:
-        raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
-    if not resumed:
-        raise Conflict(f"Only paused jobs can be resumed; this one is {status}.", details={"status": status})
-    return model_response(await load_job(db, job_id), status_code=202)
+    return await _queue_again(db, job_id, jobqueue.resume_job, "Only paused jobs can be resumed")
 
 
 @router.post("/{job_id}/retry", status_code=202, response_model=JobOut, responses=ERRORS)
 async def retry_job(job_id: str, db: DbDep) -> Response:
     """Queue a failed or cancelled job again, with a fresh set of attempts."""
+    return await _queue_again(db, job_id, jobqueue.retry_job, "Only failed or cancelled jobs can be retried")
+
+
+async def _queue_again(
+    db: Database,
+    job_id: str,
+    change: Callable[[AsyncConnection, str, float], Awaitable[tuple[bool, str | None]]],
+    only: str,
+) -> Response:
+    """Apply a queue change that puts a job back in the queue; 404 or 409 (`only`...) when it did not."""
     now = await db.now()
-    retried, status = await db.write(lambda c: jobqueue.retry_job(c, job_id, now))
+    queued, status = await db.write(lambda c: change(c, job_id, now))
     if status is None:
         raise NotFound(f"No job with id {job_id!r}.", details={"job_id": job_id})
-    if not retried:
-        raise Conflict(
-            f"Only failed or cancelled jobs can be retried; this one is {status}.", details={"status": status}
-        )
+    if not queued:
+        raise Conflict(f"{only}; this one is {status}.", details={"status": status})
     return model_response(await load_job(db, job_id), status_code=202)
 
 
