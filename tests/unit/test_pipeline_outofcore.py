@@ -89,6 +89,7 @@ PIPELINES: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "dedupe-keep-first-by-key": [CAST, {"op": "dedupe", "subset": ["order_id"]}],
+    "dedupe-by-no-columns-keeps-every-row": [{"op": "dedupe", "subset": []}],
     "dedupe-keep-last-by-keys-with-nulls": [
         {"op": "dedupe", "subset": ["country", "category"], "keep": "last"},
     ],
@@ -213,6 +214,15 @@ def test_an_out_of_core_step_error_names_the_step_as_in_memory(tmp_path: Path) -
         messages.append(caught.value.message)
     assert messages[0] == messages[1]
     assert "steps[0] (aggregate) failed" in messages[0]
+
+
+def test_a_column_mixing_text_and_numbers_fails_out_of_core_naming_the_step(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps: list[dict[str, Any]] = [{"op": "fill_null", "columns": {"rating": "none"}}, {"op": "dedupe"}]
+    with pytest.raises(StepFailed) as caught:
+        run(tmp_path, source, steps, large=True)
+    message = "steps[1] (dedupe) failed: a column mixes types, which cannot run out of core; cast it"
+    assert caught.value.message.startswith(message)
 
 
 LAZY_PROBE = """
