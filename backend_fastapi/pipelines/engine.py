@@ -35,7 +35,9 @@ DEFAULT_LIMIT_MB = 512
 Emit = Callable[[dict[str, Any]], None]
 
 
-class _Run:
+class Run:
+    """One run's steps, contexts, counters and timings (the out-of-core path works on it too)."""
+
     def __init__(self, spec: ChildSpec, emit: Emit) -> None:
         self.spec = spec
         self.emit = emit
@@ -232,7 +234,7 @@ class _Run:
 def run(spec: ChildSpec, emit: Emit | None = None) -> dict[str, Any]:
     """Run the pipeline described by `spec`; returns the report (raises JobError subclasses)."""
     started = time.perf_counter()
-    state = _Run(spec, emit or (lambda _: None))
+    state = Run(spec, emit or (lambda _: None))
     try:
         frame, source = state.transform()
     except JobError as exc:

@@ -34,7 +34,7 @@ from backend_fastapi.schemas import pipeline_steps as s
 if TYPE_CHECKING:
     import duckdb
 
-    from backend_fastapi.pipelines.engine import _Run
+    from backend_fastapi.pipelines.engine import Run
 
 ROW = "__dataops_row"  # the source order, carried through every whole-table step
 BATCH_ROWS = 100_000
@@ -158,7 +158,7 @@ def _next_batch(reader: pa.RecordBatchReader, index: int, op: str) -> pa.RecordB
 class OutOfCore:
     """One run's out-of-core transform: chunks through pandas steps, whole-table steps in DuckDB."""
 
-    def __init__(self, run: _Run, limit_mb: int) -> None:
+    def __init__(self, run: Run, limit_mb: int) -> None:
         self.run = run
         self.scratch = Path(run.spec.out_dir).parent / "outofcore"
         self.limit_mb = limit_mb
