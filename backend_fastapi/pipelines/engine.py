@@ -266,6 +266,9 @@ def run(spec: ChildSpec, emit: Emit | None = None) -> dict[str, Any]:
             begun = time.perf_counter()
             writers.write(frame, "jsonl", Path(records_path))
             state.timings["write_seconds"] += time.perf_counter() - begun
+    remove = getattr(frame, "remove", None)
+    if remove is not None:
+        remove()  # an out-of-core result's parts
     state.timings["engine_seconds"] = time.perf_counter() - started
     result["timings"] = {k: round(v, 3) for k, v in state.timings.items()}
     return result

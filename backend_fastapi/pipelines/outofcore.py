@@ -6,7 +6,8 @@ The source is read in chunks; row-local steps run on each chunk with the same pa
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
 to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
 disk under its own memory limit, inside the run's), and its result comes back as Arrow batches
-that the next row-local steps work on. Only the final result is one pandas frame.
+that the next row-local steps work on. The result is spilled the same way, and every writer reads
+it again slice by slice (`writers.Sliced`): no part of the run holds the whole table.
 
 DuckDB is imported here and only here, by runs that take this path: the worker and the API never
 load it.
@@ -155,6 +156,36 @@ def _next_batch(reader: pa.RecordBatchReader, index: int, op: str) -> pa.RecordB
             return None
 
 
+class Spilled:
+    """The result of an out-of-core run: Parquet parts on disk, read again slice by slice by each
+    writer (`writers.Sliced`), so no output needs the whole result in memory."""
+
+    def __init__(self, paths: list[str], empty: pd.DataFrame, rows: int, folder: Path) -> None:
+        self.paths = paths
+        self._empty = empty
+        self.rows = rows
+        self.folder = folder
+        self.columns = [str(c) for c in empty.columns]
+        self.dtypes = {str(c): empty[c].dtype for c in empty.columns}
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def empty(self) -> pd.DataFrame:
+        """No rows, the columns and their types."""
+        return self._empty
+
+    def slices(self) -> Frames:
+        """The rows in order, BATCH_ROWS at a time, typed as in memory."""
+        for path in self.paths:
+            for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS):
+                yield to_frame(batch, self.dtypes)
+
+    def remove(self) -> None:
+        """Delete the parts (after the last writer)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class OutOfCore:
     """One run's out-of-core transform: chunks through pandas steps, whole-table steps in DuckDB."""
 
@@ -217,7 +248,7 @@ class OutOfCore:
         self.unfinished.clear()
 
     def spill(
-        self, index: int, frames: Frames, folder: Path, needed: list[str] | None = None
+        self, index: int | None, frames: Frames, folder: Path, needed: list[str] | None = None
     ) -> tuple[list[str], pd.DataFrame, int]:
         """Write the chunks (only the `needed` columns, when given) as Parquet parts with their
         row order; returns the parts, the first row with every column, and the row count."""
@@ -234,9 +265,9 @@ class OutOfCore:
             try:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                op = self.run.steps[index].op
+                where = "the result" if index is None else f"steps[{index}] ({self.run.steps[index].op})"
                 raise StepFailed(
-                    f"steps[{index}] ({op}) failed: a column mixes types, which cannot run out of core; "
+                    f"{where} failed: a column mixes types, which cannot run out of core; "
                     f"cast it to one type first ({exc})",
                     details={"step": index},
                 ) from exc
@@ -253,9 +284,12 @@ class OutOfCore:
         assert template is not None  # readers yield at least one (possibly empty) chunk
         return paths, template, rows
 
-    def timed(self, index: int, started: float) -> None:
-        """Count the time since `started` as step `index`'s."""
+    def timed(self, index: int | None, started: float) -> None:
+        """Count the time since `started` as step `index`'s (None: writing the result)."""
         elapsed = time.perf_counter() - started
+        if index is None:
+            self.run.timings["write_seconds"] += elapsed
+            return
         self.run.seconds[index] += elapsed
         self.run.timings["steps_seconds"] += elapsed
 
@@ -321,7 +355,7 @@ class OutOfCore:
             cursor.close()
             shutil.rmtree(self.scratch / f"step{index}", ignore_errors=True)
 
-    def transform(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def transform(self) -> tuple[Spilled, dict[str, Any]]:
         """Read the source and run every step; the result and facts about the source."""
         run = self.run
         con = self.connect()
@@ -341,14 +375,14 @@ class OutOfCore:
                 frames = self.whole(con, end, frames)
                 whole_steps.append(end)
                 start = end + 1
-            parts = list(frames)
-            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-            del parts
-            release_memory()
+            # The result, too, may not fit: it is written once more and read again by each writer.
+            result = Path(run.spec.out_dir).parent / "outofcore-result"
+            paths, sample, rows = self.spill(None, frames, result)
             self.finish_streamed()
         finally:
             con.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
+        frame = Spilled(paths, sample.iloc[:0], rows, result)
         source = {
             "rows": self.source_rows,
             "columns": self.columns,

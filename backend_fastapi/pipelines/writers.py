@@ -15,10 +15,11 @@ import csv
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from backend_fastapi.pipelines.frames import kind, to_json_lines
 from backend_fastapi.tabular import formula_escaped, formula_escaped_column
@@ -29,24 +30,61 @@ XLSX_MAX_ROWS = 1_048_576
 EXTENSIONS = {"csv": "csv", "json": "json", "jsonl": "jsonl", "xlsx": "xlsx", "parquet": "parquet"}
 
 
-def _slices(frame: pd.DataFrame, rows: int = WRITE_ROWS) -> Iterator[pd.DataFrame]:
-    for start in range(0, len(frame), rows):
-        yield frame.iloc[start : start + rows]
+class Sliced(Protocol):
+    """A result too large to hold at once (`pipelines.outofcore`): read again slice by slice."""
+
+    columns: list[str]
+
+    def __len__(self) -> int: ...
+
+    def empty(self) -> pd.DataFrame:
+        """No rows, the columns and their types."""
+        ...
+
+    def slices(self) -> Iterator[pd.DataFrame]:
+        """The rows, in order, a slice at a time."""
+        ...
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, escape_formulas: bool = True) -> None:
+Rows: TypeAlias = pd.DataFrame | Sliced
+
+
+def _slices(frame: Rows, rows: int = WRITE_ROWS) -> Iterator[pd.DataFrame]:
+    parts = [frame] if isinstance(frame, pd.DataFrame) else frame.slices()
+    for part in parts:
+        for start in range(0, len(part), rows):
+            yield part.iloc[start : start + rows]
+
+
+def _empty(frame: Rows) -> pd.DataFrame:
+    return frame.iloc[:0] if isinstance(frame, pd.DataFrame) else frame.empty()
+
+
+def write_csv(frame: Rows, path: Path, *, escape_formulas: bool = True) -> None:
     """CSV with a header row, UTF-8, `\n` line ends; formulas escaped and text quoted unless raw."""
     if not escape_formulas:
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", chunksize=WRITE_ROWS)
+        if isinstance(frame, pd.DataFrame):
+            frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", chunksize=WRITE_ROWS)
+            return
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            frame.empty().to_csv(fh, index=False, lineterminator="\n")
+            for part in _slices(frame):
+                part.to_csv(fh, index=False, header=False, lineterminator="\n")
         return
-    # Only text can start a formula: numbers, booleans and dates are written as they are.
-    text = [i for i, c in enumerate(frame.columns) if kind(frame[c]) in ("text", "mixed")]
+    # Only text can start a formula: numbers, booleans and dates are written as they are. A
+    # result read again in slices is looked at slice by slice.
+    whole = isinstance(frame, pd.DataFrame)
+    text: list[int] = []
+    if isinstance(frame, pd.DataFrame):
+        text = [i for i, c in enumerate(frame.columns) if kind(frame[c]) in ("text", "mixed")]
     # QUOTE_NONNUMERIC quotes text and leaves numbers bare, as the API's CSV downloads do.
     options: dict[str, Any] = {"index": False, "lineterminator": "\n", "quoting": csv.QUOTE_NONNUMERIC}
     with path.open("w", encoding="utf-8", newline="") as fh:
         header = [formula_escaped(str(c)) for c in frame.columns]
-        frame.iloc[:0].to_csv(fh, header=header, **options)
+        _empty(frame).to_csv(fh, header=header, **options)
         for part in _slices(frame):
+            if not whole:
+                text = [i for i in range(part.shape[1]) if kind(part.iloc[:, i]) in ("text", "mixed")]
             if text:
                 part = part.copy(deep=False)
                 for i in text:
@@ -54,14 +92,14 @@ def write_csv(frame: pd.DataFrame, path: Path, *, escape_formulas: bool = True) 
             part.to_csv(fh, header=False, **options)
 
 
-def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
+def write_jsonl(frame: Rows, path: Path) -> None:
     """One JSON object per line."""
     with path.open("w", encoding="utf-8") as fh:
         for part in _slices(frame):
             fh.write(to_json_lines(part))
 
 
-def write_json(frame: pd.DataFrame, path: Path) -> None:
+def write_json(frame: Rows, path: Path) -> None:
     """A JSON array of objects, one per line, written slice by slice."""
     with path.open("w", encoding="utf-8") as fh:
         fh.write("[")
@@ -86,15 +124,27 @@ def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def write_parquet(frame: Rows, path: Path) -> None:
     """Parquet through pyarrow (columns mixing text and numbers become text)."""
+    if not isinstance(frame, pd.DataFrame):
+        _write_parquet_slices(frame, path)
+        return
     try:
         frame.to_parquet(path, index=False, engine="pyarrow")
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         _arrow_safe(frame).to_parquet(path, index=False, engine="pyarrow")
 
 
-def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet_slices(frame: Sliced, path: Path) -> None:
+    """One row group a slice, every slice in the first one's types."""
+    schema = pa.Schema.from_pandas(_arrow_safe(frame.empty()), preserve_index=False)
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in _slices(frame):
+            table = pa.Table.from_pandas(_arrow_safe(part), preserve_index=False)
+            writer.write_table(table.cast(schema))
+
+
+def write_xlsx(frame: Rows, path: Path) -> None:
     """XLSX row by row in constant-memory mode; typed cells, text never read as formulas."""
     import xlsxwriter
 
@@ -148,7 +198,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     workbook.close()
 
 
-WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+WRITERS: dict[str, Callable[[Rows, Path], None]] = {
     "csv": write_csv,
     "json": write_json,
     "jsonl": write_jsonl,
@@ -157,7 +207,7 @@ WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
 }
 
 
-def write(frame: pd.DataFrame, fmt: str, path: Path, *, escape_formulas: bool = True) -> None:
+def write(frame: Rows, fmt: str, path: Path, *, escape_formulas: bool = True) -> None:
     """Write `frame` to `path` in `fmt` (through a temporary name, so readers never see half a file)."""
     partial = path.with_name(f".{path.name}.partial")
     if fmt == "csv":

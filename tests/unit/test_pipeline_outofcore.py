@@ -186,6 +186,56 @@ def test_the_out_of_core_path_gives_the_in_memory_result(tmp_path: Path, name: s
     assert large["source"]["rows"] == memory["source"]["rows"] == ROWS + ROWS // 10
 
 
+def write_every_format(tmp_path: Path, source: Path, steps: list[dict[str, Any]], large: bool) -> Path:
+    out_dir = tmp_path / ("large" if large else "memory")
+    (out_dir / "out").mkdir(parents=True)
+    outputs = [
+        {"format": "csv", "name": "escaped"},
+        {"format": "csv", "name": "raw", "escape_formulas": False},
+        {"format": "json", "name": "rows"},
+        {"format": "jsonl", "name": "lines"},
+        {"format": "xlsx", "name": "sheet"},
+        {"format": "parquet", "name": "table"},
+    ]
+    spec = {
+        "steps": steps,
+        "inputs": {"source": {"path": str(source), "format": "csv"}},
+        "outputs": outputs,
+        "out_dir": str(out_dir / "out"),
+        "records_path": str(out_dir / "records.jsonl"),
+        "preview_rows": None,
+        "chunk_rows": 1_000,
+        "large_input_mb": 0 if large else None,
+    }
+    result = engine.run(ChildSpec.model_validate(spec))
+    assert ("out_of_core_steps" in result["source"]) is large
+    assert [o["rows"] for o in result["outputs"]] == [result["rows"]] * len(outputs)
+    return out_dir
+
+
+def test_every_output_format_and_the_records_are_written_slice_by_slice_as_in_memory(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps: list[dict[str, Any]] = [
+        CAST,
+        {"op": "dedupe", "subset": ["order_id"]},
+        {"op": "derive", "columns": {"label": "concat('=', sku)"}},
+    ]
+    memory = write_every_format(tmp_path, source, steps, large=False)
+    large = write_every_format(tmp_path, source, steps, large=True)
+    for name in ("escaped.csv", "raw.csv", "rows.json", "lines.jsonl"):
+        assert (large / "out" / name).read_bytes() == (memory / "out" / name).read_bytes(), name
+    assert (large / "records.jsonl").read_bytes() == (memory / "records.jsonl").read_bytes()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(large / "out" / "table.parquet"), pd.read_parquet(memory / "out" / "table.parquet")
+    )
+    sheets = [pd.read_excel(d / "out" / "sheet.xlsx", sheet_name=None) for d in (large, memory)]
+    assert sheets[0].keys() == sheets[1].keys()
+    for name in sheets[0]:
+        pd.testing.assert_frame_equal(sheets[0][name], sheets[1][name])
+    assert not (large / "outofcore-result").exists()
+    assert "'=SKU" in (large / "out" / "escaped.csv").read_text()
+
+
 def test_a_large_input_with_a_step_without_out_of_core_form_runs_in_memory_and_says_why(
     tmp_path: Path,
 ) -> None:
