@@ -117,7 +117,7 @@ class Run:
         reason = unsupported(self.steps)
         return reason is None, reason
 
-    def transform(self) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def transform(self) -> tuple[writers.Rows, dict[str, Any]]:
         """Read the source and run every step; returns the result and facts about the source."""
         large, reason = self.out_of_core()
         if large:
@@ -206,7 +206,7 @@ class Run:
             ),
         }
 
-    def write_outputs(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    def write_outputs(self, frame: writers.Rows) -> list[dict[str, Any]]:
         """Write each output file; their names, sizes and row counts."""
         out_dir = Path(self.spec.out_dir)
         written = []
@@ -255,6 +255,7 @@ def run(spec: ChildSpec, emit: Emit | None = None) -> dict[str, Any]:
     if validation is not None:
         result["validation"] = validation
     if state.preview_rows is not None:
+        assert isinstance(frame, pd.DataFrame)  # previews never run out of core
         result["preview"] = {
             "rows": to_records(frame.head(PREVIEW_MAX_ROWS)),
             "truncated": len(frame) > PREVIEW_MAX_ROWS,
