@@ -87,7 +87,7 @@ def _temporal(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if pa.types.is_temporal(f.type)]
 
 
-def _arrow_csv(path: Path, options: dict[str, Any]) -> pa.Table | None:
+def arrow_csv(path: Path, options: dict[str, Any]) -> pa.Table | None:
     """The whole CSV through Arrow's multi-threaded reader, typed as pandas would type it; None
     when a feature only pandas' parser has is needed (the caller reads it with pandas then).
 
@@ -119,7 +119,7 @@ def _arrow_csv(path: Path, options: dict[str, Any]) -> pa.Table | None:
 
 def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
     if nrows is None:
-        table = _arrow_csv(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
+        table = arrow_csv(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
         if table is not None:
             # Slices of `chunk_rows`, so that streamed steps' temporaries stay small; their text
             # stays in the table's buffers (pandas' concatenation of Arrow text copies nothing).

@@ -65,7 +65,7 @@ def read_both(path: Path, options: dict[str, Any] | None = None) -> tuple[pd.Dat
 def test_arrow_and_pandas_read_a_csv_to_the_same_values_kinds_and_names(tmp_path: Path, name: str) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(CASES[name])
-    assert readers._arrow_csv(path, {}) is not None  # the Arrow path is the one under test
+    assert readers.arrow_csv(path, {}) is not None  # the Arrow path is the one under test
     by_arrow, by_pandas = read_both(path)
     assert list(by_arrow.columns) == list(by_pandas.columns)
     assert rows(by_arrow) == rows(by_pandas)
@@ -92,7 +92,7 @@ def test_a_semicolon_latin1_file_reads_the_same_through_arrow(tmp_path: Path) ->
 def test_rows_of_uneven_width_fall_back_to_pandas(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(b"a,b,c\n1,2,3\n4,5\n")
-    assert readers._arrow_csv(path, {}) is None
+    assert readers.arrow_csv(path, {}) is None
     assert rows(readers.read_all({"path": str(path), "format": "csv"}, 1000)) == [
         {"a": 1, "b": 2, "c": 3.0},
         {"a": 4, "b": 5, "c": None},
