@@ -38,7 +38,7 @@ def test_every_job_type_has_a_handler_a_payload_model_and_a_result_model() -> No
 
 
 def test_statuses_and_webhook_events_are_spelled_once() -> None:
-    assert [s.value for s in JobStatus] == ["queued", "running", "completed", "failed", "cancelled"]
+    assert [s.value for s in JobStatus] == ["queued", "running", "completed", "failed", "cancelled", "paused"]
     assert set(get_args(WebhookEvent)) == set(FINISHED_STATUSES)
 
 

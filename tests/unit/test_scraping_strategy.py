@@ -4,6 +4,7 @@ captures, after a look at the static HTML otherwise; `static` with a capture is 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ class FakeSession:
         self.request = request.to_payload()
         self.renders = 0
 
-    async def fetch(self, url: str) -> tuple[Response, Document]:
+    async def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> tuple[Response, Document]:
         response = Response(url, 200, {"Content-Type": "text/html"}, HTML.encode())
         return response, Document(url, 200, "text/html", html=HTML)
 
