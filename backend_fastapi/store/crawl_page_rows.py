@@ -61,33 +61,28 @@ async def save(
     conn: AsyncConnection, lineage: str, job_id: str, pages: Sequence[SeenPage], now: float
 ) -> None:
     """Remember what this crawl fetched: each page's state and output replace the old ones."""
-    fetched = list(pages)
-    if fetched:
-        # Delete then insert: one statement shape on SQLite and PostgreSQL, in this transaction.
-        keys = [p.key for p in fetched]
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            await conn.execute(
-                crawl_pages.delete().where(crawl_pages.c.lineage == lineage, crawl_pages.c.key.in_(chunk))
-            )
-        await conn.execute(
-            crawl_pages.insert(),
-            [
-                {
-                    "lineage": lineage,
-                    "key": p.key,
-                    "url": p.url,
-                    "etag": p.state.etag,
-                    "last_modified": p.state.last_modified,
-                    "content_hash": p.state.content_hash,
-                    "records": p.records,
-                    "links": p.links or [],
-                    "job_id": job_id,
-                    "seen_at": now,
-                }
-                for p in fetched
-            ],
-        )
+    if not pages:
+        return
+    # Delete then insert: one statement shape on SQLite and PostgreSQL, in this transaction.
+    await forget(conn, lineage, [p.key for p in pages])
+    await conn.execute(
+        crawl_pages.insert(),
+        [
+            {
+                "lineage": lineage,
+                "key": p.key,
+                "url": p.url,
+                "etag": p.state.etag,
+                "last_modified": p.state.last_modified,
+                "content_hash": p.state.content_hash,
+                "records": p.records,
+                "links": p.links,
+                "job_id": job_id,
+                "seen_at": now,
+            }
+            for p in pages
+        ],
+    )
 
 
 async def forget(conn: AsyncConnection, lineage: str, keys: Sequence[str]) -> None:
