@@ -310,17 +310,14 @@ class Crawler:
         # `next_click` pages count as pages: the button is clicked only while max_pages allows.
         clicks = max(0, self.config.max_pages - self.scheduled) if self.config.next_click else 0
         check = self.incremental.check(task.key) if self.incremental else None
-        if check is not None and self.incremental is not None:
-            try:
-                page = await load_with_retries(
-                    self.session, self.processor, task.url, max_clicks=clicks, conditional=check
-                )
-            except PageUnchanged:
-                if await self._carry_over(task, records):
-                    return
-                # Its stored output is gone (another crawl of the lineage pruned it): fetch it again.
-                page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
-        else:
+        try:
+            page = await load_with_retries(
+                self.session, self.processor, task.url, max_clicks=clicks, conditional=check
+            )
+        except PageUnchanged:
+            if await self._carry_over(task, records):
+                return
+            # Its stored output is gone (another crawl of the lineage pruned it): fetch it again.
             page = await load_with_retries(self.session, self.processor, task.url, max_clicks=clicks)
         doc, out = page.doc, page.out
         if doc.url != task.url:
