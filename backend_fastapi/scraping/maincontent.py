@@ -94,6 +94,11 @@ _LEAD_CSS = ":is(p,div,h2)[class]:is(" + ",".join(f"[class*='{w}' i]" for w in L
 # A standfirst's length in characters, and how far up its ancestor shared with the content may be.
 LEAD_TEXT = (60, 1000)
 LEAD_DEPTH = 4
+# How far up from the content a block repeating the page's meta description may sit: the page says
+# itself that this is its summary, so it may sit in a header or side column the drops remove.
+DESCRIBED_DEPTH = 8
+# The page's own summary, in the order sites fill them.
+DESCRIPTION_CSS = ("meta[name=description i]", "meta[property='og:description' i]")
 SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201c\u201d\u00bb)]*$")
 # When unsure, the own choice stands over trafilatura's only when it holds this many times more text.
 SECOND_LONGER = 2.0
@@ -411,7 +416,8 @@ def _with_siblings(scorer: _Scorer, top: Any) -> list[Any]:
     top_key = top.mem_id
     top_score = scorer.final(top_key) if top_key in scorer.scores else 0.0
     threshold = max(10.0, top_score * 0.2)
-    top_class = top.attributes.get("class") or ""
+    # Blocks of one article share their first class word (`block block--text`, `block block--quote`).
+    top_class = _first_word(top.attributes.get("class"))
     chosen = []
     for sibling in parent.iter():
         key = sibling.mem_id
@@ -420,7 +426,8 @@ def _with_siblings(scorer: _Scorer, top: Any) -> list[Any]:
         if key == top_key:
             chosen.append(sibling)
             continue
-        bonus = top_score * 0.2 if top_class and sibling.attributes.get("class") == top_class else 0.0
+        same = top_class and _first_word(sibling.attributes.get("class")) == top_class
+        bonus = top_score * 0.2 if same else 0.0
         if key in scorer.scores and scorer.final(key) + bonus >= threshold:
             chosen.append(sibling)
         elif sibling.tag == "p":
@@ -431,6 +438,11 @@ def _with_siblings(scorer: _Scorer, top: Any) -> list[Any]:
             elif 0 < length <= 80 and density == 0 and re.search(r"\.( |$)", sibling.text()):
                 chosen.append(sibling)
     return chosen
+
+
+def _first_word(value: str | None) -> str:
+    words = value.split() if value else ()
+    return words[0] if words else ""
 
 
 def _clean(scorer: _Scorer, roots: list[Any]) -> None:
@@ -809,7 +821,7 @@ def _article(
         json_ld.extend(node.text() for node in tree.css("script[type='application/ld+json']"))
     for selector in exclude_selectors:
         _decompose_all(_below(root, selector))
-    leads = _leads(root) if guess else []
+    leads = _leads(root, _description(tree)) if guess else []
     _drop_boilerplate(root, guess)
     share = {node.mem_id for node in root.css(_SHARE_CSS) if not _in_sentence(node)} if guess else set()
     share.discard(root.mem_id)
@@ -844,10 +856,26 @@ class _Lead:
     html: str
     text: str
     ancestors: frozenset[int]
+    # How many of the content's ancestors may be the one it shares.
+    depth: int = LEAD_DEPTH
 
 
-def _leads(root: Any) -> list[_Lead]:
-    """The standfirst paragraphs of the page: often in the article's header, which the drops remove."""
+def _description(tree: Any) -> str:
+    """The page's meta description (or Open Graph one), spaces collapsed; "" if none."""
+    for selector in DESCRIPTION_CSS:
+        node = tree.css_first(selector)
+        content = " ".join((node.attributes.get("content") or "").split()) if node is not None else ""
+        if content:
+            return content
+    return ""
+
+
+def _leads(root: Any, description: str = "") -> list[_Lead]:
+    """The standfirst paragraphs of the page: often in the article's header, which the drops remove.
+
+    Blocks whose class names a standfirst and reads as sentences, and the block that repeats the
+    page's meta description (the page's own word that it is the summary, with or without a stop).
+    """
     leads = []
     for node in _below(root, _LEAD_CSS):
         if not LEAD_CLASS.search(_class_id(node)):
@@ -856,16 +884,54 @@ def _leads(root: Any) -> list[_Lead]:
         # A standfirst is sentences: a headline, a caption or a form hint without a final stop is not.
         if not LEAD_TEXT[0] <= len(text) <= LEAD_TEXT[1] or not SENTENCE_END.search(text):
             continue
-        links = sum(len(a.text()) for a in node.css("a"))
-        if links > 0.3 * len(text):
+        if _mostly_links(node, text):
             continue
-        ancestors: list[int] = []
-        parent = node.parent
-        while parent is not None and parent.tag not in ("body", "html") and len(ancestors) < LEAD_DEPTH:
-            ancestors.append(parent.mem_id)
-            parent = parent.parent
-        leads.append(_Lead(node.html or "", text, frozenset(ancestors)))
+        leads.append(_Lead(node.html or "", text, _ancestors(node, LEAD_DEPTH)))
+    described = _described(root, description)
+    if described is not None:
+        leads.append(described)
     return leads
+
+
+def _described(root: Any, description: str) -> _Lead | None:
+    """The block whose text is the page's meta description, as a standfirst; None if there is none."""
+    if not LEAD_TEXT[0] <= len(description) <= LEAD_TEXT[1]:
+        return None
+    # lexbor finds the description's first words in one text node; the block holding them all is
+    # that node's element or one of its few nearest ancestors.
+    head = description[:30].rsplit(" ", 1)[0]
+    if '"' in head or "\\" in head or len(head) < 12:
+        return None
+    for node in _below(root, f':is(p,h2,h3,div,li,span,strong,em):lexbor-contains("{head}")'):
+        for _ in range(3):
+            if node is None or node.tag in ("body", "html"):
+                break
+            text = " ".join(node.text(separator=" ").split())
+            if len(text) > len(description) + 20:
+                break
+            # A description cut short ("...") is the start of the block's text.
+            cut = description.rstrip(".\u2026").rstrip() if description.endswith(("...", "\u2026")) else None
+            if text == description or (cut and text.startswith(cut)):
+                if _mostly_links(node, text):
+                    return None
+                return _Lead(node.html or "", text, _ancestors(node, DESCRIBED_DEPTH), DESCRIBED_DEPTH)
+            node = node.parent
+    return None
+
+
+def _mostly_links(node: Any, text: str) -> bool:
+    links = sum(len(a.text()) for a in node.css("a"))
+    return links > 0.3 * len(text)
+
+
+def _ancestors(node: Any, depth: int) -> frozenset[int]:
+    """The ids of a node's nearest `depth` ancestors below the body."""
+    ancestors: list[int] = []
+    parent = node.parent
+    while parent is not None and parent.tag not in ("body", "html") and len(ancestors) < depth:
+        ancestors.append(parent.mem_id)
+        parent = parent.parent
+    return frozenset(ancestors)
 
 
 def _add_lead(html: str, content: list[Any], leads: list[_Lead]) -> None:
@@ -876,16 +942,16 @@ def _add_lead(html: str, content: list[Any], leads: list[_Lead]) -> None:
     """
     first = content[0]
     # The content's first element too: the drops may have removed a header from inside it.
-    near, node = set(), first
-    for _ in range(LEAD_DEPTH + 1):
+    near, node = [], first
+    for _ in range(DESCRIBED_DEPTH + 1):
         if node is None or node.tag in ("body", "html"):
             break
-        near.add(node.mem_id)
+        near.append(node.mem_id)
         node = node.parent
     said = " ".join(" ".join(n.text(separator=" ").split()) for n in content)
     start = None
     for lead in reversed(leads):
-        if not lead.ancestors & near or lead.text[:40] in said:
+        if lead.ancestors.isdisjoint(near[: lead.depth + 1]) or lead.text[:40] in said:
             continue
         # Before the content in the page: the lead's words come first in the HTML.
         if start is None:

@@ -282,6 +282,35 @@ def test_the_standfirst_is_found_when_the_body_opens_with_markup_across_lines() 
     assert text.startswith(lead)
 
 
+def test_the_block_repeating_the_meta_description_is_the_standfirst_even_without_a_stop() -> None:
+    subtitle = "Harbour wall to be rebuilt by the council after the storms of this spring"
+    head = f'<head><meta property="og:description" content="  {subtitle} "></head>'
+    # In the page's header, which the drops remove, and worded as a headline (no final stop).
+    header = f'<div class="page-header"><h1>Harbour wall</h1><h2 class="sub">{subtitle}</h2></div>'
+    body = f'<div class="story-body">{"".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))}</div>'
+    text = to_text(f"<html>{head}<body><article>{header}{body}</article></body></html>", BASE)
+    assert text.startswith(subtitle)
+    assert text.count(subtitle) == 1
+    # Without the description it is a headline like any other; after the article it is a teaser.
+    assert subtitle not in to_text(f"<html><body><article>{header}{body}</article></body></html>", BASE)
+    teaser = f'<div class="page-footer"><h2 class="sub">{subtitle}</h2></div>'
+    assert subtitle not in to_text(f"<html>{head}<body><article>{body}{teaser}</article></body></html>", BASE)
+
+
+def test_blocks_sharing_the_first_class_word_of_the_best_one_are_one_article() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
+    # The article's blocks differ in their other class words; a short one scores little on its own.
+    quote = "<p>We will rebuild it stronger than it was, said the mayor, standing at the harbour.</p>"
+    blocks = (
+        f'<div class="block block--text">{paragraphs}</div>'
+        f'<div class="block block--quote">{quote}</div>'
+        '<div class="teaser-list"><p>Another story, about the weather, in short form.</p></div>'
+    )
+    text = to_text(f"<body><div class='page'>{blocks}</div></body>", BASE)
+    assert "said the mayor" in text
+    assert "Another story" not in text
+
+
 def test_a_teaser_headline_classed_as_a_summary_is_no_standfirst() -> None:
     headline = "Council Decision on the Harbour Wall Is Subject of an Inquiry"
     teaser = f'<div class="story-teaser"><p class="summary">{headline}</p></div>'
