@@ -253,6 +253,9 @@ class Hit:
     value: Any
     source: str
     rank: tuple[int, ...]
+    # The element the value was read from, where one is (named elements): a description checks it
+    # reads as prose.
+    node: Any = field(default=None, compare=False)
 
 
 def _ancestors(node: Any, limit: int = 12) -> Iterator[Any]:
@@ -438,6 +441,7 @@ def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
                     value,
                     _describe(entry),
                     (away, rank, order, exact, _where(entry.position, index), entry.position),
+                    entry.node,
                 )
             )
     return hits
@@ -554,30 +558,59 @@ def price_near_title(index: PageIndex, negative: frozenset[str]) -> list[Hit]:
 
 
 def paragraph_after_title(index: PageIndex) -> list[Hit]:
-    """The first substantial paragraph after the page's `<h1>` (else the first on the page)."""
+    """The first substantial paragraph after the page's `<h1>` (else the first on the page): a `<p>`
+    or a block of prose in any element (`<div>A hand-thrown mug ...</div>`), whichever comes first."""
     start = max(index.h1, 0)
+    source = "near:h1" if index.h1 >= 0 else "css:p"
+    paragraph: Hit | None = None
     for position, node in index.paragraphs:
         if position < start:
             continue
         text = clean_text(node.text(deep=True, separator=" "))
-        if len(text) < 60 or text.count(" ") < 5 or is_placeholder(text):
+        if not _substantial(text):
             continue
         _, away = _context(node, frozenset())
         if away:
             continue
-        return [Hit(text, "near:h1" if index.h1 >= 0 else "css:p", (position,))]
-    # No `<p>`: the first block of prose after the title (`<div>A hand-thrown mug ...</div>`).
+        paragraph = Hit(text, source, (position,))
+        break
     for position, node, text in index.texts:
-        if position < start or len(text) < 60 or text.count(" ") < 5 or is_placeholder(text):
+        if paragraph is not None and position >= paragraph.rank[0]:
+            break
+        if position < start or not _substantial(text):
             continue
         parent = node.parent
         if parent is None or parent.tag in ("a", "button", "label", "option", "h1"):
             continue
         _, away = _context(node, frozenset())
-        if not away:
-            block = clean_text(parent.text(deep=True, separator=" "))
-            return [Hit(block if len(block) < 4 * len(text) else text, "near:h1", (position + 1,))]
-    return []
+        if away:
+            continue
+        # The whole block when the text is most of it (`<div>A <b>hand-thrown</b> mug ...</div>`),
+        # never one that holds the title too.
+        block = clean_text(parent.text(deep=True, separator=" "))
+        whole = len(block) < 4 * len(text) and not _holds(parent, index.heading)
+        return [Hit(block if whole else text, source, (position + 1,))]
+    return [paragraph] if paragraph is not None else []
+
+
+def _substantial(text: str) -> bool:
+    return len(text) >= 60 and text.count(" ") >= 5 and not is_placeholder(text)
+
+
+def _holds(container: Any, node: Any) -> bool:
+    if node is None:
+        return False
+    return any(parent.mem_id == container.mem_id for parent in _ancestors(node, 30))
+
+
+def reads_as_prose(node: Any, negative: frozenset[str] = frozenset()) -> bool:
+    """Whether an element's text, read as a value is (`_own_text`), is sentences: a run of 60
+    characters or more, or runs of 25 on average. A table of specifications or a row of labels and
+    values is many short runs."""
+    parts: list[str] = []
+    _collect(node, negative, parts, [4000])
+    runs = [length for length in (len(part.strip()) for part in parts) if length]
+    return bool(runs) and (max(runs) >= 60 or sum(runs) / len(runs) >= 25)
 
 
 def stock_near_title(index: PageIndex) -> list[Hit]:

@@ -315,8 +315,16 @@ def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int
         # A description is prose: a short value ("Solid Wood") is a detail, and one that starts with
         # the title or holds a price is the whole product box; both come after the paragraph.
         heading = _index_heading(index)
+        negative = concept.negative if concept is not None else frozenset()
         out = [
-            ((rank[0], 3 if _not_prose(str(hit.value), heading) else rank[1], *rank[2:]), hit)
+            (
+                (
+                    rank[0],
+                    3 if _not_prose(str(hit.value), heading, hit.node, negative) else rank[1],
+                    *rank[2:],
+                ),
+                hit,
+            )
             for rank, hit in out
         ]
     return out
@@ -326,9 +334,10 @@ def _near_title(ckey: str, kind: str, index: labels.PageIndex) -> list[tuple[tup
     """Guesses from the page around its title: a paragraph, a currency amount, a stock phrase, a picture."""
     out: list[tuple[tuple[int, ...], labels.Hit]] = []
     if ckey == "description":
-        heading = _index_heading(index)
         for hit in labels.paragraph_after_title(index):
-            out.append(((0, 3 if _not_prose(str(hit.value), heading) else 2, *hit.rank), hit))
+            # A paragraph after the title may name the product first ("Blue Mug is ..."): it comes
+            # after the `<h1>`, so it is not the product box that holds it.
+            out.append(((0, 3 if _not_prose(str(hit.value), "") else 2, *hit.rank), hit))
     elif ckey in ("price", "currency"):
         concept = concept_of("price")
         negative = concept.negative if concept is not None else frozenset()
@@ -346,9 +355,14 @@ def _index_heading(index: labels.PageIndex) -> str:
     return clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
 
 
-def _not_prose(text: str, heading: str) -> bool:
+def _not_prose(text: str, heading: str, node: Any = None, negative: frozenset[str] = frozenset()) -> bool:
+    """A detail, the whole product box (it starts with the title or holds a price), or a table of
+    specifications read as one text (`Brand AFA Material Steel ...`)."""
     return (
-        len(text) < 60 or bool(heading and text.startswith(heading)) or _MONEY.search(text[:200]) is not None
+        len(text) < 60
+        or bool(heading and text.startswith(heading))
+        or _MONEY.search(text[:200]) is not None
+        or (node is not None and not labels.reads_as_prose(node, negative))
     )
 
 
