@@ -132,6 +132,9 @@ BOILERPLATE_LINE = re.compile(
     r"|ähnliche beiträge|weitere (?:beiträge|artikel|links?|themen|nachrichten)\b.*|(?:lesen sie )?auch lesen"
     r"|mehr zum thema|das könnte dich.*|weiterführender? links?|über den autor|about the author"
     r"|(?:zurück zu|back to|zu allen) .*"
+    # The other languages' "read also" labels (a line of its own before a link to another article).
+    r"|(?:à )?lire aussi|voir aussi|(?:te|le) puede interesar|lee (?:también|más)|leggi anche|vedi anche"
+    r"|zobacz (?:też|także)|czytaj (?:też|także|więcej)|lees ook|leia (?:também|mais)"
     r"|(?:tags?|schlagworte|schlagwörter|stichworte|kategorien?|category|categories|filed under|posted in"
     r"|foto|photo|bild|image|imagen|quelle|source|fuente|crédits? photos?|credits?|źródło)\s*(?::|via\b).*"
     r"|tags?|schlagworte|schlagwörter|kategorie|category|categories|stichworte"

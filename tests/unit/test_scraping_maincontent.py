@@ -347,11 +347,15 @@ def test_a_teaser_box_named_text_does_not_outrank_the_article() -> None:
 def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
     links = '<li><a href="/x">Another story</a></li><li><a href="/y">One more</a></li>'
     related = f"<h3>Related coverage</h3><ul>{links}</ul>"
-    labels = "<p>Advertisement</p><p>Foto: Jane Doe / Agency</p><p>Kategorie: News</p>"
+    labels = (
+        "<p>Advertisement</p><p>Foto: Jane Doe / Agency</p><p>Kategorie: News</p>"
+        "<p><strong>À lire aussi »</strong></p><p>Leggi anche:</p>"
+    )
     article = _article().replace("</p>", f"</p>{labels}<a href=/c>3 Kommentare</a>", 1)
     text = to_text(_page(article + related), BASE)
     assert "Residents, who had asked" in text
-    for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story"):
+    for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story",
+                  "lire aussi", "Leggi"):  # fmt: skip
         assert label not in text, label
 
 
