@@ -12,15 +12,19 @@ paragraphs and images. Candidates are ranked by what a reader would trust: the p
 from __future__ import annotations
 
 import re
+import unicodedata
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.vocabulary import (
+    CONNECTORS,
     CURRENCY_AMOUNT,
+    MAKER_PATHS,
     concept_of,
     field_labels,
     field_words,
@@ -402,8 +406,7 @@ def _first_class(node: Any) -> str:
     return (str(node.attributes.get("class") or "").split() or [""])[0]
 
 
-# Words between a label and its value: `Brand Name by <a>Acme</a>`, `Marque : de <a>...`.
-_CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from", "-", "\u2013", "\u2014", "|"})
+_CONNECTORS = CONNECTORS | {"-", "\u2013", "\u2014", "|"}
 
 
 def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
@@ -629,6 +632,54 @@ def stock_near_title(index: PageIndex) -> list[Hit]:
         if not away:
             return [Hit(state, "near:h1", (position,))]
     return []
+
+
+def brand_near_title(index: PageIndex) -> list[Hit]:
+    """The maker or shop named by a link beside the title to its own page: the link's text is the
+    name in the link's path next to a maker word (`<a href=/shop/AcmeStudio>AcmeStudio</a>`,
+    `/brand/bnd/wade-logan-b36989.html`, `/Certified-International,/brand,/`), nearest first."""
+    if index.h1 < 0:
+        return []
+    hits: list[Hit] = []
+    for position, node, text in index.texts:
+        if position < index.h1 - 100 or len(text) > _LABEL_MAX or is_placeholder(text):
+            continue
+        if position > index.h1 + 400:
+            break
+        link = next(
+            (p for p in (node.parent, *_ancestors(node.parent, 2)) if p is not None and p.tag == "a"), None
+        )
+        if (
+            link is None
+            or not (name := _slug(text))
+            or not any(n.startswith(name) for n in _maker_names(str(link.attributes.get("href") or "")))
+        ):
+            continue
+        # A shop's buy box is often named `cart-col`: only page chrome is away here.
+        _, away = _context(link, frozenset(), _CHROME_WORDS)
+        if not away:
+            hits.append(Hit(text, "near:h1", (abs(position - index.h1),)))
+    return sorted(hits, key=lambda hit: hit.rank)
+
+
+def _slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if c.isalnum() and c.isascii())
+
+
+def _maker_names(href: str) -> list[str]:
+    """The names beside a maker word in a link's path or query (`/brand/acme` -> acme)."""
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return []
+    segments = [_slug(unquote(s)) for s in parts.path.split("/")]
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        if segment in MAKER_PATHS:
+            out.extend(s for s in (segments[i - 1] if i else "", *segments[i + 1 : i + 3]) if s)
+            out.extend(_slug(v) for _, v in parse_qsl(parts.query))
+    return out
 
 
 def image_near_title(index: PageIndex) -> list[Hit]:

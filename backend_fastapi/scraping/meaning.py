@@ -20,6 +20,8 @@ from backend_fastapi.scraping import labels
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.structured import PageMetadata
 from backend_fastapi.scraping.vocabulary import (
+    BY_WORDS,
+    CONNECTORS,
     CURRENCY_AMOUNT,
     concept_of,
     currency_code,
@@ -294,6 +296,10 @@ def _found(hits: list[labels.Hit], kind: str, ckey: str, refused: frozenset[str]
         if isinstance(value, str):
             # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
             value = _strip_label(value, refused)
+            if ckey in ("brand", "author"):
+                # `by Acme`, `von Krug & Co`: the word before a maker's name is not part of it.
+                head, _, rest = value.partition(" ")
+                value = rest.strip() if head in BY_WORDS and rest.strip() else value
             if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
                 continue
         yield Found([value], hit.source)
@@ -342,6 +348,8 @@ def _near_title(ckey: str, kind: str, index: labels.PageIndex) -> list[tuple[tup
         concept = concept_of("price")
         negative = concept.negative if concept is not None else frozenset()
         out.extend(((0, 2, 0, *hit.rank), hit) for hit in labels.price_near_title(index, negative))
+    elif ckey == "brand" and kind == "string":
+        out.extend(((0, 2, *hit.rank), hit) for hit in labels.brand_near_title(index))
     elif ckey == "in_stock" and kind == "boolean":
         out.extend(((0, 2, *hit.rank), hit) for hit in labels.stock_near_title(index))
     elif kind == "url" and (ckey == "image" or ckey in IMAGE_NAMES):
@@ -395,7 +403,7 @@ def _strip_label(value: str, refused: frozenset[str]) -> str:
     return value
 
 
-_CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from", ":", "-", "#"})
+_CONNECTORS = CONNECTORS | {":", "-", "#"}
 
 
 def _plain_price(value: Any, negative: frozenset[str]) -> bool:

@@ -264,6 +264,20 @@ CONCEPTS: tuple[Concept, ...] = (
 )
 _BY_ALIAS = {alias: concept for concept in CONCEPTS for alias in concept.aliases}
 
+# Words between a label and its value, or before a maker's name: `Brand Name by <a>Acme</a>`,
+# `Marque : de <a>...`, `Vendido por Acme`.
+CONNECTORS = frozenset({"by", "von", "par", "de", "di", "door", "por", "from"})
+# Of those, the ones that only ever say "made or sold by" when written in lower case before a name
+# (`by Acme`); `de`, `di` and `da` also begin names (`De Cecco`, `de Bijenkorf`).
+BY_WORDS = frozenset({"by", "von", "par", "door", "por", "from"})
+# Path words of a page about a brand, a maker or a shop (`/brand/acme`, `/shop/AcmeStudio`,
+# `/Acme,/brand,/`, `/collections/vendors?q=Acme`) in the common languages.
+MAKER_PATHS = _set(
+    "brand|brands|marke|marken|marque|marques|marca|marcas|merk|merken|marchio|marchi|maker|makers|"
+    "manufacturer|manufacturers|hersteller|fabricant|fabricante|vendor|vendors|seller|sellers|designer|"
+    "designers|shop|shops|store|stores|boutique|tienda|loja|negozio|winkel"
+)
+
 # What a page shows where its data will be: loading messages in the common languages, dashes, "N/A",
 # template expressions the script has not filled in, skeleton blocks and stand-in words.
 _PLACEHOLDER = re.compile(
