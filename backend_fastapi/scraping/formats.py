@@ -75,27 +75,46 @@ class _Writer:
             text = self.inline(node).strip()
             return f"*{text}*" if text else ""
         if tag == "code":
-            return f"`{node.text(deep=True)}`"
+            code = node.text(deep=True)
+            # A backtick inside the code: a longer fence around it, spaced off (CommonMark).
+            return f"`` {code} ``" if "`" in code else f"`{code}`"
         if tag == "pre":
-            return f"\n\n```\n{node.text(deep=True).rstrip()}\n```\n\n"
+            return f"\n\n```{_code_language(node)}\n{node.text(deep=True).rstrip()}\n```\n\n"
         if tag == "br":
             return "  \n"
         if tag == "hr":
             return "\n\n---\n\n"
         if tag in ("ul", "ol"):
-            items = [c for c in node.iter() if c.tag == "li"]
-            lines = [
-                f"{f'{i}.' if tag == 'ol' else '-'} {clean_text(self.inline(li))}"
-                for i, li in enumerate(items, 1)
-            ]
-            return "\n\n" + "\n".join(lines) + "\n\n"
+            return "\n\n" + "\n".join(self._list(node, tag)) + "\n\n"
         if tag == "blockquote":
-            text = clean_text(self.inline(node))
-            return f"\n\n> {text}\n\n"
+            # Each paragraph of the quote stays one, the quote marker on every line.
+            lines = _tidy(self.inline(node)).splitlines()
+            return "\n\n" + "\n".join(f"> {line}" if line else ">" for line in lines) + "\n\n"
         if tag == "table":
             return self._table(node)
         inner = self.inline(node)
         return f"\n\n{inner.strip()}\n\n" if tag in BLOCKS else inner
+
+    def _list(self, node: Any, tag: str) -> list[str]:
+        """A list's lines: one an item, a list inside an item indented under the item's text."""
+        lines: list[str] = []
+        start = node.attributes.get("start") if tag == "ol" else None
+        number = int(start) if start and str(start).isdigit() else 1
+        for item in node.iter():
+            if item.tag != "li":
+                continue
+            marker = f"{number}." if tag == "ol" else "-"
+            number += 1
+            words: list[str] = []
+            nested: list[str] = []
+            for child in item.iter(include_text=True):
+                if child.tag in ("ul", "ol"):
+                    nested += [f"{' ' * (len(marker) + 1)}{line}" for line in self._list(child, child.tag)]
+                else:
+                    words.append(self.node(child))
+            lines.append(f"{marker} {clean_text(''.join(words))}")
+            lines += nested
+        return lines
 
     def _table(self, node: Any) -> str:
         rows = [
@@ -110,6 +129,21 @@ class _Writer:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+# The language a code block names in its class (`language-python`, `lang-js`, `highlight-source-go`).
+_CODE_LANGUAGE = re.compile(r"(?:^|\s)(?:lang(?:uage)?-|highlight-source-|brush:\s*)([\w+#.-]+)", re.I)
+
+
+def _code_language(pre: Any) -> str:
+    """The language of a `<pre>` block, from its class or its `<code>`'s, or ""."""
+    code = pre.css_first("code")
+    for element in (pre, code):
+        if element is not None:
+            found = _CODE_LANGUAGE.search(element.attributes.get("class") or "")
+            if found:
+                return found.group(1).lower()
+    return ""
 
 
 def _tidy(text: str) -> str:

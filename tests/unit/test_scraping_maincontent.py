@@ -76,6 +76,22 @@ def test_markdown_keeps_headings_lists_tables_links_images_and_code() -> None:
     assert "Most read" not in markdown
 
 
+def test_markdown_keeps_nested_lists_code_languages_and_quoted_paragraphs() -> None:
+    nested = (
+        '<ul><li>Piers <a href="/piers">of the harbour</a><ul><li>North</li><li>South<ol start="3">'
+        "<li>Third step</li></ol></li></ul></li><li>Walls</li></ul>"
+    )
+    code = '<pre class="highlight"><code class="language-python">def cost(x):\n    return x * 2</code></pre>'
+    quote = "<blockquote><p>We will rebuild it.</p><p>Stronger than before.</p></blockquote>"
+    inline = "<p>Run <code>say `hi`</code> first.</p>"
+    markdown = to_markdown(_page(_article() + nested + code + quote + inline), BASE)
+    piers = "- Piers [of the harbour](https://news.example/piers)"
+    assert f"{piers}\n  - North\n  - South\n    3. Third step\n- Walls" in markdown
+    assert "```python\ndef cost(x):\n    return x * 2\n```" in markdown
+    assert "> We will rebuild it.\n>\n> Stronger than before." in markdown
+    assert "`` say `hi` ``" in markdown
+
+
 def test_the_heading_that_repeats_the_page_title_is_left_out_of_the_body() -> None:
     html = _page(_article()).replace(
         "<title>Story</title>", "<title>Harbour wall to be rebuilt | News</title>"
