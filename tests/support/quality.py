@@ -144,7 +144,7 @@ class SnippetPage:
     html: str
     wanted: tuple[str, ...]
     unwanted: tuple[str, ...]
-    # "a": the first 70 pages taken; "b": 69 more, added later from another slice of the same set.
+    # "a": the first 70 pages taken; "b" (69) and "c" (71): added later from other slices of the same set.
     part: str = "a"
 
 

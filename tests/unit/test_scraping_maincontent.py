@@ -493,11 +493,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, both parts: F1 0.927 (precision 0.902, recall 0.954); part a 0.939,
-# part b 0.915; trafilatura 0.943 and 0.908.
+# Reached when this was written, all three parts: F1 0.913 (precision 0.882, recall 0.947); part a
+# 0.949, part b 0.915, part c 0.877; trafilatura 0.943, 0.908 and 0.896.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.922
-    assert result.precision >= 0.895
-    assert result.recall >= 0.948
+    assert result.f1 >= 0.908
+    assert result.precision >= 0.875
+    assert result.recall >= 0.94
