@@ -642,24 +642,32 @@ def brand_near_title(index: PageIndex) -> list[Hit]:
         return []
     hits: list[Hit] = []
     for position, node, text in index.texts:
-        if position < index.h1 - 100 or len(text) > _LABEL_MAX or is_placeholder(text):
+        if position < index.h1 - 100 or len(text) > _LABEL_MAX:
             continue
         if position > index.h1 + 400:
             break
-        link = next(
-            (p for p in (node.parent, *_ancestors(node.parent, 2)) if p is not None and p.tag == "a"), None
-        )
-        if (
-            link is None
-            or not (name := _slug(text))
-            or not any(n.startswith(name) for n in _maker_names(str(link.attributes.get("href") or "")))
-        ):
+        link = node.parent
+        for _ in range(2):
+            if link is None or link.tag == "a":
+                break
+            link = link.parent
+        if link is None or link.tag != "a":
+            continue
+        # Most links name no maker: a cheap look at the address before reading it.
+        href = str(link.attributes.get("href") or "")
+        if _MAKER_PATH.search(href) is None or is_placeholder(text):
+            continue
+        name = _slug(text)
+        if not name or not any(n.startswith(name) for n in _maker_names(href)):
             continue
         # A shop's buy box is often named `cart-col`: only page chrome is away here.
         _, away = _context(link, frozenset(), _CHROME_WORDS)
         if not away:
             hits.append(Hit(text, "near:h1", (abs(position - index.h1),)))
     return sorted(hits, key=lambda hit: hit.rank)
+
+
+_MAKER_PATH = re.compile(rf"[/,](?:{'|'.join(sorted(MAKER_PATHS))})(?:[/,?#]|$)", re.IGNORECASE)
 
 
 def _slug(text: str) -> str:

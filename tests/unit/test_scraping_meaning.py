@@ -380,3 +380,214 @@ def test_labels_in_table_cells_and_plain_blocks_in_more_languages() -> None:
         "brand": "Tramontina",
         "sku": "7891",
     }
+
+
+SHOP_SCHEMA = {"title": "string", "price": "number", "brand": "string", "sku": "string", "image": "url",
+               "description": "string", "in_stock": "boolean", "rating": "number"}  # fmt: skip
+# Small shop pages without structured data, as people write them in the common languages and
+# layouts, with every value a reader sees on them.
+LABELLED_PAGES: dict[str, tuple[str, dict[str, Any]]] = {
+    "german dl/dt/dd": (
+        "<header><a href=/>Shop</a><a href=/cart>Warenkorb (0) 0,00 €</a></header><main>"
+        "<h1>Kaffeebecher Steingut</h1><div class=preis>19,90&nbsp;€</div><p>Ein handgemachter Becher aus "
+        "Steingut mit blauer Glasur, groß genug für den Morgenkaffee.</p><dl><dt>Marke</dt><dd>Krug &amp; "
+        "Co</dd><dt>Artikelnummer</dt><dd>KB-2231</dd><dt>Verfügbarkeit</dt><dd>Auf Lager</dd></dl>"
+        "<img src=/img/becher.jpg alt=Kaffeebecher></main>",
+        {
+            "title": "Kaffeebecher Steingut",
+            "price": 19.9,
+            "brand": "Krug & Co",
+            "sku": "KB-2231",
+            "image": f"{BASE}/img/becher.jpg",
+            "in_stock": True,
+            "description": "Ein handgemachter Becher aus Steingut mit blauer Glasur, "
+            "groß genug für den Morgenkaffee.",
+        },
+    ),
+    "french th/td": (
+        "<h1>Tasse en grès</h1><p class=prix>Prix : 12,50 €</p><table class=caracteristiques><tr><th>Marque"
+        "</th><td>Maison Dupont</td></tr><tr><th>Référence</th><td>TG-0099</td></tr><tr><th>Disponibilité"
+        "</th><td>En stock</td></tr></table><h2>Description</h2><p>Une tasse en grès émaillé, fabriquée à la "
+        "main dans notre atelier de Bretagne.</p>",
+        {
+            "title": "Tasse en grès",
+            "price": 12.5,
+            "brand": "Maison Dupont",
+            "sku": "TG-0099",
+            "in_stock": True,
+            "description": "Une tasse en grès émaillé, fabriquée à la main dans notre atelier de Bretagne.",
+        },
+    ),
+    "spanish label spans": (
+        "<div class=producto><h1>Taza de cerámica</h1><div><span class=etiqueta>Precio:</span> <span "
+        "class=valor>15,50 €</span></div><div><span class=label>Marca:</span> <span>Cerámicas López</span>"
+        "</div><div><span class=label>Código:</span> <span>CL-7781</span></div><div><span class=label>"
+        "Disponibilidad:</span> <span>Agotado</span></div><div class=descripcion>Taza de cerámica artesanal "
+        "pintada a mano, apta para lavavajillas y microondas.</div></div>",
+        {
+            "title": "Taza de cerámica",
+            "price": 15.5,
+            "brand": "Cerámicas López",
+            "sku": "CL-7781",
+            "in_stock": False,
+            "description": "Taza de cerámica artesanal pintada a mano, apta para lavavajillas y microondas.",
+        },
+    ),
+    "italian text nodes with line breaks": (
+        "<h1>Tazza in ceramica</h1><div class=box>Prezzo: € 7,20<br>Marca: Ceramiche Rossi<br>Codice "
+        "articolo: CR-112<br>Disponibilità: Disponibile</div><div class=descrizione><p>Tazza in ceramica "
+        "fatta a mano, dipinta con colori naturali e cotta a legna.</p></div>",
+        {
+            "title": "Tazza in ceramica",
+            "price": 7.2,
+            "brand": "Ceramiche Rossi",
+            "sku": "CR-112",
+            "in_stock": True,
+            "description": "Tazza in ceramica fatta a mano, dipinta con colori naturali e cotta a legna.",
+        },
+    ),
+    "portuguese bold labels in a list": (
+        "<nav><a href=/>Início</a></nav><h1>Caneca de porcelana</h1><ul class=info><li><b>Preço:</b> R$ "
+        "39,90</li><li><b>Marca:</b> Tramontina</li><li><b>Referência:</b> TR-5510</li><li><b>Avaliação:"
+        "</b> 4,6 de 5</li></ul><p>Caneca de porcelana branca com capacidade de 350 ml, ideal para café e "
+        "chá no dia a dia.</p>",
+        {
+            "title": "Caneca de porcelana",
+            "price": 39.9,
+            "brand": "Tramontina",
+            "sku": "TR-5510",
+            "rating": 4.6,
+            "description": "Caneca de porcelana branca com capacidade de 350 ml, ideal "
+            "para café e chá no dia a "
+            "dia.",
+        },
+    ),
+    "dutch key/value divs": (
+        "<h1>Mok van aardewerk</h1><div class=product-prijs>€ 9,95</div><div class=specs><div class=row>"
+        "<div class=key>Merk</div><div class=val>Blokker</div></div><div class=row><div class=key>"
+        "Artikelnummer</div><div class=val>BL-3302</div></div></div><div class=omschrijving>Een stevige mok "
+        "van aardewerk die je koffie lang warm houdt, vaatwasserbestendig.</div><p>Op voorraad</p>",
+        {
+            "title": "Mok van aardewerk",
+            "price": 9.95,
+            "brand": "Blokker",
+            "sku": "BL-3302",
+            "in_stock": True,
+            "description": "Een stevige mok van aardewerk die je koffie lang warm "
+            "houdt, vaatwasserbestendig.",
+        },
+    ),
+    "english synonyms in class names": (
+        "<div id=main><h1 class=product-name>Walnut Cutting Board</h1><div class=cost>Price: $45.00</div>"
+        "<div class=maker>by <a href=/brands/oakworks>Oakworks</a></div><div class=item-no>Item #: WB-1200"
+        "</div><div class=rating>Rated 4.7 out of 5</div><div class=summary>A solid walnut cutting board "
+        "finished with food-safe oil, with juice grooves on one side.</div><div class=product-img><img "
+        "src=/media/board-large.jpg></div><span class=availability>In stock</span></div>",
+        {
+            "title": "Walnut Cutting Board",
+            "price": 45.0,
+            "brand": "Oakworks",
+            "sku": "WB-1200",
+            "rating": 4.7,
+            "image": f"{BASE}/media/board-large.jpg",
+            "in_stock": True,
+            "description": "A solid walnut cutting board finished with food-safe oil, "
+            "with juice grooves on one "
+            "side.",
+        },
+    ),
+    "german price text with tax words": (
+        "<h1>Wasserkocher Edelstahl</h1><p>Preis: 34,99 EUR inkl. MwSt.</p><p>Hersteller: Kochwerk</p><p>"
+        "Bestellnummer: 100-2003</p><p>Nicht lieferbar</p><p>Ein Wasserkocher aus gebürstetem Edelstahl mit "
+        "1,7 Litern Inhalt und Abschaltautomatik.</p>",
+        {
+            "title": "Wasserkocher Edelstahl",
+            "price": 34.99,
+            "brand": "Kochwerk",
+            "sku": "100-2003",
+            "in_stock": False,
+            "description": "Ein Wasserkocher aus gebürstetem Edelstahl mit 1,7 Litern Inhalt und "
+            "Abschaltautomatik.",
+        },
+    ),
+    "english tabs with a specification table": (
+        "<h1>Steel Kettle</h1><div class=price-now>£24.99</div><div class=tabs><a href=#d>Description</a>"
+        "<a href=#s>Specifications</a></div><div id=d class=tab-pane><p>A brushed steel kettle for the stove "
+        "top that whistles when the water boils.</p></div><div id=s class=tab-pane><table><tr><td>Brand</td>"
+        "<td>Kettlecraft</td></tr><tr><td>Model</td><td>KC-77</td></tr></table></div>",
+        {
+            "title": "Steel Kettle",
+            "price": 24.99,
+            "brand": "Kettlecraft",
+            "sku": "KC-77",
+            "description": "A brushed steel kettle for the stove top that whistles when the water boils.",
+        },
+    ),
+    "a maker's shop linked beside the title": (
+        "<nav><ul><li><a href=/c/kitchen>Kitchen</a></li></ul></nav><a href=/shop/HandmadeByAnna>"
+        "HandmadeByAnna</a><h1>Linen apron</h1><p>$32.00</p><p>A washed linen apron with two deep pockets "
+        "and adjustable straps, sewn by hand in small batches.</p>",
+        {
+            "title": "Linen apron",
+            "price": 32.0,
+            "brand": "HandmadeByAnna",
+            "description": "A washed linen apron with two deep pockets and adjustable "
+            "straps, sewn by hand in "
+            "small batches.",
+        },
+    ),
+    "french placeholders before the values": (
+        "<h1>Théière en fonte</h1><span class=prix>—</span><p>Prix : 49,00 €</p><p>Marque : N/A</p>"
+        "<p>Marque : Fonte &amp; Cie</p>",
+        {"title": "Théière en fonte", "price": 49.0, "brand": "Fonte & Cie"},
+    ),
+}
+
+
+@pytest.mark.parametrize("page", sorted(LABELLED_PAGES))
+def test_small_labelled_shop_pages_in_common_languages_and_layouts(page: str) -> None:
+    body, expected = LABELLED_PAGES[page]
+    data = scrape(body, SHOP_SCHEMA).data
+    assert {name: data[name] for name in expected} == expected
+
+
+def test_a_specification_table_named_like_a_description_is_not_the_description() -> None:
+    body = (
+        "<h1>Steel Sink</h1><div class=hide>Steel Sink with a handmade single bowl of stainless steel, a "
+        "faucet and a roller mat.</div><div id=product-details><div class=row><div>Brand</div><div>AFA</div>"
+        "</div><div class=row><div>Material</div><div>Stainless Steel</div></div><div class=row><div>Model"
+        "</div><div>AF1RH3322</div></div><div class=row><div>Weight</div><div>46 lb.</div></div></div>"
+    )
+    value, source = found(body, "description")
+    assert value.startswith("Steel Sink with a handmade single bowl")
+    assert source == "near:h1"
+
+
+@pytest.mark.parametrize(
+    ("link", "brand"),
+    [
+        ("<a href=/brand/bnd/wade-logan-b36989.html>Wade Logan</a>", "Wade Logan"),
+        (
+            "<a href='/Certified-International,/brand,/results.html'>Certified International</a>",
+            "Certified International",
+        ),
+        ("<a href='/collections/vendors?q=Acme%20Pottery'>Acme Pottery</a>", "Acme Pottery"),
+        ("<p>von <a href=/marke/krug-und-co>Krug und Co</a></p>", "Krug und Co"),
+        ("<a href=/marca/ceramicas-lopez>Cerámicas López</a>", "Cerámicas López"),
+    ],
+)
+def test_a_link_beside_the_title_to_the_makers_page_gives_the_brand(link: str, brand: str) -> None:
+    assert found(f"<h1>Blue Mug</h1>{link}<p>$12.00</p>", "brand") == (brand, "near:h1")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A category link, a link in the navigation, a link whose text is not the page's name.
+        "<h1>Blue Mug</h1><a href=/c/kitchen>Kitchen</a>",
+        "<nav><a href=/brand/acme>Acme</a></nav><h1>Blue Mug</h1>",
+        "<h1>Blue Mug</h1><a href=/brand/acme>See all</a>",
+    ],
+)
+def test_links_that_do_not_name_the_maker_give_no_brand(body: str) -> None:
+    assert found(body, "brand") == (None, None)
