@@ -24,6 +24,7 @@ from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.vocabulary import (
     CONNECTORS,
     CURRENCY_AMOUNT,
+    INVISIBLE,
     MAKER_PATHS,
     concept_of,
     field_labels,
@@ -134,6 +135,8 @@ def build_index(tree: LexborTree) -> PageIndex:
                 continue
             head, colon, rest = text.partition(":")
             if colon and len(head) <= _LABEL_MAX and "//" not in rest[:2]:
+                # `Brand \u200f:\u200e`: direction marks around the colon are no value.
+                head, rest = INVISIBLE.sub("", head), INVISIBLE.sub("", rest)
                 key = normalize_label(head)
                 labels.setdefault(key, []).append(Label(position, node, head.strip(), rest.strip()))
             elif len(text) <= _LABEL_MAX:

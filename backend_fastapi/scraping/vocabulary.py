@@ -82,7 +82,8 @@ CONCEPTS: tuple[Concept, ...] = (
             "brand|brand name|manufacturer|make|maker|vendor|marke|hersteller|marque|fabricant|marca|"
             "fabricante|marchio|produttore|merk|fabrikant"
         ),
-        _set("logo|logos|list|nav|menu|filter|filters|carousel|slider"),
+        # A site's own branding, its other sites, a brand's story section: not the product's brand.
+        _set("logo|logos|list|nav|navigation|menu|filter|filters|carousel|slider|branding|cross|multi|story"),
     ),
     Concept(
         "sku",
@@ -324,9 +325,14 @@ def concept_of(field: str) -> Concept | None:
     return _BY_ALIAS.get(words[-1]) if words else None
 
 
+# Marks people never see: direction marks (`Brand \u200f:\u200e Acme` on many shops), zero-width
+# spaces and joiners, byte-order marks.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+
+
 def normalize_label(text: str) -> str:
     """A label as looked up: lower case, one space, no trailing colon, asterisk or dash."""
-    return clean_text(text).lower().rstrip(" :\uff1a*-\u2013\u2014").strip()
+    return clean_text(INVISIBLE.sub("", text)).lower().rstrip(" :\uff1a*-\u2013\u2014").strip()
 
 
 @lru_cache(maxsize=512)

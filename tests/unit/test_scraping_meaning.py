@@ -591,3 +591,21 @@ def test_a_link_beside_the_title_to_the_makers_page_gives_the_brand(link: str, b
 )
 def test_links_that_do_not_name_the_maker_give_no_brand(body: str) -> None:
     assert found(body, "brand") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The site's own branding, a row of its sister sites, a brand's story section.
+        "<div class=site-branding>Demo Shop</div><h1>Blue Mug</h1>",
+        "<div class=CrossBrandNavigation-title>Shop Our Sites</div><h1>Blue Mug</h1>",
+        "<h1>Blue Mug</h1><div id=aplusBrandStory_feature_div><h2>From the brand</h2></div>",
+    ],
+)
+def test_a_sites_branding_and_brand_stories_are_not_the_brand(body: str) -> None:
+    assert found(body, "brand") == (None, None)
+
+
+def test_marks_people_never_see_are_not_part_of_a_value() -> None:
+    body = "<h1>Blue Mug</h1><table><tr><th>Brand \u200f:\u200e</th><td>\u200eAcme</td></tr></table>"
+    assert found(body, "brand") == ("Acme", "label:Brand")
