@@ -460,6 +460,18 @@ def test_a_dateline_at_the_start_of_a_paragraph_stays_and_a_post_footer_goes() -
     assert "This entry was posted" not in text
 
 
+def test_navigation_bars_named_by_class_are_not_part_of_the_article() -> None:
+    bars = (
+        '<div class="subnav-wrap">Harbour news, council news, weather news and all the sport.</div>'
+        '<div class="page-navigation">Previous page of this harbour story, or the next one to read.</div>'
+        '<ol class="breadcrumb-trail"><li>Home</li><li>Local, harbour and council stories</li></ol>'
+    )
+    text = to_text(_page(bars + _article()), BASE)
+    assert "Residents, who had asked" in text
+    for bar in ("weather news", "Previous page", "Local, harbour"):
+        assert bar not in text, bar
+
+
 def test_embedded_social_posts_are_not_part_of_the_article() -> None:
     tweet = """<blockquote class="twitter-tweet"><p lang="en">A post somebody else wrote, embedded in
       the story, with a link and a few more words.</p>&mdash; Someone (@someone)</blockquote>"""
