@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from backend_fastapi.errors import InvalidPayload, JobError
@@ -30,6 +29,7 @@ from backend_fastapi.schemas.pipeline_sources import InlineSource
 from backend_fastapi.schemas.pipeline_steps import AppendStep, JoinStep, Step
 from backend_fastapi.schemas.results import PipelinePreviewResult, PipelineRef, PipelineRunResult
 from backend_fastapi.store import catalog
+from backend_fastapi.store.record_rows import JsonText
 from backend_fastapi.worker.context import JobContext
 
 WORK_DIR = ".work"
@@ -189,7 +189,7 @@ async def _store_records(ctx: JobContext[PipelinePayload], path: Path, total: in
     storing a 10,000-row result take longer than running the pipeline that made it.
     """
     stored = 0
-    batch: list[dict[str, Any]] = []
+    batch: list[JsonText] = []
     await ctx.set_progress({"phase": "storing", "records": 0, "rows_done": 0, "rows_total": total})
 
     async def nothing(_: Any) -> None:
@@ -197,8 +197,10 @@ async def _store_records(ctx: JobContext[PipelinePayload], path: Path, total: in
 
     with path.open("rb") as fh:
         for line in fh:
-            if line.strip():
-                batch.append(orjson.loads(line))
+            line = line.strip()
+            if line:
+                # The child wrote each line as one JSON object: stored as it is, not parsed again.
+                batch.append(JsonText(line.decode()))
             if len(batch) >= STORE_BATCH:
                 ctx.hold_records(batch)
                 stored += len(batch)

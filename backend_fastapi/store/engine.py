@@ -52,7 +52,8 @@ _BEGIN_OPTION = "dataops_begin"
 _transaction_clock: ContextVar[float | None] = ContextVar("transaction_clock", default=None)
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's value as stored (every JSON column, and records written straight to the driver)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -79,14 +80,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for `DATABASE_URL`, with SQLite set up for concurrent processes."""
     url = settings.database_url
     if not settings.is_sqlite:
-        return create_async_engine(url, json_serializer=_json_dumps, pool_pre_ping=True)
+        return create_async_engine(url, json_serializer=json_text, pool_pre_ping=True)
 
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
-        json_serializer=_json_dumps,
+        json_serializer=json_text,
         pool_size=4,
         max_overflow=8,
         # Transactions end explicitly (commit or rollback) and reads run outside any: the pool
@@ -119,7 +120,7 @@ def create_sqlite_sync_engine(settings: Settings) -> sa.Engine:
     url = sa.engine.make_url(settings.database_url).set(drivername="sqlite")
     engine = sa.create_engine(
         url,
-        json_serializer=_json_dumps,
+        json_serializer=json_text,
         poolclass=sa.pool.NullPool,
         # A reader thread's connection is closed by the thread that closes the database.
         connect_args={"check_same_thread": False},

@@ -3,27 +3,48 @@ lock on the job row), and read back by page."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend_fastapi.store.engine import json_text
 from backend_fastapi.store.rows import JsonObject
 from backend_fastapi.store.tables import job_records
 
 
+class JsonText(str):
+    """A record already serialized as one JSON object (a line of a pipeline's JSONL output): stored
+    as it is, never parsed and serialized again."""
+
+
+_COLUMNS = ["job_id", "attempt", "seq", "data"]
+
+
+@functools.cache
+def _insert_sql(dialect: sa.Dialect) -> str:
+    """The INSERT in the driver's own parameter style (`?` on SQLite, `$1::JSON` on asyncpg)."""
+    compiled = job_records.insert().compile(dialect=dialect, column_keys=_COLUMNS)
+    assert compiled.positiontup == _COLUMNS, compiled.positiontup
+    return str(compiled)
+
+
 async def add_records(
-    conn: AsyncConnection, job_id: str, attempt: int, first_seq: int, records: Sequence[JsonObject]
+    conn: AsyncConnection, job_id: str, attempt: int, first_seq: int, records: Sequence[JsonObject | JsonText]
 ) -> None:
-    """Append records numbered from `first_seq` (sequence numbers are dense: 0, 1, 2, ...)."""
+    """Append records numbered from `first_seq` (sequence numbers are dense: 0, 1, 2, ...).
+
+    Straight to the driver: SQLAlchemy's per-row parameter processing took two thirds of the time
+    of storing a 9,000-row pipeline result (bench_pipeline_small).
+    """
     if records:
-        await conn.execute(
-            job_records.insert(),
-            [
-                {"job_id": job_id, "attempt": attempt, "seq": first_seq + i, "data": record}
-                for i, record in enumerate(records)
-            ],
-        )
+        sql = _insert_sql(conn.dialect)
+        rows = [
+            (job_id, attempt, first_seq + i, record if isinstance(record, JsonText) else json_text(record))
+            for i, record in enumerate(records)
+        ]
+        await conn.exec_driver_sql(sql, rows)
 
 
 async def clear_records(conn: AsyncConnection, job_id: str, attempt: int) -> None:

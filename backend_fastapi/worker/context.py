@@ -14,6 +14,7 @@ from backend_fastapi.settings import Settings
 from backend_fastapi.store import jobqueue, record_rows
 from backend_fastapi.store.engine import Database
 from backend_fastapi.store.jobqueue import ClaimedJob
+from backend_fastapi.store.record_rows import JsonText
 
 # Records are written in batches: one transaction per RECORD_BATCH records or per FLUSH_SECONDS.
 RECORD_BATCH = 500
@@ -43,7 +44,7 @@ class JobContext(Generic[PayloadT]):
         self._payload = payload
         self.log = logging.getLogger(f"backend_fastapi.jobs.{job.type}")
         self.record_count = 0
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[dict[str, Any] | JsonText] = []
         self._last_flush = time.monotonic()
         self._progress: dict[str, Any] | None = None
         self._progress_dirty = False
@@ -78,7 +79,7 @@ class JobContext(Generic[PayloadT]):
         if len(self._buffer) >= RECORD_BATCH or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             await self.flush()
 
-    def hold_records(self, records: Iterable[dict[str, Any]]) -> None:
+    def hold_records(self, records: Iterable[dict[str, Any] | JsonText]) -> None:
         """Keep records for the next `checkpoint` (or the final flush), without writing any now."""
         self._buffer.extend(records)
 
@@ -138,7 +139,7 @@ class JobContext(Generic[PayloadT]):
             await self._write_progress()
 
     def _records_writer(
-        self, first: int, batch: list[dict[str, Any]]
+        self, first: int, batch: list[dict[str, Any] | JsonText]
     ) -> Callable[[AsyncConnection], Awaitable[None]]:
         return lambda conn: record_rows.add_records(conn, self.id, self.attempt, first, batch)
 
