@@ -20,6 +20,9 @@ CASES: dict[str, bytes] = {
     "dates and times stay text": (
         b"day,at,t\n2024-01-05,2024-01-05T10:30:00,10:30\n1999-12-31,2024-02-01 00:00:01,23:59\n"
     ),
+    "timestamps with zones and fractions stay text": (
+        b"at,n\n2024-01-05T10:30:00Z,1\n2024-01-05T10:30:00.123+02:00,2\n2024-01-05 10:30,3\n"
+    ),
     "a date column with gaps": b"day,v\n2024-01-05,1\n,2\n2024-01-07,3\n",
     "booleans": b"ok,maybe\nTrue,true\nFALSE,\nfalse,True\n",
     "ones and zeros are numbers": b"flag\n1\n0\n1\n",
