@@ -47,13 +47,13 @@ _AWAY_WORDS = frozenset(
      "also", "viewed", "recently", "carousel", "footer", "nav", "navbar", "menu", "breadcrumb",
      "breadcrumbs", "sidebar", "cart", "minicart", "basket", "newsletter", "cookie", "modal", "popup",
      "compare", "bundle", "accessories", "sponsored", "ad", "ads", "reviews", "review", "comments", "consent",
-     "privacy", "gdpr", "dialog", "overlay", "banner", "promo", "announcement"}
+     "privacy", "gdpr", "dialog", "overlay", "banner", "promo", "announcement", "popover"}
 )  # fmt: skip
 # Page chrome: an `<h1>` or an "Add to cart" inside these is not the product's.
 _CHROME_WORDS = frozenset(
     {"consent", "cookie", "cookies", "gdpr", "privacy", "modal", "dialog", "popup", "nav", "navbar", "menu",
      "footer", "newsletter", "related", "recommend", "recommended", "recommendations", "similar", "carousel",
-     "sponsored", "recently", "viewed"}
+     "sponsored", "recently", "viewed", "popover", "overlay"}
 )  # fmt: skip
 # Words that mark a whole block as an old price, however deep its number sits.
 _OLD = frozenset({"old", "was", "regular", "original", "strike", "strikethrough", "crossed", "rrp", "msrp",
@@ -440,6 +440,8 @@ def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
             bad, away = _context(entry.node, negative)
             if bad:
                 continue
+            # Its own name may say it is page chrome too (`#pricing-feedback-modal-content`).
+            away = away or not _CHROME_WORDS.isdisjoint(entry.words)
             exact = 0 if entry.words == words else 1
             order = {"itemprop": 0, "data": 1, "class": 2, "id": 2, "hook": 2}[entry.kind]
             hits.append(
@@ -477,9 +479,16 @@ def _joined(index: PageIndex, word: str) -> list[str]:
             if word in name
             and name != word
             and len(name) <= limit
-            and (name.startswith(word) or name.endswith(word))
+            and (_joined_to(name, word) or name.endswith(word))
         ]
     return found
+
+
+def _joined_to(name: str, word: str) -> bool:
+    """`word` and more joined after it: a plural (`stars`) or a second word (`pricebox`), not a
+    longer word that starts the same (`start`, `priced`, `branding` are no star, price, brand)."""
+    rest = name[len(word) :]
+    return name.startswith(word) and (rest in ("s", "es") or len(rest) >= 3) and not rest.startswith("ing")
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:

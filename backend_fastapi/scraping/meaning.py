@@ -94,6 +94,9 @@ _URL_ATTRS = ("href", "src", "content", "data-src")
 _DIGIT = re.compile(r"\d")
 _MONEY = re.compile(r"[$€£¥]")
 _WORD = re.compile(r"\w+")
+# Words of letters, and sources that read the page as people see it (not its structured data).
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_ON_PAGE = re.compile(r"^(?:css:|label:|near:|h1$)")
 # Page candidates a meta description is compared with (the best ones come first).
 _PAGE_DESCRIPTIONS = 8
 # An identifier: one token of at least four letters and digits, one of them a digit.
@@ -145,7 +148,16 @@ def _all_candidates(
 ) -> Iterator[Found]:
     concept = concept_of(name)
     if concept is not None and concept.key == "description":
-        yield from _description_candidates(name, kind, many, tree, metadata)
+        # A description that only repeats the title (`.product-details__name`), or a detail of a few
+        # words read from the page (`.product-details__price`, `ID: 0032429`), says nothing more.
+        titles = {clean_text(str(t)).casefold() for t in (metadata.title, _heading_text(tree)) if t}
+        for found in _description_candidates(name, kind, many, tree, metadata):
+            text = clean_text(str(found.values[0]))
+            if text.casefold() in titles:
+                continue
+            if _ON_PAGE.match(found.source) and len(_LETTERS.findall(text)) < 4:
+                continue
+            yield found
         return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
@@ -301,9 +313,32 @@ def _found(hits: list[labels.Hit], kind: str, ckey: str, refused: frozenset[str]
                 # `by Acme`, `von Krug & Co`: the word before a maker's name is not part of it.
                 head, _, rest = value.partition(" ")
                 value = rest.strip() if head in BY_WORDS and rest.strip() else value
+            if ckey == "price":
+                value = _amount_text(value)
             if not value or (ckey == "sku" and not _IDENTIFIER.match(value)):
                 continue
+            # An inline `data:` stand-in is no address of a picture.
+            if kind == "url" and value.startswith("data:"):
+                continue
         yield Found([value], hit.source)
+
+
+# `$8.99 8 . 99` (a price for screen readers, then the same split for the eye): its first amount.
+_CENTS_AMOUNT = re.compile(r"(?:[$€£¥]\s?)?\d{1,3}(?:[,.\u00a0 ]\d{3})*[.,]\d{2}(?!\d)(?:\s?[$€£¥])?")
+# `$ 174 99`: the cents raised after the whole amount (`$174<sup>99</sup>`).
+_RAISED_CENTS = re.compile(r"^([$€£¥])\s?(\d{1,3}(?:,\d{3})*|\d+)\s(\d{2})(?!\d)")
+
+
+def _amount_text(text: str) -> str:
+    """A price text cut to the amount a reader takes from it, when it holds more than one number."""
+    if (raised := _RAISED_CENTS.match(text)) is not None:
+        return f"{raised.group(1)}{raised.group(2)}.{raised.group(3)}"
+    if len(_NUMBERS.findall(text)) > 1 and (amount := _CENTS_AMOUNT.search(text)) is not None:
+        return amount.group(0)
+    return text
+
+
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int, ...], labels.Hit]]:
@@ -320,19 +355,15 @@ def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int
         out.append(((away, 0 if rank == 0 else 1, where, order, exact, position), hit))
     if ckey == "description":
         # A description is prose: a short value ("Solid Wood") is a detail, and one that starts with
-        # the title or holds a price is the whole product box; both come after the paragraph.
+        # the title or holds a price is the whole product box; both come after the paragraph. An
+        # element read as many short texts (a table of specifications, a buy box: `Brand AFA
+        # Material Steel`, `New In Stock Add to Cart`) is no description at all.
         heading = _index_heading(index)
         negative = concept.negative if concept is not None else frozenset()
         out = [
-            (
-                (
-                    rank[0],
-                    3 if _not_prose(str(hit.value), heading, hit.node, negative) else rank[1],
-                    *rank[2:],
-                ),
-                hit,
-            )
+            ((rank[0], 3 if _not_prose(str(hit.value), heading) else rank[1], *rank[2:]), hit)
             for rank, hit in out
+            if hit.node is None or labels.reads_as_prose(hit.node, negative)
         ]
     return out
 
@@ -364,14 +395,10 @@ def _index_heading(index: labels.PageIndex) -> str:
     return clean_text(index.heading.text(deep=True, separator=" ")) if index.heading is not None else ""
 
 
-def _not_prose(text: str, heading: str, node: Any = None, negative: frozenset[str] = frozenset()) -> bool:
-    """A detail, the whole product box (it starts with the title or holds a price), or a table of
-    specifications read as one text (`Brand AFA Material Steel ...`)."""
+def _not_prose(text: str, heading: str) -> bool:
+    """A detail, or the whole product box (it starts with the title or holds a price)."""
     return (
-        len(text) < 60
-        or bool(heading and text.startswith(heading))
-        or _MONEY.search(text[:200]) is not None
-        or (node is not None and not labels.reads_as_prose(node, negative))
+        len(text) < 60 or bool(heading and text.startswith(heading)) or _MONEY.search(text[:200]) is not None
     )
 
 

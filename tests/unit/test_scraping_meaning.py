@@ -609,3 +609,36 @@ def test_a_sites_branding_and_brand_stories_are_not_the_brand(body: str) -> None
 def test_marks_people_never_see_are_not_part_of_a_value() -> None:
     body = "<h1>Blue Mug</h1><table><tr><th>Brand \u200f:\u200e</th><td>\u200eAcme</td></tr></table>"
     assert found(body, "brand") == ("Acme", "label:Brand")
+
+
+def test_a_price_text_with_its_amount_twice_or_raised_cents_gives_the_amount() -> None:
+    # A price for screen readers, then the same amount split for the eye.
+    body = (
+        "<h1>Mug</h1><span class=a-price><span>$8.99</span><span>8<span>.</span></span><span>99</span></span>"
+    )
+    assert found(body, "price", "number") == (8.99, "css:.a-price")
+    assert (
+        found("<h1>Mug</h1><div class=price><sup>$</sup>174<sup>99</sup></div>", "price", "number")[0]
+        == 174.99
+    )
+
+
+def test_words_that_only_start_like_a_fields_word_do_not_name_it() -> None:
+    # `flex-start` is no star rating, `branding` no brand.
+    body = "<h1>Mug</h1><div class=align-items-flex-start>18</div><div class=branding>Demo Shop</div>"
+    assert scrape(body, {"rating": "number", "brand": "string"}).data == {"rating": None, "brand": None}
+
+
+def test_a_description_is_never_the_title_a_price_or_a_buy_box() -> None:
+    body = (
+        "<h1>Better Off Dead</h1><div class=product-details><div class=product-details__name>Better Off Dead"
+        "</div><div class=product-details__price>$17.99</div><div class=product-details__row>ID: 0032429"
+        "</div><div class=product-details__section><span>Blu-ray Disc</span><span>New</span>"
+        "<span>In Stock</span><button>Add to Cart</button></div></div>"
+    )
+    assert found(body, "description") == (None, None)
+
+
+def test_a_value_in_a_popover_comes_after_the_products_own() -> None:
+    body = "<h1>Robot</h1><div id=pricing-feedback-modal-content>Windroid 880</div><p>239,99 €</p>"
+    assert found(body, "price", "number") == (239.99, "near:h1")
