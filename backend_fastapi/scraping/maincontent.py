@@ -145,6 +145,8 @@ BOILERPLATE_LINE = re.compile(
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
+# A block holding only a copyright notice ("© Getty Images", "Copyright 2024 News Ltd").
+COPYRIGHT_LINE = re.compile(r"(?i)^(?:©|\(c\)|copyright\b)\s*\S")
 # Headings of sections that point to other pages, in the common web languages.
 RELATED_HEADING = re.compile(
     r"(?i)^(?:related(?: (?:posts?|articles?|stories|news|content|links|coverage|reading|topics|videos"
@@ -470,7 +472,10 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
             if stats is not None and stats[TEXT] > LABEL_MAX:
                 continue
             text = node.text()
-            if len(text) <= LABEL_MAX and BOILERPLATE_LINE.match(text.strip()):
+            if len(text) > LABEL_MAX:
+                continue
+            line = text.strip()
+            if BOILERPLATE_LINE.match(line) or _copyright_notice(node, line):
                 doomed.append(node)
     _decompose_all(doomed)
     # Only the last root's: a heading closing an earlier root is followed by the next one's text.
@@ -481,6 +486,14 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
                 heading.decompose()
             else:
                 break
+
+
+def _copyright_notice(node: Any, line: str) -> bool:
+    """A block that is only a copyright notice or a picture's credit ("© Getty Images"): not an
+    inline credit inside a line of text, nor a sentence that opens with one."""
+    if node.tag in INLINE_TAGS or SENTENCE_END.search(line):
+        return False
+    return COPYRIGHT_LINE.match(line) is not None
 
 
 def _drop_related_sections(root: Any) -> None:

@@ -365,14 +365,17 @@ def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
     related = f"<h3>Related coverage</h3><ul>{links}</ul>"
     labels = (
         "<p>Advertisement</p><p>Foto: Jane Doe / Agency</p><p>Kategorie: News</p>"
-        "<p><strong>À lire aussi »</strong></p><p>Leggi anche:</p>"
+        "<p><strong>À lire aussi »</strong></p><p>Leggi anche:</p><div>© Harbour Photos / Agency</div>"
+        "<p><span>© Provided by the council</span> The pier was closed to walkers for the whole week.</p>"
     )
     article = _article().replace("</p>", f"</p>{labels}<a href=/c>3 Kommentare</a>", 1)
     text = to_text(_page(article + related), BASE)
     assert "Residents, who had asked" in text
     for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story",
-                  "lire aussi", "Leggi"):  # fmt: skip
+                  "lire aussi", "Leggi", "Harbour Photos"):  # fmt: skip
         assert label not in text, label
+    # A credit inside a line of text is part of that line.
+    assert "© Provided by the council The pier was closed" in text
 
 
 def test_a_hidden_body_or_an_excluded_body_is_not_removed_from_under_the_writer() -> None:
