@@ -151,13 +151,13 @@ def _all_candidates(
         # A description that only repeats the title (`.product-details__name`), or a detail of a few
         # words read from the page (`.product-details__price`, `ID: 0032429`), says nothing more.
         titles = {clean_text(str(t)).casefold() for t in (metadata.title, _heading_text(tree)) if t}
-        for found in _description_candidates(name, kind, many, tree, metadata):
-            text = clean_text(str(found.values[0]))
+        for item in _description_candidates(name, kind, many, tree, metadata):
+            text = clean_text(str(item.values[0]))
             if text.casefold() in titles:
                 continue
-            if _ON_PAGE.match(found.source) and len(_LETTERS.findall(text)) < 4:
+            if _ON_PAGE.match(item.source) and len(_LETTERS.findall(text)) < 4:
                 continue
-            yield found
+            yield item
         return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
