@@ -145,6 +145,12 @@ BOILERPLATE_LINE = re.compile(
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
+# A label before a list of topic links, in the common web languages; such a line may be this long.
+TAG_LIST_LABEL = re.compile(
+    r"(?i)^(?:tags?|topics?|themen|schlagworte|schlagwörter|stichworte|keywords|kategorien?|category|categories"
+    r"|filed under|posted in|mots[- ]clés|étiquettes|etiquetas|temas|argomenti|tagi)\s*:"
+)
+TAG_LIST_MAX = 300
 # A block holding only a copyright notice ("© Getty Images", "Copyright 2024 News Ltd").
 COPYRIGHT_LINE = re.compile(r"(?i)^(?:©|\(c\)|copyright\b)\s*\S")
 # Headings of sections that point to other pages, in the common web languages.
@@ -469,10 +475,12 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
         for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             # The measured length first: asking lexbor for the text of every block is not free.
             stats = scorer.stats.get(node.mem_id)
-            if stats is not None and stats[TEXT] > LABEL_MAX:
+            if stats is not None and stats[TEXT] > TAG_LIST_MAX:
                 continue
             text = node.text()
             if len(text) > LABEL_MAX:
+                if len(text) <= TAG_LIST_MAX and _tag_list(node, text):
+                    doomed.append(node)
                 continue
             line = text.strip()
             if BOILERPLATE_LINE.match(line) or _copyright_notice(node, line):
@@ -486,6 +494,15 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
                 heading.decompose()
             else:
                 break
+
+
+def _tag_list(node: Any, text: str) -> bool:
+    """A labelled list of links to topics ("Topics: uber, sharing economy, ..."), however long."""
+    line = " ".join(text.split())
+    if not TAG_LIST_LABEL.match(line):
+        return False
+    links = sum(len(a.text(strip=True)) for a in node.css("a"))
+    return links * 2 >= len(line.split(":", 1)[1])
 
 
 def _copyright_notice(node: Any, line: str) -> bool:

@@ -376,6 +376,11 @@ def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
         assert label not in text, label
     # A credit inside a line of text is part of that line.
     assert "© Provided by the council The pier was closed" in text
+    topics = ", ".join(f'<a href="/topic/{i}">harbour topic number {i}</a>' for i in range(5))
+    told = "<p>Topics: the council listed the harbour, the piers and the sea wall as its first works.</p>"
+    text = to_text(_page(_article() + f'<p class="topics">Topics: {topics}</p>' + told), BASE)
+    assert "harbour topic number" not in text
+    assert "Topics: the council listed" in text  # a sentence, not a list of links
 
 
 def test_a_hidden_body_or_an_excluded_body_is_not_removed_from_under_the_writer() -> None:
