@@ -13,8 +13,9 @@ from backend_fastapi.scraping.dom import LexborTree, clean_text
 
 # Entity types that describe the site or page rather than what the page is about.
 _FRAME_TYPES = frozenset(
-    {"website", "webpage", "organization", "breadcrumblist", "searchaction", "sitenavigationelement",
-     "wpheader", "wpfooter", "imageobject", "person", "listitem", "collectionpage", "itemlist"}
+    {"website", "webpage", "organization", "breadcrumblist", "breadcrumb", "searchaction",
+     "sitenavigationelement", "wpheader", "wpfooter", "imageobject", "person", "listitem", "collectionpage",
+     "itemlist"}
 )  # fmt: skip
 _URL_PROPS = {"a": "href", "area": "href", "link": "href", "img": "src", "audio": "src", "video": "src",
               "source": "src", "iframe": "src", "embed": "src", "track": "src", "object": "data"}  # fmt: skip
