@@ -981,10 +981,16 @@ def _add_lead(html: str, content: list[Any], leads: list[_Lead]) -> None:
             break
         near.append(node.mem_id)
         node = node.parent
+    # The content is a block of the body itself: the page's header may be the block before it, and
+    # the standfirst the page describes itself with may be in there.
+    header = first.prev if len(near) == 1 else None
+    while header is not None and header.tag in ("-text", "-comment"):
+        header = header.prev
     said = " ".join(" ".join(n.text(separator=" ").split()) for n in content)
     start = None
     for lead in reversed(leads):
-        if lead.ancestors.isdisjoint(near[: lead.depth + 1]) or lead.text[:40] in said:
+        in_header = header is not None and lead.depth == DESCRIBED_DEPTH and header.mem_id in lead.ancestors
+        if (lead.ancestors.isdisjoint(near[: lead.depth + 1]) and not in_header) or lead.text[:40] in said:
             continue
         # Before the content in the page: the lead's words come first in the HTML.
         if start is None:

@@ -313,6 +313,17 @@ def test_the_block_repeating_the_meta_description_is_the_standfirst_even_without
     assert subtitle not in to_text(f"<html>{head}<body><article>{body}{teaser}</article></body></html>", BASE)
 
 
+def test_the_described_standfirst_in_the_header_block_just_before_a_top_level_article_is_found() -> None:
+    lead = "Harbour wall to be rebuilt by the council after the storms of this spring"
+    head = f'<head><meta name="description" content="{lead}"></head>'
+    header = f'<section class="intro"><div><div><div><div><h2>{lead}</h2></div></div></div></div></section>'
+    body = f'<section class="story">{"".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))}</section>'
+    assert to_text(f"<html>{head}<body>{header}{body}</body></html>", BASE).startswith(lead)
+    # Two blocks away it belongs to something else.
+    between = '<section class="promo"><p>Subscribe to the harbour newsletter for the week.</p></section>'
+    assert lead not in to_text(f"<html>{head}<body>{header}{between}{body}</body></html>", BASE)
+
+
 def test_blocks_sharing_the_first_class_word_of_the_best_one_are_one_article() -> None:
     paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
     # The article's blocks differ in their other class words; a short one scores little on its own.
