@@ -92,6 +92,8 @@ IMAGE_NAMES = frozenset({"image", "photo", "picture", "thumbnail", "img"})
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u00bb|/)\s+")
 _URL_ATTRS = ("href", "src", "content", "data-src")
 _DIGIT = re.compile(r"\d")
+# A number that starts with a zero digit (`0113 277 0634`, `0800-123`), as phone numbers and codes do.
+_NOT_AN_AMOUNT = re.compile(r"(?<![\d.,])0\d")
 _MONEY = re.compile(r"[$€£¥]")
 _WORD = re.compile(r"\w+")
 # Words of letters, and sources that read the page as people see it (not its structured data).
@@ -213,23 +215,16 @@ def _description_candidates(
 
 
 def _heading_text(tree: LexborTree) -> str:
-    """The page's `<h1>`; where it says more than the `<title>` (`Book Title Hardcover, 4 Feb.`),
-    the part both agree on."""
+    """The page's `<h1>`; where it holds a title and more in elements of their own
+    (`<span>Book Title</span><span>Hardcover, 4 Feb.</span>`) and the `<title>` names the first, that
+    one. A heading in one piece is whole: the `<title>` is often the shorter of the two."""
     node, title = labels.page_heading(tree)
     heading = clean_text(node.text(deep=True, separator=" ")) if node is not None else ""
-    if not heading or not title or heading.casefold() in title.casefold():
+    if node is None or not heading or not title or heading.casefold() in title.casefold():
         return heading
-    common = 0
-    for a, b in zip(heading.casefold(), title.casefold(), strict=False):
-        if a != b:
-            break
-        common += 1
-    cut = heading[:common].rstrip(" -:|\u2013\u2014,")
-    # Only a cut at a word's end that keeps most of the heading.
-    if len(cut) >= 0.6 * len(heading) and (
-        common >= len(heading) or not heading[common - 1 : common + 1].isalnum()
-    ):
-        return cut
+    parts = [text for child in node.iter() if (text := clean_text(child.text(deep=True, separator=" ")))]
+    if len(parts) >= 2 and len(parts[0]) >= 3 and parts[0].casefold() in title.casefold():
+        return parts[0]
     return heading
 
 
@@ -413,8 +408,15 @@ def _price_hits(
             out.append(((*rank[:2], 0, *rank[2:]), hit))
         elif "%" not in text and not _marked_not_current(text, negative):
             # A currency amount beats a bare number (a count, an id); text without a number ("call
-            # us") comes last, so that it explains a missing price rather than hiding a real one.
-            grade = 0 if CURRENCY_AMOUNT.search(text) else 1 if _DIGIT.search(text) else 9
+            # us") or with a number no price is written as (a phone number, `0113 277 0634`) comes
+            # last, so that it explains a missing price rather than hiding a real one.
+            grade = (
+                0
+                if CURRENCY_AMOUNT.search(text)
+                else 1
+                if _DIGIT.search(text) and not _NOT_AN_AMOUNT.search(text)
+                else 9
+            )
             out.append(((rank[0] if grade < 9 else 9, *rank[1:2], grade, *rank[2:]), hit))
     return out
 
