@@ -231,6 +231,7 @@ def _in_sentence(node: Any) -> bool:
 def _drop_boilerplate(root: Any, guess: bool) -> None:
     """Removes what is never content (and, when `guess`, what class or id names as boilerplate,
     unless it holds most of the page's text: `layout has-sidebar` wraps the whole page)."""
+    _show_noscript_page(root)
     # Innermost first: a node is never removed after (and so inside) an ancestor already removed.
     for node in reversed(_below(root, _DROP_CSS)):
         node.decompose()
@@ -244,6 +245,19 @@ def _drop_boilerplate(root: Any, guess: bool) -> None:
     for node, size in zip(reversed(guessed), reversed(sizes), strict=True):
         if size <= most and not _block_title(node):
             node.decompose()
+
+
+def _show_noscript_page(root: Any) -> None:
+    """A `<noscript>` holding most of the page's text is the page itself, as served to readers
+    without scripts (the script builds the same page): its content stays, the wrapper goes."""
+    noscripts = root.css("noscript")
+    if not noscripts:
+        return
+    most = len(root.text(deep=True)) * WRAPPER_SHARE
+    for node in noscripts:
+        if len(node.text(deep=True)) > most:
+            node.unwrap()
+            return
 
 
 def _block_title(node: Any) -> bool:

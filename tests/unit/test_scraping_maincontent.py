@@ -499,6 +499,18 @@ def test_embedded_social_posts_are_not_part_of_the_article() -> None:
     assert "somebody else wrote" not in text
 
 
+def test_a_page_served_whole_inside_noscript_is_read_and_a_small_noscript_is_not() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(4))
+    page = (
+        "<body><div id='app'></div><noscript><div class='page'><div class='text'>"
+        f"{paragraphs}</div></div></noscript>"
+        "<noscript><p>Please turn on JavaScript for the map of the piers.</p></noscript></body>"
+    )
+    text = to_text(page, BASE)
+    assert "part 3" in text
+    assert "JavaScript" not in text
+
+
 def test_main_content_of_an_empty_document_is_empty() -> None:
     assert to_text("", BASE) == ""
     assert to_markdown("<html><body></body></html>", BASE) == ""
