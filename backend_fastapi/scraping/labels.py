@@ -297,6 +297,12 @@ def _context(
     return bad, away
 
 
+def in_chrome(node: Any) -> bool:
+    """Whether an element sits in the page's chrome: navigation, menus, footers, dialogs, related
+    products (not the buy box, which shops often name `cart`)."""
+    return _context(node, frozenset(), _CHROME_WORDS)[1]
+
+
 def _where(position: int, index: PageIndex) -> int:
     """0 after the page's title (the subject's area), 1 before it or when there is none."""
     return 0 if index.h1 >= 0 and position >= index.h1 else 1

@@ -288,6 +288,10 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
                 return
         return
     named = _price_hits(name, kind, index, negative) if ckey == "price" else _hits(name, kind, index)
+    if ckey == "brand":
+        # A brand named in the page's chrome (a menu's `Shop all brands`, a footer's list) is not the
+        # product's: none is better than that. (Its buy box, often named `cart`, is not chrome.)
+        named = [(rank, hit) for rank, hit in named if hit.node is None or not labels.in_chrome(hit.node)]
     # What a label or a name announces comes first; the guesses near the title are made only when
     # none of it converts (most pages stop before), then the rest (outside the product's area).
     first = [(rank, hit) for rank, hit in named if rank[0] == 0 and rank[1] < 2]

@@ -600,6 +600,9 @@ def test_links_that_do_not_name_the_maker_give_no_brand(body: str) -> None:
         "<div class=site-branding>Demo Shop</div><h1>Blue Mug</h1>",
         "<div class=CrossBrandNavigation-title>Shop Our Sites</div><h1>Blue Mug</h1>",
         "<h1>Blue Mug</h1><div id=aplusBrandStory_feature_div><h2>From the brand</h2></div>",
+        # A menu's link to every brand.
+        "<header><div class=header-nav-menu><div class=row><div class=column><div class=brands-featured>"
+        "<a href=/brands>Shop all brands</a></div></div></div></div></header><h1>Blue Mug</h1>",
     ],
 )
 def test_a_sites_branding_and_brand_stories_are_not_the_brand(body: str) -> None:
