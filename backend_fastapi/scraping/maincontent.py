@@ -113,6 +113,8 @@ TAG_BONUS = {
     "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }  # fmt: skip
 CLEANED_TAGS = frozenset({"div", "table", "ul", "form"})
+# A block inside the content with this much text besides links (in paragraphs) is text, not clutter.
+LONG_TEXT = 2000
 MIN_PARAGRAPH = 25
 # Text of a `<div>` outside its block children that counts as a paragraph of its own.
 LOOSE_PARAGRAPH = 200
@@ -601,6 +603,8 @@ def _is_clutter(scorer: _Scorer, node: Any, tag: str, stats: list[int], in_figur
     """Readability's conditional cleaning: a block that looks like navigation or an ad."""
     weight = class_weight(node)
     score = scorer.scores.get(node.mem_id, 0.0)
+    if stats[COMMAS] >= 10 and stats[PARAS] >= 3 and stats[TEXT] - stats[LINKS] >= LONG_TEXT:
+        return False  # pages of prose, whatever the class says (`media`, `meta`)
     if weight + score < 0:
         return True
     if stats[COMMAS] >= 10:

@@ -511,6 +511,17 @@ def test_a_page_served_whole_inside_noscript_is_read_and_a_small_noscript_is_not
     assert "JavaScript" not in text
 
 
+def test_long_prose_in_a_block_named_like_boilerplate_stays_inside_the_article() -> None:
+    plain = SENTENCE.replace(",", "")
+    long = ", ".join(f"{plain} as the report says in part {i} of it" for i in range(6)) + "."
+    # Class and id both say media: a score far below zero for a few paragraphs of prose.
+    media = f'<div class="media" id="media-block">{"".join(f"<p>{long}</p>" for _ in range(3))}</div>'
+    widget = '<div class="media" id="media-box"><p>Watch, listen, share: the harbour in pictures.</p></div>'
+    text = to_text(_page(_article() + media + widget), BASE)
+    assert "as the report says in part 2" in text
+    assert "the harbour in pictures" not in text
+
+
 def test_main_content_of_an_empty_document_is_empty() -> None:
     assert to_text("", BASE) == ""
     assert to_markdown("<html><body></body></html>", BASE) == ""
