@@ -348,7 +348,9 @@ def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
     hits: list[Hit] = []
     for key in field_labels(name):
         for label in index.labels.get(key, ()):
-            value = label.rest or _value_after(label.node, negative, long=kind == "string")
+            value = label.rest or _value_after(
+                label.node, negative, long=kind == "string", announced=":" in (label.node.text_content or "")
+            )
             if not value or is_placeholder(value) or normalize_label(value) == key:
                 continue
             bad, away = _context(label.node, negative)
@@ -360,12 +362,12 @@ def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
     return hits
 
 
-def _value_after(text_node: Any, negative: frozenset[str], long: bool) -> str:
+def _value_after(text_node: Any, negative: frozenset[str], long: bool, announced: bool = False) -> str:
     """The value that follows a label: the rest of its element, else the next sibling of the label's
     element (`<dd>`, `<td>`, the text after `</strong>`), climbing at most three levels."""
     node = text_node
     for _ in range(4):
-        value = _following(node, negative, long)
+        value = _following(node, negative, long, announced)
         if value:
             return value
         parent = node.parent
@@ -378,7 +380,7 @@ def _value_after(text_node: Any, negative: frozenset[str], long: bool) -> str:
     return ""
 
 
-def _following(node: Any, negative: frozenset[str], long: bool) -> str:
+def _following(node: Any, negative: frozenset[str], long: bool, announced: bool = False) -> str:
     parts: list[str] = []
     sibling = node.next
     while sibling is not None:
@@ -397,8 +399,13 @@ def _following(node: Any, negative: frozenset[str], long: bool) -> str:
         elif tag == "br":
             break
         elif not parts:
-            if node.tag == tag and (tag in ("li", "dt") or _first_class(node) == _first_class(sibling) != ""):
-                # `<li>Overview</li><li>Details</li>`: a row of tabs or labels, not a label and its value.
+            if (
+                not announced
+                and node.tag == tag
+                and (tag in ("li", "dt") or _first_class(node) == _first_class(sibling) != "")
+            ):
+                # `<li>Overview</li><li>Details</li>`: a row of tabs or labels, not a label and its value;
+                # a label with a colon announces what follows, even dressed alike (`<b>SKU:</b><b>12</b>`).
                 return ""
             text = _own_text(sibling, negative, 4000 if long else _VALUE_MAX + 1)
             if text:
