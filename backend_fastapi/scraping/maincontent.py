@@ -144,6 +144,12 @@ BOILERPLATE_LINE = re.compile(
     # Share and like boxes' titles ("Share this:", "Teilen Sie dies mit:", "Gefällt mir:").
     r"|share(?: this)?(?: on)?|(?:artikel )?teilen(?: sie (?:dies|das))?(?: mit)?"
     r"|partager|compartir|condividi|like this|gefällt mir(?: wird geladen.*)?"
+    # Buttons and links that are a line of their own: back, load more, write a comment.
+    r"|zurück|back|retour|volver|indietro|wstecz"
+    r"|(?:lade|mehr|load|show|see|view|zeige|charger|cargar|carica)"
+    r" (?:weitere|mehr|more|plus|más|altri)(?: \w+)?"
+    r"|kommentare? schreiben|write a comment|leave a (?:comment|reply)|(?:jetzt )?kommentieren"
+    r"|antworten|reply|répondre|responder|rispondi|odpowiedz"
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
