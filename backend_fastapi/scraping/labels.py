@@ -292,9 +292,14 @@ def _context(
             # `.old-price > .price-container > .price-wrapper > .price`: an old price wraps deep.
             if negative and (words & negative if depth < 2 else depth < 5 and words & _OLD):
                 bad = True
-            if words & away_words:
+            if words & away_words and not (words & _TABS and not (words & away_words) - _TAB_MENUS):
                 away = True
     return bad, away
+
+
+# A product's tabs (`tab-menu--product`, `tabs-nav`) hold its own description and details.
+_TABS = frozenset({"tab", "tabs"})
+_TAB_MENUS = frozenset({"menu", "nav", "navigation"})
 
 
 def in_chrome(node: Any) -> bool:

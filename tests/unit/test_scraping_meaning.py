@@ -670,3 +670,16 @@ def test_a_label_with_a_colon_announces_the_next_element_even_dressed_alike() ->
     assert found(body, "sku") == ("009345", "label:Artikel-Nr.")
     # Without a colon, a row of alike elements is a row of tabs.
     assert found("<h1>Mug</h1><ul><li>Overview</li><li>Details</li></ul>", "description") == (None, None)
+
+
+def test_a_description_in_the_products_tabs_is_not_in_a_menu() -> None:
+    body = (
+        "<nav class=menu><p class=description>Our shop sells wine from all over the world since 1999, "
+        "delivered to your door.</p></nav><h1>Zinfandel Rose</h1><div class=details>( 1 ) süß USA</div>"
+        "<div class=tab-menu--product><div class=tab--container><div class=product--description>Die "
+        "Beringer Vinery gehört zu den traditionsreichen alten Häusern im kalifornischen Napa Valley."
+        "</div></div></div>"
+    )
+    value, source = found(body, "description")
+    assert value.startswith("Die Beringer Vinery")
+    assert source == "css:.product--description"
