@@ -118,6 +118,15 @@ LONG_TEXT = 2000
 MIN_PARAGRAPH = 25
 # Text of a `<div>` outside its block children that counts as a paragraph of its own.
 LOOSE_PARAGRAPH = 200
+# Class names of an article's body wrapper, how far above the best block one is looked for, and the
+# most link text it may hold.
+ARTICLE_WRAPPER = re.compile(
+    r"(?i)(?:^|\s)(?:entry-content|post-content|article-body|article-content|post-body|entry-body|story-body"
+    r"|article__body|article-text|post-text|entry-text|single-content|blog-content|content-body|text-content)"
+    r"(?:$|\s)"
+)
+WRAPPER_DEPTH = 6
+WRAPPER_LINKS = 0.3
 # A best candidate scoring below this is no article: the page is read again without guesses.
 WEAK_CANDIDATE = 5.0
 # Candidates with less text than this (not counting links) have their score scaled down.
@@ -423,6 +432,20 @@ def _best(scorer: _Scorer) -> Any | None:
         if len(kids) != 1:
             break
         top = parent
+    return _named_wrapper(scorer, top)
+
+
+def _named_wrapper(scorer: _Scorer, top: Any) -> Any:
+    """The element a few levels up that names itself the article's body (`entry-content`,
+    `itemprop=articleBody`), when it is not a list of links: page builders split an article into
+    rows and columns that score apart, and the best of them holds only a part."""
+    node, depth = top.parent, 0
+    while node is not None and node.tag not in ("body", "html") and depth < WRAPPER_DEPTH:
+        if node.attributes.get("itemprop") == "articleBody" or ARTICLE_WRAPPER.search(
+            node.attributes.get("class") or ""
+        ):
+            return node if scorer.link_density(node.mem_id) < WRAPPER_LINKS else top
+        node, depth = node.parent, depth + 1
     return top
 
 

@@ -324,6 +324,24 @@ def test_the_described_standfirst_in_the_header_block_just_before_a_top_level_ar
     assert lead not in to_text(f"<html>{head}<body>{header}{between}{body}</body></html>", BASE)
 
 
+def test_an_article_split_into_page_builder_rows_is_read_whole_from_its_named_body() -> None:
+    def row(inner: str) -> str:
+        # As deep as the builders nest: beyond the reach of a paragraph's votes.
+        column = (
+            f'<div class="vc_column"><div class="inner"><div class="wpb_wrapper">{inner}</div></div></div>'
+        )
+        return f'<div class="vc_row"><div class="row-inner">{column}</div></div>'
+
+    main = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(5))
+    table = "<table><tr><th>Pier</th><th>Cost</th></tr><tr><td>North pier</td><td>1.2m</td></tr></table>"
+    body = row(main) + row(f"<p>Costs by pier:</p>{table}") + row("<p>Weather allowing.</p>")
+    page = f'<body><nav-bar></nav-bar><article><div class="entry-content">{body}</div></article></body>'
+    text = to_text(page, BASE)
+    assert "part 4" in text
+    assert "| North pier" in to_markdown(page, BASE)
+    assert "Weather allowing" in text
+
+
 def test_blocks_sharing_the_first_class_word_of_the_best_one_are_one_article() -> None:
     paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(6))
     # The article's blocks differ in their other class words; a short one scores little on its own.
