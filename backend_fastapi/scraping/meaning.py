@@ -161,6 +161,18 @@ def _all_candidates(
                 continue
             yield item
         return
+    if concept is not None and concept.key == "image" and kind == "url" and not many:
+        # A meta image named as the site's own (`/Images/share.png`, `default-og.jpg`, a logo) is the
+        # same on every page: the product's picture on the page comes first.
+        generic: list[Found] = []
+        for item in from_structured(name, metadata):
+            if item.source.startswith("meta:") and _site_image(str(item.values[0]), concept.negative):
+                generic.append(item)
+            else:
+                yield item
+        yield from from_page(name, kind, many, tree, metadata)
+        yield from generic
+        return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
         yield from from_page(name, kind, many, tree, metadata)
@@ -177,6 +189,15 @@ def _all_candidates(
         yield Found([heading], "h1")
     yield from metas
     yield from from_page(name, kind, many, tree, metadata)
+
+
+_SITE_IMAGE_WORDS = frozenset({"share", "sharing", "default", "fallback", "og", "opengraph", "site", "brand"})
+
+
+def _site_image(url: str, negative: frozenset[str]) -> bool:
+    """Whether an image's file name says it is the site's own (`share.png`, `logo.svg`, `default.jpg`)."""
+    name = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    return not set(name_words(name)).isdisjoint(negative | _SITE_IMAGE_WORDS)
 
 
 def _description_candidates(

@@ -683,3 +683,11 @@ def test_a_description_in_the_products_tabs_is_not_in_a_menu() -> None:
     value, source = found(body, "description")
     assert value.startswith("Die Beringer Vinery")
     assert source == "css:.product--description"
+
+
+def test_a_meta_image_named_as_the_sites_own_comes_after_the_products_picture() -> None:
+    head = '<meta property="og:image" content="https://shop.example/Images/share.png">'
+    body = "<h1>Flea Tablets</h1><div class=zoom><img src=/media/flea-tablets.jpg></div>"
+    assert found(body, "image", "url", head=head) == (f"{BASE}/media/flea-tablets.jpg", "css:.zoom")
+    product = '<meta property="og:image" content="https://shop.example/media/flea-tablets-large.jpg">'
+    assert found(body, "image", "url", head=product)[1] == "meta:og:image"
