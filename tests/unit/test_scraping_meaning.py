@@ -215,15 +215,43 @@ def test_skus_brands_and_lazy_images_in_common_shop_markup() -> None:
     assert shopify == {"brand": "Acme", "image": f"{BASE}/files/mug.jpg"}
 
 
-def test_the_first_real_paragraph_after_the_title_is_the_description() -> None:
-    body = (
-        "<nav><p>Free shipping on all orders over fifty dollars, every day, no code needed.</p></nav>"
-        "<h1>Blue Mug</h1><p>New!</p><p>A hand-thrown stoneware mug with a deep blue glaze, large "
-        "enough for a generous morning coffee.</p><p>Second paragraph.</p>"
-    )
-    value, source = found(body, "description")
-    assert value.startswith("A hand-thrown stoneware mug")
-    assert source == "near:h1"
+@pytest.mark.parametrize(
+    ("body", "start", "source"),
+    [
+        (
+            "<nav><p>Free shipping on all orders over fifty dollars, every day, no code needed.</p></nav>"
+            "<h1>Blue Mug</h1><p>New!</p><p>A hand-thrown stoneware mug with a deep blue glaze, large "
+            "enough for a generous morning coffee.</p><p>Second paragraph.</p>",
+            "A hand-thrown stoneware mug",
+            "near:h1",
+        ),
+        # A table of specifications named like a description is not one.
+        (
+            "<h1>Steel Sink</h1><div class=hide>Steel Sink with a handmade single bowl of stainless steel, "
+            "a faucet and a roller mat.</div><div id=product-details><div class=row><div>Brand</div><div>AFA"
+            "</div></div><div class=row><div>Material</div><div>Stainless Steel</div></div><div class=row>"
+            "<div>Model</div><div>AF1RH3322</div></div><div class=row><div>Weight</div><div>46 lb.</div></div></div>",
+            "Steel Sink with a handmade single bowl",
+            "near:h1",
+        ),
+        # A product's tabs are its own area, not a menu.
+        (
+            "<nav class=menu><p class=description>Our shop sells wine from all over the world since 1999, "
+            "delivered to your door.</p></nav><h1>Zinfandel Rose</h1><div class=details>( 1 ) süß USA</div>"
+            "<div class=tab-menu--product><div class=tab--container><div class=product--description>Die "
+            "Beringer Vinery gehört zu den traditionsreichen alten Häusern im kalifornischen Napa Valley."
+            "</div></div></div>",
+            "Die Beringer Vinery",
+            "css:.product--description",
+        ),
+    ],
+)
+def test_the_first_real_paragraph_after_the_title_is_the_description(
+    body: str, start: str, source: str
+) -> None:
+    value, found_in = found(body, "description")
+    assert value.startswith(start)
+    assert found_in == source
 
 
 PROSE = (
@@ -551,18 +579,6 @@ def test_small_labelled_shop_pages_in_common_languages_and_layouts(page: str) ->
     assert {name: data[name] for name in expected} == expected
 
 
-def test_a_specification_table_named_like_a_description_is_not_the_description() -> None:
-    body = (
-        "<h1>Steel Sink</h1><div class=hide>Steel Sink with a handmade single bowl of stainless steel, a "
-        "faucet and a roller mat.</div><div id=product-details><div class=row><div>Brand</div><div>AFA</div>"
-        "</div><div class=row><div>Material</div><div>Stainless Steel</div></div><div class=row><div>Model"
-        "</div><div>AF1RH3322</div></div><div class=row><div>Weight</div><div>46 lb.</div></div></div>"
-    )
-    value, source = found(body, "description")
-    assert value.startswith("Steel Sink with a handmade single bowl")
-    assert source == "near:h1"
-
-
 @pytest.mark.parametrize(
     ("link", "brand"),
     [
@@ -670,19 +686,6 @@ def test_a_label_with_a_colon_announces_the_next_element_even_dressed_alike() ->
     assert found(body, "sku") == ("009345", "label:Artikel-Nr.")
     # Without a colon, a row of alike elements is a row of tabs.
     assert found("<h1>Mug</h1><ul><li>Overview</li><li>Details</li></ul>", "description") == (None, None)
-
-
-def test_a_description_in_the_products_tabs_is_not_in_a_menu() -> None:
-    body = (
-        "<nav class=menu><p class=description>Our shop sells wine from all over the world since 1999, "
-        "delivered to your door.</p></nav><h1>Zinfandel Rose</h1><div class=details>( 1 ) süß USA</div>"
-        "<div class=tab-menu--product><div class=tab--container><div class=product--description>Die "
-        "Beringer Vinery gehört zu den traditionsreichen alten Häusern im kalifornischen Napa Valley."
-        "</div></div></div>"
-    )
-    value, source = found(body, "description")
-    assert value.startswith("Die Beringer Vinery")
-    assert source == "css:.product--description"
 
 
 def test_a_meta_image_named_as_the_sites_own_comes_after_the_products_picture() -> None:
