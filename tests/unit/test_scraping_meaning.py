@@ -230,7 +230,8 @@ def test_skus_brands_and_lazy_images_in_common_shop_markup() -> None:
             "<h1>Steel Sink</h1><div class=hide>Steel Sink with a handmade single bowl of stainless steel, "
             "a faucet and a roller mat.</div><div id=product-details><div class=row><div>Brand</div><div>AFA"
             "</div></div><div class=row><div>Material</div><div>Stainless Steel</div></div><div class=row>"
-            "<div>Model</div><div>AF1RH3322</div></div><div class=row><div>Weight</div><div>46 lb.</div></div></div>",
+            "<div>Model</div><div>AF1RH3322</div></div><div class=row><div>Weight</div><div>46 lb.</div>"
+            "</div></div>",
             "Steel Sink with a handmade single bowl",
             "near:h1",
         ),
