@@ -97,6 +97,7 @@ LEAD_DEPTH = 4
 # How far up from the content a block repeating the page's meta description may sit: the page says
 # itself that this is its summary, so it may sit in a header or side column the drops remove.
 DESCRIBED_DEPTH = 8
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9 ]+")
 # The page's own summary, in the order sites fill them.
 DESCRIPTION_CSS = ("meta[name=description i]", "meta[property='og:description' i]")
 SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201c\u201d\u00bb)]*$")
@@ -267,12 +268,15 @@ def _drop_boilerplate(root: Any, guess: bool) -> None:
 def _show_noscript_page(root: Any) -> None:
     """A `<noscript>` holding most of the page's text is the page itself, as served to readers
     without scripts (the script builds the same page): its content stays, the wrapper goes."""
-    noscripts = root.css("noscript")
-    if not noscripts:
+    # Most are a tracking pixel or a line asking for scripts: the page's text is counted only
+    # when one could be an article.
+    sizes = [(len(node.text(deep=True)), node) for node in root.css("noscript")]
+    large = [(size, node) for size, node in sizes if size >= LOOSE_PARAGRAPH]
+    if not large:
         return
     most = len(root.text(deep=True)) * WRAPPER_SHARE
-    for node in noscripts:
-        if len(node.text(deep=True)) > most:
+    for size, node in large:
+        if size > most:
             node.unwrap()
             return
 
@@ -520,7 +524,11 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
         for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             # The measured length first: asking lexbor for the text of every block is not free.
             stats = scorer.stats.get(node.mem_id)
-            if stats is not None and stats[TEXT] > TAG_LIST_MAX:
+            if (
+                stats is not None
+                and stats[TEXT] > LABEL_MAX
+                and (stats[TEXT] > TAG_LIST_MAX or not _opens_with_label(node))
+            ):
                 continue
             text = node.text()
             if len(text) > LABEL_MAX:
@@ -539,6 +547,16 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
                 heading.decompose()
             else:
                 break
+
+
+def _opens_with_label(node: Any) -> bool:
+    """Whether a block's first words end in a colon ("Tags:", "<b>Topics:</b>"): cheap, no text of
+    the whole block asked for."""
+    for child in node.iter(include_text=True):
+        first = child.text_content if child.tag == "-text" else child.text(deep=True)
+        if first and first.strip():
+            return ":" in first[:40]
+    return False
 
 
 def _tag_list(node: Any, text: str) -> bool:
@@ -901,7 +919,7 @@ def _article(
         json_ld.extend(node.text() for node in tree.css("script[type='application/ld+json']"))
     for selector in exclude_selectors:
         _decompose_all(_below(root, selector))
-    leads = _leads(root, _description(tree)) if guess else []
+    leads = _leads(root, html, _description(tree)) if guess else []
     _drop_boilerplate(root, guess)
     share = {node.mem_id for node in root.css(_SHARE_CSS) if not _in_sentence(node)} if guess else set()
     share.discard(root.mem_id)
@@ -950,7 +968,7 @@ def _description(tree: Any) -> str:
     return ""
 
 
-def _leads(root: Any, description: str = "") -> list[_Lead]:
+def _leads(root: Any, html: str = "", description: str = "") -> list[_Lead]:
     """The standfirst paragraphs of the page: often in the article's header, which the drops remove.
 
     Blocks whose class names a standfirst and reads as sentences, and the block that repeats the
@@ -967,15 +985,20 @@ def _leads(root: Any, description: str = "") -> list[_Lead]:
         if _mostly_links(node, text):
             continue
         leads.append(_Lead(node.html or "", text, _ancestors(node, LEAD_DEPTH)))
-    described = _described(root, description)
+    described = _described(root, html, description)
     if described is not None:
         leads.append(described)
     return leads
 
 
-def _described(root: Any, description: str) -> _Lead | None:
+def _described(root: Any, html: str, description: str) -> _Lead | None:
     """The block whose text is the page's meta description, as a standfirst; None if there is none."""
     if not LEAD_TEXT[0] <= len(description) <= LEAD_TEXT[1]:
+        return None
+    # Most pages say their description in the head only: a plain run of its words missing from the
+    # body's markup spares asking lexbor for every element's text.
+    probe = max(_PLAIN_RUN.findall(description[:40]), key=len, default="").strip()
+    if len(probe) >= 8 and html.find(probe, max(html.find("<body"), 0)) < 0:
         return None
     # lexbor finds the description's first words in one text node; the block holding them all is
     # that node's element or one of its few nearest ancestors.
