@@ -143,7 +143,7 @@ BOILERPLATE_LINE = re.compile(
     r"|related(?: \w+)?|read (?:more|also|next)|see also|more from|you may also like|recommended"
     r"|ähnliche beiträge|weitere (?:beiträge|artikel|links?|themen|nachrichten)\b.*|(?:lesen sie )?auch lesen"
     r"|mehr zum thema|das könnte dich.*|weiterführender? links?|über den autor|about the author"
-    r"|(?:zurück zu|back to|zu allen) .*"
+    r"|(?:zurück zu[rm]?|back to|zu allen) .*"
     # The other languages' "read also" labels (a line of its own before a link to another article).
     r"|(?:à )?lire aussi|voir aussi|(?:te|le) puede interesar|lee (?:también|más)|leggi anche|vedi anche"
     r"|zobacz (?:też|także)|czytaj (?:też|także|więcej)|lees ook|leia (?:também|mais)"

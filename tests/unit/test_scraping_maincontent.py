@@ -397,12 +397,14 @@ def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
         "<p><strong>À lire aussi »</strong></p><p>Leggi anche:</p><div>© Harbour Photos / Agency</div>"
         "<p><span>© Provided by the council</span> The pier was closed to walkers for the whole week.</p>"
         "<p><a href='/list'>Zurück</a></p><div>Lade weitere Inhalte</div><p>Kommentare schreiben</p>"
+        "<p>zurück zur Listenansicht</p>"
     )
     article = _article().replace("</p>", f"</p>{labels}<a href=/c>3 Kommentare</a>", 1)
     text = to_text(_page(article + related), BASE)
     assert "Residents, who had asked" in text
     for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story",
-                  "lire aussi", "Leggi", "Harbour Photos", "Zurück", "Lade weitere"):  # fmt: skip
+                  "lire aussi", "Leggi", "Harbour Photos", "Zurück", "Lade weitere",
+                  "Listenansicht"):  # fmt: skip
         assert label not in text, label
     # A credit inside a line of text is part of that line.
     assert "© Provided by the council The pier was closed" in text
