@@ -26,6 +26,7 @@ from backend_fastapi.scraping.vocabulary import (
     CURRENCY_AMOUNT,
     INVISIBLE,
     MAKER_PATHS,
+    SHOP_PATHS,
     concept_of,
     field_labels,
     field_words,
@@ -711,11 +712,19 @@ def _maker_names(href: str) -> list[str]:
         parts = urlsplit(href)
     except ValueError:
         return []
-    segments = [_slug(unquote(s)) for s in parts.path.split("/")]
+    raw = [unquote(s) for s in parts.path.split("/")]
+    segments = [_slug(s) for s in raw]
     out: list[str] = []
     for i, segment in enumerate(segments):
-        if segment in MAKER_PATHS:
-            out.extend(s for s in (segments[i - 1] if i else "", *segments[i + 1 : i + 3]) if s)
+        if segment not in MAKER_PATHS:
+            continue
+        near = [j for j in (i - 1, i + 1, i + 2) if 0 <= j < len(segments) and segments[j]]
+        if segment in SHOP_PATHS:
+            # `/shop/mugs/` is a category of many shops; a shop's own page keeps its name's case
+            # (`/shop/AcmeStudio`, `/stores/Acme/page/...`).
+            near = [j for j in near if not raw[j].islower()]
+        out.extend(segments[j] for j in near)
+        if segment not in SHOP_PATHS:
             out.extend(_slug(v) for _, v in parse_qsl(parts.query))
     return out
 

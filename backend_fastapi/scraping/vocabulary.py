@@ -278,6 +278,8 @@ MAKER_PATHS = _set(
     "manufacturer|manufacturers|hersteller|fabricant|fabricante|vendor|vendors|seller|sellers|designer|"
     "designers|shop|shops|store|stores|boutique|tienda|loja|negozio|winkel"
 )
+# Of those, the words shops also put before their categories (`/shop/mugs/`).
+SHOP_PATHS = _set("shop|shops|store|stores|boutique|tienda|loja|negozio|winkel")
 
 # What a page shows where its data will be: loading messages in the common languages, dashes, "N/A",
 # template expressions the script has not filled in, skeleton blocks and stand-in words.
