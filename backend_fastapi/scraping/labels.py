@@ -291,7 +291,7 @@ def _context(
         if names.strip():
             words = set(name_words(names))
             # `.old-price > .price-container > .price-wrapper > .price`: an old price wraps deep.
-            if negative and (words & negative if depth < 2 else depth < 5 and words & _OLD):
+            if negative and (_marks(words, negative) if depth < 2 else depth < 5 and words & _OLD):
                 bad = True
             if words & away_words and not (words & _TABS and not (words & away_words) - _TAB_MENUS):
                 away = True
@@ -339,12 +339,27 @@ def _collect(node: Any, negative: frozenset[str], parts: list[str], budget: list
         child = child.next
 
 
+# `price-including-tax`, `Inkl. MwSt`, `prix TTC`: the price with its tax is the one people pay;
+# only a tax on its own (`tax`, `price-excluding-tax`) is not the price.
+_TAX_WORDS = frozenset({"tax", "vat"})
+_INCLUDING = frozenset(
+    {"incl", "inkl", "including", "inclusive", "inc", "ttc", "incluido", "incluso", "inclusief"}
+)
+
+
+def _marks(words: set[str] | frozenset[str], negative: frozenset[str]) -> bool:
+    """Whether name words carry a word that marks a look-alike (`old`, `was`, `tax`), a tax
+    with `including` before it excepted."""
+    hit = words & negative
+    return bool(hit) and not (hit <= _TAX_WORDS and not words.isdisjoint(_INCLUDING))
+
+
 def _negative_named(node: Any, negative: frozenset[str]) -> bool:
     if not negative:
         return False
     attrs = node.attributes
     names = " ".join(str(attrs.get(a) or "") for a in ("class", "id"))
-    return bool(names.strip()) and bool(set(name_words(names)) & negative)
+    return bool(names.strip()) and _marks(set(name_words(names)), negative)
 
 
 def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
@@ -447,7 +462,7 @@ def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
                 continue
             extra = set(entry.words) - set(words)
             # Its own other names count too: `<span data-price-amount class="old-price">`.
-            if extra & negative or (entry.kind != "class" and _negative_named(entry.node, negative)):
+            if _marks(extra, negative) or (entry.kind != "class" and _negative_named(entry.node, negative)):
                 continue
             key = (entry.position, entry.kind)
             if key in seen:
@@ -585,7 +600,7 @@ def price_near_title(index: PageIndex, negative: frozenset[str]) -> list[Hit]:
             continue
         before = set(name_words(joined[: match.start()]))
         bad, away = _context(node, negative)
-        if bad or away or before & negative or _negative_named(node.parent, negative):
+        if bad or away or _marks(before, negative) or _negative_named(node.parent, negative):
             continue
         hits.append(Hit(match.group(0), "near:h1", (position,)))
     return hits

@@ -697,3 +697,17 @@ def test_a_meta_image_named_as_the_sites_own_comes_after_the_products_picture() 
     assert found(body, "image", "url", head=head) == (f"{BASE}/media/flea-tablets.jpg", "css:.zoom")
     product = '<meta property="og:image" content="https://shop.example/media/flea-tablets-large.jpg">'
     assert found(body, "image", "url", head=product)[1] == "meta:og:image"
+
+
+def test_the_price_with_its_tax_is_the_price_a_tax_alone_is_not() -> None:
+    body = (
+        "<h1>Schmierfett</h1><div class=price-box><span class=price-excluding-tax><span class=label>zzgl. "
+        "MwSt:</span><span class=price>4,92 €</span></span><span class=price-including-tax><span "
+        "class=label>Inkl. MwSt:</span><span class=price>5,95 €</span></span></div>"
+        "<div class=related><span class=price>13,46 €</span></div>"
+    )
+    assert found(body, "price", "number")[0] == 5.95
+    assert (
+        found("<h1>Mug</h1><span class=tax>$1.20</span><span class=amount>$9.99</span>", "price", "number")[0]
+        == 9.99
+    )
