@@ -101,6 +101,10 @@ _PLAIN_RUN = re.compile(r"[A-Za-z0-9 ]+")
 # The page's own summary, in the order sites fill them.
 DESCRIPTION_CSS = ("meta[name=description i]", "meta[property='og:description' i]")
 SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201c\u201d\u00bb)]*$")
+# A confident choice shorter than this and below this share of the page's text (boilerplate dropped)
+# gets a second opinion too, which stands when it holds more text.
+SMALL_CONTENT = 3000
+SMALL_SHARE = 0.35
 # When unsure, the own choice stands over trafilatura's only when it holds this many times more text.
 SECOND_LONGER = 2.0
 BLOCK_TAGS = frozenset(
@@ -765,6 +769,13 @@ def main_content(
         strength: list[float] = []
         content = _article(html, exclude_selectors, guess=True, json_ld=scripts, strength=strength)
         if content is not None and _length(content) >= MIN_ARTICLE and strength[0] >= WEAK_CANDIDATE:
+            length = _length(content)
+            if use_library and length < SMALL_CONTENT and length < SMALL_SHARE * strength[1]:
+                # A strong block that is a small part of the page may be one block of a larger
+                # article (rows of a page builder, a section of a long guide): asked too.
+                second = second_opinion(html, exclude_selectors)
+                if second is not None and _length(second) > _length(content):
+                    return _agree_with_structured(scripts, second)
             return _agree_with_structured(scripts, content)
         # Unsure: a short or weak best candidate. A second opinion from another method does better
         # here than the scores (docs/benchmarks.md); it runs on these pages only, keeping the speed.
@@ -936,6 +947,8 @@ def _article(
         return None
     if strength is not None:
         strength.append(max(scorer.final(key) for key in scorer.scores))
+        # The page's text once boilerplate is dropped, to tell a small part of it.
+        strength.append(scorer.stats[root.mem_id][TEXT] if root.mem_id in scorer.stats else 0)
     content = _with_siblings(scorer, top)
     if guess:
         _clean(scorer, content)

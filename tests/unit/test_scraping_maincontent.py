@@ -196,6 +196,26 @@ def test_an_unsure_choice_takes_the_second_opinion_unless_its_own_is_far_longer(
     assert render(main_content(wrapped), BASE, plain=True).startswith("The council voted")
 
 
+def test_a_strong_block_that_is_a_small_part_of_the_page_takes_a_longer_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Five strong paragraphs, and ten times their text in list items that cast no votes (a guide's
+    # steps): the best block is a small part of what the page says.
+    paragraphs = "".join(f"<p>{SENTENCE}, part {i}.</p>" for i in range(5))
+    steps = "".join(f"<li>Step {i}: {SENTENCE} and then the next step follows on.</li>" for i in range(40))
+    page = f'<body><div class="story">{paragraphs}</div><ul class="guide">{steps}</ul></body>'
+
+    def opinion(words: int) -> list[Any]:
+        node = LexborHTMLParser(f"<div><p>{'second opinion ' * words}</p></div>").css_first("div")
+        return [node]
+
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(300))
+    assert render(main_content(page), BASE, plain=True).startswith("second opinion")
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(20))
+    assert render(main_content(page), BASE, plain=True).startswith("The council voted")
+    assert render(main_content(page, use_library=False), BASE, plain=True).startswith("The council voted")
+
+
 def test_a_page_too_short_to_hide_an_article_gets_no_second_opinion() -> None:
     assert maincontent.second_opinion(f"<body><p>{SENTENCE}.</p></body>") is None
 
