@@ -2,11 +2,12 @@
 
 Every reader yields DataFrames (at least one, possibly empty, so the columns are known even
 without rows); their index is the row number in the source. A CSV up to ARROW_WHOLE_BYTES is
-read whole by Arrow's multi-threaded reader and handed on in slices of `chunk_rows` (typed as
-pandas would type it; its text stays in Arrow's buffers, shared by the slices); a Parquet file up
-to that size comes as one frame. Larger ones, and the other formats, come in
-chunks of at most `chunk_rows` rows: CSV through pandas' chunked parser, JSONL line by line, a JSON
-array element by element, XLSX through openpyxl's read-only mode and Parquet by row group batches.
+read by Arrow's streaming reader (its blocks parsed on Arrow's threads, typed as pandas would type
+the whole file) and handed on in frames of `chunk_rows`, each batch freed once converted (text
+stays in Arrow's buffers); a Parquet file up to that size comes as one frame. Larger ones, and
+the other formats, come in chunks of at most `chunk_rows` rows: CSV through pandas' chunked
+parser, JSONL line by line, a JSON array element by element, XLSX through openpyxl's read-only
+mode and Parquet by row group batches.
 JSON stays with DataOps' own reader: nested values are flattened by `tabular.record_row`, which
 Arrow's JSON reader (structs, lists, per-block types) would type differently.
 """
@@ -117,14 +118,74 @@ def arrow_csv(path: Path, options: dict[str, Any]) -> pa.Table | None:
     return table
 
 
+def arrow_csv_batches(path: Path, options: dict[str, Any]) -> tuple[pa.Schema, list[pa.RecordBatch]] | None:
+    """The CSV as Arrow record batches, typed as pandas would type it; None where only pandas
+    reads it (as `arrow_csv`).
+
+    Arrow's streaming reader types every column by the file's first block and parses the blocks
+    one after another, so reading never holds much more than the batches themselves (the whole
+    read, typing the file as a whole, holds several times the table while it parses). A later block
+    that does not fit those types (a column of whole numbers that turns to decimals, say) makes it
+    read the file whole instead, so the types are always the whole file's.
+    """
+    arrow_options = _arrow_csv_options(path, options)
+    if arrow_options is None:
+        return None
+    read, parse, convert = arrow_options
+    batches: list[pa.RecordBatch] = []
+    try:
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        temporal = _temporal(reader.schema)
+        if temporal:  # pandas keeps dates and times as text: the file is read again, those as text
+            reader.close()
+            convert.column_types = {name: pa.string() for name in temporal}
+            reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        with reader:
+            schema = reader.schema
+            if any(pa.types.is_binary(field.type) for field in schema):
+                return None  # not in the encoding: pandas' parser says so
+            batches.extend(reader)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        batches.clear()
+        release_memory()
+        table = arrow_csv(path, options)
+        return None if table is None else (table.schema, table.to_batches())
+    finally:
+        release_memory()
+    return schema, batches
+
+
+def _batch_frames(schema: pa.Schema, batches: list[pa.RecordBatch], chunk_rows: int) -> Chunks:
+    """Frames of `chunk_rows` rows (the last one may have fewer) from `batches`, each batch's
+    buffers freed once converted: the list is emptied as it goes."""
+    if not batches:
+        yield _to_pandas(schema.empty_table())
+        return
+    batches.reverse()
+    while batches:
+        group: list[pa.RecordBatch] = []
+        rows = 0
+        while batches and rows < chunk_rows:
+            batch = batches.pop()
+            wanted = chunk_rows - rows
+            if batch.num_rows > wanted:  # the rest waits for the next frame (a slice copies nothing)
+                batches.append(batch.slice(wanted))
+                batch = batch.slice(0, wanted)
+            group.append(batch)
+            rows += batch.num_rows
+        del batch
+        table = pa.Table.from_batches(group, schema)
+        del group
+        yield _to_pandas(table)
+
+
 def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
     if nrows is None:
-        table = arrow_csv(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
-        if table is not None:
-            # Slices of `chunk_rows`, so that streamed steps' temporaries stay small; their text
-            # stays in the table's buffers (pandas' concatenation of Arrow text copies nothing).
-            for start in range(0, max(table.num_rows, 1), chunk_rows):
-                yield _to_pandas(table.slice(start, chunk_rows), destroy=False)
+        read = arrow_csv_batches(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
+        if read is not None:
+            # Frames of `chunk_rows`, so that streamed steps' temporaries stay small; their text
+            # stays in Arrow's buffers (pandas' concatenation of Arrow text copies nothing).
+            yield from _batch_frames(*read, chunk_rows)
             return
     kwargs: dict[str, Any] = {
         "sep": options.get("delimiter") or ",",

@@ -77,6 +77,40 @@ def test_arrow_and_pandas_read_a_csv_to_the_same_values_kinds_and_names(tmp_path
         assert by_arrow[column].isna().tolist() == by_pandas[column].isna().tolist(), column
 
 
+@pytest.mark.parametrize(
+    ("late_row", "kinds"),
+    [
+        (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"]),  # whole numbers turn to decimals
+        (b"3,x,2024-01-02,word", ["number", "text", "text", "text"]),  # a number column turns to text
+        (b"3,,,", ["number", "text", "number", "number"]),  # nothing new: the first block's types hold
+    ],
+)
+def test_types_are_the_whole_files_even_when_a_later_block_changes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late_row: bytes, kinds: list[str]
+) -> None:
+    """Arrow's streaming reader types columns by the first block; a later block that does not fit
+    makes the file be read whole, so the frame is the one the whole file read at once gives."""
+    path = tmp_path / "in.csv"
+    early = b"".join(b"%d,w%d,,%d\n" % (i, i, i) for i in range(3 * readers.ARROW_BLOCK // 12))
+    path.write_bytes(b"n,name,day,v\n" + early + late_row + b"\n")
+    assert path.stat().st_size > 2 * readers.ARROW_BLOCK  # several blocks
+    read = readers.arrow_csv_batches(path, {})
+    assert read is not None
+    assert len(read[1]) > 1
+    source = {"path": str(path), "format": "csv"}
+    streamed = readers.read_all(source, 100_000)
+
+    def whole_file(path: Path, options: dict[str, Any]) -> tuple[Any, Any]:
+        table = readers.arrow_csv(path, options)
+        assert table is not None
+        return table.schema, table.to_batches()
+
+    monkeypatch.setattr(readers, "arrow_csv_batches", whole_file)
+    whole = readers.read_all(source, 100_000)
+    assert [kind(streamed[c]) for c in streamed] == [kind(whole[c]) for c in whole] == kinds
+    assert rows(streamed) == rows(whole)
+
+
 def test_a_semicolon_latin1_file_reads_the_same_through_arrow(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes("name;price\nCafé;1,5\nNaïve;2\n".encode("latin-1"))

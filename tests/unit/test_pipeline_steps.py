@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -449,6 +450,28 @@ def test_dedupe_never_drops_a_distinct_row_whose_hash_collides() -> None:
     out, ctx = run_step(source, {"op": "dedupe"})
     assert rows(out) == [{"v": 1}, {"v": "1"}]
     assert ctx.details["removed"] == 1
+
+
+@pytest.mark.parametrize("keep", ["first", "last"])
+@pytest.mark.parametrize("colliding", [False, True])
+def test_dedupe_keeps_the_rows_pandas_keeps_with_or_without_hash_collisions(
+    monkeypatch: pytest.MonkeyPatch, keep: str, colliding: bool
+) -> None:
+    rng = np.random.default_rng(11)
+    source = pd.DataFrame({"a": rng.integers(0, 5, 400), "b": rng.choice(["x", "y", None], 400)})
+    expected = source.drop_duplicates(keep=keep)
+    if colliding:  # few distinct hashes: distinct rows share them, and the exact check must see it
+        hashes = table.row_hashes
+        monkeypatch.setattr(table, "row_hashes", lambda keys: hashes(keys) % np.uint64(3))
+    else:  # each repeat is matched with its kept row: pandas' own comparison of every row never runs
+
+        def no_exact_pass(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("dedupe fell back to comparing every row")
+
+        monkeypatch.setattr(pd.DataFrame, "duplicated", no_exact_pass)
+    out, ctx = run_step(source, {"op": "dedupe", "keep": keep})
+    assert list(out.index) == list(expected.index)
+    assert ctx.details["removed"] == len(source) - len(expected)
 
 
 def test_dedupe_hashes_rows_in_slices_with_the_same_hashes_and_rows_as_whole(

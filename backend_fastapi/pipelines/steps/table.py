@@ -27,12 +27,22 @@ def row_hashes(keys: pd.DataFrame) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
 
-def _same_as_kept(keys: pd.DataFrame, hashes: np.ndarray, repeated: np.ndarray) -> bool:
-    """True when every row marked as a repeat equals the kept row with its hash (no collision)."""
-    positions = np.arange(len(keys))
-    kept = pd.Series(positions[~repeated], index=hashes[~repeated])
-    rows = positions[repeated]
-    partners = kept.loc[hashes[repeated]].to_numpy()
+def _same_as_kept(keys: pd.DataFrame, hashes: np.ndarray, repeated: np.ndarray, keep: str) -> bool:
+    """True when every row marked as a repeat equals the kept row with its hash (no collision).
+
+    Each repeat's kept row is the first (or last) row with its hash, found by sorting the hashes:
+    an index of the kept rows' hashes (a hash table of every distinct row) held the frame's size
+    again while dedupe ran.
+    """
+    order = hashes if keep == "first" else hashes[::-1]
+    _, first, inverse = np.unique(order, return_index=True, return_inverse=True)
+    kept_of = first[inverse]
+    del first, inverse
+    if keep != "first":
+        kept_of = len(hashes) - 1 - kept_of[::-1]
+    rows = np.flatnonzero(repeated)
+    partners = kept_of[rows]
+    del kept_of
     for column in range(keys.shape[1]):
         values = keys.iloc[:, column]
         a = values.iloc[rows].reset_index(drop=True)
@@ -55,7 +65,7 @@ def dedupe(frame: pd.DataFrame, step: s.DedupeStep, ctx: StepContext) -> pd.Data
     # collision can never drop a distinct row (it falls back to the exact comparison).
     hashes = row_hashes(keys)
     repeated = pd.Series(hashes).duplicated(keep=step.keep).to_numpy()
-    if repeated.any() and not _same_as_kept(keys, hashes, repeated):
+    if repeated.any() and not _same_as_kept(keys, hashes, repeated, step.keep):
         repeated = keys.duplicated(keep=step.keep).to_numpy()
     ctx.count("removed", int(repeated.sum()))
     return frame[~repeated] if repeated.any() else frame
