@@ -1,9 +1,10 @@
 """Running a pipeline's steps on its source and writing the outputs (inside the child process).
 
 The leading row-local steps run chunk by chunk while the source is read, so a step such as
-`select`, `filter` or `cast` shrinks each chunk before the next one is read; the first step that
-needs every row (dedupe, sort, join, append, aggregate, a `unique` rule) gathers the chunks, and it
-and everything after it run on the whole frame. The report says, per step, rows in and out, what
+`select`, `filter` or `cast` shrinks each chunk before the next one is read (a left or inner join
+too, against its other source read whole); the first step that needs every row (dedupe, sort, a
+right or outer join, append, aggregate, a `unique` rule) gathers the chunks, and it and everything
+after it run on the whole frame. The report says, per step, rows in and out, what
 it did and how long it took.
 
 The spec is a `pipelines.child_spec.ChildSpec`, written by the parent (see `pipelines/handler.py`).
@@ -99,6 +100,13 @@ class Run:
         self.rows[index][1] += len(out)
         return out
 
+    def apply_streamed(self, index: int, chunk: pd.DataFrame, rows_read: int) -> pd.DataFrame:
+        """Run step `index` on one chunk as the source is read; its progress names the step, so a
+        run stopped there (its memory limit, say) says which step it was in."""
+        op = self.steps[index].op
+        self.emit(self.progress("reading", rows_read, rows_read=rows_read, step=index, op=op))
+        return self.apply(index, chunk)
+
     def finish(self, index: int) -> None:
         """Let a step conclude after its last rows (validate decides `fail` here)."""
         finisher = FINISHERS.get(self.steps[index].op)
@@ -151,7 +159,7 @@ class Run:
             source_rows += len(chunk)
             self.emit(self.progress("reading", source_rows, rows_read=source_rows))
             for index in range(prefix):
-                chunk = self.apply(index, chunk)
+                chunk = self.apply_streamed(index, chunk, source_rows)
             parts.append(chunk)
             del chunk
             release_memory()

@@ -1,7 +1,8 @@
 """Pipelines over inputs larger than memory: row-local steps stream, whole-table steps run in DuckDB.
 
 A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
-that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`).
+that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`;
+a left or inner join streams like a row-local step, its other source in memory).
 The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
 to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
@@ -112,6 +113,15 @@ def aggregate_sql(step: s.AggregateStep) -> str:
     return f"SELECT {keys}, {', '.join(outputs)} FROM parts GROUP BY {keys} ORDER BY {order}"
 
 
+def unified(templates: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row with every column, typed as pandas types the chunks put together (as the in-memory
+    path's concatenation does: whole numbers and floats give floats, booleans with gaps objects)."""
+    if len(templates) == 1:
+        return templates[0]
+    rows = [t for t in templates if len(t)] or templates[:1]
+    return pd.concat(rows).head(1) if len(rows) > 1 else rows[0]
+
+
 def to_frame(table: pa.Table | pa.RecordBatch, dtypes: dict[str, Any]) -> pd.DataFrame:
     """Arrow rows from DuckDB as pandas columns of the types the in-memory path has."""
     columns: dict[str, pd.Series] = {}
@@ -181,6 +191,13 @@ class Spilled:
             for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS):
                 yield to_frame(batch, self.dtypes)
 
+    def arrow_types(self) -> dict[str, pa.DataType]:
+        """Each column's type over every part (a part whose rows all miss a value has it as null)."""
+        if not self.paths:
+            return {}
+        schema = pa.unify_schemas([pq.read_schema(p) for p in self.paths], promote_options="permissive")
+        return {field.name: field.type for field in schema if field.name != ROW}
+
     def remove(self) -> None:
         """Delete the parts (after the last writer)."""
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -234,7 +251,7 @@ class OutOfCore:
         contexts = [self.run.contexts[i] for i in indices]
         for frame in frames:
             for index in indices:
-                frame = self.run.apply(index, frame)
+                frame = self.run.apply_streamed(index, frame, self.source_rows)
             yield frame
             if any(ctx.exhausted for ctx in contexts):
                 close = getattr(frames, "close", None)
@@ -254,12 +271,15 @@ class OutOfCore:
         row order; returns the parts, the first row with every column, and the row count."""
         folder.mkdir(parents=True)
         paths: list[str] = []
-        template: pd.DataFrame | None = None
+        # A first row of each distinct set of column types: chunks may type a column differently
+        # (a left join's chunk without a match has its other side's whole numbers as floats).
+        templates: dict[tuple[tuple[str, str], ...], pd.DataFrame] = {}
         rows = 0
         for frame in frames:
             started = time.perf_counter()
-            if template is None or (template.empty and len(frame)):
-                template = frame.head(1)
+            signature = tuple((str(c), str(t)) for c, t in frame.dtypes.items())
+            if signature not in templates or (templates[signature].empty and len(frame)):
+                templates[signature] = frame.head(1)
             if needed is not None:
                 frame = frame[[c for c in needed if c in frame.columns]]
             try:
@@ -281,8 +301,8 @@ class OutOfCore:
             del frame, table
             release_memory()
             self.timed(index, started)
-        assert template is not None  # readers yield at least one (possibly empty) chunk
-        return paths, template, rows
+        assert templates  # readers yield at least one (possibly empty) chunk
+        return paths, unified(list(templates.values())), rows
 
     def timed(self, index: int | None, started: float) -> None:
         """Count the time since `started` as step `index`'s (None: writing the result)."""

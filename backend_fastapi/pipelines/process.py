@@ -47,7 +47,11 @@ def _describe(progress: dict[str, Any]) -> str:
         step, op, rows = progress.get("step"), progress.get("op"), progress.get("rows", 0)
         return f" while running steps[{step}] ({op}) on {rows:,} rows"
     if phase == "reading":
-        return f" while reading the source ({progress.get('rows_read', 0):,} rows read)"
+        read = f"{progress.get('rows_read', 0):,} rows read"
+        if progress.get("op") is not None:  # a step that runs on each chunk as it is read
+            step, op = progress.get("step"), progress.get("op")
+            return f" while running steps[{step}] ({op}) on the chunks of the source ({read})"
+        return f" while reading the source ({read})"
     if phase == "writing":
         return f" while writing {progress.get('format')}"
     return ""

@@ -45,6 +45,10 @@ class Sliced(Protocol):
         """The rows, in order, a slice at a time."""
         ...
 
+    def arrow_types(self) -> dict[str, pa.DataType]:
+        """Each column's Arrow type over all the rows (an empty frame's object column has none)."""
+        ...
+
 
 Rows: TypeAlias = pd.DataFrame | Sliced
 
@@ -138,6 +142,10 @@ def write_parquet(frame: Rows, path: Path) -> None:
 def _write_parquet_slices(frame: Sliced, path: Path) -> None:
     """One row group a slice, every slice in the first one's types."""
     schema = pa.Schema.from_pandas(_arrow_safe(frame.empty()), preserve_index=False)
+    known = frame.arrow_types()
+    for i, field in enumerate(schema):
+        if pa.types.is_null(field.type) and field.name in known:
+            schema = schema.set(i, field.with_type(known[field.name]))
     with pq.ParquetWriter(path, schema) as writer:
         for part in _slices(frame):
             table = pa.Table.from_pandas(_arrow_safe(part), preserve_index=False)

@@ -94,15 +94,22 @@ def test_a_large_upload_runs_out_of_core_in_a_worker_with_the_in_memory_result(
     assert [r["offers"] for r in records["items"]] == got["offers"].tolist()
 
 
-def test_a_large_upload_with_a_join_runs_in_memory_and_the_report_says_why(stack: Stack) -> None:
+def test_a_large_upload_with_an_outer_join_runs_in_memory_and_the_report_says_why(stack: Stack) -> None:
     uploaded = upload(stack.base, "prices.csv", prices_csv(), "text/csv")
     join = {
         "op": "join",
         "source": {"type": "inline", "records": [{"shop": "shop-1", "city": "Oslo"}]},
         "on": ["shop"],
     }
-    definition = {"source": uploaded["source"], "steps": [{"op": "dedupe"}, join]}
-    response = httpx.post(f"{stack.base}/api/pipeline/run", json={"pipeline": definition})
-    job = wait_job(stack.base, response.json()["job_id"], "completed", "failed")
-    assert job["status"] == "completed", job["error"]
-    assert job["result"]["source"]["in_memory_reason"] == "steps[1] (join) has no out-of-core form"
+    jobs = {}
+    for how in ("outer", "left"):
+        steps = [{"op": "dedupe"}, {**join, "how": how}]
+        definition = {"source": uploaded["source"], "steps": steps}
+        response = httpx.post(f"{stack.base}/api/pipeline/run", json={"pipeline": definition})
+        jobs[how] = wait_job(stack.base, response.json()["job_id"], "completed", "failed")
+        assert jobs[how]["status"] == "completed", jobs[how]["error"]
+    outer, left = jobs["outer"]["result"], jobs["left"]["result"]
+    assert outer["source"]["in_memory_reason"] == "steps[1] (join) has no out-of-core form"
+    # A left join streams against its other source: the dedupe before it still runs out of core.
+    assert left["source"]["out_of_core_steps"] == [0]
+    assert left["rows"] == outer["rows"]

@@ -143,6 +143,8 @@ def run(
     *,
     large: bool,
     large_input_mb: int | None = None,
+    inputs: dict[str, Any] | None = None,
+    chunk_rows: int = 1_000,
 ) -> dict[str, Any]:
     """Run the engine on `source` to Parquet; `large` makes every file count as a large input."""
     out_dir = tmp_path / ("large" if large else "memory") / "out"
@@ -150,13 +152,13 @@ def run(
     spec = ChildSpec.model_validate(
         {
             "steps": steps,
-            "inputs": {"source": {"path": str(source), "format": "csv"}},
+            "inputs": {"source": {"path": str(source), "format": "csv"}, **(inputs or {})},
             "outputs": [{"format": "parquet", "name": "result"}],
             "out_dir": str(out_dir),
             "records_path": None,
             "preview_rows": None,
             # Small chunks so that every step sees many of them and spilled parts.
-            "chunk_rows": 1_000,
+            "chunk_rows": chunk_rows,
             "large_input_mb": 0 if large else large_input_mb,
             "memory_limit_mb": 512,
         }
@@ -184,6 +186,54 @@ def test_the_out_of_core_path_gives_the_in_memory_result(tmp_path: Path, name: s
     assert comparable(large) == comparable(memory)
     assert large["rows"] == memory["rows"]
     assert large["source"]["rows"] == memory["source"]["rows"] == ROWS + ROWS // 10
+
+
+def lookup_csv(path: Path) -> Path:
+    """SKUs with a brand, a whole-number weight and a flag: some SKUs twice (a row joins twice),
+    one in 100 of the orders' SKUs missing, so that some chunks of 50 orders match every row (whole
+    numbers stay whole) and others do not (their gaps make them floats)."""
+    skus = [f"SKU-{i:03d}" for i in range(300) if i % 100 != 2]
+    frame = pd.DataFrame(
+        {
+            "sku": skus + skus[:5],
+            "brand": [f"brand {i % 7}" for i in range(len(skus) + 5)],
+            "weight": list(range(len(skus) + 5)),
+            "fragile": [i % 2 == 0 for i in range(len(skus) + 5)],
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("how", ["left", "inner"])
+def test_a_left_or_inner_join_streams_and_gives_the_whole_frames_join_in_memory_and_out_of_core(
+    tmp_path: Path, how: str
+) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    lookup = lookup_csv(tmp_path / "lookup.csv")
+    steps: list[dict[str, Any]] = [
+        {"op": "cast", "columns": {"price": "number"}},
+        {"op": "join", "source": {"type": "inline", "records": []}, "on": ["sku"], "how": how},
+        {"op": "dedupe", "subset": ["order_id", "brand"]},
+    ]
+    inputs = {"1": {"path": str(lookup), "format": "csv"}}
+    known = set(pd.read_csv(lookup)["sku"])
+    matched = pd.read_csv(source)["sku"].isin(known)
+    assert matched.head(50).all()  # the first chunk matches every row: its weights stay whole
+    assert not matched.all()  # others do not: theirs become floats
+    streamed = run(tmp_path / "streamed", source, steps, large=False, inputs=inputs, chunk_rows=50)
+    large = run(tmp_path / "large", source, steps, large=True, inputs=inputs, chunk_rows=50)
+    whole = run(tmp_path / "whole", source, steps, large=False, inputs=inputs, chunk_rows=1_000_000)
+
+    assert streamed["source"]["streamed_steps"] == 2  # cast and join ran chunk by chunk
+    assert whole["source"]["rows"] == streamed["source"]["rows"]
+    assert large["source"]["out_of_core_steps"] == [2]
+    frame = whole["frame"]
+    assert 0 < frame["brand"].notna().sum() < len(frame) or how == "inner"
+    assert frame["weight"].dtype == ("float64" if how == "left" else "int64")
+    pd.testing.assert_frame_equal(streamed["frame"], frame)
+    pd.testing.assert_frame_equal(large["frame"], frame)
+    assert comparable(streamed) == comparable(whole) == comparable(large)
 
 
 def write_every_format(tmp_path: Path, source: Path, steps: list[dict[str, Any]], large: bool) -> Path:

@@ -37,8 +37,11 @@ def test_a_run_reports_reading_each_step_and_writing_with_rows_done(tmp_path: Pa
     assert phases == [
         ("reading", 0, None, None),
         ("reading", 100, None, None),
+        ("reading", 100, None, 0),  # the streamed filter on that chunk
         ("reading", 200, None, None),
+        ("reading", 200, None, 0),
         ("reading", 250, None, None),
+        ("reading", 250, None, 0),
         ("step", 200, None, 1),
         ("step", 120, None, 2),
         ("writing", 0, 120, None),

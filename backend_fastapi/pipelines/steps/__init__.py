@@ -46,9 +46,17 @@ ROW_LOCAL = frozenset(
 
 
 def streamable(step: Any) -> bool:
-    """True when the step can run chunk by chunk (a `unique` rule needs every row at once)."""
+    """True when the step can run chunk by chunk (a `unique` rule needs every row at once).
+
+    A `left` or `inner` join is row-local too once its other source is in memory: each row's
+    matches depend on that row alone, and pandas keeps the left rows' order, so the chunks' joins
+    put together are the whole frame's join. `right` and `outer` joins add the other side's
+    unmatched rows, which only the whole frame can tell.
+    """
     if isinstance(step, s.ValidateStep):
         return not any(isinstance(rule, UniqueRule) for rule in step.rules)
+    if isinstance(step, s.JoinStep):
+        return step.how in ("left", "inner")
     return step.op in ROW_LOCAL
 
 
