@@ -167,6 +167,7 @@ BOILERPLATE_LINE = re.compile(
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
+TEASER_CARD = "a:has(h2, h3, h4, h5, h6):has(img, picture)"
 # A label before a list of topic links, in the common web languages; such a line may be this long.
 TAG_LIST_LABEL = re.compile(
     r"(?i)^(?:tags?|topics?|themen|schlagworte|schlagwörter|stichworte|keywords|kategorien?|category|categories"
@@ -524,6 +525,8 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
     headings left with nothing under them once their link lists were removed."""
     doomed = []
     for root in roots:
+        # A link wrapping a heading and a picture is a card pointing to another article.
+        _decompose_all(_below(root, TEASER_CARD))
         _drop_related_sections(root)
         for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             # The measured length first: asking lexbor for the text of every block is not free.

@@ -420,7 +420,10 @@ def test_labels_and_headings_left_without_their_links_are_dropped() -> None:
         "<p>zurück zur Listenansicht</p>"
     )
     article = _article().replace("</p>", f"</p>{labels}<a href=/c>3 Kommentare</a>", 1)
-    text = to_text(_page(article + related), BASE)
+    picture = '<img src="/o.jpg"><figcaption><h3>Trains every hour</h3></figcaption>'
+    card = f'<a href="/other"><figure>{picture}</figure></a>'
+    text = to_text(_page(article.replace("<pre>", f"{card}<pre>") + related), BASE)
+    assert "Trains every hour" not in text
     assert "Residents, who had asked" in text
     for label in ("Advertisement", "Foto:", "Kategorie", "Kommentare", "Related coverage", "Another story",
                   "lire aussi", "Leggi", "Harbour Photos", "Zurück", "Lade weitere",
