@@ -36,6 +36,8 @@ from backend_fastapi.scraping.vocabulary import (
     stock_state,
 )
 
+# The tags a page's title heading may have (an `<h2>` or `<h3>` only on a page without an `<h1>`).
+_HEADINGS_TAGS = frozenset({"h1", "h2", "h3"})
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "title", "option", "select", "textarea",
                         "svg", "head"})  # fmt: skip
 # Texts inside these are read for stock phrases ("Add to cart") but are never labels.
@@ -153,7 +155,7 @@ def build_index(tree: LexborTree) -> PageIndex:
         if tag == "-comment":
             continue
         attrs = node.attributes
-        if tag == "h1":
+        if tag in _HEADINGS_TAGS:
             index.headings.append((position, node))
         elif tag == "p":
             index.paragraphs.append((position, node))
@@ -199,6 +201,18 @@ def page_heading(tree: LexborTree) -> tuple[Any, str]:
             chosen = node
             break
         chosen = chosen if chosen is not None else node
+    if chosen is None and len(page_title) >= 3 and root is not None:
+        # No `<h1>`: the first `<h2>` or `<h3>` that the `<title>` begins with names the page's subject
+        # (`<title>Villa Galaxy - Ferienvilla in Florida` and `<h2>Villa Galaxy</h2>`).
+        for node in root.css("h2, h3"):
+            text = clean_text(node.text(deep=True, separator=" ")).casefold()
+            if (
+                len(text) >= 3
+                and page_title.startswith(text)
+                and not _context(node, frozenset(), _CHROME_WORDS)[1]
+            ):
+                chosen = node
+                break
     found = _HEADINGS[tree] = (chosen, title)
     return found
 
@@ -368,6 +382,7 @@ def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
     negative = concept.negative if concept else frozenset()
     hits: list[Hit] = []
     for key in field_labels(name):
+        found: list[Hit] = []
         for label in index.labels.get(key, ()):
             value = label.rest or _value_after(
                 label.node, negative, long=kind == "string", announced=":" in (label.node.text_content or "")
@@ -377,10 +392,19 @@ def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
             bad, away = _context(label.node, negative)
             if bad:
                 continue
-            hits.append(
+            found.append(
                 Hit(value, f"label:{label.text}", (away, _where(label.position, index), label.position))
             )
+        if len({hit.value for hit in found}) >= _LISTED:
+            # The same label with a different value each time is a list of other items (`Price:` under
+            # each of a listing's villas): none of them is first.
+            found = [Hit(hit.value, hit.source, (True, *hit.rank[1:])) for hit in found]
+        hits.extend(found)
     return hits
+
+
+# How many different values one label must announce to be a list of other items.
+_LISTED = 3
 
 
 def _value_after(text_node: Any, negative: frozenset[str], long: bool, announced: bool = False) -> str:
@@ -586,14 +610,19 @@ def price_near_title(index: PageIndex, negative: frozenset[str]) -> list[Hit]:
     hits: list[Hit] = []
     previous = ""
     start = max(index.h1, 0)
-    for position, node, text in index.texts:
+    texts = index.texts
+    for i, (position, node, text) in enumerate(texts):
         if position < start:
             previous = text
             continue
         if len(hits) >= 3 or position - start > 600:
             break
-        # `$<span>119.99</span>`: a sign in one text, its number in the next.
+        # `$<span>119.99</span>`: a sign in one text, its number in the next; `<span>2400.00</span>
+        # <span>USD</span>`: a number, then its currency.
         joined = f"{previous} {text}" if len(previous) <= 4 and not previous[-1:].isalnum() else text
+        after = texts[i + 1][2] if i + 1 < len(texts) else ""
+        if text[-1:].isdigit() and 0 < len(after) <= 4 and CURRENCY_AMOUNT.search(joined) is None:
+            joined = f"{joined} {after}"
         previous = text
         match = CURRENCY_AMOUNT.search(joined)
         if match is None:

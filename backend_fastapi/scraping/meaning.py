@@ -186,7 +186,7 @@ def _all_candidates(
     # The `<h1>` first when a meta title or the `<title>` repeats it: it is the page's subject.
     shown = [str(v) for f in metas for v in f.values] + [metadata.title or ""]
     if heading and any(_same_title(heading, v) for v in shown):
-        yield Found([heading], "h1")
+        yield Found([heading], _heading_tag(tree))
     yield from metas
     yield from from_page(name, kind, many, tree, metadata)
 
@@ -249,6 +249,12 @@ def _heading_text(tree: LexborTree) -> str:
     return heading
 
 
+def _heading_tag(tree: LexborTree) -> str:
+    """Where the title heading was found: `h1`, or on a page without one the `h2`/`h3` it has."""
+    node, _ = labels.page_heading(tree)
+    return str(node.tag) if node is not None else "h1"
+
+
 def _same_title(heading: str, title: str) -> bool:
     """True when a meta title is the heading with more around it, or the heading cut short."""
     a, b = heading.casefold(), clean_text(title).casefold()
@@ -284,7 +290,7 @@ def from_page(name: str, kind: str, many: bool, tree: LexborTree, metadata: Page
     ckey = concept.key if concept is not None else key
     if (ckey == "title" or key in ("title", "name", "headline")) and not many:
         if text := _heading_text(tree):
-            yield Found([text], "h1")
+            yield Found([text], _heading_tag(tree))
         if title := page_title(metadata):
             yield Found([title], "title")
     if many:

@@ -711,3 +711,18 @@ def test_the_price_with_its_tax_is_the_price_a_tax_alone_is_not() -> None:
         found("<h1>Mug</h1><span class=tax>$1.20</span><span class=amount>$9.99</span>", "price", "number")[0]
         == 9.99
     )
+
+
+def test_a_page_without_an_h1_has_its_title_in_the_heading_its_title_begins_with() -> None:
+    listing = "".join(f"<div class=listing><b>Price: US$ {n}</b></div>" for n in (1375000, 1120000, 999999))
+    body = (
+        "<h2>Details</h2><h3>Other villas</h3><h2>Villa Galaxy</h2><p>ab <span>2400.00</span> <span>USD"
+        "</span></p><p>In Cape Coral gibt es unzählige Traum Villen, die für den perfekten Urlaub gemietet "
+        f"werden können.</p>{listing}"
+    )
+    head = "<title>Villa Galaxy - Ferienvilla in Florida</title>"
+    out = scrape(body, {"title": "string", "price": "number"}, head)
+    # The same label with a different value each time lists other villas: the amount beside the title
+    # comes first.
+    assert out.data == {"title": "Villa Galaxy", "price": 2400.0}
+    assert out.extraction.sources == {"title": "h2", "price": "near:h1"}
