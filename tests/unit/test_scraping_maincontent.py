@@ -581,9 +581,9 @@ def test_shingle_score_counts_repeated_text_once_per_occurrence() -> None:
     assert score("", expected).f1 == 0.0
 
 
-# Reached when this was written: all 0.975 (precision 0.984, recall 0.970), held out 0.969 (0.981).
+# Reached when this was written: all 0.975 (precision 0.983, recall 0.972), held out 0.970 (0.982).
 # The margins allow small renderer changes, not a different algorithm.
-@pytest.mark.parametrize(("part", "floor"), [("all", 0.97), ("held_out", 0.965)])
+@pytest.mark.parametrize(("part", "floor"), [("all", 0.97), ("held_out", 0.966)])
 def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor: float) -> None:
     pages = [p for p in load_pages() if part == "all" or p.held_out]
     result = mean_score(evaluate(lambda html: to_text(html, BASE_URL), pages).values())
@@ -591,11 +591,11 @@ def test_main_content_matches_the_expected_bodies_of_real_pages(part: str, floor
     assert result.precision >= 0.975
 
 
-# Reached when this was written, all three parts: F1 0.913 (precision 0.882, recall 0.947); part a
-# 0.949, part b 0.915, part c 0.877; trafilatura 0.943, 0.908 and 0.896.
+# Reached when this was written, all three parts: F1 0.915 (precision 0.882, recall 0.950); part a
+# 0.952, part b 0.915, part c 0.879; trafilatura 0.943, 0.908 and 0.896.
 def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     pages = load_snippet_pages()
     result = snippet_score({page.name: to_text(page.html, page.url) for page in pages}, pages)
-    assert result.f1 >= 0.908
+    assert result.f1 >= 0.91
     assert result.precision >= 0.875
-    assert result.recall >= 0.94
+    assert result.recall >= 0.945
