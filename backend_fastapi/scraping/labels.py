@@ -650,7 +650,7 @@ def paragraph_after_title(index: PageIndex) -> list[Hit]:
         _, away = _context(node, frozenset())
         if away:
             continue
-        paragraph = Hit(text, source, (position,))
+        paragraph = Hit(_with_following_paragraphs(node, text), source, (position,))
         break
     for position, node, text in index.texts:
         if paragraph is not None and position >= paragraph.rank[0]:
@@ -669,6 +669,24 @@ def paragraph_after_title(index: PageIndex) -> list[Hit]:
         whole = len(block) < 4 * len(text) and not _holds(parent, index.heading)
         return [Hit(block if whole else text, source, (position + 1,))]
     return [paragraph] if paragraph is not None else []
+
+
+def _with_following_paragraphs(node: Any, text: str, limit: int = 1500) -> str:
+    """A paragraph and the paragraphs right after it in the same block: a description written in
+    several `<p>`s is one text."""
+    parts = [text]
+    size = len(text)
+    sibling = node.next
+    while sibling is not None and size < limit:
+        if sibling.tag == "p":
+            more = clean_text(sibling.text(deep=True, separator=" "))
+            if more:
+                parts.append(more)
+                size += len(more)
+        elif sibling.tag != "-text" or (sibling.text_content or "").strip():
+            break
+        sibling = sibling.next
+    return " ".join(parts)
 
 
 def _substantial(text: str) -> bool:

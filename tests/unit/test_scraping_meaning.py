@@ -726,3 +726,16 @@ def test_a_page_without_an_h1_has_its_title_in_the_heading_its_title_begins_with
     # comes first.
     assert out.data == {"title": "Villa Galaxy", "price": 2400.0}
     assert out.extraction.sources == {"title": "h2", "price": "near:h1"}
+
+
+def test_a_description_in_several_paragraphs_is_one_text() -> None:
+    body = (
+        "<h1>Villa Galaxy</h1><div><p>In Cape Coral gibt es unzählige Traum Villen, die für den perfekten "
+        "Urlaub gemietet werden können.</p>\n<p>Modernste Luxusvilla mit XXL Pool, Spa und Billard</p><p></p>"
+        "<p>Top Lage!</p></div><div><p>Fact sheet</p></div>"
+    )
+    assert found(body, "description") == (
+        "In Cape Coral gibt es unzählige Traum Villen, die für den perfekten Urlaub gemietet werden können. "
+        "Modernste Luxusvilla mit XXL Pool, Spa und Billard Top Lage!",
+        "near:h1",
+    )
