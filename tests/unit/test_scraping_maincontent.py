@@ -165,6 +165,12 @@ def test_a_scored_paragraph_inside_a_removed_share_box_is_never_chosen() -> None
     assert text.startswith("The council voted")
 
 
+def _opinion(words: int) -> list[Any]:
+    """A second opinion of `words` words, as the content element trafilatura's answer becomes."""
+    node = LexborHTMLParser(f"<div><p>{'second opinion ' * words}</p></div>").css_first("div")
+    return [node]
+
+
 def test_a_confident_choice_never_asks_for_a_second_opinion(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(html: str, exclude: object = ()) -> None:
         raise AssertionError("asked")
@@ -186,13 +192,9 @@ def test_an_unsure_choice_takes_the_second_opinion_unless_its_own_is_far_longer(
     )
     assert maincontent.second_opinion(wrapped) is not None  # trafilatura finds it too
 
-    def opinion(words: int) -> list[Any]:
-        node = LexborHTMLParser(f"<div><p>{'second opinion ' * words}</p></div>").css_first("div")
-        return [node]
-
-    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(60))
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): _opinion(60))
     assert render(main_content(wrapped), BASE, plain=True).startswith("second opinion")
-    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(10))
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): _opinion(10))
     assert render(main_content(wrapped), BASE, plain=True).startswith("The council voted")
 
 
@@ -205,13 +207,9 @@ def test_a_strong_block_that_is_a_small_part_of_the_page_takes_a_longer_second_o
     steps = "".join(f"<li>Step {i}: {SENTENCE} and then the next step follows on.</li>" for i in range(40))
     page = f'<body><div class="story">{paragraphs}</div><ul class="guide">{steps}</ul></body>'
 
-    def opinion(words: int) -> list[Any]:
-        node = LexborHTMLParser(f"<div><p>{'second opinion ' * words}</p></div>").css_first("div")
-        return [node]
-
-    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(300))
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): _opinion(300))
     assert render(main_content(page), BASE, plain=True).startswith("second opinion")
-    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): opinion(20))
+    monkeypatch.setattr(maincontent, "second_opinion", lambda html, exclude=(): _opinion(20))
     assert render(main_content(page), BASE, plain=True).startswith("The council voted")
     assert render(main_content(page, use_library=False), BASE, plain=True).startswith("The council voted")
 
