@@ -66,11 +66,14 @@ class _Writer:
                 return text
             return f"[{text}]({urljoin(self.base, str(href))})" if text else ""
         if tag == "img":
-            src = attrs.get("src")
-            return f"![{attrs.get('alt') or ''}]({urljoin(self.base, str(src))})" if src else ""
+            src = image_source(attrs)
+            return f"![{attrs.get('alt') or ''}]({urljoin(self.base, src)})" if src else ""
         if tag in ("strong", "b"):
             text = self.inline(node).strip()
             return f"**{text}**" if text else ""
+        if tag in ("del", "s", "strike"):
+            text = self.inline(node).strip()
+            return f"~~{text}~~" if text else ""
         if tag in ("em", "i"):
             text = self.inline(node).strip()
             return f"*{text}*" if text else ""
@@ -129,6 +132,22 @@ class _Writer:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+# Where lazy-loading pages keep an image's address while `src` holds a placeholder.
+LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-url")
+
+
+def image_source(attrs: Any) -> str:
+    """An image's address: `src`, else the lazy loader's attribute or the first of a `srcset`, never
+    an inline `data:` placeholder."""
+    for name in ("src", *LAZY_SOURCES, "srcset", "data-srcset"):
+        value = str(attrs.get(name) or "").strip()
+        if name.endswith("srcset"):
+            value = value.split(",")[0].strip().split(" ")[0]
+        if value and not value.startswith("data:"):
+            return value
+    return ""
 
 
 # The language a code block names in its class (`language-python`, `lang-js`, `highlight-source-go`).

@@ -92,6 +92,20 @@ def test_markdown_keeps_nested_lists_code_languages_and_quoted_paragraphs() -> N
     assert "`` say `hi` ``" in markdown
 
 
+def test_markdown_gives_a_lazy_image_its_real_address_and_strikes_deleted_text() -> None:
+    images = (
+        '<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/pier.jpg" alt="Pier"></p>'
+        '<p><img srcset="/img/wall-320.jpg 320w, /img/wall-640.jpg 640w" alt="Wall"></p>'
+        '<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="Spacer"></p>'
+        "<p>The cost was <del>2.1m</del> 2.0m.</p>"
+    )
+    markdown = to_markdown(_page(_article() + images), BASE)
+    assert "![Pier](https://news.example/img/pier.jpg)" in markdown
+    assert "![Wall](https://news.example/img/wall-320.jpg)" in markdown
+    assert "data:" not in markdown
+    assert "~~2.1m~~ 2.0m" in markdown
+
+
 def test_the_heading_that_repeats_the_page_title_is_left_out_of_the_body() -> None:
     html = _page(_article()).replace(
         "<title>Story</title>", "<title>Harbour wall to be rebuilt | News</title>"
