@@ -1,8 +1,9 @@
 """Pipelines over inputs larger than memory: row-local steps stream, whole-table steps run in DuckDB.
 
 A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
-that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`;
-a left or inner join streams like a row-local step, its other source in memory).
+that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`
+in DuckDB; `append` passes the other source's chunks on after the rows; a left or inner join
+streams like a row-local step, its other source in memory).
 The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
 to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
@@ -62,7 +63,7 @@ Frames = Iterator[pd.DataFrame]
 def unsupported(steps: list[Any]) -> str | None:
     """Why these steps cannot run out of core (None when they can)."""
     for index, step in enumerate(steps):
-        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep):
+        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep | s.AppendStep):
             continue
         if isinstance(step, s.AggregateStep):
             if not step.group_by:
@@ -186,10 +187,14 @@ class Spilled:
         return self._empty
 
     def slices(self) -> Frames:
-        """The rows in order, BATCH_ROWS at a time, typed as in memory."""
+        """The rows in order, BATCH_ROWS at a time, typed as in memory (a column that a part
+        lacks, such as an appended source's own, is missing there)."""
         for path in self.paths:
             for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS):
-                yield to_frame(batch, self.dtypes)
+                frame = to_frame(batch, self.dtypes)
+                if list(frame.columns) != self.columns:
+                    frame = frame.reindex(columns=self.columns).astype(self.dtypes)
+                yield frame
 
     def arrow_types(self) -> dict[str, pa.DataType]:
         """Each column's type over every part (a part whose rows all miss a value has it as null)."""
@@ -258,6 +263,36 @@ class OutOfCore:
                 if close is not None:
                     close()  # an out-of-core step before this one counts its remaining rows
                 return
+
+    def append(self, index: int, frames: Frames) -> Frames:
+        """Step `index` (append): the rows so far, then the other source's rows chunk by chunk,
+        as `table.append` puts them together (an empty side adds no columns)."""
+        run = self.run
+        counts = run.rows[index]
+        held: pd.DataFrame | None = None  # an empty chunk: its columns, in case no side has rows
+        for frame in frames:
+            counts[0] += len(frame)
+            if len(frame):
+                yield frame
+            elif held is None:
+                held = frame
+        self.finish_streamed()
+        run.emit(run.progress("step", counts[0], step=index, op="append", rows=counts[0]))
+        added = 0
+        chunks = readers.read_chunks(run.inputs[str(index)], run.chunk_rows)
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            self.timed(index, started)
+            if chunk is None:
+                break
+            if len(chunk):
+                added += len(chunk)
+                yield chunk
+        run.contexts[index].count("added", added)
+        counts[1] += counts[0] + added
+        if not counts[1] and held is not None:
+            yield held
 
     def finish_streamed(self) -> None:
         for index in self.unfinished:
@@ -392,7 +427,10 @@ class OutOfCore:
                     frames = self.stream(frames, range(start, end))
                 if end == len(steps):
                     break
-                frames = self.whole(con, end, frames)
+                if isinstance(steps[end], s.AppendStep):
+                    frames = self.append(end, frames)
+                else:
+                    frames = self.whole(con, end, frames)
                 whole_steps.append(end)
                 start = end + 1
             # The result, too, may not fit: it is written once more and read again by each writer.

@@ -236,7 +236,49 @@ def test_a_left_or_inner_join_streams_and_gives_the_whole_frames_join_in_memory_
     assert comparable(streamed) == comparable(whole) == comparable(large)
 
 
-def write_every_format(tmp_path: Path, source: Path, steps: list[dict[str, Any]], large: bool) -> Path:
+def returns_csv(path: Path, rows: int) -> Path:
+    """Returned orders: some columns of the orders (`qty` as decimals), one of their own."""
+    frame = pd.DataFrame(
+        {
+            "order_id": range(rows),
+            "sku": [f"SKU-{i % 50:03d}" for i in range(rows)],
+            "qty": [i % 4 + 0.5 for i in range(rows)],
+            "reason": [["damaged", "late", ""][i % 3] for i in range(rows)],
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kept", "returned"),
+    [("qty >= 0", 2_500), ("qty >= 0", 0), ("qty < 0", 2_500), ("qty < 0", 0)],
+    ids=["both-sides", "no-returns", "no-orders", "neither"],
+)
+def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returned: int) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    inputs = {"1": {"path": str(returns_csv(tmp_path / "returns.csv", returned)), "format": "csv"}}
+    steps: list[dict[str, Any]] = [
+        {"op": "filter", "expr": kept},
+        {"op": "append", "source": {"type": "inline", "records": []}},
+        {"op": "dedupe", "subset": ["order_id", "sku"]},
+        {"op": "sort", "by": ["sku", "order_id"]},
+    ]
+    memory = run(tmp_path / "memory", source, steps, large=False, inputs=inputs)
+    large = run(tmp_path / "large", source, steps, large=True, inputs=inputs)
+    assert large["source"]["out_of_core_steps"] == [1, 2, 3]
+    assert "in_memory_reason" not in large["source"]
+    pd.testing.assert_frame_equal(large["frame"], memory["frame"])
+    assert comparable(large) == comparable(memory)
+
+
+def write_every_format(
+    tmp_path: Path,
+    source: Path,
+    steps: list[dict[str, Any]],
+    large: bool,
+    inputs: dict[str, Any] | None = None,
+) -> Path:
     out_dir = tmp_path / ("large" if large else "memory")
     (out_dir / "out").mkdir(parents=True)
     outputs = [
@@ -249,7 +291,7 @@ def write_every_format(tmp_path: Path, source: Path, steps: list[dict[str, Any]]
     ]
     spec = {
         "steps": steps,
-        "inputs": {"source": {"path": str(source), "format": "csv"}},
+        "inputs": {"source": {"path": str(source), "format": "csv"}, **(inputs or {})},
         "outputs": outputs,
         "out_dir": str(out_dir / "out"),
         "records_path": str(out_dir / "records.jsonl"),
@@ -263,15 +305,22 @@ def write_every_format(tmp_path: Path, source: Path, steps: list[dict[str, Any]]
     return out_dir
 
 
-def test_every_output_format_and_the_records_are_written_slice_by_slice_as_in_memory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("appended", [False, True], ids=["dedupe", "dedupe-then-append"])
+def test_every_output_format_and_the_records_are_written_slice_by_slice_as_in_memory(
+    tmp_path: Path, appended: bool
+) -> None:
     source = orders_csv(tmp_path / "orders.csv")
     steps: list[dict[str, Any]] = [
         CAST,
         {"op": "dedupe", "subset": ["order_id"]},
         {"op": "derive", "columns": {"label": "concat('=', sku)"}},
     ]
-    memory = write_every_format(tmp_path, source, steps, large=False)
-    large = write_every_format(tmp_path, source, steps, large=True)
+    inputs = None
+    if appended:  # the result's last parts lack the orders' columns and have one of their own
+        steps.append({"op": "append", "source": {"type": "inline", "records": []}})
+        inputs = {"3": {"path": str(returns_csv(tmp_path / "returns.csv", 2_500)), "format": "csv"}}
+    memory = write_every_format(tmp_path, source, steps, large=False, inputs=inputs)
+    large = write_every_format(tmp_path, source, steps, large=True, inputs=inputs)
     for name in ("escaped.csv", "raw.csv", "rows.json", "lines.jsonl"):
         assert (large / "out" / name).read_bytes() == (memory / "out" / name).read_bytes(), name
     assert (large / "records.jsonl").read_bytes() == (memory / "records.jsonl").read_bytes()
