@@ -24,7 +24,6 @@ from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.vocabulary import (
     CONNECTORS,
     CURRENCY_AMOUNT,
-    INVISIBLE,
     MAKER_PATHS,
     SHOP_PATHS,
     concept_of,
@@ -34,6 +33,7 @@ from backend_fastapi.scraping.vocabulary import (
     name_words,
     normalize_label,
     stock_state,
+    visible,
 )
 
 # The tags a page's title heading may have (an `<h2>` or `<h3>` only on a page without an `<h1>`).
@@ -139,7 +139,7 @@ def build_index(tree: LexborTree) -> PageIndex:
             head, colon, rest = text.partition(":")
             if colon and len(head) <= _LABEL_MAX and "//" not in rest[:2]:
                 # `Brand \u200f:\u200e`: direction marks around the colon are no value.
-                head, rest = INVISIBLE.sub("", head), INVISIBLE.sub("", rest)
+                head, rest = visible(head), visible(rest)
                 key = normalize_label(head)
                 labels.setdefault(key, []).append(Label(position, node, head.strip(), rest.strip()))
             elif len(text) <= _LABEL_MAX:
@@ -382,8 +382,11 @@ def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
     negative = concept.negative if concept else frozenset()
     hits: list[Hit] = []
     for key in field_labels(name):
+        announced = index.labels.get(key)
+        if not announced:
+            continue
         found: list[Hit] = []
-        for label in index.labels.get(key, ()):
+        for label in announced:
             value = label.rest or _value_after(
                 label.node, negative, long=kind == "string", announced=":" in (label.node.text_content or "")
             )

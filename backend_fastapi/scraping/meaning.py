@@ -23,13 +23,13 @@ from backend_fastapi.scraping.vocabulary import (
     BY_WORDS,
     CONNECTORS,
     CURRENCY_AMOUNT,
-    INVISIBLE,
     concept_of,
     currency_code,
     is_placeholder,
     name_words,
     normalize_label,
     stock_state,
+    visible,
 )
 
 __all__ = ["Found", "candidates", "is_placeholder", "page_title", "split_list"]
@@ -334,7 +334,7 @@ def _found(hits: list[labels.Hit], kind: str, ckey: str, refused: frozenset[str]
             value = state
         if isinstance(value, str):
             # A label read as its own value ("Brand"), or an identifier without a digit, is no value.
-            value = _strip_label(INVISIBLE.sub("", value).strip(), refused)
+            value = _strip_label(visible(value).strip(), refused)
             if ckey in ("brand", "author"):
                 # `by Acme`, `von Krug & Co`: the word before a maker's name is not part of it.
                 head, _, rest = value.partition(" ")

@@ -332,9 +332,14 @@ def concept_of(field: str) -> Concept | None:
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 
 
+def visible(text: str) -> str:
+    """`text` without the marks people never see (most texts are ASCII and have none)."""
+    return text if text.isascii() else INVISIBLE.sub("", text)
+
+
 def normalize_label(text: str) -> str:
     """A label as looked up: lower case, one space, no trailing colon, asterisk or dash."""
-    return clean_text(INVISIBLE.sub("", text)).lower().rstrip(" :\uff1a*-\u2013\u2014").strip()
+    return clean_text(visible(text)).lower().rstrip(" :\uff1a*-\u2013\u2014").strip()
 
 
 @lru_cache(maxsize=512)
