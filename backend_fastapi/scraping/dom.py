@@ -196,3 +196,19 @@ class LxmlTree:
 def parse_html(html: str | bytes) -> LexborTree:
     """Parse a page with lexbor (the fast parser every page goes through)."""
     return LexborTree(LexborHTMLParser(html))
+
+
+# Where lazy-loading pages keep an image's address while `src` holds a placeholder.
+LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-url")
+
+
+def image_source(attrs: Any) -> str:
+    """An image's address: `src`, else the lazy loader's attribute or the first of a `srcset`, never
+    an inline `data:` placeholder."""
+    for name in ("src", *LAZY_SOURCES, "srcset", "data-srcset"):
+        value = str(attrs.get(name) or "").strip()
+        if name.endswith("srcset"):
+            value = value.split(",")[0].strip().split(" ")[0]
+        if value and not value.startswith("data:"):
+            return value
+    return ""

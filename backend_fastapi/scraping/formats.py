@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.dom import LexborTree, clean_text, image_source
 from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks, main_content
 
 # Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
@@ -132,22 +132,6 @@ class _Writer:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n\n" + "\n".join(lines) + "\n\n"
-
-
-# Where lazy-loading pages keep an image's address while `src` holds a placeholder.
-LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-url")
-
-
-def image_source(attrs: Any) -> str:
-    """An image's address: `src`, else the lazy loader's attribute or the first of a `srcset`, never
-    an inline `data:` placeholder."""
-    for name in ("src", *LAZY_SOURCES, "srcset", "data-srcset"):
-        value = str(attrs.get(name) or "").strip()
-        if name.endswith("srcset"):
-            value = value.split(",")[0].strip().split(" ")[0]
-        if value and not value.startswith("data:"):
-            return value
-    return ""
 
 
 # The language a code block names in its class (`language-python`, `lang-js`, `highlight-source-go`).

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.dom import LexborTree, clean_text, image_source
 from backend_fastapi.scraping.vocabulary import (
     CONNECTORS,
     CURRENCY_AMOUNT,
@@ -801,10 +801,8 @@ def image_near_title(index: PageIndex) -> list[Hit]:
     hits: list[Hit] = []
     for position, node in index.images:
         attrs = node.attributes
-        src = attrs.get("src") or attrs.get("data-src") or ""
-        if not src or src.startswith("data:"):
-            src = attrs.get("data-src") or attrs.get("data-lazy-src") or attrs.get("data-original") or ""
-        if not src or src.startswith("data:"):
+        src = image_source(attrs)
+        if not src:
             continue
         width, height = attrs.get("width") or "", attrs.get("height") or ""
         if (width.isdigit() and int(width) < 50) or (height.isdigit() and int(height) < 50):
