@@ -191,6 +191,19 @@ RELATED_HEADING = re.compile(
     r"|noticias relacionadas|leggi anche|potrebbe interessarti|articoli correlati|zobacz (?:też|także)"
     r"|czytaj (?:też|także))"
 )
+# A label opening a line whose rest is a link to a neighbouring post ("Next post: <a>...</a>",
+# "Vorgängerbeitrag: <a>"), in the common web languages. The "Read more:"/"Related:" line inside an
+# article stays: Readability's expected bodies keep it.
+LINK_LINE_LABEL = re.compile(
+    r"(?i)^[-\u2013\u2014\s\u00ab\u2039<]*(?:(?:next|previous|older|newer) (?:post|article|story|entry)"
+    r"|(?:nachfolge|vorgänger|nächster|vorheriger|älterer|neuerer) ?(?:beitrag|artikel|eintrag)"
+    r"|(?:article|billet) (?:suivant|précédent)|(?:artículo|entrada) (?:siguiente|anterior)"
+    r"|(?:articolo|post) (?:successivo|precedente)|(?:następny|poprzedni) (?:wpis|artykuł)"
+    r"|(?:volgend|vorig) (?:bericht|artikel))\s*[:\u00bb\u203a>|-]\s*"
+)
+# Such a line is at most this long, and at least this share of its text after the label is links.
+LINK_LINE_MAX = 300
+LINK_LINE_LINKS = 0.5
 # A list whose text is this much link text is a list of other pages (related stories, tags).
 LINK_LIST = 0.9
 # A heading whose words are this much in the page's <title> repeats the title (Readability's 0.75).
@@ -528,6 +541,7 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
         # A link wrapping a heading and a picture is a card pointing to another article.
         _decompose_all(_below(root, TEASER_CARD))
         _drop_related_sections(root)
+        _drop_link_lines(scorer, root)
         for node in _below(root, "p, span, div, h2, h3, h4, h5, h6, strong, figcaption, li, dt, small, a"):
             # The measured length first: asking lexbor for the text of every block is not free.
             stats = scorer.stats.get(node.mem_id)
@@ -609,6 +623,24 @@ def _drop_related_sections(root: Any) -> None:
             if sibling.tag not in ("-text", "-comment"):
                 doomed.append(sibling)
             sibling = sibling.next
+    _decompose_all(doomed)
+
+
+def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
+    """Removes lines that point to other articles: a "read more" label, then mostly links."""
+    doomed = []
+    for node in _below(root, "p, li, dd, div"):
+        stats = scorer.stats.get(node.mem_id)
+        if stats is not None and (stats[TEXT] > LINK_LINE_MAX or not stats[LINKS]):
+            continue
+        line = " ".join(node.text().split())
+        label = LINK_LINE_LABEL.match(line)
+        if len(line) > LINK_LINE_MAX or label is None:
+            continue
+        rest = len(line) - label.end()
+        links = sum(len(a.text(strip=True)) for a in node.css("a"))
+        if rest > 0 and links >= rest * LINK_LINE_LINKS:
+            doomed.append(node)
     _decompose_all(doomed)
 
 

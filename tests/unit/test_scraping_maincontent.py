@@ -611,3 +611,17 @@ def test_main_content_holds_the_wanted_segments_of_the_snippet_suite() -> None:
     assert result.f1 >= 0.91
     assert result.precision >= 0.875
     assert result.recall >= 0.945
+
+
+def test_a_line_linking_to_the_next_or_previous_post_goes_and_a_sentence_naming_one_stays() -> None:
+    navigation = (
+        '<p><br>Nachfolgebeitrag: <a href="/2024/06/next">Was passiert hier eigentlich noch?</a><br>'
+        'Vorgängerbeitrag: <a href="/2024/04/prev">Die Wahrheit über Kondome</a></p>'
+        '<div>« Previous post: <a href="/older">The ferry timetable for the summer</a></div>'
+    )
+    own = "<p>The next article in this series, on the ferry, follows in <a href='/june'>June</a>.</p>"
+    text = to_text(_page(_article() + own + navigation), BASE)
+    assert "Residents, who had asked" in text
+    assert "The next article in this series" in text
+    for gone in ("Nachfolgebeitrag", "Was passiert hier", "Die Wahrheit", "Previous post", "ferry timetable"):
+        assert gone not in text
