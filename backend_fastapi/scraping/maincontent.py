@@ -47,13 +47,14 @@ CHROME_ROLES = frozenset(
         "contentinfo",
     }
 )
-# Class and id words (Readability's lists, plus cookie banners, newsletter boxes and navigation bars).
+# Class and id words (Readability's lists, plus cookie banners, newsletter and subscription boxes,
+# navigation bars, and German comment sections: `kommentare`, `kommentarModul`).
 UNLIKELY_WORDS = (
     "-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
     "legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
     "ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent|newsletter|modal|signup|donat|"
     "disclaimer|disclosure|postmetadata|entry-meta|post-meta|entry-utility|twitter-tweet|instagram-media|"
-    "tiktok-embed|navbar|subnav|navigation"
+    "tiktok-embed|navbar|subnav|navigation|kommentar|subscribe"
 )
 # Readability's list less `column`: a grid's word (`large-4 columns sidebar`, `column community-notice`)
 # that says nothing of what the box holds.

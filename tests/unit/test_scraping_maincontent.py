@@ -625,3 +625,15 @@ def test_a_line_linking_to_the_next_or_previous_post_goes_and_a_sentence_naming_
     assert "The next article in this series" in text
     for gone in ("Nachfolgebeitrag", "Was passiert hier", "Die Wahrheit", "Previous post", "ferry timetable"):
         assert gone not in text
+
+
+def test_a_german_comment_section_and_a_subscription_box_are_not_part_of_the_article() -> None:
+    comments = (
+        '<section class="kommentare"><h3>Kommentare</h3><p>Sie sind aktuell nicht eingeloggt. '
+        "Um einen Kommentar zu hinterlassen, loggen Sie sich bitte ein.</p></section>"
+    )
+    box = '<div class="subscribe-box"><p>Every Friday, the week in the harbour, free in your inbox.</p></div>'
+    text = to_text(_page(_article().replace("<pre>", f"{box}<pre>") + comments), BASE)
+    assert "Residents, who had asked" in text
+    assert "nicht eingeloggt" not in text
+    assert "free in your inbox" not in text
