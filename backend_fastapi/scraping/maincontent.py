@@ -202,6 +202,14 @@ LINK_LINE_LABEL = re.compile(
     r"|(?:articolo|post) (?:successivo|precedente)|(?:następny|poprzedni) (?:wpis|artykuł)"
     r"|(?:volgend|vorig) (?:bericht|artikel))\s*[:\u00bb\u203a>|-]\s*"
 )
+# A line inviting the reader to follow the site on a social network ("Follow The Daily on Twitter
+# and Instagram", "Folgen Sie uns auf Facebook"). Not a bare "Follow us: Twitter | Facebook" bar, nor a
+# newsletter's sign-up line: Readability's expected bodies keep those.
+PROMO_LINE = re.compile(
+    r"(?i)^(?:follow|folge[n]?(?: sie)?|suivez|síguenos|seguici|siga|obserwuj|volg)\b.{0,120}?"
+    r"\b(?:on|auf|bei|sur|en|su|em|na|op) (?:\w+ )?"
+    r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|whatsapp|telegram|mastodon|threads|bluesky)\b"
+)
 # Such a line is at most this long, and at least this share of its text after the label is links.
 LINK_LINE_MAX = 300
 LINK_LINE_LINKS = 0.5
@@ -628,15 +636,21 @@ def _drop_related_sections(root: Any) -> None:
 
 
 def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
-    """Removes lines that point to other articles: a "read more" label, then mostly links."""
+    """Removes lines that point elsewhere: a label for the next or previous post, then mostly its
+    link; an invitation to follow the site on a social network or to sign up for its newsletter."""
     doomed = []
     for node in _below(root, "p, li, dd, div"):
         stats = scorer.stats.get(node.mem_id)
-        if stats is not None and (stats[TEXT] > LINK_LINE_MAX or not stats[LINKS]):
+        if stats is not None and stats[TEXT] > LINK_LINE_MAX:
             continue
         line = " ".join(node.text().split())
+        if len(line) > LINK_LINE_MAX:
+            continue
+        if PROMO_LINE.match(line):
+            doomed.append(node)
+            continue
         label = LINK_LINE_LABEL.match(line)
-        if len(line) > LINK_LINE_MAX or label is None:
+        if label is None:
             continue
         rest = len(line) - label.end()
         links = sum(len(a.text(strip=True)) for a in node.css("a"))

@@ -637,3 +637,15 @@ def test_a_german_comment_section_and_a_subscription_box_are_not_part_of_the_art
     assert "Residents, who had asked" in text
     assert "nicht eingeloggt" not in text
     assert "free in your inbox" not in text
+
+
+def test_an_invitation_to_follow_the_site_on_a_social_network_goes() -> None:
+    follow = (
+        "<p><strong>Follow The Harbour Times on Twitter and Instagram @HarbourTimes.</strong></p>"
+        "<p>Folgen Sie uns auf Instagram, um nichts zu verpassen.</p>"
+    )
+    own = "<p>Following the storm, residents posted pictures of the wall on Facebook and on Instagram.</p>"
+    text = to_text(_page(_article() + own + follow), BASE)
+    assert "Following the storm, residents posted" in text
+    assert "Follow The Harbour Times" not in text
+    assert "Folgen Sie uns" not in text
