@@ -62,7 +62,10 @@ MAYBE_WORDS = "and|article|body|content|main|mathjax|shadow"
 # Class and id words of lists of other pages, boilerplate even though they say "article".
 OTHER_PAGES_WORDS = (
     "related-article|related_article|relatedarticle|related-post|related_post|relatedpost|"
-    "related-stor|related-content|recommended|more-articles|more-stories|morestories"
+    "related-stor|related-content|recommended|more-articles|more-stories|morestories|"
+    # Teaser lists of other posts, and most-read charts.
+    "related-teaser|teaser-list|teaserlist|more-news|morenews|interesting-article|listposts|list-posts|"
+    "most-read|mostread|meistgelesen|most-popular|mostpopular|most-viewed|mostviewed|top10"
 )
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I

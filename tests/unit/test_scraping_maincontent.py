@@ -649,3 +649,16 @@ def test_an_invitation_to_follow_the_site_on_a_social_network_goes() -> None:
     assert "Following the storm, residents posted" in text
     assert "Follow The Harbour Times" not in text
     assert "Folgen Sie uns" not in text
+
+
+def test_teaser_lists_of_other_posts_and_most_read_charts_inside_the_article_go() -> None:
+    teasers = (
+        '<div class="listPosts"><p class="listPosts-excerpt">A teacher looks back on a year of his pupils, '
+        "who learned to speak, to argue, and to win.</p></div>"
+        '<ol class="top10"><li><a href="/a">Bishops, the council, and a survey of what the clergy believes'
+        "</a></li></ol>"
+    )
+    text = to_text(_page(_article() + teasers), BASE)
+    assert "Residents, who had asked" in text
+    assert "A teacher looks back" not in text
+    assert "what the clergy believes" not in text
