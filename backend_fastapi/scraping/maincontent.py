@@ -213,6 +213,12 @@ PROMO_LINE = re.compile(
     r"\b(?:on|auf|bei|sur|en|su|em|na|op) (?:\w+ )?"
     r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|whatsapp|telegram|mastodon|threads|bluesky)\b"
 )
+# A short line naming the licence the text is published under ("Dieser Text wurde veröffentlicht unter
+# der Lizenz CC-BY-NC-ND-4.0-DE", "Licensed under Creative Commons"): a notice, not the article.
+LICENCE = re.compile(
+    r"(?i)\b(?:creative commons|cc[- ]by(?:[- ](?:nc|nd|sa))*(?:[- ]\d)?|lizenz cc|licen[sc]ed? under)\b"
+)
+LICENCE_MAX = 200
 # Such a line is at most this long, and at least this share of its text after the label is links.
 LINK_LINE_MAX = 300
 LINK_LINE_LINKS = 0.5
@@ -640,7 +646,7 @@ def _drop_related_sections(root: Any) -> None:
 
 def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
     """Removes lines that point elsewhere: a label for the next or previous post, then mostly its
-    link; an invitation to follow the site on a social network or to sign up for its newsletter."""
+    link; an invitation to follow the site on a social network; a short licence notice."""
     doomed = []
     for node in _below(root, "p, li, dd, div"):
         stats = scorer.stats.get(node.mem_id)
@@ -649,7 +655,7 @@ def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
         line = " ".join(node.text().split())
         if len(line) > LINK_LINE_MAX:
             continue
-        if PROMO_LINE.match(line):
+        if PROMO_LINE.match(line) or (len(line) <= LICENCE_MAX and LICENCE.search(line)):
             doomed.append(node)
             continue
         label = LINK_LINE_LABEL.match(line)

@@ -662,3 +662,15 @@ def test_teaser_lists_of_other_posts_and_most_read_charts_inside_the_article_go(
     assert "Residents, who had asked" in text
     assert "A teacher looks back" not in text
     assert "what the clergy believes" not in text
+
+
+def test_a_short_licence_notice_goes_and_an_article_about_licences_stays() -> None:
+    notice = "<p>Dieser Text wurde veröffentlicht unter der Lizenz CC-BY-NC-ND-4.0-DE.</p>"
+    own = (
+        f"<p>{SENTENCE}. The council's photographs are published under a Creative Commons licence, so "
+        "that schools, museums and residents can reuse them, and the archive holds several thousand of "
+        "them, from the first harbour wall to the storm of this spring, which broke the wall twice.</p>"
+    )
+    text = to_text(_page(_article() + own + notice), BASE)
+    assert "published under a Creative Commons licence" in text
+    assert "Dieser Text wurde" not in text
