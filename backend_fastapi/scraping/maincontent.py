@@ -198,27 +198,36 @@ RELATED_HEADING = re.compile(
 # A label opening a line whose rest is a link to a neighbouring post ("Next post: <a>...</a>",
 # "Vorgängerbeitrag: <a>"), in the common web languages. The "Read more:"/"Related:" line inside an
 # article stays: Readability's expected bodies keep it.
-LINK_LINE_LABEL = re.compile(
-    r"(?i)^[-\u2013\u2014\s\u00ab\u2039<]*(?:(?:next|previous|older|newer) (?:post|article|story|entry)"
+_NEIGHBOUR_LABEL = (
+    r"(?:(?:next|previous|older|newer) (?:post|article|story|entry)"
     r"|(?:nachfolge|vorgänger|nächster|vorheriger|älterer|neuerer) ?(?:beitrag|artikel|eintrag)"
     r"|(?:article|billet) (?:suivant|précédent)|(?:artículo|entrada) (?:siguiente|anterior)"
     r"|(?:articolo|post) (?:successivo|precedente)|(?:następny|poprzedni) (?:wpis|artykuł)"
-    r"|(?:volgend|vorig) (?:bericht|artikel))\s*[:\u00bb\u203a>|-]\s*"
+    r"|(?:volgend|vorig) (?:bericht|artikel))\s*[:\u00bb\u203a>|-]"
 )
+LINK_LINE_LABEL = re.compile(r"(?i)^[-\u2013\u2014\s\u00ab\u2039<]*" + _NEIGHBOUR_LABEL + r"\s*")
 # A line inviting the reader to follow the site on a social network ("Follow The Daily on Twitter
 # and Instagram", "Folgen Sie uns auf Facebook"). Not a bare "Follow us: Twitter | Facebook" bar, nor a
 # newsletter's sign-up line: Readability's expected bodies keep those.
-PROMO_LINE = re.compile(
-    r"(?i)^(?:follow|folge[n]?(?: sie)?|suivez|síguenos|seguici|siga|obserwuj|volg)\b.{0,120}?"
+_FOLLOW = (
+    r"(?:follow|folge[n]?(?: sie)?|suivez|síguenos|seguici|siga|obserwuj|volg)\b.{0,120}?"
     r"\b(?:on|auf|bei|sur|en|su|em|na|op) (?:\w+ )?"
     r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|whatsapp|telegram|mastodon|threads|bluesky)\b"
 )
+PROMO_LINE = re.compile(r"(?i)^" + _FOLLOW)
 # A short line naming the licence the text is published under ("Dieser Text wurde veröffentlicht unter
 # der Lizenz CC-BY-NC-ND-4.0-DE", "Licensed under Creative Commons"): a notice, not the article.
-LICENCE = re.compile(
-    r"(?i)\b(?:creative commons|cc[- ]by(?:[- ](?:nc|nd|sa))*(?:[- ]\d)?|lizenz cc|licen[sc]ed? under)\b"
-)
+_LICENCE = r"\b(?:creative commons|cc[- ]by(?:[- ](?:nc|nd|sa))*(?:[- ]\d)?|lizenz cc|licen[sc]ed? under)\b"
+LICENCE = re.compile(r"(?i)" + _LICENCE)
 LICENCE_MAX = 200
+# Words one of the three holds (lower-cased): a content without any is not read line by line.
+POINTER_WORDS = (
+    "twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok", "whatsapp", "telegram", "mastodon",
+    "threads", "bluesky", " post", " article", " story", " entry", "beitrag", "artikel", "eintrag", "suivant",
+    "précédent", "siguiente", "anterior", "successivo", "precedente", "wpis", "artykuł", "bericht",
+    "creative commons", "cc-by", "cc by", "lizenz cc", "licensed under", "licenced under", "license under",
+    "licence under",
+)  # fmt: skip
 # Such a line is at most this long, and at least this share of its text after the label is links.
 LINK_LINE_MAX = 300
 LINK_LINE_LINKS = 0.5
@@ -647,6 +656,9 @@ def _drop_related_sections(root: Any) -> None:
 def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
     """Removes lines that point elsewhere: a label for the next or previous post, then mostly its
     link; an invitation to follow the site on a social network; a short licence notice."""
+    text = " " + " ".join(root.text().lower().split())
+    if not any(word in text for word in POINTER_WORDS):
+        return
     doomed = []
     for node in _below(root, "p, li, dd, div"):
         stats = scorer.stats.get(node.mem_id)
