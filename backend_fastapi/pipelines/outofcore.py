@@ -2,8 +2,9 @@
 
 A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
 that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`
-in DuckDB; `append` passes the other source's chunks on after the rows; a left or inner join
-streams like a row-local step, its other source in memory).
+in DuckDB; `aggregate` over all rows adds up each chunk's part; `append` passes the other source's
+chunks on after the rows; a left or inner join streams like a row-local step, its other source in
+memory).
 The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
 to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
@@ -31,7 +32,7 @@ import pyarrow.parquet as pq
 from backend_fastapi.pipelines import readers
 from backend_fastapi.pipelines.errors import StepError, StepFailed
 from backend_fastapi.pipelines.frames import release_memory
-from backend_fastapi.pipelines.steps import OPS, StepContext, streamable
+from backend_fastapi.pipelines.steps import OPS, StepContext, streamable, table
 from backend_fastapi.schemas import pipeline_steps as s
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ def unsupported(steps: list[Any]) -> str | None:
         if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep | s.AppendStep):
             continue
         if isinstance(step, s.AggregateStep):
-            if not step.group_by:
-                return f"steps[{index}] (aggregate) has no group_by"
             continue
         return f"steps[{index}] ({step.op}) has no out-of-core form"
     return None
@@ -264,6 +263,32 @@ class OutOfCore:
                     close()  # an out-of-core step before this one counts its remaining rows
                 return
 
+    def summary(self, index: int, frames: Frames) -> Frames:
+        """Step `index` (aggregate without group_by): each chunk's part of every aggregation, then
+        the one row they make together (`table.aggregate_row`, as in memory)."""
+        run = self.run
+        step = run.steps[index]
+        assert isinstance(step, s.AggregateStep)
+        parts = []
+        counts = run.rows[index]
+        for frame in frames:
+            started = time.perf_counter()
+            try:
+                parts.append(table.aggregate_partials(frame, step))
+            except StepError as exc:
+                failed = f"steps[{index}] (aggregate) failed: {exc}"
+                raise StepFailed(failed, details={"step": index}) from exc
+            counts[0] += len(frame)
+            self.timed(index, started)
+        self.finish_streamed()
+        run.emit(run.progress("step", counts[0], step=index, op="aggregate", rows=counts[0]))
+        started = time.perf_counter()
+        row = table.aggregate_row(parts, step)
+        self.timed(index, started)
+        counts[1] += 1
+        run.contexts[index].details["groups"] = 1
+        yield row
+
     def append(self, index: int, frames: Frames) -> Frames:
         """Step `index` (append): the rows so far, then the other source's rows chunk by chunk,
         as `table.append` puts them together (an empty side adds no columns)."""
@@ -427,8 +452,11 @@ class OutOfCore:
                     frames = self.stream(frames, range(start, end))
                 if end == len(steps):
                     break
-                if isinstance(steps[end], s.AppendStep):
+                step = steps[end]
+                if isinstance(step, s.AppendStep):
                     frames = self.append(end, frames)
+                elif isinstance(step, s.AggregateStep) and not step.group_by:
+                    frames = self.summary(end, frames)
                 else:
                     frames = self.whole(con, end, frames)
                 whole_steps.append(end)

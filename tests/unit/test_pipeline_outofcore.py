@@ -126,6 +126,12 @@ PIPELINES: dict[str, list[dict[str, Any]]] = {
         {"op": "sort", "by": ["category", "rating"], "descending": True, "nulls": "first"},
         {"op": "rename", "columns": {"rating": "stars"}},
     ],
+    "every-aggregate-over-all-rows": [CAST, {"op": "aggregate", "aggregations": AGGREGATIONS}],
+    "aggregate-over-no-rows": [
+        CAST,
+        {"op": "filter", "expr": "qty < 0"},
+        {"op": "aggregate", "aggregations": AGGREGATIONS},
+    ],
     "dedupe-sort-aggregate-chain": [
         CAST,
         {"op": "dedupe", "subset": ["sku", "country"]},
@@ -339,11 +345,13 @@ def test_a_large_input_with_a_step_without_out_of_core_form_runs_in_memory_and_s
     tmp_path: Path,
 ) -> None:
     source = orders_csv(tmp_path / "orders.csv")
-    steps: list[dict[str, Any]] = [{"op": "dedupe"}, {"op": "aggregate", "aggregations": [{"fn": "count"}]}]
+    unique = {"op": "validate", "rules": [{"check": "unique", "column": "order_id"}], "on_fail": "drop"}
+    count = {"op": "aggregate", "aggregations": [{"fn": "count"}]}
+    steps: list[dict[str, Any]] = [{"op": "dedupe"}, unique, count]
     result = run(tmp_path, source, steps, large=True)
-    assert result["source"]["in_memory_reason"] == "steps[1] (aggregate) has no group_by"
+    assert result["source"]["in_memory_reason"] == "steps[1] (validate) has no out-of-core form"
     assert "out_of_core_steps" not in result["source"]
-    assert result["frame"]["count"].tolist() == [ROWS]
+    assert result["frame"]["count"].tolist() == [pd.read_csv(source)["order_id"].nunique()]
 
 
 def test_a_small_input_stays_in_memory_under_the_threshold(tmp_path: Path) -> None:

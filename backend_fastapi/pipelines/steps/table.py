@@ -136,35 +136,85 @@ def _check_numeric(frame: pd.DataFrame, aggregation: s.Aggregation) -> None:
             )
 
 
-def _whole(series: pd.Series | None, rows: int, fn: str) -> Any:
-    """One aggregate over all rows (aggregate without group_by)."""
+_NO_VALUE = object()  # a chunk without a value for first/last/sum/min/max
+
+
+def partial(series: pd.Series | None, rows: int, fn: str) -> Any:
+    """What one chunk of rows contributes to an aggregate over all rows (aggregate without
+    group_by): `combine` of the chunks' parts is the aggregate of the whole, and of one part the
+    aggregate of that chunk, so in memory and out of core give the same values."""
     if series is None:
         return rows
     values = series.dropna()
     if fn == "count":
         return len(values)
     if fn == "count_distinct":
-        return int(values.nunique())
-    if fn in ("first", "last"):
-        return None if values.empty else values.iloc[0 if fn == "first" else -1]
+        return values.unique()
+    if fn == "median":
+        return values
+    if fn == "mean":
+        return (values.sum(), len(values)) if len(values) else (0, 0)
     if values.empty:
-        return 0 if fn == "sum" else None
+        return _NO_VALUE
+    if fn in ("first", "last"):
+        return values.iloc[0 if fn == "first" else -1]
     return getattr(values, fn)()
 
 
-def aggregate(frame: pd.DataFrame, step: s.AggregateStep, ctx: StepContext) -> pd.DataFrame:
-    """One row per group with the aggregations."""
+def combine(parts: list[Any], fn: str | None) -> Any:
+    """The aggregate of all rows from their chunks' `partial`s (None where no row has a value)."""
+    if fn is None or fn == "count":
+        return sum(parts)
+    if fn == "count_distinct":
+        return int(pd.Series(np.concatenate([np.asarray(p, dtype=object) for p in parts])).nunique())
+    if fn == "median":
+        values = pd.concat(parts) if len(parts) > 1 else parts[0]
+        return None if values.empty else values.median()
+    if fn == "mean":
+        total, count = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        return total / count if count else None
+    found = [p for p in parts if p is not _NO_VALUE]
+    if not found:
+        return 0 if fn == "sum" else None
+    if fn == "first":
+        return found[0]
+    if fn == "last":
+        return found[-1]
+    if fn == "sum":
+        return sum(found[1:], found[0])
+    return min(found) if fn == "min" else max(found)
+
+
+def aggregate_row(parts: list[dict[str, Any]], step: s.AggregateStep) -> pd.DataFrame:
+    """The one row of an aggregate without group_by, from the chunks' `partial`s by output name."""
+    row = {
+        a.output: combine([p[a.output] for p in parts], a.fn if a.column else None) for a in step.aggregations
+    }
+    return pd.DataFrame([row])
+
+
+def aggregate_partials(frame: pd.DataFrame, step: s.AggregateStep) -> dict[str, Any]:
+    """One chunk's `partial` of each aggregation (aggregate without group_by), by output name."""
+    check_aggregations(frame, step)
+    return {
+        a.output: partial(frame[a.column] if a.column else None, len(frame), a.fn) for a in step.aggregations
+    }
+
+
+def check_aggregations(frame: pd.DataFrame, step: s.AggregateStep) -> None:
+    """The columns exist and the numeric functions get numbers."""
     columns = [a.column for a in step.aggregations if a.column is not None]
     require(frame, [*step.group_by, *columns])
     for aggregation in step.aggregations:
         _check_numeric(frame, aggregation)
+
+
+def aggregate(frame: pd.DataFrame, step: s.AggregateStep, ctx: StepContext) -> pd.DataFrame:
+    """One row per group with the aggregations."""
     if not step.group_by:
-        row = {
-            a.output: _whole(frame[a.column] if a.column else None, len(frame), a.fn)
-            for a in step.aggregations
-        }
         ctx.details["groups"] = 1
-        return pd.DataFrame([row])
+        return aggregate_row([aggregate_partials(frame, step)], step)
+    check_aggregations(frame, step)
     named: dict[str, tuple[str, str]] = {}
     for aggregation in step.aggregations:
         if aggregation.column is None:
