@@ -220,14 +220,20 @@ PROMO_LINE = re.compile(r"(?i)^" + _FOLLOW)
 _LICENCE = r"\b(?:creative commons|cc[- ]by(?:[- ](?:nc|nd|sa))*(?:[- ]\d)?|lizenz cc|licen[sc]ed? under)\b"
 LICENCE = re.compile(r"(?i)" + _LICENCE)
 LICENCE_MAX = 200
-# Words one of the three holds (lower-cased): a content without any is not read line by line.
-POINTER_WORDS = (
-    "twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok", "whatsapp", "telegram", "mastodon",
-    "threads", "bluesky", " post", " article", " story", " entry", "beitrag", "artikel", "eintrag", "suivant",
-    "précédent", "siguiente", "anterior", "successivo", "precedente", "wpis", "artykuł", "bericht",
-    "creative commons", "cc-by", "cc by", "lizenz cc", "licensed under", "licenced under", "license under",
-    "licence under",
+# Words the three hold (lower-cased; single words where a line break may part them): a content
+# without them is not read line by line, and most pages have none. A follow invitation needs both a
+# verb and a network; a neighbour's label, a link (only blocks with one are read).
+NEIGHBOUR_WORDS = (
+    "next", "previous", "older", "newer", "nachfolge", "vorgänger", "nächster", "vorheriger", "älterer",
+    "neuerer", "suivant", "précédent", "siguiente", "anterior", "successivo", "precedente", "następny",
+    "poprzedni", "volgend", "vorig",
 )  # fmt: skip
+FOLLOW_WORDS = ("follow", "folge", "suivez", "síguenos", "seguici", "siga", "obserwuj", "volg")
+NETWORK_WORDS = (
+    "twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok", "whatsapp", "telegram", "mastodon",
+    "threads", "bluesky",
+)  # fmt: skip
+LICENCE_WORDS = ("commons", "cc-by", "cc by", "lizenz", "licensed", "licenced", "license", "licence")
 # Such a line is at most this long, and at least this share of its text after the label is links.
 LINK_LINE_MAX = 300
 LINK_LINE_LINKS = 0.5
@@ -656,21 +662,25 @@ def _drop_related_sections(root: Any) -> None:
 def _drop_link_lines(scorer: _Scorer, root: Any) -> None:
     """Removes lines that point elsewhere: a label for the next or previous post, then mostly its
     link; an invitation to follow the site on a social network; a short licence notice."""
-    text = " " + " ".join(root.text().lower().split())
-    if not any(word in text for word in POINTER_WORDS):
+    text = root.text().lower()
+    neighbours = any(word in text for word in NEIGHBOUR_WORDS)
+    notices = any(word in text for word in LICENCE_WORDS) or (
+        any(word in text for word in FOLLOW_WORDS) and any(word in text for word in NETWORK_WORDS)
+    )
+    if not (neighbours or notices):
         return
     doomed = []
     for node in _below(root, "p, li, dd, div"):
         stats = scorer.stats.get(node.mem_id)
-        if stats is not None and stats[TEXT] > LINK_LINE_MAX:
-            continue
+        if stats is not None and (stats[TEXT] > LINK_LINE_MAX or not (notices or stats[LINKS])):
+            continue  # too long, or (when only a neighbour's label may be there) without a link
         line = " ".join(node.text().split())
         if len(line) > LINK_LINE_MAX:
             continue
-        if PROMO_LINE.match(line) or (len(line) <= LICENCE_MAX and LICENCE.search(line)):
+        if notices and (PROMO_LINE.match(line) or (len(line) <= LICENCE_MAX and LICENCE.search(line))):
             doomed.append(node)
             continue
-        label = LINK_LINE_LABEL.match(line)
+        label = LINK_LINE_LABEL.match(line) if neighbours else None
         if label is None:
             continue
         rest = len(line) - label.end()
