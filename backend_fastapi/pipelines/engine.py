@@ -46,8 +46,10 @@ class Run:
         self.inputs = {key: file.model_dump() for key, file in spec.inputs.items()}
         self.chunk_rows = spec.chunk_rows or CHUNK_ROWS
         self.preview_rows = spec.preview_rows
+        # The run hands every frame to its steps and keeps none (`apply`): they own their input.
+        preview = self.preview_rows is not None
         self.contexts = [
-            StepContext(i, step.op, self._loader(str(i)), preview=self.preview_rows is not None)
+            StepContext(i, step.op, self._loader(str(i)), preview=preview, owns_input=True)
             for i, step in enumerate(self.steps)
         ]
         self.rows = [[0, 0] for _ in self.steps]
@@ -81,6 +83,7 @@ class Run:
     def apply(self, index: int, frame: pd.DataFrame) -> pd.DataFrame:
         """Run step `index` on `frame`, counting rows and time; step errors name the step."""
         step, ctx = self.steps[index], self.contexts[index]
+        rows_in = len(frame)  # the step may take the frame's columns apart (`owns_input`)
         started = time.perf_counter()
         try:
             out = OPS[step.op](frame, step, ctx)
@@ -96,7 +99,7 @@ class Run:
         elapsed = time.perf_counter() - started
         self.seconds[index] += elapsed
         self.timings["steps_seconds"] += elapsed
-        self.rows[index][0] += len(frame)
+        self.rows[index][0] += rows_in
         self.rows[index][1] += len(out)
         return out
 

@@ -28,6 +28,28 @@ def release_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+TAKE_APART_BYTES = 32 << 20
+
+
+def keep_rows(frame: pd.DataFrame, keep: np.ndarray | pd.Series, *, consume: bool) -> pd.DataFrame:
+    """The rows of `frame` where `keep` is true. With `consume` the caller gives `frame` up: its
+    columns go one by one as their kept rows are copied, each handed back to the system at once, so
+    the input and the result are never both whole in memory (the 1M-row benchmark's run peaked
+    ~60 MB lower, for ~0.1 s a step; without handing each back, no lower at all). Frames under
+    TAKE_APART_BYTES are copied whole: handing memory back costs a small run more than it saves."""
+    if not consume or not frame.columns.is_unique or frame.shape[1] < 2:
+        return frame[keep]
+    if int(frame.memory_usage(index=False).sum()) < TAKE_APART_BYTES:
+        return frame[keep]
+    mask = np.asarray(keep, dtype=bool)
+    columns: list[pd.Series] = []
+    for name in list(frame.columns):
+        columns.append(frame[name][mask])
+        del frame[name]
+        release_memory()
+    return pd.concat(columns, axis=1)
+
+
 def kind(series: pd.Series) -> Kind:
     """What a column holds, as the expression language and the steps see it."""
     dtype = series.dtype

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from backend_fastapi.pipelines import engine, frames
+from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import StepError
+from backend_fastapi.pipelines.frames import keep_rows
 from backend_fastapi.pipelines.steps import table
 from tests.support.pipeline_frames import rows, run_step
 
@@ -491,3 +496,59 @@ def test_dedupe_hashes_rows_in_slices_with_the_same_hashes_and_rows_as_whole(
         out, ctx = run_step(frame, {"op": "dedupe", "keep": keep})
         assert rows(out) == rows(frame.drop_duplicates(keep=keep))
         assert ctx.details["removed"] == len(frame) - len(out)
+
+
+@pytest.mark.parametrize("consume", [False, True])
+def test_keeping_rows_gives_the_same_frame_whether_or_not_the_input_is_taken_apart(
+    monkeypatch: pytest.MonkeyPatch, consume: bool
+) -> None:
+    monkeypatch.setattr(frames, "TAKE_APART_BYTES", 0)  # as if the frame were large
+    source = pd.DataFrame(
+        {
+            "n": [1, 2, 3, 4],
+            "x": [0.5, None, 2.5, 3.5],
+            "s": pd.Series(["a", None, "c", "d"], dtype="str"),
+            "k": pd.array([1, None, 3, 4], dtype="Int64"),
+            "t": pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04"]),
+            "b": [True, False, True, False],
+        },
+        index=[10, 11, 12, 13],
+    )
+    expected = source[[True, False, True, True]].copy()
+    keep = pd.Series([True, False, True, True], index=source.index)
+    out = keep_rows(source, keep, consume=consume)
+    pd.testing.assert_frame_equal(out, expected)
+    # Taken apart: the input keeps its rows' labels but none of its columns (the run never reads it).
+    assert list(source.columns) == ([] if consume else list(expected.columns))
+    assert len(source) == 4
+
+
+def test_a_run_takes_its_frames_apart_and_still_counts_every_steps_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames, "TAKE_APART_BYTES", 0)  # as if every chunk were large
+    records = [{"n": i % 7, "s": f"v{i % 5}"} for i in range(40)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    spec = ChildSpec.model_validate(
+        {
+            "steps": [{"op": "filter", "expr": "n > 0"}, {"op": "dedupe"}, {"op": "filter", "expr": "n > 1"}],
+            "inputs": {"source": {"path": str(source), "format": "jsonl"}},
+            "outputs": [],
+            "out_dir": str(tmp_path),
+            "records_path": None,
+            "preview_rows": 100,
+            "chunk_rows": 10,
+        }
+    )
+    result = engine.run(spec)
+    frame = pd.DataFrame(records)
+    kept = frame[frame.n > 0]
+    unique = kept.drop_duplicates()
+    last = unique[unique.n > 1]
+    assert [(s["rows_in"], s["rows_out"]) for s in result["steps"]] == [
+        (40, len(kept)),
+        (len(kept), len(unique)),
+        (len(unique), len(last)),
+    ]
+    assert result["preview"]["rows"] == last.to_dict("records")

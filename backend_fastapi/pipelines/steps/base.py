@@ -21,6 +21,9 @@ class StepContext:
     state: dict[str, Any] = field(default_factory=dict)
     # Set by a step that needs no more input rows (limit), so reading can stop early.
     exhausted: bool = False
+    # The run gives each frame up to the step (it never reads it again): a step that keeps some
+    # rows may take the input's columns apart as it builds its result (`frames.keep_rows`).
+    owns_input: bool = False
 
     def count(self, key: str, n: int) -> None:
         """Add `n` to a counter of the report (summed over chunks)."""

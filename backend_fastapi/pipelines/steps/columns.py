@@ -8,7 +8,7 @@ import pandas as pd
 from backend_fastapi.pipelines.casting import convert
 from backend_fastapi.pipelines.errors import StepError
 from backend_fastapi.pipelines.evaluate import Evaluator
-from backend_fastapi.pipelines.frames import blank, require
+from backend_fastapi.pipelines.frames import blank, keep_rows, require
 from backend_fastapi.pipelines.steps.base import StepContext
 from backend_fastapi.schemas import pipeline_steps as s
 
@@ -97,7 +97,7 @@ def filter_rows(frame: pd.DataFrame, step: s.FilterStep, ctx: StepContext) -> pd
     """Keep the rows for which the expression is true."""
     keep = Evaluator(frame).mask(step.expr)
     ctx.count("removed", int((~keep).sum()))
-    return frame[keep]
+    return keep_rows(frame, keep, consume=ctx.owns_input)
 
 
 def derive(frame: pd.DataFrame, step: s.DeriveStep, ctx: StepContext) -> pd.DataFrame:

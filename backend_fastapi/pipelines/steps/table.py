@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from backend_fastapi.pipelines.errors import StepError
-from backend_fastapi.pipelines.frames import kind, require
+from backend_fastapi.pipelines.frames import keep_rows, kind, require
 from backend_fastapi.pipelines.steps.base import StepContext
 from backend_fastapi.schemas import pipeline_steps as s
 
@@ -68,7 +68,7 @@ def dedupe(frame: pd.DataFrame, step: s.DedupeStep, ctx: StepContext) -> pd.Data
     if repeated.any() and not _same_as_kept(keys, hashes, repeated, step.keep):
         repeated = keys.duplicated(keep=step.keep).to_numpy()
     ctx.count("removed", int(repeated.sum()))
-    return frame[~repeated] if repeated.any() else frame
+    return keep_rows(frame, ~repeated, consume=ctx.owns_input) if repeated.any() else frame
 
 
 def sort(frame: pd.DataFrame, step: s.SortStep, ctx: StepContext) -> pd.DataFrame:
