@@ -171,6 +171,9 @@ BOILERPLATE_LINE = re.compile(
     r")[\s:.!\u00bb\u203a>-]*$"
 )
 LABEL_MAX = 80
+_DATE = r"(?:\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?|\d{1,4}[./-]\d{1,2}[./-]\d{1,4})"
+# A block that is only a date or a time ("3:59 PM", "24.03.2004, 19:49"): the post's metadata.
+DATE_LINE = re.compile(r"(?i)^\W*" + _DATE + r"(?:[\s,|/-]+" + _DATE + r")*\W*$")
 TEASER_CARD = "a:has(h2, h3, h4, h5, h6):has(img, picture)"
 # A label before a list of topic links, in the common web languages; such a line may be this long.
 TAG_LIST_LABEL = re.compile(
@@ -591,7 +594,11 @@ def _drop_labels(scorer: _Scorer, roots: list[Any]) -> None:
                     doomed.append(node)
                 continue
             line = text.strip()
-            if BOILERPLATE_LINE.match(line) or _copyright_notice(node, line):
+            if (
+                BOILERPLATE_LINE.match(line)
+                or _copyright_notice(node, line)
+                or (node.tag not in INLINE_TAGS and node.tag != "a" and DATE_LINE.match(line))
+            ):
                 doomed.append(node)
     _decompose_all(doomed)
     # Only the last root's: a heading closing an earlier root is followed by the next one's text.

@@ -674,3 +674,12 @@ def test_a_short_licence_notice_goes_and_an_article_about_licences_stays() -> No
     text = to_text(_page(_article() + own + notice), BASE)
     assert "published under a Creative Commons licence" in text
     assert "Dieser Text wurde" not in text
+
+
+def test_a_block_that_is_only_a_date_or_a_time_goes_and_a_time_in_a_sentence_stays() -> None:
+    stamps = "<div class='when'>24.03.2004, 19:49</div><p>3:59 PM</p>"
+    own = f"<p>{SENTENCE}, and the last ferry now leaves at <span>19:49</span> on weekdays.</p>"
+    text = to_text(_page(stamps + _article() + own), BASE)
+    assert "the last ferry now leaves at 19:49 on weekdays" in text
+    assert "24.03.2004" not in text
+    assert "3:59 PM" not in text
