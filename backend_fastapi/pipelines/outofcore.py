@@ -122,6 +122,31 @@ def unified(templates: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(rows).head(1) if len(rows) > 1 else rows[0]
 
 
+def missing_like(dtype: Any, index: pd.Index) -> pd.Series:
+    """A column of missing values typed as pandas types a column one side of a concatenation lacks:
+    whole numbers become floats, booleans objects, other types keep theirs."""
+    if not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if pd.api.types.is_integer_dtype(dtype):
+            dtype = "float64"
+        elif pd.api.types.is_bool_dtype(dtype):
+            dtype = object
+    return pd.Series(None, index=index, dtype=dtype)
+
+
+def with_columns(frame: pd.DataFrame, other: pd.DataFrame, first: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`frame` with the columns of `other` it lacks, as missing values; `first`'s columns lead."""
+    absent = [c for c in other.columns if c not in frame.columns]
+    if not absent and first is None:
+        return frame
+    out = frame.copy(deep=False)
+    for column in absent:
+        out[column] = missing_like(other[column].dtype, frame.index)
+    if first is not None:
+        order = [*first.columns, *(c for c in frame.columns if c not in first.columns)]
+        out = out[order]
+    return out
+
+
 def to_frame(table: pa.Table | pa.RecordBatch, dtypes: dict[str, Any]) -> pd.DataFrame:
     """Arrow rows from DuckDB as pandas columns of the types the in-memory path has."""
     columns: dict[str, pd.Series] = {}
@@ -291,33 +316,44 @@ class OutOfCore:
 
     def append(self, index: int, frames: Frames) -> Frames:
         """Step `index` (append): the rows so far, then the other source's rows chunk by chunk,
-        as `table.append` puts them together (an empty side adds no columns)."""
+        as `table.append` puts them together: when both sides have rows, every chunk has the
+        columns of both (a side's missing column as missing values, typed as pandas' concatenation
+        types it), so the steps after it see the whole table's columns; an empty side adds none."""
         run = self.run
         counts = run.rows[index]
+        other = self._rows_of(index)
+        first = next(other, None)  # the other side's first rows: its columns, and whether it has any
         held: pd.DataFrame | None = None  # an empty chunk: its columns, in case no side has rows
+        mine: pd.DataFrame | None = None  # this side's first rows, once seen
         for frame in frames:
             counts[0] += len(frame)
-            if len(frame):
-                yield frame
-            elif held is None:
-                held = frame
+            if not len(frame):
+                held = frame if held is None else held
+                continue
+            mine = frame.iloc[:0] if mine is None else mine
+            yield frame if first is None else with_columns(frame, first)
         self.finish_streamed()
         run.emit(run.progress("step", counts[0], step=index, op="append", rows=counts[0]))
         added = 0
-        chunks = readers.read_chunks(run.inputs[str(index)], run.chunk_rows)
+        for chunk in [first, *other] if first is not None else []:
+            added += len(chunk)
+            yield chunk if mine is None else with_columns(chunk, mine, first=mine)
+        run.contexts[index].count("added", added)
+        counts[1] += counts[0] + added
+        if not counts[1] and held is not None:
+            yield held
+
+    def _rows_of(self, index: int) -> Frames:
+        """The chunks with rows of step `index`'s own source, its reading counted as the step's."""
+        chunks = readers.read_chunks(self.run.inputs[str(index)], self.run.chunk_rows)
         while True:
             started = time.perf_counter()
             chunk = next(chunks, None)
             self.timed(index, started)
             if chunk is None:
-                break
+                return
             if len(chunk):
-                added += len(chunk)
                 yield chunk
-        run.contexts[index].count("added", added)
-        counts[1] += counts[0] + added
-        if not counts[1] and held is not None:
-            yield held
 
     def finish_streamed(self) -> None:
         for index in self.unfinished:

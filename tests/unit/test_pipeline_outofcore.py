@@ -256,23 +256,55 @@ def returns_csv(path: Path, rows: int) -> Path:
     return path
 
 
+AFTER_APPEND: dict[str, list[dict[str, Any]]] = {
+    "dedupe-sort": [
+        {"op": "dedupe", "subset": ["order_id", "sku"]},
+        {"op": "sort", "by": ["sku", "order_id"]},
+    ],
+    # Streamed steps and a summary after it use columns only one side has.
+    "derive-aggregate": [
+        {"op": "derive", "columns": {"double": "qty * 2", "why": "coalesce(reason, category)"}},
+        {
+            "op": "aggregate",
+            "aggregations": [
+                {"fn": "count"},
+                {"fn": "sum", "column": "double"},
+                {"fn": "count_distinct", "column": "why"},
+                {"fn": "max", "column": "rating"},
+                {"fn": "first", "column": "reason"},
+            ],
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("after", list(AFTER_APPEND))
 @pytest.mark.parametrize(
     ("kept", "returned"),
     [("qty >= 0", 2_500), ("qty >= 0", 0), ("qty < 0", 2_500), ("qty < 0", 0)],
     ids=["both-sides", "no-returns", "no-orders", "neither"],
 )
-def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returned: int) -> None:
+def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returned: int, after: str) -> None:
     source = orders_csv(tmp_path / "orders.csv")
     inputs = {"1": {"path": str(returns_csv(tmp_path / "returns.csv", returned)), "format": "csv"}}
     steps: list[dict[str, Any]] = [
         {"op": "filter", "expr": kept},
         {"op": "append", "source": {"type": "inline", "records": []}},
-        {"op": "dedupe", "subset": ["order_id", "sku"]},
-        {"op": "sort", "by": ["sku", "order_id"]},
+        *AFTER_APPEND[after],
     ]
+    if after == "derive-aggregate" and (kept != "qty >= 0" or not returned):
+        # One side is empty: it adds no columns, so a column only it has is unknown both ways.
+        messages = []
+        for large_input in (False, True):
+            with pytest.raises(StepFailed) as failed:
+                run(tmp_path / str(large_input), source, steps, large=large_input, inputs=inputs)
+            messages.append(failed.value.message)
+        assert messages[0] == messages[1]
+        assert "unknown column" in messages[0]
+        return
     memory = run(tmp_path / "memory", source, steps, large=False, inputs=inputs)
     large = run(tmp_path / "large", source, steps, large=True, inputs=inputs)
-    assert large["source"]["out_of_core_steps"] == [1, 2, 3]
+    assert large["source"]["out_of_core_steps"] == ([1, 2, 3] if after == "dedupe-sort" else [1, 3])
     assert "in_memory_reason" not in large["source"]
     pd.testing.assert_frame_equal(large["frame"], memory["frame"])
     assert comparable(large) == comparable(memory)
