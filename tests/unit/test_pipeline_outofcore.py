@@ -269,6 +269,8 @@ AFTER_APPEND: dict[str, list[dict[str, Any]]] = {
             "aggregations": [
                 {"fn": "count"},
                 {"fn": "sum", "column": "double"},
+                {"fn": "sum", "column": "units"},  # whole numbers on one side only: floats in all
+                {"fn": "max", "column": "units"},
                 {"fn": "count_distinct", "column": "why"},
                 {"fn": "max", "column": "rating"},
                 {"fn": "first", "column": "reason"},
@@ -286,9 +288,10 @@ AFTER_APPEND: dict[str, list[dict[str, Any]]] = {
 )
 def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returned: int, after: str) -> None:
     source = orders_csv(tmp_path / "orders.csv")
-    inputs = {"1": {"path": str(returns_csv(tmp_path / "returns.csv", returned)), "format": "csv"}}
+    inputs = {"2": {"path": str(returns_csv(tmp_path / "returns.csv", returned)), "format": "csv"}}
     steps: list[dict[str, Any]] = [
         {"op": "filter", "expr": kept},
+        {"op": "derive", "columns": {"units": "qty + 1"}},
         {"op": "append", "source": {"type": "inline", "records": []}},
         *AFTER_APPEND[after],
     ]
@@ -304,7 +307,7 @@ def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returne
         return
     memory = run(tmp_path / "memory", source, steps, large=False, inputs=inputs)
     large = run(tmp_path / "large", source, steps, large=True, inputs=inputs)
-    assert large["source"]["out_of_core_steps"] == ([1, 2, 3] if after == "dedupe-sort" else [1, 3])
+    assert large["source"]["out_of_core_steps"] == ([2, 3, 4] if after == "dedupe-sort" else [2, 4])
     assert "in_memory_reason" not in large["source"]
     pd.testing.assert_frame_equal(large["frame"], memory["frame"])
     assert comparable(large) == comparable(memory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -185,20 +186,48 @@ def combine(parts: list[Any], fn: str | None) -> Any:
     return min(found) if fn == "min" else max(found)
 
 
-def aggregate_row(parts: list[dict[str, Any]], step: s.AggregateStep) -> pd.DataFrame:
-    """The one row of an aggregate without group_by, from the chunks' `partial`s by output name."""
-    row = {
-        a.output: combine([p[a.output] for p in parts], a.fn if a.column else None) for a in step.aggregations
-    }
+@dataclass
+class ChunkPart:
+    """One chunk's `partial` of each aggregation (by output name) and its columns' types."""
+
+    values: dict[str, Any]
+    dtypes: dict[str, Any]
+
+
+# Functions whose value has the column's type: where chunks typed a column differently (whole
+# numbers in some, floats where an appended side lacked it), the whole column's type is theirs.
+_COLUMN_TYPED = ("sum", "min", "max", "first", "last")
+
+
+def _as_whole_column(value: Any, dtypes: list[Any]) -> Any:
+    """`value` in the type pandas gives the chunks' columns put together (numbers only: whole
+    numbers with floats are floats)."""
+    numeric = [np.dtype(d) for d in dtypes if isinstance(d, np.dtype) and d.kind in "iuf"]
+    if value is None or len(numeric) != len(dtypes) or len({d.str for d in numeric}) < 2:
+        return value
+    return np.result_type(*numeric).type(value)
+
+
+def aggregate_row(parts: list[ChunkPart], step: s.AggregateStep) -> pd.DataFrame:
+    """The one row of an aggregate without group_by, from the chunks' parts."""
+    row = {}
+    for a in step.aggregations:
+        values = [p.values[a.output] for p in parts]
+        value = combine(values, a.fn if a.column else None)
+        if a.column is not None and a.fn in _COLUMN_TYPED and any(v is not _NO_VALUE for v in values):
+            value = _as_whole_column(value, [p.dtypes[a.column] for p in parts])
+        row[a.output] = value
     return pd.DataFrame([row])
 
 
-def aggregate_partials(frame: pd.DataFrame, step: s.AggregateStep) -> dict[str, Any]:
-    """One chunk's `partial` of each aggregation (aggregate without group_by), by output name."""
+def aggregate_partials(frame: pd.DataFrame, step: s.AggregateStep) -> ChunkPart:
+    """One chunk's part of every aggregation (aggregate without group_by)."""
     check_aggregations(frame, step)
-    return {
+    values = {
         a.output: partial(frame[a.column] if a.column else None, len(frame), a.fn) for a in step.aggregations
     }
+    columns = {a.column for a in step.aggregations if a.column is not None}
+    return ChunkPart(values, {c: frame[c].dtype for c in columns})
 
 
 def check_aggregations(frame: pd.DataFrame, step: s.AggregateStep) -> None:
