@@ -107,6 +107,38 @@ def test_cast_to_datetime_and_to_string() -> None:
     assert rows(out) == [{"at": "2024-01-05T10:30:00", "n": "1"}, {"at": None, "n": "2.5"}]
 
 
+@pytest.mark.parametrize(
+    ("values", "by_arrow"),
+    [
+        (["2024-01-05T10:30:00", None, "1999-12-31T23:59:59"], True),
+        (["2024-01-05 10:30:00", "2024-02-29 00:00:00"], True),
+        (["2024-01-05", None, "0001-01-01"], True),
+        (["2024-02-30", "2024-01-05"], False),  # no such day: pandas' parser names what it cannot read
+        (["2023-02-29T00:00:00", "2024-01-05T10:30:00"], False),
+        (["2024-01-05T24:00:00", "2024-01-05T10:30:60"], False),
+        (["2024-01-05", "2024-01-05T10:30:00"], False),  # two forms
+        (["2024-1-05", "2024-01-05"], False),
+        ([" 2024-01-05", "2024-01-05"], False),
+        (["2024-01-05T10:30:00Z", "2024-01-05T10:30:00+02:00"], False),
+        (["2024-01-05T10:30:00.123456", None], False),
+        (["5 Jan 2024", "2024-01-05"], False),
+    ],
+)
+def test_cast_to_datetime_gives_pandas_answer_whichever_parser_reads_it(
+    monkeypatch: pytest.MonkeyPatch, values: list[str | None], by_arrow: bool
+) -> None:
+    from backend_fastapi.pipelines import casting
+
+    series = pd.Series(values, dtype="str")
+    assert (casting.iso_by_arrow(series) is not None) is by_arrow
+    fast, fast_bad = casting.to_datetime(series)
+    monkeypatch.setattr(casting, "ISO_LENGTHS", ())  # pandas' parser only
+    assert casting.iso_by_arrow(series) is None
+    slow, slow_bad = casting.to_datetime(series)
+    pd.testing.assert_series_equal(fast, slow)
+    pd.testing.assert_series_equal(fast_bad, slow_bad)
+
+
 def test_cast_with_errors_fail_stops_with_the_count_and_examples() -> None:
     with pytest.raises(
         StepError, match=r"2 values of 'price' cannot be read as number \(e.g. 'abc', 'n/a'\)"
