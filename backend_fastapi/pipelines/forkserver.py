@@ -53,7 +53,6 @@ def _warm_up() -> None:
     # Arrow's own allocator keeps freed buffers for reuse; the system's returns large ones at
     # once, so the memory limit measures live data rather than a pool's high-water mark.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-    import pyarrow.csv
     import pyarrow.parquet
 
     from backend_fastapi.pipelines import child, engine  # noqa: F401

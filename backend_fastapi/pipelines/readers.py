@@ -1,13 +1,12 @@
 """Reading a source file as chunks of rows, so big inputs never sit in memory twice.
 
 Every reader yields DataFrames (at least one, possibly empty, so the columns are known even
-without rows); their index is the row number in the source. A CSV up to ARROW_WHOLE_BYTES is
-read by Arrow's streaming reader (its blocks parsed on Arrow's threads, typed as pandas would type
-the whole file) and handed on in frames of `chunk_rows`, each batch freed once converted (text
-stays in Arrow's buffers); a Parquet file up to that size comes as one frame. Larger ones, and
-the other formats, come in chunks of at most `chunk_rows` rows: CSV through pandas' chunked
-parser, JSONL line by line, a JSON array element by element, XLSX through openpyxl's read-only
-mode and Parquet by row group batches.
+without rows); their index is the row number in the source. A caller that keeps every row
+(`whole`) gets a CSV or Parquet file up to WHOLE_FILE_BYTES as one frame: CSV through pandas'
+C parser, Parquet decoded on Arrow's threads. Larger ones, out-of-core runs and the other formats
+come in chunks of at most `chunk_rows` rows: CSV through pandas' chunked parser, JSONL line by
+line, a JSON array element by element, XLSX through openpyxl's read-only mode and Parquet by row
+group batches.
 JSON stays with DataOps' own reader: nested values are flattened by `tabular.record_row`, which
 Arrow's JSON reader (structs, lists, per-block types) would type differently.
 """
@@ -15,7 +14,7 @@ Arrow's JSON reader (structs, lists, per-block types) would type differently.
 from __future__ import annotations
 
 import json
-import mmap
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,30 +23,23 @@ from typing import Any
 import orjson
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from backend_fastapi.pipelines.errors import SourceUnreadable
-from backend_fastapi.pipelines.frames import DATE_DTYPE, release_memory, unique_names
+from backend_fastapi.pipelines.frames import DATE_DTYPE, unique_names
 from backend_fastapi.tabular import record_row
 
 JSON_BLOCK = 1 << 20
 Chunks = Iterator[pd.DataFrame]
 
 
-# What pandas' CSV parser reads as missing and as booleans: Arrow's reader is given the same lists,
-# so a column is read as the same values whichever parser reads it.
-PANDAS_NULLS = [
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-]  # fmt: skip
-PANDAS_TRUE = ["True", "TRUE", "true"]
-PANDAS_FALSE = ["False", "FALSE", "false"]
-ARROW_BLOCK = 1 << 20
-# A CSV up to this size is read whole by Arrow (its threads share the parsing, and the frame is
-# made once); a larger one streams through pandas' chunked parser so that leading `select` or
-# `filter` steps can shrink it while it is read.
-ARROW_WHOLE_BYTES = 256 << 20
+# A file up to this size is read at once when the caller keeps every row anyway (the in-memory
+# path): one frame, typed by the whole file, and no chunks to concatenate. pandas' C parser is
+# the CSV reader here: on 2 cores it read the 1M-row bench CSV in 0.11 s at +219 MB peak, where
+# Arrow's multi-threaded reader took 0.22 s (+280 MB) and its streaming reader 0.79 s (+216 MB)
+# for the same frame (docs/pipelines.md). Larger files, and out-of-core runs, stream through the
+# same parser in chunks of `chunk_rows`.
+WHOLE_FILE_BYTES = 256 << 20
 
 
 def _csv_encoding(options: dict[str, Any]) -> str:
@@ -57,143 +49,34 @@ def _csv_encoding(options: dict[str, Any]) -> str:
     return encoding
 
 
-def _quoted(path: Path) -> bool:
-    """Whether the file has a quote at all: without one no value can hold a line break, and Arrow
-    splits the file between its threads at any line break (half again as fast)."""
-    if path.stat().st_size == 0:
-        return False
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        return mapped.find(b'"') >= 0
+def _whole_csv(path: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """The whole CSV as one frame, each column typed by the whole file.
 
-
-def _arrow_csv_options(path: Path, options: dict[str, Any]) -> tuple[Any, Any, Any] | None:
-    """Arrow's CSV reader options matching pandas' defaults, or None where only pandas reads it."""
-    delimiter = options.get("delimiter") or ","
-    encoding = _csv_encoding(options)
-    if len(delimiter) != 1 or not options.get("infer_types", True):
-        return None
-    read = pacsv.ReadOptions(block_size=ARROW_BLOCK, encoding="utf8" if encoding == "utf-8-sig" else encoding)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted(path))
-    convert = pacsv.ConvertOptions(
-        null_values=PANDAS_NULLS,
-        true_values=PANDAS_TRUE,
-        false_values=PANDAS_FALSE,
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
-    return read, parse, convert
-
-
-def _temporal(schema: pa.Schema) -> list[str]:
-    return [f.name for f in schema if pa.types.is_temporal(f.type)]
-
-
-def arrow_csv(path: Path, options: dict[str, Any]) -> pa.Table | None:
-    """The whole CSV through Arrow's multi-threaded reader, typed as pandas would type it; None
-    when a feature only pandas' parser has is needed (the caller reads it with pandas then).
-
-    Arrow reads dates and times as such where pandas keeps the text: those columns are read as
-    text (found on the first block, then on the whole file if a later block made one).
+    pandas' parser types each of its blocks (a few hundred KB) by itself, the fastest way; where
+    blocks disagree (numbers, then text further down) it warns, and the file is read again in one
+    piece (2.5x slower), so a column never mixes numbers and text.
     """
-    arrow_options = _arrow_csv_options(path, options)
-    if arrow_options is None:
-        return None
-    read, parse, convert = arrow_options
-    try:
-        with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as head:
-            first = head.schema
-        for attempt in (1, 2):
-            texts = {name: pa.string() for name in _temporal(first)}
-            convert.column_types = texts
-            table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-            if not _temporal(table.schema) or attempt == 2:
-                break
-            first = table.schema
-        if any(pa.types.is_binary(field.type) for field in table.schema):
-            return None  # not in the encoding: pandas' parser says so (and suggests 'encoding')
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # rows of uneven width, say: pandas reads those (and names its errors better)
-    finally:
-        release_memory()  # the parser's per-thread buffers, many times the table's size
-    return table
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.DtypeWarning)
+        try:
+            return pd.read_csv(path, **kwargs)
+        except pd.errors.DtypeWarning:
+            pass
+    return pd.read_csv(path, low_memory=False, **kwargs)
 
 
-def arrow_csv_batches(path: Path, options: dict[str, Any]) -> tuple[pa.Schema, list[pa.RecordBatch]] | None:
-    """The CSV as Arrow record batches, typed as pandas would type it; None where only pandas
-    reads it (as `arrow_csv`).
-
-    Arrow's streaming reader types every column by the file's first block and parses the blocks
-    one after another, so reading never holds much more than the batches themselves (the whole
-    read, typing the file as a whole, holds several times the table while it parses). A later block
-    that does not fit those types (a column of whole numbers that turns to decimals, say) makes it
-    read the file whole instead, so the types are always the whole file's.
-    """
-    arrow_options = _arrow_csv_options(path, options)
-    if arrow_options is None:
-        return None
-    read, parse, convert = arrow_options
-    batches: list[pa.RecordBatch] = []
-    try:
-        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-        temporal = _temporal(reader.schema)
-        if temporal:  # pandas keeps dates and times as text: the file is read again, those as text
-            reader.close()
-            convert.column_types = {name: pa.string() for name in temporal}
-            reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-        with reader:
-            schema = reader.schema
-            if any(pa.types.is_binary(field.type) for field in schema):
-                return None  # not in the encoding: pandas' parser says so
-            batches.extend(reader)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        batches.clear()
-        release_memory()
-        table = arrow_csv(path, options)
-        return None if table is None else (table.schema, table.to_batches())
-    finally:
-        release_memory()
-    return schema, batches
-
-
-def _batch_frames(schema: pa.Schema, batches: list[pa.RecordBatch], chunk_rows: int) -> Chunks:
-    """Frames of `chunk_rows` rows (the last one may have fewer) from `batches`, each batch's
-    buffers freed once converted: the list is emptied as it goes."""
-    if not batches:
-        yield _to_pandas(schema.empty_table())
-        return
-    batches.reverse()
-    while batches:
-        group: list[pa.RecordBatch] = []
-        rows = 0
-        while batches and rows < chunk_rows:
-            batch = batches.pop()
-            wanted = chunk_rows - rows
-            if batch.num_rows > wanted:  # the rest waits for the next frame (a slice copies nothing)
-                batches.append(batch.slice(wanted))
-                batch = batch.slice(0, wanted)
-            group.append(batch)
-            rows += batch.num_rows
-        del batch
-        table = pa.Table.from_batches(group, schema)
-        del group
-        yield _to_pandas(table)
-
-
-def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
-    if nrows is None:
-        read = arrow_csv_batches(path, options) if path.stat().st_size <= ARROW_WHOLE_BYTES else None
-        if read is not None:
-            # Frames of `chunk_rows`, so that streamed steps' temporaries stay small; their text
-            # stays in Arrow's buffers (pandas' concatenation of Arrow text copies nothing).
-            yield from _batch_frames(*read, chunk_rows)
-            return
+def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None, whole: bool) -> Chunks:
     kwargs: dict[str, Any] = {
         "sep": options.get("delimiter") or ",",
         "encoding": _csv_encoding(options),
         "dtype": None if options.get("infer_types", True) else "str",
     }
     try:
-        with pd.read_csv(path, chunksize=chunk_rows, nrows=nrows, **kwargs) as reader:
+        if whole and nrows is None and path.stat().st_size <= WHOLE_FILE_BYTES:
+            yield _whole_csv(path, kwargs)
+            return
+        # A chunk is typed as one piece (the parser's own blocks are smaller than a chunk).
+        with pd.read_csv(path, chunksize=chunk_rows, nrows=nrows, low_memory=False, **kwargs) as reader:
             yielded = False
             for chunk in reader:
                 yielded = True
@@ -202,21 +85,6 @@ def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None
         return
     if not yielded:
         yield pd.read_csv(path, nrows=0, **kwargs)
-
-
-def _to_pandas(table: pa.Table, *, destroy: bool = True) -> pd.DataFrame:
-    """An Arrow table as the frame pandas' own parser makes: a column with rows but no value is
-    float NaN, a blank header is `Unnamed: <n>`."""
-    for index, field in enumerate(table.schema):
-        if pa.types.is_null(field.type) and table.num_rows:
-            table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
-    # `destroy`: column by column, each Arrow buffer freed once converted (text stays in Arrow's
-    # buffers); a slice shares its buffers with its table, which outlives it.
-    dates = {pa.date32(): DATE_DTYPE}.get
-    frame = table.to_pandas(types_mapper=dates, split_blocks=True, self_destruct=destroy)
-    del table
-    frame.columns = [name if name != "" else f"Unnamed: {i}" for i, name in enumerate(frame.columns)]
-    return frame
 
 
 def _frames(records: Iterator[Any], chunk_rows: int, nrows: int | None) -> Chunks:
@@ -354,7 +222,7 @@ def _xlsx(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | Non
         workbook.close()
 
 
-def _parquet(path: Path, chunk_rows: int, nrows: int | None) -> Chunks:
+def _parquet(path: Path, chunk_rows: int, nrows: int | None, whole: bool) -> Chunks:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -362,7 +230,7 @@ def _parquet(path: Path, chunk_rows: int, nrows: int | None) -> Chunks:
     dates = {pa.date32(): DATE_DTYPE}
     metadata = parquet.metadata
     size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-    if nrows is None and metadata.num_rows and size <= ARROW_WHOLE_BYTES:
+    if whole and nrows is None and metadata.num_rows and size <= WHOLE_FILE_BYTES:
         # Row groups decoded on Arrow's threads, and one frame instead of chunks to concatenate.
         table = parquet.read(use_threads=True)
         yield table.to_pandas(types_mapper=dates.get, split_blocks=True, self_destruct=True)
@@ -382,13 +250,19 @@ def _parquet(path: Path, chunk_rows: int, nrows: int | None) -> Chunks:
         yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=dates.get)
 
 
-def read_chunks(source: dict[str, Any], chunk_rows: int, nrows: int | None = None) -> Chunks:
-    """The rows of a materialised source (`{"path", "format", "options", "label"}`) in chunks."""
+def read_chunks(
+    source: dict[str, Any], chunk_rows: int, nrows: int | None = None, *, whole: bool = False
+) -> Chunks:
+    """The rows of a materialised source (`{"path", "format", "options", "label"}`) in chunks.
+
+    `whole`: the caller keeps every row, so a CSV or Parquet file up to WHOLE_FILE_BYTES comes as
+    one frame (faster, and typed by the whole file); else chunks of at most `chunk_rows` rows.
+    """
     path = Path(source["path"])
     fmt = source["format"]
     options = source.get("options") or {}
     if fmt == "csv":
-        chunks = _csv(path, options, chunk_rows, nrows)
+        chunks = _csv(path, options, chunk_rows, nrows, whole)
     elif fmt == "jsonl":
         chunks = _frames(_json_lines(path), chunk_rows, nrows)
     elif fmt == "json":
@@ -396,7 +270,7 @@ def read_chunks(source: dict[str, Any], chunk_rows: int, nrows: int | None = Non
     elif fmt == "xlsx":
         chunks = _xlsx(path, options, chunk_rows, nrows)
     elif fmt == "parquet":
-        chunks = _parquet(path, chunk_rows, nrows)
+        chunks = _parquet(path, chunk_rows, nrows, whole)
     else:
         raise SourceUnreadable(f"unknown format {fmt!r}")
     label = source.get("label") or fmt
@@ -420,5 +294,5 @@ def read_chunks(source: dict[str, Any], chunk_rows: int, nrows: int | None = Non
 
 def read_all(source: dict[str, Any], chunk_rows: int) -> pd.DataFrame:
     """Every row of a source as one frame (the other side of a join or append)."""
-    chunks = list(read_chunks(source, chunk_rows))
+    chunks = list(read_chunks(source, chunk_rows, whole=True))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks)

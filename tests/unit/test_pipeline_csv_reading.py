@@ -1,5 +1,6 @@
-"""CSV read by Arrow's multi-threaded reader gives the frame pandas' parser gives: the same values,
-missing values, kinds of column and column names, and the same pipeline results."""
+"""A CSV read at once (a run keeps every row) gives the frame the chunked read gives (a preview,
+an out-of-core run): the same values, missing values, kinds of column and column names, and the
+same pipeline results; read at once, a column's type is the whole file's."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ CASES: dict[str, bytes] = {
 
 
 def run_csv(tmp_path: Path, path: Path, steps: list[dict[str, Any]], preview_rows: int | None) -> list[Any]:
-    """The engine's output rows for the CSV at `path`: a run (Arrow reads it) or a preview (pandas)."""
+    """The engine's output rows for the CSV at `path`: a run (read at once) or a preview (in chunks)."""
     tmp_path.mkdir()
     records = tmp_path / "records.jsonl"
     spec = ChildSpec.model_validate(
@@ -57,24 +58,26 @@ def run_csv(tmp_path: Path, path: Path, steps: list[dict[str, Any]], preview_row
 
 
 def read_both(path: Path, options: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The file read the way a run reads it (Arrow) and through pandas' parser (as a preview does)."""
+    """The file read the way a run reads it (at once) and in chunks (as a preview does)."""
     source = {"path": str(path), "format": "csv", "options": options or {}}
-    by_arrow = readers.read_all(source, 100_000)
-    by_pandas = pd.concat(readers.read_chunks(source, 100_000, nrows=1_000_000))
-    return by_arrow, by_pandas
+    whole = list(readers.read_chunks(source, 2, whole=True))
+    assert len(whole) == 1
+    in_chunks = pd.concat(readers.read_chunks(source, 100_000, nrows=1_000_000))
+    return whole[0], in_chunks
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_arrow_and_pandas_read_a_csv_to_the_same_values_kinds_and_names(tmp_path: Path, name: str) -> None:
+def test_read_at_once_and_in_chunks_a_csv_gives_the_same_values_kinds_and_names(
+    tmp_path: Path, name: str
+) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(CASES[name])
-    assert readers.arrow_csv(path, {}) is not None  # the Arrow path is the one under test
-    by_arrow, by_pandas = read_both(path)
-    assert list(by_arrow.columns) == list(by_pandas.columns)
-    assert rows(by_arrow) == rows(by_pandas)
-    assert [kind(by_arrow[c]) for c in by_arrow] == [kind(by_pandas[c]) for c in by_pandas]
-    for column in by_arrow:
-        assert by_arrow[column].isna().tolist() == by_pandas[column].isna().tolist(), column
+    at_once, in_chunks = read_both(path)
+    assert list(at_once.columns) == list(in_chunks.columns)
+    assert rows(at_once) == rows(in_chunks)
+    assert [kind(at_once[c]) for c in at_once] == [kind(in_chunks[c]) for c in in_chunks]
+    for column in at_once:
+        assert at_once[column].isna().tolist() == in_chunks[column].isna().tolist(), column
 
 
 @pytest.mark.parametrize(
@@ -82,43 +85,39 @@ def test_arrow_and_pandas_read_a_csv_to_the_same_values_kinds_and_names(tmp_path
     [
         (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"]),  # whole numbers turn to decimals
         (b"3,x,2024-01-02,word", ["number", "text", "text", "text"]),  # a number column turns to text
-        (b"3,,,", ["number", "text", "number", "number"]),  # nothing new: the first block's types hold
+        (b"3,,,", ["number", "text", "number", "number"]),  # nothing new: the early rows' types hold
     ],
 )
-def test_types_are_the_whole_files_even_when_a_later_block_changes_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late_row: bytes, kinds: list[str]
+def test_a_run_types_columns_by_the_whole_file_even_when_late_rows_change_them(
+    tmp_path: Path, late_row: bytes, kinds: list[str]
 ) -> None:
-    """Arrow's streaming reader types columns by the first block; a later block that does not fit
-    makes the file be read whole, so the frame is the one the whole file read at once gives."""
     path = tmp_path / "in.csv"
-    early = b"".join(b"%d,w%d,,%d\n" % (i, i, i) for i in range(3 * readers.ARROW_BLOCK // 12))
+    early = b"".join(b"%d,w%d,,%d\n" % (i, i, i) for i in range(250_000))
     path.write_bytes(b"n,name,day,v\n" + early + late_row + b"\n")
-    assert path.stat().st_size > 2 * readers.ARROW_BLOCK  # several blocks
-    read = readers.arrow_csv_batches(path, {})
-    assert read is not None
-    assert len(read[1]) > 1
     source = {"path": str(path), "format": "csv"}
-    streamed = readers.read_all(source, 100_000)
-
-    def whole_file(path: Path, options: dict[str, Any]) -> tuple[Any, Any]:
-        table = readers.arrow_csv(path, options)
-        assert table is not None
-        return table.schema, table.to_batches()
-
-    monkeypatch.setattr(readers, "arrow_csv_batches", whole_file)
-    whole = readers.read_all(source, 100_000)
-    assert [kind(streamed[c]) for c in streamed] == [kind(whole[c]) for c in whole] == kinds
-    assert rows(streamed) == rows(whole)
+    chunks = list(readers.read_chunks(source, 100_000, whole=True))
+    assert len(chunks) == 1
+    assert [kind(chunks[0][c]) for c in chunks[0]] == kinds
+    assert rows(chunks[0].tail(1)) == rows(readers.read_all(source, 100_000).tail(1))
 
 
-def test_a_semicolon_latin1_file_reads_the_same_through_arrow(tmp_path: Path) -> None:
+def test_an_out_of_core_read_streams_the_file_in_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("n\n" + "".join(f"{i}\n" for i in range(25)))
+    source = {"path": str(path), "format": "csv"}
+    chunks = list(readers.read_chunks(source, 10))
+    assert [len(c) for c in chunks] == [10, 10, 5]
+    assert [c.index[0] for c in chunks] == [0, 10, 20]  # the row number in the source
+
+
+def test_a_semicolon_latin1_file_reads_the_same_at_once_and_in_chunks(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes("name;price\nCafé;1,5\nNaïve;2\n".encode("latin-1"))
     options = {"delimiter": ";", "encoding": "latin-1"}
-    by_arrow, by_pandas = read_both(path, options)
+    at_once, in_chunks = read_both(path, options)
     assert (
-        rows(by_arrow)
-        == rows(by_pandas)
+        rows(at_once)
+        == rows(in_chunks)
         == [
             {"name": "Café", "price": "1,5"},
             {"name": "Naïve", "price": "2"},
@@ -126,17 +125,16 @@ def test_a_semicolon_latin1_file_reads_the_same_through_arrow(tmp_path: Path) ->
     )
 
 
-def test_rows_of_uneven_width_fall_back_to_pandas(tmp_path: Path) -> None:
+def test_rows_of_uneven_width_are_padded_with_missing_values(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(b"a,b,c\n1,2,3\n4,5\n")
-    assert readers.arrow_csv(path, {}) is None
     assert rows(readers.read_all({"path": str(path), "format": "csv"}, 1000)) == [
         {"a": 1, "b": 2, "c": 3.0},
         {"a": 4, "b": 5, "c": None},
     ]
 
 
-def test_a_pipeline_over_arrow_read_nulls_ints_dates_and_text_gives_the_pandas_answer(tmp_path: Path) -> None:
+def test_a_run_and_a_preview_of_nulls_ints_dates_and_text_give_the_same_answer(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(
         b"id,qty,day,name,ok\n"
@@ -170,12 +168,12 @@ def test_a_pipeline_over_arrow_read_nulls_ints_dates_and_text_gives_the_pandas_a
 
 def test_dates_that_first_appear_after_the_first_block_stay_text(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    filler = b"".join(b"%d,\n" % i for i in range(readers.ARROW_BLOCK // 8))
+    filler = b"".join(b"%d,\n" % i for i in range(150_000))
     path.write_bytes(b"n,day\n" + filler + b"-1,2024-01-05\n")
-    by_arrow, by_pandas = read_both(path)
-    assert kind(by_arrow["day"]) == kind(by_pandas["day"]) == "text"
-    assert by_arrow["day"].iloc[-1] == "2024-01-05"
-    assert rows(by_arrow.tail(3)) == rows(by_pandas.tail(3))
+    at_once, in_chunks = read_both(path)
+    assert kind(at_once["day"]) == kind(in_chunks["day"]) == "text"
+    assert at_once["day"].iloc[-1] == "2024-01-05"
+    assert rows(at_once.tail(3)) == rows(in_chunks.tail(3))
 
 
 def test_a_column_of_numbers_then_text_is_text_throughout(tmp_path: Path) -> None:

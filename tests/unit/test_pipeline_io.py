@@ -152,12 +152,15 @@ def test_csv_source_streams_in_chunks_numbered_by_source_row(
 ) -> None:
     path = tmp_path / "in.csv"
     path.write_text("n\n" + "".join(f"{i}\n" for i in range(10)))
-    by_arrow = list(readers.read_chunks({"path": str(path), "format": "csv"}, 4))  # small: Arrow reads it
-    assert [len(c) for c in by_arrow] == [4, 4, 2]
-    assert list(by_arrow[2].index) == [8, 9]
-    monkeypatch.setattr(readers, "ARROW_WHOLE_BYTES", 0)  # as if it were larger than that: pandas
+    (whole,) = readers.read_chunks({"path": str(path), "format": "csv"}, 4, whole=True)  # small: at once
+    monkeypatch.setattr(readers, "WHOLE_FILE_BYTES", 0)  # as if it were larger than that: in chunks
+    assert [len(c) for c in readers.read_chunks({"path": str(path), "format": "csv"}, 4, whole=True)] == [
+        4,
+        4,
+        2,
+    ]
     chunks = list(readers.read_chunks({"path": str(path), "format": "csv"}, 4))
-    assert rows(pd.concat(chunks)) == rows(pd.concat(by_arrow))
+    assert rows(pd.concat(chunks)) == rows(whole)
     assert [len(c) for c in chunks] == [4, 4, 2]
     assert list(chunks[2].index) == [8, 9]
     assert [len(c) for c in readers.read_chunks({"path": str(path), "format": "csv"}, 4, nrows=5)] == [4, 1]
@@ -225,10 +228,12 @@ def test_xlsx_source_by_sheet_name_skipping_blank_rows(tmp_path: Path) -> None:
 def test_parquet_source_streams_by_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "in.parquet"
     pq.write_table(pa.table({"n": list(range(25)), "d": [dt.date(2024, 1, 1)] * 25}), path, row_group_size=10)
-    (whole,) = readers.read_chunks({"path": str(path), "format": "parquet"}, 10)  # small: read whole
+    (whole,) = readers.read_chunks({"path": str(path), "format": "parquet"}, 10, whole=True)  # small: at once
     assert rows(whole)[20] == {"n": 20, "d": "2024-01-01"}
-    monkeypatch.setattr(readers, "ARROW_WHOLE_BYTES", 0)  # as if it were larger than that
-    chunks = list(readers.read_chunks({"path": str(path), "format": "parquet"}, 10))
+    monkeypatch.setattr(readers, "WHOLE_FILE_BYTES", 0)  # as if it were larger than that
+    assert len(list(readers.read_chunks({"path": str(path), "format": "parquet"}, 10, whole=True))) == 3
+    monkeypatch.undo()
+    chunks = list(readers.read_chunks({"path": str(path), "format": "parquet"}, 10))  # streamed: in batches
     assert [len(c) for c in chunks] == [10, 10, 5]
     assert rows(chunks[2])[0] == {"n": 20, "d": "2024-01-01"}
     assert (
