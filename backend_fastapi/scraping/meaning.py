@@ -435,6 +435,10 @@ def _price_hits(
     out: list[tuple[tuple[int, ...], labels.Hit]] = []
     for rank, hit in _hits(name, kind, index):
         text = str(hit.value)
+        if rank[0] and hit.node is not None and labels.in_chrome(hit.node):
+            # A price in related products, a carousel or the menu is another product's: a page whose
+            # own price is not shown has none (an empty price, not a neighbour's).
+            continue
         if isinstance(hit.value, (int, float)):
             out.append(((*rank[:2], 0, *rank[2:]), hit))
         elif "%" not in text and not _marked_not_current(text, negative):

@@ -739,3 +739,18 @@ def test_a_description_in_several_paragraphs_is_one_text() -> None:
         "Modernste Luxusvilla mit XXL Pool, Spa und Billard Top Lage!",
         "near:h1",
     )
+
+
+def test_a_product_without_a_price_shown_takes_none_from_related_products() -> None:
+    related = "".join(
+        f"<li class=carousel-card><a href=/p/{n}>Tea {n}</a><span class=product-price>${n}.99</span></li>"
+        for n in (12, 29, 7)
+    )
+    body = (
+        "<h1>Green tea, 20 bags</h1><div id=availability>Currently unavailable.</div>"
+        f"<div class=similar-items><h2>Customers also bought</h2><ol class=a-carousel>{related}</ol></div>"
+    )
+    assert found(body, "price", "number") == (None, None)
+    # The product's own price, where it shows one, is still read beside it.
+    own = body.replace("</h1>", "</h1><span class=product-price>$4.50</span>")
+    assert found(own, "price", "number") == (4.5, "css:.product-price")
