@@ -24,7 +24,7 @@ from backend_fastapi.errors import JobError
 from backend_fastapi.pipelines import readers, writers
 from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import StepError, StepFailed
-from backend_fastapi.pipelines.frames import release_memory, to_records
+from backend_fastapi.pipelines.frames import concat_rows, release_memory, to_records
 from backend_fastapi.pipelines.steps import FINISHERS, OPS, StepContext, streamable
 
 log = logging.getLogger(__name__)
@@ -170,8 +170,7 @@ class Run:
             if any(ctx.exhausted for ctx in self.contexts[:prefix]):
                 stopped_early = True
                 break
-        frame = parts[0] if len(parts) == 1 else pd.concat(parts)
-        del parts
+        frame = concat_rows(parts)
         release_memory()  # the chunks' parser buffers are the largest free memory of a run
         for index in range(prefix):
             self.finish(index)

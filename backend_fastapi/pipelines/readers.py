@@ -2,11 +2,11 @@
 
 Every reader yields DataFrames (at least one, possibly empty, so the columns are known even
 without rows); their index is the row number in the source. A caller that keeps every row
-(`whole`) gets a CSV or Parquet file up to WHOLE_FILE_BYTES as one frame: CSV through pandas'
-C parser, Parquet decoded on Arrow's threads. Larger ones, out-of-core runs and the other formats
-come in chunks of at most `chunk_rows` rows: CSV through pandas' chunked parser, JSONL line by
-line, a JSON array element by element, XLSX through openpyxl's read-only mode and Parquet by row
-group batches.
+(`whole`) gets a CSV up to WHOLE_FILE_BYTES in chunks typed as the whole file is, and a Parquet
+file up to that size as one frame decoded on Arrow's threads. Larger ones, out-of-core runs and
+the other formats come in chunks of at most `chunk_rows` rows as they are read: CSV through
+pandas' chunked parser (each chunk typed by itself), JSONL line by line, a JSON array element by
+element, XLSX through openpyxl's read-only mode and Parquet by row group batches.
 JSON stays with DataOps' own reader: nested values are flattened by `tabular.record_row`, which
 Arrow's JSON reader (structs, lists, per-block types) would type differently.
 """
@@ -14,7 +14,6 @@ Arrow's JSON reader (structs, lists, per-block types) would type differently.
 from __future__ import annotations
 
 import json
-import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,19 +25,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from backend_fastapi.pipelines.errors import SourceUnreadable
-from backend_fastapi.pipelines.frames import DATE_DTYPE, unique_names
+from backend_fastapi.pipelines.frames import DATE_DTYPE, concat_rows, release_memory, unique_names
 from backend_fastapi.tabular import record_row
 
 JSON_BLOCK = 1 << 20
 Chunks = Iterator[pd.DataFrame]
 
 
-# A file up to this size is read at once when the caller keeps every row anyway (the in-memory
-# path): one frame, typed by the whole file, and no chunks to concatenate. pandas' C parser is
-# the CSV reader here: on 2 cores it read the 1M-row bench CSV in 0.11 s at +219 MB peak, where
-# Arrow's multi-threaded reader took 0.22 s (+280 MB) and its streaming reader 0.79 s (+216 MB)
-# for the same frame (docs/pipelines.md). Larger files, and out-of-core runs, stream through the
-# same parser in chunks of `chunk_rows`.
+# A file up to this size is typed as a whole when the caller keeps every row anyway (the
+# in-memory path). pandas' C parser is the CSV reader: on 2 cores it read the 1M-row bench CSV in
+# chunks in 0.23 s at +135 MB peak, where Arrow's multi-threaded reader took 0.21 s (+282 MB) and
+# its streaming reader, with the conversion to pandas, 0.79 s (docs/pipelines.md).
 WHOLE_FILE_BYTES = 256 << 20
 
 
@@ -49,20 +46,36 @@ def _csv_encoding(options: dict[str, Any]) -> str:
     return encoding
 
 
-def _whole_csv(path: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
-    """The whole CSV as one frame, each column typed by the whole file.
+def _typed_alike(path: Path, kwargs: dict[str, Any], chunk_rows: int) -> Chunks:
+    """Every chunk of the CSV, typed as the whole file is.
 
-    pandas' parser types each of its blocks (a few hundred KB) by itself, the fastest way; where
-    blocks disagree (numbers, then text further down) it warns, and the file is read again in one
-    piece (2.5x slower), so a column never mixes numbers and text.
+    pandas' parser reading a whole file at once holds about twice the frame while it builds it
+    (the 1M-row bench file: +231 MB for a 120 MB frame, in 0.12 s); in chunks it holds the chunks
+    (+135 MB, in 0.23 s). Each chunk is typed by itself, so where the chunks' types disagree
+    (numbers, then text further down) the file is read again in one piece: a column's type is
+    always the whole file's. The chunks are handed on one by one, each dropped here once taken.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.DtypeWarning)
-        try:
-            return pd.read_csv(path, **kwargs)
-        except pd.errors.DtypeWarning:
-            pass
-    return pd.read_csv(path, low_memory=False, **kwargs)
+    with pd.read_csv(path, chunksize=chunk_rows, low_memory=False, **kwargs) as reader:
+        chunks: list[pd.DataFrame] = []
+        for chunk in reader:
+            if chunks and not chunk.dtypes.equals(chunks[0].dtypes):
+                chunks.clear()
+                break
+            chunks.append(chunk)
+        else:
+            chunks.reverse()
+            while chunks:
+                yield chunks.pop()
+            return
+    release_memory()
+    yield pd.read_csv(path, low_memory=False, **kwargs)
+
+
+def _streamed_csv(path: Path, kwargs: dict[str, Any], chunk_rows: int, nrows: int | None) -> Chunks:
+    """The CSV's chunks as they are read, each typed as one piece (the parser's own blocks are
+    smaller than a chunk)."""
+    with pd.read_csv(path, chunksize=chunk_rows, nrows=nrows, low_memory=False, **kwargs) as reader:
+        yield from reader
 
 
 def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None, whole: bool) -> Chunks:
@@ -71,16 +84,15 @@ def _csv(path: Path, options: dict[str, Any], chunk_rows: int, nrows: int | None
         "encoding": _csv_encoding(options),
         "dtype": None if options.get("infer_types", True) else "str",
     }
+    if whole and nrows is None and path.stat().st_size <= WHOLE_FILE_BYTES:
+        chunks = _typed_alike(path, kwargs, chunk_rows)
+    else:
+        chunks = _streamed_csv(path, kwargs, chunk_rows, nrows)
+    yielded = False
     try:
-        if whole and nrows is None and path.stat().st_size <= WHOLE_FILE_BYTES:
-            yield _whole_csv(path, kwargs)
-            return
-        # A chunk is typed as one piece (the parser's own blocks are smaller than a chunk).
-        with pd.read_csv(path, chunksize=chunk_rows, nrows=nrows, low_memory=False, **kwargs) as reader:
-            yielded = False
-            for chunk in reader:
-                yielded = True
-                yield chunk
+        for chunk in chunks:
+            yielded = True
+            yield chunk
     except pd.errors.EmptyDataError:
         return
     if not yielded:
@@ -294,5 +306,4 @@ def read_chunks(
 
 def read_all(source: dict[str, Any], chunk_rows: int) -> pd.DataFrame:
     """Every row of a source as one frame (the other side of a join or append)."""
-    chunks = list(read_chunks(source, chunk_rows, whole=True))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks)
+    return concat_rows(list(read_chunks(source, chunk_rows, whole=True)))

@@ -12,7 +12,7 @@ import pytest
 
 from backend_fastapi.pipelines import engine, readers
 from backend_fastapi.pipelines.child_spec import ChildSpec
-from backend_fastapi.pipelines.frames import kind
+from backend_fastapi.pipelines.frames import concat_rows, kind
 from tests.support.pipeline_frames import rows, stored_records
 
 CASES: dict[str, bytes] = {
@@ -58,12 +58,13 @@ def run_csv(tmp_path: Path, path: Path, steps: list[dict[str, Any]], preview_row
 
 
 def read_both(path: Path, options: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The file read the way a run reads it (at once) and in chunks (as a preview does)."""
+    """The file read the way a run reads it (chunks of two rows typed as the whole file) and in one
+    chunk, as a preview does."""
     source = {"path": str(path), "format": "csv", "options": options or {}}
-    whole = list(readers.read_chunks(source, 2, whole=True))
-    assert len(whole) == 1
+    chunks = list(readers.read_chunks(source, 2, whole=True))
+    assert all(c.dtypes.equals(chunks[0].dtypes) for c in chunks)
     in_chunks = pd.concat(readers.read_chunks(source, 100_000, nrows=1_000_000))
-    return whole[0], in_chunks
+    return concat_rows(chunks), in_chunks
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -81,24 +82,28 @@ def test_read_at_once_and_in_chunks_a_csv_gives_the_same_values_kinds_and_names(
 
 
 @pytest.mark.parametrize(
-    ("late_row", "kinds"),
+    ("late_row", "kinds", "read_again"),
     [
-        (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"]),  # whole numbers turn to decimals
-        (b"3,x,2024-01-02,word", ["number", "text", "text", "text"]),  # a number column turns to text
-        (b"3,,,", ["number", "text", "number", "number"]),  # nothing new: the early rows' types hold
+        (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"], True),  # whole numbers turn to decimals
+        (b"3,x,2024-01-02,word", ["number", "text", "text", "text"], True),  # a number column turns to text
+        (b"3,,,", ["number", "text", "number", "number"], True),  # a last chunk without text in `name`
+        (b"3,x,,7", ["number", "text", "number", "number"], False),  # nothing new: the chunks' types hold
     ],
 )
 def test_a_run_types_columns_by_the_whole_file_even_when_late_rows_change_them(
-    tmp_path: Path, late_row: bytes, kinds: list[str]
+    tmp_path: Path, late_row: bytes, kinds: list[str], read_again: bool
 ) -> None:
+    """A run reads chunks; where a later chunk's types differ, the file is read again in one piece."""
     path = tmp_path / "in.csv"
     early = b"".join(b"%d,w%d,,%d\n" % (i, i, i) for i in range(250_000))
     path.write_bytes(b"n,name,day,v\n" + early + late_row + b"\n")
     source = {"path": str(path), "format": "csv"}
     chunks = list(readers.read_chunks(source, 100_000, whole=True))
-    assert len(chunks) == 1
-    assert [kind(chunks[0][c]) for c in chunks[0]] == kinds
-    assert rows(chunks[0].tail(1)) == rows(readers.read_all(source, 100_000).tail(1))
+    assert len(chunks) == (1 if read_again else 3)
+    frame = concat_rows(chunks)
+    assert [kind(frame[c]) for c in frame] == kinds
+    assert rows(frame.tail(1)) == rows(readers.read_all(source, 100_000).tail(1))
+    assert list(frame.index[[0, -1]]) == [0, 250_000]
 
 
 def test_an_out_of_core_read_streams_the_file_in_chunks(tmp_path: Path) -> None:

@@ -555,6 +555,40 @@ def test_keeping_rows_gives_the_same_frame_whether_or_not_the_input_is_taken_apa
     assert len(source) == 4
 
 
+def _mixed_part(start: int, rows: int) -> pd.DataFrame:
+    n = np.arange(start, start + rows)
+    return pd.DataFrame(
+        {
+            "n": n,
+            "x": n * 0.5,
+            "s": pd.Series([f"v{i}" if i % 3 else None for i in n], dtype="str"),
+            "m": n * 2,
+            "k": pd.array([int(i) if i % 4 else None for i in n], dtype="Int64"),
+            "t": pd.to_datetime(n, unit="D"),
+            "y": n * 1.5,
+        },
+        index=pd.RangeIndex(start, start + rows),
+    )
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        lambda: [_mixed_part(0, 5), _mixed_part(5, 4), _mixed_part(9, 1)],
+        lambda: [_mixed_part(0, 5).iloc[[0, 2, 4]], _mixed_part(5, 4).iloc[[1, 3]]],  # rows filtered out
+        lambda: [_mixed_part(0, 3), _mixed_part(3, 3).astype({"n": "float64"})],  # types that meet
+        lambda: [_mixed_part(0, 3), _mixed_part(3, 3)[["x", "n", "s", "m", "k", "t", "y"]]],  # other order
+        lambda: [_mixed_part(0, 3), _mixed_part(3, 0)],
+    ],
+)
+def test_rows_put_together_column_by_column_are_pandas_concatenation(parts: Any) -> None:
+    expected = pd.concat(parts())
+    taken = parts()
+    out = frames.concat_rows(taken)
+    pd.testing.assert_frame_equal(out, expected)
+    assert taken == []  # the parts are given up as the result is built
+
+
 def test_a_run_takes_its_frames_apart_and_still_counts_every_steps_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

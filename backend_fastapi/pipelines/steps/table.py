@@ -31,18 +31,19 @@ def row_hashes(keys: pd.DataFrame) -> np.ndarray:
 def _same_as_kept(keys: pd.DataFrame, hashes: np.ndarray, repeated: np.ndarray, keep: str) -> bool:
     """True when every row marked as a repeat equals the kept row with its hash (no collision).
 
-    Each repeat's kept row comes from the hashes' codes in order of appearance (from the end for
-    `keep="last"`): the kept rows, in that order, are exactly codes 0, 1, 2... One hash table
-    pass, where sorting the hashes took three times as long (0.12 s of 0.44 s on 1M rows).
+    Only rows whose hash repeats take part (the repeats and the rows they repeat: 10 % of the
+    1M-row bench), so the hash table is theirs, not one of every row (70 MB on that bench). Among
+    them, in order of appearance (from the end for `keep="last"`), the kept rows are exactly
+    codes 0, 1, 2... of their hashes.
     """
-    order, marked = (hashes, repeated) if keep == "first" else (hashes[::-1], repeated[::-1])
-    codes, _ = pd.factorize(order)
-    rows = np.flatnonzero(marked)
-    partners = np.flatnonzero(~marked)[codes[rows]]
-    del codes
-    if keep != "first":
-        last = len(hashes) - 1
-        rows, partners = last - rows, last - partners
+    involved = np.flatnonzero(pd.Series(hashes, copy=False).isin(hashes[repeated]).to_numpy())
+    order = involved if keep == "first" else involved[::-1]
+    codes, _ = pd.factorize(hashes[order])
+    marked = repeated[order]
+    at = np.flatnonzero(marked)
+    rows = order[at]
+    partners = order[np.flatnonzero(~marked)[codes[at]]]
+    del codes, involved, order, marked, at
     for column in range(keys.shape[1]):
         values = keys.iloc[:, column]
         a = values.iloc[rows].reset_index(drop=True)
