@@ -17,8 +17,9 @@ from itertools import islice
 from typing import Any
 
 from backend_fastapi.scraping import labels
+from backend_fastapi.scraping.coerce import CoercionError, to_boolean
 from backend_fastapi.scraping.dom import LexborTree, clean_text
-from backend_fastapi.scraping.structured import PageMetadata
+from backend_fastapi.scraping.structured import PageMetadata, is_frame
 from backend_fastapi.scraping.vocabulary import (
     BY_WORDS,
     CONNECTORS,
@@ -173,6 +174,11 @@ def _all_candidates(
         yield from from_page(name, kind, many, tree, metadata)
         yield from generic
         return
+    if concept is not None and concept.key == "in_stock" and kind == "boolean" and not many:
+        # A product sold in sizes or colours is in stock while one of them is: its first offer (or
+        # the first variant's own Product) being sold out does not make the product so.
+        if (any_offer := _any_variant_in_stock(metadata)) is not None:
+            yield any_offer
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
         yield from from_page(name, kind, many, tree, metadata)
@@ -189,6 +195,32 @@ def _all_candidates(
         yield Found([heading], _heading_tag(tree))
     yield from metas
     yield from from_page(name, kind, many, tree, metadata)
+
+
+def _any_variant_in_stock(metadata: PageMetadata) -> Found | None:
+    """The in-stock availability of the page's product when its first offer is sold out but another
+    offer of it, or another Product of the same name (a variant: each size its own item), is not."""
+    states: list[tuple[bool, Any, str]] = []
+    subject: Any = None
+    for entity in metadata.entities():
+        if is_frame(entity):
+            continue
+        name = _leaf(entity.get("name"))
+        if subject is not None and name != subject:
+            continue
+        origin = "jsonld" if any(entity is e for e in metadata.json_ld) else "microdata"
+        for path in ("offers.availability", "availability"):
+            for value in (_leaf(v) for v in _dig(entity, path.split("."))):
+                try:
+                    states.append((to_boolean(value), value, f"{origin}:{path}"))
+                except CoercionError:
+                    continue
+            if states:
+                subject = name if subject is None else subject
+                break
+    if len(states) < 2 or states[0][0]:
+        return None
+    return next((Found([value], source) for state, value, source in states if state), None)
 
 
 _SITE_IMAGE_WORDS = frozenset({"share", "sharing", "default", "fallback", "og", "opengraph", "site", "brand"})

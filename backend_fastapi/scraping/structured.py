@@ -51,7 +51,7 @@ class PageMetadata:
     def entities(self) -> list[dict[str, Any]]:
         """JSON-LD and microdata items, the ones about the page's subject first."""
         items = [*self.json_ld, *self.microdata]
-        return sorted(items, key=lambda item: _type_names(item) <= _FRAME_TYPES)
+        return sorted(items, key=is_frame)
 
     def tag(self, *names: str) -> Any:
         """The first OpenGraph/meta value among `names` (a list when the tag repeats)."""
@@ -60,6 +60,12 @@ class PageMetadata:
                 if name in table:
                     return table[name]
         return None
+
+
+def is_frame(item: dict[str, Any]) -> bool:
+    """Whether a JSON-LD or microdata item describes the site or the page (or has no type), not what
+    the page is about."""
+    return _type_names(item) <= _FRAME_TYPES
 
 
 def _type_names(item: dict[str, Any]) -> set[str]:

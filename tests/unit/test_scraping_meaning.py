@@ -754,3 +754,30 @@ def test_a_product_without_a_price_shown_takes_none_from_related_products() -> N
     # The product's own price, where it shows one, is still read beside it.
     own = body.replace("</h1>", "</h1><span class=product-price>$4.50</span>")
     assert found(own, "price", "number") == (4.5, "css:.product-price")
+
+
+def _product_ld(*items: dict[str, Any]) -> str:
+    import json
+
+    return "".join(f'<script type="application/ld+json">{json.dumps(item)}</script>' for item in items)
+
+
+def test_a_product_is_in_stock_while_one_of_its_sizes_is() -> None:
+    def offer(state: str) -> dict[str, str]:
+        return {"@type": "Offer", "price": "89.50", "availability": f"https://schema.org/{state}"}
+
+    offers = [offer("OutOfStock"), offer("InStock"), offer("OutOfStock")]
+    head = _product_ld({"@type": "Product", "name": "Party dress", "offers": offers})
+    assert found("<h1>Party dress</h1>", "in_stock", "boolean", head) == (True, "jsonld:offers.availability")
+    # Each size its own Product of the same name: the same.
+    sizes = [{"@type": "Product", "name": "Boots", "sku": f"B-{n}", "offers": offer(s)}
+             for n, s in ((36, "OutOfStock"), (37, "InStock"))]  # fmt: skip
+    assert found("<h1>Boots</h1>", "in_stock", "boolean", _product_ld(*sizes))[0] is True
+    # Sold out in every size, or another product in stock beside it: sold out.
+    gone = _product_ld({"@type": "Product", "name": "Party dress", "offers": [offer("OutOfStock")] * 2})
+    assert found("<h1>Party dress</h1>", "in_stock", "boolean", gone)[0] is False
+    other = _product_ld(
+        {"@type": "Product", "name": "Boots", "offers": offer("OutOfStock")},
+        {"@type": "Product", "name": "Socks", "offers": offer("InStock")},
+    )
+    assert found("<h1>Boots</h1>", "in_stock", "boolean", other)[0] is False
