@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
 
 from backend_fastapi.scraping import labels
 from backend_fastapi.scraping.coerce import CoercionError, to_boolean
@@ -248,23 +249,73 @@ def _description_candidates(
             seen = list(islice(from_page(name, kind, many, tree, metadata), _PAGE_DESCRIPTIONS))
         return seen
 
-    for item in from_structured(name, metadata):
+    for item in _about_the_product_first(list(from_structured(name, metadata)), tree, metadata):
         if not item.source.startswith("meta:"):
             yield item
             continue
         text = clean_text(str(item.values[0]))
         if text.casefold() in titles:
             continue
-        words = _WORD.findall(text.casefold())
+        # Compared letters only: the snippet runs blocks together (`Treatment PackFor use`) that the
+        # page shows apart.
+        letters = _squash(text)
         for found in on_page():
-            page_words = _WORD.findall(str(found.values[0]).casefold())
-            if len(page_words) > len(words) and page_words[: len(words)] == words:
+            page_letters = _squash(str(found.values[0]))
+            if len(page_letters) > len(letters) and page_letters.startswith(letters):
                 yield found
         if _MONEY.search(text):
             heading = _heading_text(tree)
             yield from (f for f in on_page() if not _not_prose(str(f.values[0]), heading))
         yield item
     yield from from_page(name, kind, many, tree, metadata)
+
+
+def _about_the_product_first(found: list[Found], tree: LexborTree, metadata: PageMetadata) -> list[Found]:
+    """A meta description that names the site and nothing of the page's title is the site's own blurb
+    ("Monster Pet Supplies are the friendly online pet store ..."): another meta description that
+    names the product comes first."""
+    metas = [f for f in found if f.source.startswith("meta:")]
+    if len(metas) < 2:
+        return found
+    titles = " ".join(t for t in (page_title(metadata), _heading_text(tree)) if t)
+    words = _content_words(titles)
+    blurbs = [
+        f
+        for f in metas
+        if not (_content_words(str(f.values[0])) & words) and _names_site(str(f.values[0]), metadata)
+    ]
+    if not blurbs or len(blurbs) == len(metas):
+        return found
+    return [f for f in found if f not in blurbs] + blurbs
+
+
+def _names_site(text: str, metadata: PageMetadata) -> bool:
+    """Whether a text names the site: its name (`og:site_name`) or its host's name, however spaced
+    (`Monster Pet Supplies` for monsterpetsupplies.co.uk)."""
+    names = [
+        str(v) for v in (metadata.tag("og:site_name"), metadata.tag("application-name")) if isinstance(v, str)
+    ]
+    for url in (metadata.canonical, metadata.tag("og:url")):
+        if isinstance(url, str) and (host := urlsplit(url).hostname):
+            names.append(max(host.removeprefix("www.").split("."), key=len))
+    squashed = _squash(text)
+    return any(len(name) >= 4 and name in squashed for name in map(_squash, names))
+
+
+def _squash(text: str) -> str:
+    return "".join(_LETTERS.findall(text.casefold()))
+
+
+# Words too common in titles and shop blurbs alike to tie a description to the product.
+_COMMON_WORDS = frozenset(
+    {"from", "with", "this", "that", "your", "their", "shop", "store", "online", "free", "delivery",
+     "shipping", "best", "price", "prices", "sale", "official", "site", "website", "home"}
+)  # fmt: skip
+
+
+def _content_words(text: str) -> set[str]:
+    """Words of four letters or more that say what a text is about (`Johnsons`, `Kittens`)."""
+    return {w for w in (m.casefold() for m in _LETTERS.findall(text)) if len(w) >= 4} - _COMMON_WORDS
 
 
 def _heading_text(tree: LexborTree) -> str:

@@ -781,3 +781,39 @@ def test_a_product_is_in_stock_while_one_of_its_sizes_is() -> None:
         {"@type": "Product", "name": "Socks", "offers": offer("InStock")},
     )
     assert found("<h1>Boots</h1>", "in_stock", "boolean", other)[0] is False
+
+
+def test_a_meta_description_that_is_the_site_blurb_gives_way_to_one_about_the_product() -> None:
+    blurb = "Acme Pet Supplies are the friendly online pet store helping owners keep their pets happy."
+    about = "Flea tablets for cats and kittens over 4 weeks of age, 3 or 6 treatment packs."
+    head = (
+        "<title>Flea Tablets for Cats & Kittens</title>"
+        '<link rel="canonical" href="https://www.acmepetsupplies.example/cat/flea-tablets">'
+        f'<meta property="og:description" content="{blurb}"><meta name="description" content="{about}">'
+    )
+    assert found("<h1>Flea Tablets for Cats & Kittens</h1>", "description", head=head) == (
+        about,
+        "meta:description",
+    )
+    # A description that does not repeat the title's words but is not the site talking about itself
+    # keeps its place ("this chair" under the title "Penhook Wide Armchair").
+    chair = "Add mid-century style to your workspace with this chair, on solid steel legs."
+    pitch = "You'll love the Penhook Wide Armchair at Acme - great deals with free shipping."
+    head = (
+        "<title>Penhook Wide Armchair | Acme</title><meta property='og:site_name' content='Acme'>"
+        f'<meta property="og:description" content="{chair}"><meta name="description" content="{pitch}">'
+    )
+    assert found("<h1>Penhook Wide Armchair</h1>", "description", head=head)[0] == chair
+
+
+def test_a_cut_meta_description_gives_way_to_the_whole_text_even_where_the_page_spaces_it_apart() -> None:
+    snippet = "Three treatment pack, six treatment packFor use with cats over four weeks of age and"
+    body = (
+        "<h1>Flea tablets</h1><div class=description><p>Three treatment pack, six treatment pack</p>"
+        "<p>For use with cats over four weeks of age and between one and eleven kilograms; an easy to use "
+        "oral treatment that kills adult fleas within hours.</p></div>"
+    )
+    text, source = found(body, "description", head=f'<meta name="description" content="{snippet}">')
+    assert source is not None
+    assert not source.startswith("meta:")
+    assert text.endswith("kills adult fleas within hours.")
