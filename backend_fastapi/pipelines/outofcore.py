@@ -3,7 +3,8 @@
 A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
 that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`
 in DuckDB; `aggregate` over all rows adds up each chunk's part; `append` passes the other source's
-chunks on after the rows; a left or inner join streams like a row-local step, its other source in
+chunks on after the rows; a `validate` step with a `unique` rule finds the repeats in DuckDB, then
+checks each chunk; a left or inner join streams like a row-local step, its other source in
 memory).
 The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
@@ -25,15 +26,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from backend_fastapi.pipelines import readers
 from backend_fastapi.pipelines.errors import StepError, StepFailed
-from backend_fastapi.pipelines.frames import release_memory
+from backend_fastapi.pipelines.frames import release_memory, require
 from backend_fastapi.pipelines.steps import OPS, StepContext, streamable, table
+from backend_fastapi.pipelines.steps.validation import KNOWN_FAILURES
 from backend_fastapi.schemas import pipeline_steps as s
+from backend_fastapi.schemas.pipeline_rules import UniqueRule
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from backend_fastapi.pipelines.engine import Run
 
 ROW = "__dataops_row"  # the source order, carried through every whole-table step
+LABEL = "__dataops_label"  # a row's label (its row number in the source), kept through a spill
 BATCH_ROWS = 100_000
 # What DuckDB may hold of the run's memory limit: the rest is pandas, Arrow, one chunk and what
 # DuckDB allocates outside its buffer pool (10M rows, 512 MB limit: 0.4 peaked at 490 MB, 0.25
@@ -64,7 +69,7 @@ Frames = Iterator[pd.DataFrame]
 def unsupported(steps: list[Any]) -> str | None:
     """Why these steps cannot run out of core (None when they can)."""
     for index, step in enumerate(steps):
-        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep | s.AppendStep):
+        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep | s.AppendStep | s.ValidateStep):
             continue
         if isinstance(step, s.AggregateStep):
             continue
@@ -77,7 +82,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def dedupe_sql(step: s.DedupeStep, columns: list[str]) -> str:
+def dedupe_sql(step: s.DedupeStep, columns: list[str], carried: tuple[str, ...] = ()) -> str:
     """The rows of `parts` without repeats of the key columns, keeping the first or last.
 
     One grouping pass: the kept row's number, and each other column's value at that row
@@ -88,7 +93,8 @@ def dedupe_sql(step: s.DedupeStep, columns: list[str]) -> str:
         return f"SELECT * FROM parts ORDER BY {ROW}"
     pick = "min" if step.keep == "first" else "max"
     outputs = [
-        quote(c) if c in keys else f"arg_{pick}_null({quote(c)}, {ROW}) AS {quote(c)}" for c in columns
+        quote(c) if c in keys else f"arg_{pick}_null({quote(c)}, {ROW}) AS {quote(c)}"
+        for c in [*columns, *carried]  # `carried`: the kept row's own, never a key (its label)
     ]
     grouped = ", ".join(quote(c) for c in columns if c in keys)
     return f"SELECT {', '.join(outputs)}, {pick}({ROW}) AS {ROW} FROM parts GROUP BY {grouped} ORDER BY {ROW}"
@@ -99,6 +105,17 @@ def sort_sql(step: s.SortStep) -> str:
     nulls = "NULLS LAST" if step.nulls == "last" else "NULLS FIRST"
     keys = [f"{quote(k.column)} {'DESC' if k.descending else 'ASC'} {nulls}" for k in step.keys()]
     return f"SELECT * FROM parts ORDER BY {', '.join([*keys, ROW])}"
+
+
+def repeats_sql(rule: UniqueRule) -> str:
+    """The rows of `parts` whose key values came before, in source order, every key present: the
+    rows pandas' `duplicated(keep="first")` marks among those with every key."""
+    keys = ", ".join(quote(k) for k in rule.keys)
+    present = " AND ".join(f"{quote(k)} IS NOT NULL" for k in rule.keys)
+    return (
+        f"SELECT {ROW} FROM parts WHERE {present} "
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {ROW}) > 1 ORDER BY {ROW}"
+    )
 
 
 def aggregate_sql(step: s.AggregateStep) -> str:
@@ -145,6 +162,32 @@ def with_columns(frame: pd.DataFrame, other: pd.DataFrame, first: pd.DataFrame |
         order = [*first.columns, *(c for c in frame.columns if c not in first.columns)]
         out = out[order]
     return out
+
+
+def among(positions: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Which of a chunk's ascending row positions are in `found` (ascending, every repeat of the
+    table): only the part of `found` within the chunk's range is looked at."""
+    if not len(positions):
+        return np.zeros(0, dtype=bool)
+    low = np.searchsorted(found, positions[0], side="left")
+    high = np.searchsorted(found, positions[-1], side="right")
+    return np.isin(positions, found[low:high])
+
+
+def labelled(frames: Frames) -> Frames:
+    """The chunks with their rows' labels as a column, so a spill keeps them."""
+    for frame in frames:
+        yield frame.assign(**{LABEL: frame.index.to_numpy()})
+
+
+def relabel(frame: pd.DataFrame, start: int) -> pd.DataFrame:
+    """A chunk back from DuckDB or a spill with the labels the in-memory path gives its rows: the
+    carried labels, or (no labels carried: an aggregate's groups) their positions from `start`."""
+    if LABEL in frame.columns:
+        frame.index = pd.Index(frame.pop(LABEL).to_numpy())
+    else:
+        frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
 
 
 def to_frame(table: pa.Table | pa.RecordBatch, dtypes: dict[str, Any]) -> pd.DataFrame:
@@ -331,13 +374,17 @@ class OutOfCore:
                 held = frame if held is None else held
                 continue
             mine = frame.iloc[:0] if mine is None else mine
-            yield frame if first is None else with_columns(frame, first)
+            # Rows are numbered anew, as the in-memory concatenation numbers them.
+            yield relabel(frame if first is None else with_columns(frame, first), counts[0] - len(frame))
         self.finish_streamed()
         run.emit(run.progress("step", counts[0], step=index, op="append", rows=counts[0]))
         added = 0
         for chunk in [first, *other] if first is not None else []:
             added += len(chunk)
-            yield chunk if mine is None else with_columns(chunk, mine, first=mine)
+            yield relabel(
+                chunk if mine is None else with_columns(chunk, mine, first=mine),
+                counts[0] + added - len(chunk),
+            )
         run.contexts[index].count("added", added)
         counts[1] += counts[0] + added
         if not counts[1] and held is not None:
@@ -417,8 +464,11 @@ class OutOfCore:
         if isinstance(step, s.AggregateStep):  # the other columns are not read again: not written
             used = [*step.group_by, *(a.column for a in step.aggregations if a.column is not None)]
             needed = list(dict.fromkeys(used))
+        else:  # dedupe and sort keep rows: their labels come along
+            frames = labelled(frames)
         paths, sample, rows = self.spill(index, frames, self.scratch / f"step{index}", needed)
         self.finish_streamed()
+        sample = sample.drop(columns=[LABEL], errors="ignore")
         started = time.perf_counter()
         # The pandas step on one row: the same errors for missing columns or wrong types, and the
         # result's column types.
@@ -429,7 +479,7 @@ class OutOfCore:
         dtypes = {str(c): shape[c].dtype for c in shape.columns}
         run.emit(run.progress("step", rows, step=index, op=step.op, rows=rows))
         if isinstance(step, s.DedupeStep):
-            sql = dedupe_sql(step, [str(c) for c in sample.columns])
+            sql = dedupe_sql(step, [str(c) for c in sample.columns], carried=(LABEL,))
         elif isinstance(step, s.SortStep):
             sql = sort_sql(step)
         else:
@@ -452,7 +502,7 @@ class OutOfCore:
                 if batch is None:
                     self.timed(index, started)
                     break
-                frame = to_frame(batch, dtypes)
+                frame = relabel(to_frame(batch, dtypes), out)
                 self.timed(index, started)
                 out += len(frame)
                 yield frame
@@ -470,6 +520,60 @@ class OutOfCore:
             run.rows[index][1] += out
             cursor.close()
             shutil.rmtree(self.scratch / f"step{index}", ignore_errors=True)
+
+    def validated(self, con: duckdb.DuckDBPyConnection, index: int, frames: Frames) -> Frames:
+        """Step `index` (validate with a `unique` rule): the rows spilled with their labels, each
+        unique rule's repeats found in DuckDB, then the step runs on each spilled chunk with the
+        same pandas code as in memory, its unique rules answered by those repeats."""
+        run = self.run
+        step = run.steps[index]
+        assert isinstance(step, s.ValidateStep)
+        folder = self.scratch / f"step{index}"
+        paths, sample, rows = self.spill(index, labelled(frames), folder)
+        self.finish_streamed()
+        sample = sample.drop(columns=[LABEL])
+        started = time.perf_counter()
+        rules = {n: rule for n, rule in enumerate(step.rules) if isinstance(rule, UniqueRule)}
+        try:
+            for rule in rules.values():
+                require(sample, rule.keys)  # a missing key column fails as in memory
+        except StepError as exc:
+            raise StepFailed(f"steps[{index}] ({step.op}) failed: {exc}", details={"step": index}) from exc
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        repeats: dict[int, np.ndarray] = {}
+        cursor = con.cursor()
+        with _step_errors(index, step.op):
+            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM read_parquet([{listed}])")
+            for number, rule in rules.items():
+                repeats[number] = cursor.sql(repeats_sql(rule)).fetchnumpy()[ROW]
+        cursor.close()
+        self.timed(index, started)
+        run.emit(run.progress("step", rows, step=index, op=step.op, rows=rows))
+        dtypes = {str(c): sample[c].dtype for c in sample.columns}
+
+        def chunks() -> Frames:
+            for path in paths:
+                for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS):
+                    positions = batch.column(ROW).to_numpy()
+                    frame = relabel(to_frame(batch, dtypes), 0)
+                    run.contexts[index].state[KNOWN_FAILURES] = {
+                        number: pd.Series(among(positions, found), index=frame.index)
+                        for number, found in repeats.items()
+                    }
+                    yield run.apply(index, frame)
+            if not rows:
+                yield run.apply(index, sample.iloc[0:0])  # the columns, even without rows
+
+        self.unfinished.append(index)  # `fail` is decided once every row was checked
+        checked = chunks()
+        try:
+            # Not `yield from`: closing this generator must leave `checked` open, to be drained below.
+            for frame in checked:  # noqa: UP028
+                yield frame
+        finally:
+            for _ in checked:  # a later `limit` stopped early: the rules still see every row
+                pass
+            shutil.rmtree(folder, ignore_errors=True)
 
     def transform(self) -> tuple[Spilled, dict[str, Any]]:
         """Read the source and run every step; the result and facts about the source."""
@@ -493,6 +597,8 @@ class OutOfCore:
                     frames = self.append(end, frames)
                 elif isinstance(step, s.AggregateStep) and not step.group_by:
                     frames = self.summary(end, frames)
+                elif isinstance(step, s.ValidateStep):
+                    frames = self.validated(con, end, frames)
                 else:
                     frames = self.whole(con, end, frames)
                 whole_steps.append(end)

@@ -14,7 +14,7 @@ import pytest
 
 from backend_fastapi.pipelines import engine
 from backend_fastapi.pipelines.child_spec import ChildSpec
-from backend_fastapi.pipelines.errors import StepFailed
+from backend_fastapi.pipelines.errors import StepFailed, ValidationFailed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROWS = 6_000
@@ -72,6 +72,17 @@ AGGREGATIONS: list[dict[str, Any]] = [
     {"fn": "first", "column": "rating"},
     {"fn": "last", "column": "price"},
 ]
+# The rows' labels have gaps after the filter: samples must name the same rows either way.
+VALIDATE: dict[str, Any] = {
+    "op": "validate",
+    "on_fail": "warn",
+    "rules": [
+        {"check": "unique", "column": "order_id"},
+        {"check": "unique", "columns": ["sku", "country", "rating"], "on_fail": "drop"},
+        {"check": "not_null", "column": "rating"},
+        {"check": "between", "column": "price", "min": 5},
+    ],
+}
 PIPELINES: dict[str, list[dict[str, Any]]] = {
     "cast-dedupe-filter-aggregate": [
         CAST,
@@ -127,6 +138,12 @@ PIPELINES: dict[str, list[dict[str, Any]]] = {
         {"op": "rename", "columns": {"rating": "stars"}},
     ],
     "every-aggregate-over-all-rows": [CAST, {"op": "aggregate", "aggregations": AGGREGATIONS}],
+    "validate-unique-keys-with-nulls-and-other-rules": [CAST, {"op": "filter", "expr": "qty > 0"}, VALIDATE],
+    "validate-unique-drop-then-aggregate": [
+        CAST,
+        {"op": "validate", "rules": [{"check": "unique", "columns": ["order_id", "ts"]}], "on_fail": "drop"},
+        {"op": "aggregate", "group_by": ["country"], "aggregations": [{"fn": "count"}]},
+    ],
     "aggregate-over-no-rows": [
         CAST,
         {"op": "filter", "expr": "qty < 0"},
@@ -190,8 +207,34 @@ def test_the_out_of_core_path_gives_the_in_memory_result(tmp_path: Path, name: s
     # differ in the last bits (the order of additions).
     pd.testing.assert_frame_equal(large["frame"], memory["frame"], check_exact=False, rtol=1e-12)
     assert comparable(large) == comparable(memory)
+    assert large.get("validation") == memory.get("validation")  # counts and samples, row by row
     assert large["rows"] == memory["rows"]
     assert large["source"]["rows"] == memory["source"]["rows"] == ROWS + ROWS // 10
+
+
+def test_a_unique_rule_out_of_core_sees_every_row_when_a_later_limit_stops_reading(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps = [CAST, {"op": "filter", "expr": "qty > 0"}, VALIDATE, {"op": "limit", "n": 900}]
+    memory = run(tmp_path, source, steps, large=False)
+    large = run(tmp_path, source, steps, large=True)
+    assert large["source"]["out_of_core_steps"] == [2]
+    pd.testing.assert_frame_equal(large["frame"], memory["frame"])
+    # The limit stopped after a few chunks out of core, but the rules counted every row.
+    assert comparable(large)[:3] == comparable(memory)[:3]
+    assert large["validation"] == memory["validation"]
+    assert large["validation"]["rules"][0]["failed"] > 0
+
+
+def test_a_failing_unique_rule_fails_the_run_out_of_core_as_in_memory(tmp_path: Path) -> None:
+    source = orders_csv(tmp_path / "orders.csv")
+    steps = [{"op": "validate", "rules": [{"check": "unique", "column": "order_id"}], "on_fail": "fail"}]
+    errors = []
+    for large in (False, True):
+        with pytest.raises(ValidationFailed) as failed:
+            run(tmp_path / str(large), source, [*steps, {"op": "dedupe"}], large=large)
+        errors.append((failed.value.message, failed.value.details["rules"]))
+    assert errors[0] == errors[1]
+    assert "rows fail rule 0 (order_id unique)" in errors[0][0]
 
 
 def lookup_csv(path: Path) -> Path:
@@ -261,6 +304,17 @@ AFTER_APPEND: dict[str, list[dict[str, Any]]] = {
         {"op": "dedupe", "subset": ["order_id", "sku"]},
         {"op": "sort", "by": ["sku", "order_id"]},
     ],
+    # Rows numbered anew after the append: samples name the same rows either way.
+    "validate-unique": [
+        {
+            "op": "validate",
+            "on_fail": "warn",
+            "rules": [
+                {"check": "unique", "columns": ["order_id", "sku"]},
+                {"check": "between", "column": "qty", "min": 1},
+            ],
+        },
+    ],
     # Streamed steps and a summary after it use columns only one side has.
     "derive-aggregate": [
         {"op": "derive", "columns": {"double": "qty * 2", "why": "coalesce(reason, category)"}},
@@ -307,10 +361,12 @@ def test_append_runs_out_of_core_as_in_memory(tmp_path: Path, kept: str, returne
         return
     memory = run(tmp_path / "memory", source, steps, large=False, inputs=inputs)
     large = run(tmp_path / "large", source, steps, large=True, inputs=inputs)
-    assert large["source"]["out_of_core_steps"] == ([2, 3, 4] if after == "dedupe-sort" else [2, 4])
+    whole_steps = {"dedupe-sort": [2, 3, 4], "derive-aggregate": [2, 4], "validate-unique": [2, 3]}
+    assert large["source"]["out_of_core_steps"] == whole_steps[after]
     assert "in_memory_reason" not in large["source"]
     pd.testing.assert_frame_equal(large["frame"], memory["frame"])
     assert comparable(large) == comparable(memory)
+    assert large.get("validation") == memory.get("validation")
 
 
 def write_every_format(
@@ -380,13 +436,16 @@ def test_a_large_input_with_a_step_without_out_of_core_form_runs_in_memory_and_s
     tmp_path: Path,
 ) -> None:
     source = orders_csv(tmp_path / "orders.csv")
-    unique = {"op": "validate", "rules": [{"check": "unique", "column": "order_id"}], "on_fail": "drop"}
+    lookup = lookup_csv(tmp_path / "lookup.csv")
+    outer = {"op": "join", "source": {"type": "inline", "records": []}, "on": ["sku"], "how": "outer"}
     count = {"op": "aggregate", "aggregations": [{"fn": "count"}]}
-    steps: list[dict[str, Any]] = [{"op": "dedupe"}, unique, count]
-    result = run(tmp_path, source, steps, large=True)
-    assert result["source"]["in_memory_reason"] == "steps[1] (validate) has no out-of-core form"
+    steps: list[dict[str, Any]] = [{"op": "dedupe"}, outer, count]
+    inputs = {"1": {"path": str(lookup), "format": "csv"}}
+    result = run(tmp_path, source, steps, large=True, inputs=inputs)
+    assert result["source"]["in_memory_reason"] == "steps[1] (join) has no out-of-core form"
     assert "out_of_core_steps" not in result["source"]
-    assert result["frame"]["count"].tolist() == [pd.read_csv(source)["order_id"].nunique()]
+    orders, skus = pd.read_csv(source).drop_duplicates(), pd.read_csv(lookup)
+    assert result["frame"]["count"].tolist() == [len(orders.merge(skus, on="sku", how="outer"))]
 
 
 def test_a_small_input_stays_in_memory_under_the_threshold(tmp_path: Path) -> None:

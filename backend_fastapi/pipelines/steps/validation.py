@@ -19,6 +19,7 @@ from backend_fastapi.schemas import pipeline_rules as r
 from backend_fastapi.schemas import pipeline_steps as s
 
 SAMPLES_PER_RULE = 20
+KNOWN_FAILURES = "known_failures"  # in a step's state: rule number -> the chunk's failing rows
 
 
 def describe(rule: Any) -> str:
@@ -121,9 +122,12 @@ def validate(frame: pd.DataFrame, step: s.ValidateStep, ctx: StepContext) -> pd.
             for i, rule in enumerate(step.rules)
         ],
     )
+    # Out of core, a `unique` rule's repeats are found over every row first (`outofcore`), and
+    # each chunk comes with its rows' answers, by rule.
+    known: dict[int, pd.Series] = ctx.state.pop(KNOWN_FAILURES, None) or {}
     drop_rows = pd.Series(False, index=frame.index)
-    for rule, report in zip(step.rules, reports, strict=True):
-        failed = failures(frame, rule).fillna(False).astype(bool)
+    for number, (rule, report) in enumerate(zip(step.rules, reports, strict=True)):
+        failed = (known[number] if number in known else failures(frame, rule)).fillna(False).astype(bool)
         count = int(failed.sum())
         if not count:
             continue
