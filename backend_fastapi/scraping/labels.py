@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -376,12 +376,13 @@ def _negative_named(node: Any, negative: frozenset[str]) -> bool:
     return bool(names.strip()) and _marks(set(name_words(names)), negative)
 
 
-def label_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
-    """Values announced by a label for field `name` (`Price: $9.99`, `<dt>Brand</dt><dd>...`)."""
+def label_hits(name: str, kind: str, index: PageIndex, keys: Iterable[str] | None = None) -> list[Hit]:
+    """Values announced by a label for field `name` (`Price: $9.99`, `<dt>Brand</dt><dd>...`); `keys`
+    instead of the field's labels where given."""
     concept = concept_of(name)
     negative = concept.negative if concept else frozenset()
     hits: list[Hit] = []
-    for key in field_labels(name):
+    for key in field_labels(name) if keys is None else keys:
         announced = index.labels.get(key)
         if not announced:
             continue

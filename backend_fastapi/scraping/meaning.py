@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from backend_fastapi.scraping import labels
+from backend_fastapi.scraping import identifiers, labels
 from backend_fastapi.scraping.coerce import CoercionError, to_boolean
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.structured import PageMetadata, is_frame
@@ -456,7 +456,10 @@ def _hits(name: str, kind: str, index: labels.PageIndex) -> list[tuple[tuple[int
     concept = concept_of(name)
     ckey = concept.key if concept is not None else ""
     out: list[tuple[tuple[int, ...], labels.Hit]] = []
-    for hit in labels.label_hits(name, kind, index):
+    extra = (
+        labels.label_hits(name, kind, index, identifiers.label_keys(index.labels)) if ckey == "sku" else []
+    )
+    for hit in labels.label_hits(name, kind, index) + extra:
         away, where, position = hit.rank
         out.append(((away, 0, where, position), hit))
     for hit in labels.named_hits(name, kind, index):

@@ -817,3 +817,20 @@ def test_a_cut_meta_description_gives_way_to_the_whole_text_even_where_the_page_
     assert source is not None
     assert not source.startswith("meta:")
     assert text.endswith("kills adult fleas within hours.")
+
+
+@pytest.mark.parametrize(
+    ("body", "sku"),
+    [
+        ("<h1>Watch</h1><p>Numero oggetto eBay: 133588510845</p>", "133588510845"),
+        ("<h1>Watch</h1><p>eBay item number: 143863282131</p>", "143863282131"),
+        ("<h1>Fridge</h1><div><span>Код:</span> <span>73556</span></div>", "73556"),
+        ("<h1>Diving mask</h1><p>Proizvajalec: B&S</p><p>Šifra: 9470</p>", "9470"),
+        ("<h1>Drum unit</h1><p>Cod produs: DR2401</p>", "DR2401"),
+        ("<h1>Robot</h1><table><tr><td>ID Produto</td><td>1257009</td></tr></table>", "1257009"),
+        # Three words that only end like a code's label announce no code.
+        ("<h1>Gift</h1><p>Gift card number: 55512345</p>", None),
+    ],
+)
+def test_the_shop_code_is_read_under_more_labels_and_with_the_site_named(body: str, sku: str | None) -> None:
+    assert found(body, "sku")[0] == sku
