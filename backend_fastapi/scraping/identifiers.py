@@ -1,8 +1,12 @@
-"""The labels shops give their own code for a product (its SKU), beyond vocabulary.py's.
+"""Which of a page's codes is the product's SKU: the shop's own code, as people read it.
 
-Shops name their code in more languages than vocabulary.py's (`Cod produs`, `Šifra`, `Код`,
-`ID Produto`), and often with the site's name before or after the words (`eBay item number`,
-`Numero oggetto eBay`).
+A product page often carries several codes: the SKU of its structured data, a variant's code
+(`VE900_REAL_BLACK` for one colour of `VE900`), codes in data-* attributes, and labelled ones people
+read (`Product code: 46286401`, `ASIN B08LNDXM65`, `UPC 099482467999`, `Model QB737`). The shop's own
+code comes first: a maker's or a global number (model, MPN, EAN/UPC) identifies the product
+everywhere, not in the shop, and a code the page only hides in its markup gives way to the one it
+labels for its readers. The labels here add to vocabulary.py's the ways shops name their own code
+in more languages, and a label that names the site too (`eBay item number`, `Numero oggetto eBay`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,13 @@ from collections.abc import Iterable
 
 from backend_fastapi.scraping.vocabulary import field_labels
 
+# A maker's or a global number, not the shop's own code.
+MAKER_LABELS = frozenset(
+    {"model", "model number", "model no", "model no.", "model #", "modell", "modèle", "modelo", "modello",
+     "mpn", "part number", "part no", "part no.", "part #", "manufacturer part number", "herstellernummer",
+     "hersteller-nr.", "référence fabricant", "ean", "upc", "gtin", "isbn", "isbn-13", "isbn-10", "ean code",
+     "ean-code", "eancode"}
+)  # fmt: skip
 # The shop's own code in more languages and word orders than vocabulary.py's labels.
 SHOP_LABELS = frozenset(
     {"id produto", "id do produto", "cod produs", "codul produsului", "cod produsului", "код", "код товара",
@@ -19,6 +30,9 @@ SHOP_LABELS = frozenset(
      "商品編號", "商品编号", "商品番号", "상품번호", "tuotenumero", "varenummer", "varenr", "artikelnr",
      "art.nr", "artnr", "cikkszám", "ürün kodu", "stok kodu"}
 )  # fmt: skip
+# Between a variant's code and its product's: `VE900_REAL_BLACK`, `MKI6IKW1N4-1`, `1002/710/040`.
+_VARIANT_JOINS = frozenset("-_/.")
+_MIN_CODE = 4
 
 
 def sku_labels() -> frozenset[str]:
@@ -38,3 +52,37 @@ def label_keys(keys: Iterable[str]) -> list[str]:
         ):
             out.append(key)
     return out
+
+
+def is_maker_label(source: str) -> bool:
+    """Whether a `label:...` source names a maker's or a global number (`label:UPC`, `label:Model`)."""
+    return source.startswith("label:") and source[6:].strip(" :#-").casefold() in MAKER_LABELS
+
+
+def product_code_first(codes: list[tuple[str, str]], shown: str) -> int:
+    """Of the candidate codes (value, source) in the order found, the index of the one to take:
+
+    - the product's code where the first is one of its variants' (the first extends a code the page
+      shows by a separator and more: `VE900` before `VE900_REAL_BLACK`);
+    - a code the page labels for its readers where the first is only in the markup (not in `shown`,
+      the page's visible text);
+    - a shop's code before a maker's or global one (`ASIN` before `UPC`).
+    """
+    if not codes:
+        return 0
+    first, source = codes[0]
+    labelled = [i for i, (_, s) in enumerate(codes) if s.startswith("label:") and not is_maker_label(s)]
+    for i, (value, _) in enumerate(codes[1:], start=1):
+        if (
+            len(value) >= _MIN_CODE
+            and len(first) > len(value)
+            and first.startswith(value)
+            and first[len(value)] in _VARIANT_JOINS
+            and value in shown
+        ):
+            return i
+    if not source.startswith("label:") and first not in shown and labelled:
+        return labelled[0]
+    if is_maker_label(source) and labelled:
+        return labelled[0]
+    return 0

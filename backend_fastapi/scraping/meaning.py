@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -101,6 +101,8 @@ _WORD = re.compile(r"\w+")
 # Words of letters, and sources that read the page as people see it (not its structured data).
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _ON_PAGE = re.compile(r"^(?:css:|label:|near:|h1$)")
+# Codes compared before a SKU is chosen (its structured data's, then the page's best).
+_CODES = 12
 # Page candidates a meta description is compared with (the best ones come first).
 _PAGE_DESCRIPTIONS = 8
 # An identifier: one token of at least four letters and digits, one of them a digit.
@@ -180,6 +182,9 @@ def _all_candidates(
         # the first variant's own Product) being sold out does not make the product so.
         if (any_offer := _any_variant_in_stock(metadata)) is not None:
             yield any_offer
+    if concept is not None and concept.key == "sku" and kind == "string" and not many:
+        yield from _product_code_first(name, kind, tree, metadata)
+        return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
         yield from from_page(name, kind, many, tree, metadata)
@@ -196,6 +201,17 @@ def _all_candidates(
         yield Found([heading], _heading_tag(tree))
     yield from metas
     yield from from_page(name, kind, many, tree, metadata)
+
+
+def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
+    """A SKU's candidates, the shop's own code for the product first (identifiers.py): not a variant's
+    code, not one only the markup holds where the page labels another, not a maker's number."""
+    every = chain(from_structured(name, metadata), from_page(name, kind, False, tree, metadata))
+    found = list(islice(every, _CODES))
+    shown = " ".join(text for _, _, text in labels.page_index(tree).texts)
+    best = identifiers.product_code_first([(str(f.values[0]), f.source) for f in found], shown)
+    yield from [found[best], *found[:best], *found[best + 1 :]] if found else []
+    yield from every
 
 
 def _any_variant_in_stock(metadata: PageMetadata) -> Found | None:

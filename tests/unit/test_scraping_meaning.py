@@ -834,3 +834,19 @@ def test_a_cut_meta_description_gives_way_to_the_whole_text_even_where_the_page_
 )
 def test_the_shop_code_is_read_under_more_labels_and_with_the_site_named(body: str, sku: str | None) -> None:
     assert found(body, "sku")[0] == sku
+
+
+def test_the_product_code_people_read_beats_a_variant_a_hidden_or_a_maker_code() -> None:
+    def page(sku: str, body: str) -> tuple[Any, str | None]:
+        ld = _product_ld({"@type": "Product", "name": "Sports bra", "sku": sku})
+        return found(f"<h1>Sports bra</h1>{body}", "sku", head=ld)
+
+    # One colour's code in the markup; the product's code on the page.
+    assert page("VE900_REAL_BLACK", "<p>Ref : VE900</p>") == ("VE900", "label:Ref")
+    # A code only the markup holds gives way to the one the page labels for its readers...
+    assert page("236840879", "<p>Product code: 46286401</p>") == ("46286401", "label:Product code")
+    # ...but not where the page shows the markup's code too.
+    assert page("236840879", "<p>Item 236840879</p><p>Product code: 46286401</p>")[0] == "236840879"
+    # A shop's own code before a maker's or a global number.
+    labelled = "<h1>Tea</h1><ul><li>UPC: 099482467999</li><li>ASIN: B07FW264WL</li></ul>"
+    assert found(labelled, "sku") == ("B07FW264WL", "label:ASIN")
