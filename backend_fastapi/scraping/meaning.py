@@ -143,10 +143,49 @@ def candidates(name: str, kind: str, many: bool, tree: LexborTree, metadata: Pag
     """Where field `name` may be, best first; the caller takes the first whose values convert.
 
     Placeholders ("Loading...", "—", "{{ price }}") are never offered as values."""
+    concept = concept_of(name)
+    brand = concept is not None and concept.key == "brand" and kind == "string"
     for found in _all_candidates(name, kind, many, tree, metadata):
+        if _PLACEHOLDER_SOURCE.search(found.source):
+            # `[data-element-id='placeholder-vendor-name']`, `.empty-view-name`: a stand-in's element.
+            continue
         values = [v for v in found.values if not (isinstance(v, str) and is_placeholder(v))]
+        if brand and concept is not None:
+            values = [b for v in values if (b := _brand_name(v, concept.labels)) is not None]
         if values:
-            yield found if len(values) == len(found.values) else Found(values, found.source)
+            yield found if values == found.values else Found(values, found.source)
+
+
+_PLACEHOLDER_SOURCE = re.compile(r"placeholder|\bempty\b|[-_]empty[-_]", re.IGNORECASE)
+# `$metabrand`, `$name`: a template's variable left unfilled.
+_TEMPLATE_VARIABLE = re.compile(r"^\$[A-Za-z_]\w*$")
+# Words around a brand label in a menu link or a tab (`All Brands`, `From the Manufacturer`).
+_BRAND_LINK_WORDS = frozenset({"all", "shop", "by", "our", "from", "the", "see", "more", "view", "top"})
+_BRAND_WORDS = 6
+
+
+def _brand_name(value: Any, brand_labels: frozenset[str]) -> Any:
+    """A brand as a name: the name after a label inside the value (`See more of the brand: Roborock`),
+    None for a menu link or a tab (`All Brands`, `From the Manufacturer`), a sentence, an unfilled
+    template variable (`$metabrand`) or a date or number (`12/09`)."""
+    if not isinstance(value, str):
+        return value
+    text = clean_text(value)
+    head, colon, tail = text.rpartition(":")
+    if colon and tail.strip() and any(head.casefold().endswith(label) for label in brand_labels):
+        text = tail.strip()
+    words = text.casefold().split()
+    if (
+        _TEMPLATE_VARIABLE.match(text)
+        or len(words) > _BRAND_WORDS
+        or all(w in _BRAND_LINK_WORDS or w in brand_labels or w.rstrip("s") in brand_labels for w in words)
+        or len(_DIGIT.findall(text)) > len(_LETTERS_ANY.findall(text))
+    ):
+        return None
+    return text
+
+
+_LETTERS_ANY = re.compile(r"[^\W\d_]")
 
 
 def _all_candidates(

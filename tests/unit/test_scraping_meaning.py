@@ -850,3 +850,25 @@ def test_the_product_code_people_read_beats_a_variant_a_hidden_or_a_maker_code()
     # A shop's own code before a maker's or a global number.
     labelled = "<h1>Tea</h1><ul><li>UPC: 099482467999</li><li>ASIN: B07FW264WL</li></ul>"
     assert found(labelled, "sku") == ("B07FW264WL", "label:ASIN")
+
+
+@pytest.mark.parametrize(
+    ("body", "brand"),
+    [
+        # A menu link or a tab that only names brands in general.
+        ("<h1>Doorbell</h1><nav><a data-automation=x-brands href=/brands>Brands</a></nav>", None),
+        ("<h1>Watch</h1><div><a id=gh-shop-by-brand href=/b>All Brands</a></div>", None),
+        ("<h1>Speaker</h1><div id=fromTheManufacturer>From the Manufacturer</div>", None),
+        # A template's variable left unfilled, an element that says it holds a stand-in, a date.
+        ("<h1>Bra</h1><span itemprop=brand>$metabrand</span>", None),
+        ("<h1>Album</h1><span data-element-id=placeholder-vendor-name>Your name here</span>", None),
+        ("<h1>Deal</h1><span class=brand_color>12/09(수)</span>", None),
+        # A sentence is not a name.
+        ("<h1>Speaker</h1><div class=manufacturer>There is no manufacturer content to show</div>", None),
+        # The name after a brand label inside the value.
+        ("<h1>Robot</h1><a class=brand href=/b/roborock>Ver mais artigos da Marca: Roborock</a>", "Roborock"),
+        ("<h1>Mug</h1><span class=brand>Acme & Sons</span>", "Acme & Sons"),
+    ],
+)
+def test_a_brand_is_a_name(body: str, brand: str | None) -> None:
+    assert found(body, "brand")[0] == brand
