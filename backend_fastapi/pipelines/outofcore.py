@@ -464,7 +464,11 @@ class OutOfCore:
         if isinstance(step, s.AggregateStep):  # the other columns are not read again: not written
             used = [*step.group_by, *(a.column for a in step.aggregations if a.column is not None)]
             needed = list(dict.fromkeys(used))
-        else:  # dedupe and sort keep rows: their labels come along
+        # Dedupe and sort keep rows: their labels come along where a later rule's samples name
+        # them (the only place labels show; on 10M rows they cost dedupe 5 s).
+        later = run.steps[index + 1 :]
+        labels = not isinstance(step, s.AggregateStep) and any(isinstance(v, s.ValidateStep) for v in later)
+        if labels:
             frames = labelled(frames)
         paths, sample, rows = self.spill(index, frames, self.scratch / f"step{index}", needed)
         self.finish_streamed()
@@ -479,7 +483,8 @@ class OutOfCore:
         dtypes = {str(c): shape[c].dtype for c in shape.columns}
         run.emit(run.progress("step", rows, step=index, op=step.op, rows=rows))
         if isinstance(step, s.DedupeStep):
-            sql = dedupe_sql(step, [str(c) for c in sample.columns], carried=(LABEL,))
+            carried = (LABEL,) if labels else ()
+            sql = dedupe_sql(step, [str(c) for c in sample.columns], carried=carried)
         elif isinstance(step, s.SortStep):
             sql = sort_sql(step)
         else:
