@@ -587,7 +587,9 @@ def _price_hits(
             # us") or with a number no price is written as (a phone number, `0113 277 0634`) comes
             # last, so that it explains a missing price rather than hiding a real one.
             grade = (
-                0
+                9
+                if _offer_wording(text)
+                else 0
                 if CURRENCY_AMOUNT.search(text)
                 else 1
                 if _DIGIT.search(text) and not _NOT_AN_AMOUNT.search(text)
@@ -617,7 +619,22 @@ def _plain_price(value: Any, negative: frozenset[str]) -> bool:
     if isinstance(value, (int, float)):
         return True
     text = str(value)
-    return "%" not in text and _DIGIT.search(text) is not None and not _marked_not_current(text, negative)
+    return (
+        "%" not in text
+        and _DIGIT.search(text) is not None
+        and not _marked_not_current(text, negative)
+        and not _offer_wording(text)
+    )
+
+
+def _offer_wording(text: str) -> bool:
+    """An offer put in words with several numbers (`Buy 2 boxes: 819 a box, 35 a can, save $522`): the
+    number it starts with is a quantity, and the price is read better elsewhere."""
+    return (
+        len(_NUMBERS.findall(text)) > 2
+        and _CENTS_AMOUNT.match(text) is None
+        and _LETTERS.search(text) is not None
+    )
 
 
 def _marked_not_current(text: str, negative: frozenset[str]) -> bool:

@@ -872,3 +872,15 @@ def test_the_product_code_people_read_beats_a_variant_a_hidden_or_a_maker_code()
 )
 def test_a_brand_is_a_name(body: str, brand: str | None) -> None:
     assert found(body, "brand")[0] == brand
+
+
+def test_an_offer_put_in_words_is_not_the_price() -> None:
+    offers = "".join(
+        f"<div class=btn_price>Buy {n} boxes: {each} a box, {can} a can, save ${save}</div>"
+        for n, each, can, save in ((1, 839, 35, 241), (2, 819, 35, 522))
+    )
+    body = f"<h1>Oolong tea, 24 cans</h1><p>From <b>$ 29</b> a can</p>{offers}"
+    # The quantity it starts with is no price; the amount beside the title is.
+    assert found(body, "price", "number") == (29.0, "near:h1")
+    # A price element with one amount, or an amount and its cents apart, is still read.
+    assert found("<h1>Tea</h1><span class=price>$8.99 8 . 99</span>", "price", "number")[0] == 8.99
