@@ -11,7 +11,9 @@ in more languages, and a label that names the site too (`eBay item number`, `Num
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlsplit
 
 from backend_fastapi.scraping.vocabulary import field_labels
 
@@ -86,3 +88,27 @@ def product_code_first(codes: list[tuple[str, str]], shown: str) -> int:
     if is_maker_label(source) and labelled:
         return labelled[0]
     return 0
+
+
+# The end of a page's address that names its product: `/deal/4548094738`, `/M14876706.htm`,
+# `...-calculator-36029524.html`: letters and digits, at least four digits.
+_ADDRESS_CODE = re.compile(r"(?:^|[-_/])([A-Za-z]{0,3}\d{4,}[A-Za-z\d]*)$")
+_PAGE_EXTENSIONS = re.compile(r"\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+_ID_PARAMETERS = frozenset({"pid", "product_id", "productid", "sku", "item", "itemid", "item_id", "id"})
+
+
+def code_in_address(urls: Iterable[str | None], shown: str) -> str | None:
+    """The product's code from the page's own address (canonical, `og:url`) where the site names its
+    products so: the address ends with a code, or passes one as `pid`, `sku`, `item` or `id`, and the
+    page shows that code to its readers too (`/deal/4548094738` and `Deal no.: 4548094738`)."""
+    for url in urls:
+        if not url:
+            continue
+        parts = urlsplit(url)
+        last = _PAGE_EXTENSIONS.sub("", parts.path.rstrip("/").rsplit("/", 1)[-1])
+        codes = [m.group(1)] if (m := _ADDRESS_CODE.search(last)) else []
+        codes += [v for k, v in parse_qsl(parts.query) if k.casefold() in _ID_PARAMETERS and v]
+        for code in codes:
+            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", shown):
+                return code
+    return None

@@ -251,6 +251,14 @@ def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMe
     best = identifiers.product_code_first([(str(f.values[0]), f.source) for f in found], shown)
     yield from [found[best], *found[:best], *found[best + 1 :]] if found else []
     yield from every
+    # None on the page: the code its own address ends with, where the page shows that code too.
+    if code := identifiers.code_in_address((metadata.canonical, _text_tag(metadata, "og:url")), shown):
+        yield Found([code], "url")
+
+
+def _text_tag(metadata: PageMetadata, name: str) -> str | None:
+    value = metadata.tag(name)
+    return value if isinstance(value, str) else None
 
 
 def _any_variant_in_stock(metadata: PageMetadata) -> Found | None:

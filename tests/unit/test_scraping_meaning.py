@@ -884,3 +884,15 @@ def test_an_offer_put_in_words_is_not_the_price() -> None:
     assert found(body, "price", "number") == (29.0, "near:h1")
     # A price element with one amount, or an amount and its cents apart, is still read.
     assert found("<h1>Tea</h1><span class=price>$8.99 8 . 99</span>", "price", "number")[0] == 8.99
+
+
+def test_a_code_the_page_address_ends_with_is_the_sku_where_the_page_shows_it_too() -> None:
+    head = '<link rel="canonical" href="https://deals.example/deal/4548094738">'
+    body = "<h1>Rice cooker</h1><p>딜번호 : 4548094738</p>"
+    assert found(body, "sku", head=head) == ("4548094738", "url")
+    # Passed as a parameter, and shown inside other text.
+    head = '<meta property="og:url" content="https://pc.example/store/12?pid=M14876706">'
+    assert found("<h1>Stove</h1><p>〈商品編號\uff1aM14876706〉</p>", "sku", head=head)[0] == "M14876706"
+    # An address's code the page never shows is not how the site names the product.
+    head = '<link rel="canonical" href="https://shop.example/watch-pro-trek-14347.html">'
+    assert found("<h1>Watch</h1><p>Pro Trek, resin</p>", "sku", head=head) == (None, None)
