@@ -245,7 +245,14 @@ def _all_candidates(
 def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
     """A SKU's candidates, the shop's own code for the product first (identifiers.py): not a variant's
     code, not one only the markup holds where the page labels another, not a maker's number."""
-    every = chain(from_structured(name, metadata), from_page(name, kind, False, tree, metadata))
+    structured = list(from_structured(name, metadata))
+    if structured and _shown(tree, str(structured[0].values[0])):
+        # The markup's code is one the page shows its readers: taken without reading the page's
+        # labels (most pages with structured data stop here).
+        yield from structured
+        yield from from_page(name, kind, False, tree, metadata)
+        return
+    every = chain(structured, from_page(name, kind, False, tree, metadata))
     found = list(islice(every, _CODES))
     shown = " ".join(text for _, _, text in labels.page_index(tree).texts)
     best = identifiers.product_code_first([(str(f.values[0]), f.source) for f in found], shown)
@@ -254,6 +261,18 @@ def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMe
     # None on the page: the code its own address ends with, where the page shows that code too.
     if code := identifiers.code_in_address((metadata.canonical, _text_tag(metadata, "og:url")), shown):
         yield Found([code], "url")
+
+
+def _shown(tree: LexborTree, code: str) -> bool:
+    """Whether the page's text (not its scripts) holds `code`: one pass in the parser, no index."""
+    body = tree.parser.body
+    if body is None or len(code) < _MIN_SHOWN:
+        return False
+    hidden = sum(node.text(deep=True).count(code) for node in body.css("script, style, template, noscript"))
+    return body.text(deep=True, separator=" ").count(code) > hidden
+
+
+_MIN_SHOWN = 3
 
 
 def _text_tag(metadata: PageMetadata, name: str) -> str | None:
