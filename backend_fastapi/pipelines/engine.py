@@ -116,29 +116,20 @@ class Run:
         if finisher is not None:
             finisher(self.steps[index], self.contexts[index])
 
-    def out_of_core(self) -> tuple[bool, str | None]:
-        """Whether this run takes the out-of-core path, and why a large input does not."""
+    def out_of_core(self) -> bool:
+        """Whether this run takes the out-of-core path: a large input with a whole-table step."""
         limit_mb = self.spec.large_input_mb
         if limit_mb is None or self.preview_rows is not None or all(streamable(s) for s in self.steps):
-            return False, None
-        if Path(self.inputs["source"]["path"]).stat().st_size <= limit_mb * MB:
-            return False, None
-        from backend_fastapi.pipelines.outofcore import unsupported
-
-        reason = unsupported(self.steps)
-        return reason is None, reason
+            return False
+        return Path(self.inputs["source"]["path"]).stat().st_size > limit_mb * MB
 
     def transform(self) -> tuple[writers.Rows, dict[str, Any]]:
         """Read the source and run every step; returns the result and facts about the source."""
-        large, reason = self.out_of_core()
-        if large:
+        if self.out_of_core():
             from backend_fastapi.pipelines.outofcore import OutOfCore
 
             return OutOfCore(self, self.spec.memory_limit_mb or DEFAULT_LIMIT_MB).transform()
-        frame, source = self.transform_in_memory()
-        if reason is not None:
-            source["in_memory_reason"] = reason
-        return frame, source
+        return self.transform_in_memory()
 
     def transform_in_memory(self) -> tuple[pd.DataFrame, dict[str, Any]]:
         """The source in chunks through the leading row-local steps, then the rest on one frame."""

@@ -1,11 +1,12 @@
 """Pipelines over inputs larger than memory: row-local steps stream, whole-table steps run in DuckDB.
 
-A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and every step
-that needs the whole table has a translation here (`dedupe`, `sort`, `aggregate` with `group_by`
-in DuckDB; `aggregate` over all rows adds up each chunk's part; `append` passes the other source's
-chunks on after the rows; a `validate` step with a `unique` rule finds the repeats in DuckDB, then
-checks each chunk; a left or inner join streams like a row-local step, its other source in
-memory).
+A run takes this path when its source file is larger than PIPELINE_LARGE_INPUT_MB and it has a
+step that needs the whole table; each has a translation here (`dedupe`, `sort`, `aggregate` with
+`group_by` in DuckDB; `aggregate` over all rows adds up each chunk's part; `append` passes the
+other source's chunks on after the rows; a `validate` step with a `unique` rule finds the repeats
+in DuckDB, then checks each chunk; a right or outer join merges each chunk with its other source
+in memory, then DuckDB puts the rows in pandas' order; a left or inner join streams like a
+row-local step, its other source in memory).
 The source is read in chunks; row-local steps run on each chunk with the same pandas code as the
 in-memory path (so their results cannot differ); before a whole-table step the chunks are spilled
 to Parquet parts with their row number, the step runs as SQL over them in DuckDB (which spills to
@@ -46,6 +47,14 @@ if TYPE_CHECKING:
 
 ROW = "__dataops_row"  # the source order, carried through every whole-table step
 LABEL = "__dataops_label"  # a row's label (its row number in the source), kept through a spill
+# A right or outer join's rows carry their left and right row numbers and their key values.
+LPOS, RPOS, LKEY, RKEY, SORTKEY = (
+    "__dataops_left",
+    "__dataops_right",
+    "__dataops_lkey",
+    "__dataops_rkey",
+    "__dataops_key",
+)
 BATCH_ROWS = 100_000
 # What DuckDB may hold of the run's memory limit: the rest is pandas, Arrow, one chunk and what
 # DuckDB allocates outside its buffer pool (10M rows, 512 MB limit: 0.4 peaked at 490 MB, 0.25
@@ -64,17 +73,6 @@ _SQL_FNS = {
     "last": "last({c} ORDER BY {row}) FILTER (WHERE {c} IS NOT NULL)",
 }
 Frames = Iterator[pd.DataFrame]
-
-
-def unsupported(steps: list[Any]) -> str | None:
-    """Why these steps cannot run out of core (None when they can)."""
-    for index, step in enumerate(steps):
-        if streamable(step) or isinstance(step, s.DedupeStep | s.SortStep | s.AppendStep | s.ValidateStep):
-            continue
-        if isinstance(step, s.AggregateStep):
-            continue
-        return f"steps[{index}] ({step.op}) has no out-of-core form"
-    return None
 
 
 def quote(name: str) -> str:
@@ -105,6 +103,18 @@ def sort_sql(step: s.SortStep) -> str:
     nulls = "NULLS LAST" if step.nulls == "last" else "NULLS FIRST"
     keys = [f"{quote(k.column)} {'DESC' if k.descending else 'ASC'} {nulls}" for k in step.keys()]
     return f"SELECT * FROM parts ORDER BY {', '.join([*keys, ROW])}"
+
+
+def join_order_sql(step: s.JoinStep, keys: int) -> str:
+    """A right or outer join's rows in pandas' order: a right join's by the joined source's rows,
+    then the rows so far; an outer join's by its keys (missing keys last), then the rows so far,
+    then the joined source's."""
+    if step.how == "right":
+        order = [RPOS, LPOS]
+    else:
+        order = [*(f"{SORTKEY}{i} ASC NULLS LAST" for i in range(keys)), f"{LPOS} NULLS LAST", RPOS]
+    hidden = ", ".join([LPOS, RPOS, *(f"{SORTKEY}{i}" for i in range(keys if step.how == "outer" else 0))])
+    return f"SELECT * EXCLUDE ({hidden}) FROM parts ORDER BY {', '.join(order)}"
 
 
 def repeats_sql(rule: UniqueRule) -> str:
@@ -526,6 +536,101 @@ class OutOfCore:
             cursor.close()
             shutil.rmtree(self.scratch / f"step{index}", ignore_errors=True)
 
+    def joined(self, con: duckdb.DuckDBPyConnection, index: int, frames: Frames) -> Frames:
+        """Step `index` (a right or outer join): each chunk joined to the other source (in memory)
+        by the in-memory step's merge, inner for a right join and left for an outer one, every row
+        with its left and right row numbers and key values; then the other source's rows no chunk
+        matched; then all of them spilled and put in pandas' order by DuckDB (`join_order_sql`).
+        Each column's type is what pandas' concatenation of the pieces gives: the whole merge's."""
+        run = self.run
+        step = run.steps[index]
+        assert isinstance(step, s.JoinStep)
+        ctx = run.contexts[index]
+        left_keys = step.on or step.left_on or []
+        right_keys = step.on or step.right_on or []
+        other = ctx.other()
+        try:
+            require(other, right_keys, "column of the joined source")
+        except StepError as exc:
+            raise StepFailed(f"steps[{index}] (join) failed: {exc}", details={"step": index}) from exc
+        right = other.assign(
+            **{RPOS: np.arange(len(other)), **{f"{RKEY}{i}": other[k] for i, k in enumerate(right_keys)}}
+        )
+        matched = np.zeros(len(other), dtype=bool)
+        counts = run.rows[index]
+
+        def keyed(piece: pd.DataFrame) -> pd.DataFrame:
+            """The piece with each key's value (the left row's, else the right one's) to sort by."""
+            for i in range(len(left_keys)):
+                left, right = piece.pop(f"{LKEY}{i}"), piece.pop(f"{RKEY}{i}")
+                if step.how == "outer":
+                    piece[f"{SORTKEY}{i}"] = left.where(left.notna(), right)
+            return piece
+
+        def pieces() -> Frames:
+            template: pd.DataFrame | None = None
+            position = 0
+            for frame in frames:
+                started = time.perf_counter()
+                counts[0] += len(frame)
+                require(frame, left_keys)
+                left = frame.assign(
+                    **{
+                        LPOS: np.arange(position, position + len(frame)),
+                        **{f"{LKEY}{i}": frame[k] for i, k in enumerate(left_keys)},
+                    }
+                )
+                position += len(frame)
+                template = left.iloc[0:0] if template is None else template
+                piece = table.merged(left, right, step, "left" if step.how == "outer" else "inner", ctx)
+                matched[piece[RPOS].dropna().to_numpy(dtype=np.int64)] = True
+                self.timed(index, started)
+                yield keyed(piece)
+            assert template is not None  # every read yields a chunk, if only an empty one
+            started = time.perf_counter()
+            rest = table.merged(template, right[~matched], step, "right", ctx)
+            ctx.details["joined_rows"] = len(other)
+            self.timed(index, started)
+            yield keyed(rest)
+
+        folder = self.scratch / f"step{index}"
+        try:
+            paths, sample, rows = self.spill(index, pieces(), folder)
+        except StepError as exc:
+            raise StepFailed(f"steps[{index}] (join) failed: {exc}", details={"step": index}) from exc
+        self.finish_streamed()
+        hidden = [c for c in sample.columns if str(c).startswith((LPOS, RPOS, SORTKEY))]
+        dtypes = {str(c): sample[c].dtype for c in sample.columns if c not in hidden}
+        run.emit(run.progress("step", counts[0], step=index, op=step.op, rows=rows))
+        started = time.perf_counter()
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        cursor = con.cursor()
+        with _step_errors(index, step.op):
+            parts = f"read_parquet([{listed}], union_by_name = true)"
+            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parts}")
+            reader = cursor.sql(join_order_sql(step, len(left_keys))).to_arrow_reader(BATCH_ROWS)
+        self.timed(index, started)
+        out = 0
+        try:
+            while True:
+                started = time.perf_counter()
+                batch = _next_batch(reader, index, step.op)
+                if batch is None:
+                    self.timed(index, started)
+                    break
+                frame = relabel(to_frame(batch, dtypes), out)
+                self.timed(index, started)
+                out += len(frame)
+                yield frame
+            if out == 0:
+                yield sample.drop(columns=hidden).iloc[0:0]  # the columns, even without rows
+        finally:
+            while (batch := _next_batch(reader, index, step.op)) is not None:
+                out += batch.num_rows
+            counts[1] += out
+            cursor.close()
+            shutil.rmtree(folder, ignore_errors=True)
+
     def validated(self, con: duckdb.DuckDBPyConnection, index: int, frames: Frames) -> Frames:
         """Step `index` (validate with a `unique` rule): the rows spilled with their labels, each
         unique rule's repeats found in DuckDB, then the step runs on each spilled chunk with the
@@ -604,6 +709,8 @@ class OutOfCore:
                     frames = self.summary(end, frames)
                 elif isinstance(step, s.ValidateStep):
                     frames = self.validated(con, end, frames)
+                elif isinstance(step, s.JoinStep):
+                    frames = self.joined(con, end, frames)
                 else:
                     frames = self.whole(con, end, frames)
                 whole_steps.append(end)

@@ -211,9 +211,6 @@ class SourceReport(ResultModel):
     out_of_core_steps: list[int] | None = Field(
         default=None, description="A large input: the whole-table steps that ran out of core (DuckDB)."
     )
-    in_memory_reason: str | None = Field(
-        default=None, description="A large input run in memory anyway: the step that has no out-of-core form."
-    )
     stopped_early: bool | None = None
 
 

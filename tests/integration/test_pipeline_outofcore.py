@@ -94,7 +94,7 @@ def test_a_large_upload_runs_out_of_core_in_a_worker_with_the_in_memory_result(
     assert [r["offers"] for r in records["items"]] == got["offers"].tolist()
 
 
-def test_a_large_upload_with_an_outer_join_runs_in_memory_and_the_report_says_why(stack: Stack) -> None:
+def test_a_large_upload_with_an_outer_join_runs_it_out_of_core_and_a_left_join_streams(stack: Stack) -> None:
     uploaded = upload(stack.base, "prices.csv", prices_csv(), "text/csv")
     join = {
         "op": "join",
@@ -109,7 +109,7 @@ def test_a_large_upload_with_an_outer_join_runs_in_memory_and_the_report_says_wh
         jobs[how] = wait_job(stack.base, response.json()["job_id"], "completed", "failed")
         assert jobs[how]["status"] == "completed", jobs[how]["error"]
     outer, left = jobs["outer"]["result"], jobs["left"]["result"]
-    assert outer["source"]["in_memory_reason"] == "steps[1] (join) has no out-of-core form"
-    # A left join streams against its other source: the dedupe before it still runs out of core.
+    assert outer["source"]["out_of_core_steps"] == [0, 1]
+    # A left join streams against its other source: only the dedupe before it is a whole-table step.
     assert left["source"]["out_of_core_steps"] == [0]
     assert left["rows"] == outer["rows"]

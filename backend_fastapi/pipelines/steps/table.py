@@ -89,17 +89,19 @@ def sort(frame: pd.DataFrame, step: s.SortStep, ctx: StepContext) -> pd.DataFram
         raise StepError(f"cannot sort:{where} cast it to one type first ({exc})") from exc
 
 
-def join(frame: pd.DataFrame, step: s.JoinStep, ctx: StepContext) -> pd.DataFrame:
-    """Join another source's rows on key columns."""
-    other = ctx.other()
+def merged(
+    frame: pd.DataFrame, other: pd.DataFrame, step: s.JoinStep, how: str, ctx: StepContext
+) -> pd.DataFrame:
+    """`frame` joined to `other` as the step says, but `how`; counts each side's rows in the
+    step's report (`right_only` is left to the caller where `how` leaves them out)."""
     left_keys = step.on or step.left_on or []
     right_keys = step.on or step.right_on or []
     require(frame, left_keys)
     require(other, right_keys, "column of the joined source")
     try:
-        merged = frame.merge(
+        joined = frame.merge(
             other,
-            how=step.how,
+            how=how,  # type: ignore[arg-type]
             on=step.on,
             left_on=None if step.on else step.left_on,
             right_on=None if step.on else step.right_on,
@@ -108,12 +110,17 @@ def join(frame: pd.DataFrame, step: s.JoinStep, ctx: StepContext) -> pd.DataFram
         )
     except ValueError as exc:
         raise StepError(f"{exc} (cast the key columns to the same type first)") from exc
-    sides = merged[_INDICATOR].value_counts()
+    sides = joined[_INDICATOR].value_counts()
     ctx.count("matched", int(sides.get("both", 0)))
     ctx.count("left_only", int(sides.get("left_only", 0)))
     ctx.count("right_only", int(sides.get("right_only", 0)))
     ctx.details["joined_rows"] = len(other)
-    return merged.drop(columns=[_INDICATOR])
+    return joined.drop(columns=[_INDICATOR])
+
+
+def join(frame: pd.DataFrame, step: s.JoinStep, ctx: StepContext) -> pd.DataFrame:
+    """Join another source's rows on key columns."""
+    return merged(frame, ctx.other(), step, step.how, ctx)
 
 
 def append(frame: pd.DataFrame, step: s.AppendStep, ctx: StepContext) -> pd.DataFrame:

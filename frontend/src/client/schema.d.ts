@@ -3943,11 +3943,6 @@ export interface components {
             filename?: string | null;
             /** Format */
             format?: ("csv" | "json" | "jsonl" | "xlsx" | "parquet") | null;
-            /**
-             * In Memory Reason
-             * @description A large input run in memory anyway: the step that has no out-of-core form.
-             */
-            in_memory_reason?: string | null;
             /** Job Id */
             job_id?: string | null;
             /** Name */

@@ -1822,13 +1822,6 @@ class SourceReport(BaseModel):
     ] = None
     filename: Annotated[str | None, Field(title="Filename")] = None
     format: Annotated[Literal["csv", "json", "jsonl", "xlsx", "parquet"] | None, Field(title="Format")] = None
-    in_memory_reason: Annotated[
-        str | None,
-        Field(
-            description="A large input run in memory anyway: the step that has no out-of-core form.",
-            title="In Memory Reason",
-        ),
-    ] = None
     job_id: Annotated[str | None, Field(title="Job Id")] = None
     name: Annotated[str | None, Field(title="Name")] = None
     out_of_core_steps: Annotated[
