@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +103,13 @@ def sort_sql(step: s.SortStep) -> str:
     nulls = "NULLS LAST" if step.nulls == "last" else "NULLS FIRST"
     keys = [f"{quote(k.column)} {'DESC' if k.descending else 'ASC'} {nulls}" for k in step.keys()]
     return f"SELECT * FROM parts ORDER BY {', '.join([*keys, ROW])}"
+
+
+def parquet_parts(paths: list[str]) -> str:
+    """The spilled parts as one table (a column typed differently in two parts gets one type, as
+    in pd.concat)."""
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{listed}], union_by_name = true)"
 
 
 def join_order_sql(step: s.JoinStep, keys: int) -> str:
@@ -500,39 +507,59 @@ class OutOfCore:
         else:
             assert isinstance(step, s.AggregateStep)
             sql = aggregate_sql(step)
-        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-        cursor = con.cursor()
-        with _step_errors(index, step.op):
-            # union_by_name: a column typed differently in two chunks gets one type (as in pd.concat).
-            parts = f"read_parquet([{listed}], union_by_name = true)"
-            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parts}")
-            reader = cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
-        self.timed(index, started)
         run.rows[index][0] += rows
-        out = 0
-        try:
-            while True:
-                started = time.perf_counter()  # DuckDB works while the batches are read
-                batch = _next_batch(reader, index, step.op)
-                if batch is None:
-                    self.timed(index, started)
-                    break
-                frame = relabel(to_frame(batch, dtypes), out)
-                self.timed(index, started)
-                out += len(frame)
-                yield frame
-            if out == 0:
-                yield shape.iloc[0:0]  # the columns, even without rows
-        finally:
-            # A later `limit` may stop early: the step's report still counts all its rows.
-            while (batch := _next_batch(reader, index, step.op)) is not None:
-                out += batch.num_rows
+
+        def done(out: int) -> None:
             ctx = run.contexts[index]
             if isinstance(step, s.DedupeStep) and step.subset != [] and rows:  # as pandas' early return
                 ctx.count("removed", rows - out)
             elif isinstance(step, s.AggregateStep):
                 ctx.details["groups"] = out
             run.rows[index][1] += out
+
+        self.timed(index, started)
+        yield from self.queried(con, index, paths, sql, dtypes, shape.iloc[0:0], done)
+
+    def queried(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        index: int,
+        paths: list[str],
+        sql: str,
+        dtypes: dict[str, Any],
+        empty: pd.DataFrame,
+        done: Callable[[int], None],
+    ) -> Frames:
+        """The rows `sql` gives over the spilled `paths` (the view `parts`), as chunks typed
+        `dtypes` and labelled as in memory (`empty` when there are none); `done` gets how many rows
+        it gave, every one even where a later `limit` stopped reading early. The parts go after."""
+        op = self.run.steps[index].op
+        started = time.perf_counter()
+        cursor = con.cursor()
+        out = 0
+        try:
+            with _step_errors(index, op):
+                cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parquet_parts(paths)}")
+                reader = cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
+            self.timed(index, started)
+            try:
+                while True:
+                    started = time.perf_counter()  # DuckDB works while the batches are read
+                    batch = _next_batch(reader, index, op)
+                    if batch is None:
+                        self.timed(index, started)
+                        break
+                    frame = relabel(to_frame(batch, dtypes), out)
+                    self.timed(index, started)
+                    out += len(frame)
+                    yield frame
+                if out == 0:
+                    yield empty  # the columns, even without rows
+            finally:
+                while (batch := _next_batch(reader, index, op)) is not None:
+                    out += batch.num_rows
+                done(out)
+        finally:
             cursor.close()
             shutil.rmtree(self.scratch / f"step{index}", ignore_errors=True)
 
@@ -602,34 +629,12 @@ class OutOfCore:
         hidden = [c for c in sample.columns if str(c).startswith((LPOS, RPOS, SORTKEY))]
         dtypes = {str(c): sample[c].dtype for c in sample.columns if c not in hidden}
         run.emit(run.progress("step", counts[0], step=index, op=step.op, rows=rows))
-        started = time.perf_counter()
-        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-        cursor = con.cursor()
-        with _step_errors(index, step.op):
-            parts = f"read_parquet([{listed}], union_by_name = true)"
-            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parts}")
-            reader = cursor.sql(join_order_sql(step, len(left_keys))).to_arrow_reader(BATCH_ROWS)
-        self.timed(index, started)
-        out = 0
-        try:
-            while True:
-                started = time.perf_counter()
-                batch = _next_batch(reader, index, step.op)
-                if batch is None:
-                    self.timed(index, started)
-                    break
-                frame = relabel(to_frame(batch, dtypes), out)
-                self.timed(index, started)
-                out += len(frame)
-                yield frame
-            if out == 0:
-                yield sample.drop(columns=hidden).iloc[0:0]  # the columns, even without rows
-        finally:
-            while (batch := _next_batch(reader, index, step.op)) is not None:
-                out += batch.num_rows
+        sql = join_order_sql(step, len(left_keys))
+
+        def done(out: int) -> None:
             counts[1] += out
-            cursor.close()
-            shutil.rmtree(folder, ignore_errors=True)
+
+        yield from self.queried(con, index, paths, sql, dtypes, sample.drop(columns=hidden).iloc[0:0], done)
 
     def validated(self, con: duckdb.DuckDBPyConnection, index: int, frames: Frames) -> Frames:
         """Step `index` (validate with a `unique` rule): the rows spilled with their labels, each
@@ -649,11 +654,10 @@ class OutOfCore:
                 require(sample, rule.keys)  # a missing key column fails as in memory
         except StepError as exc:
             raise StepFailed(f"steps[{index}] ({step.op}) failed: {exc}", details={"step": index}) from exc
-        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
         repeats: dict[int, np.ndarray] = {}
         cursor = con.cursor()
         with _step_errors(index, step.op):
-            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM read_parquet([{listed}])")
+            cursor.execute(f"CREATE OR REPLACE VIEW parts AS SELECT * FROM {parquet_parts(paths)}")
             for number, rule in rules.items():
                 repeats[number] = cursor.sql(repeats_sql(rule)).fetchnumpy()[ROW]
         cursor.close()
