@@ -57,11 +57,13 @@ def run_csv(tmp_path: Path, path: Path, steps: list[dict[str, Any]], preview_row
     return list(result["preview"]["rows"]) if preview_rows else stored_records(tmp_path)
 
 
-def read_both(path: Path, options: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The file read the way a run reads it (chunks of two rows typed as the whole file) and in one
-    chunk, as a preview does."""
+def read_both(
+    path: Path, options: dict[str, Any] | None = None, chunk_rows: int = 2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file read the way a run reads it (chunks typed as the whole file) and in one chunk, as
+    a preview does."""
     source = {"path": str(path), "format": "csv", "options": options or {}}
-    chunks = list(readers.read_chunks(source, 2, whole=True))
+    chunks = list(readers.read_chunks(source, chunk_rows, whole=True))
     assert all(c.dtypes.equals(chunks[0].dtypes) for c in chunks)
     in_chunks = pd.concat(readers.read_chunks(source, 100_000, nrows=1_000_000))
     return concat_rows(chunks), in_chunks
@@ -84,16 +86,17 @@ def test_read_at_once_and_in_chunks_a_csv_gives_the_same_values_kinds_and_names(
 @pytest.mark.parametrize(
     ("late_row", "kinds", "read_again"),
     [
-        (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"], True),  # whole numbers turn to decimals
+        (b"1.5,x,2024-01-02,7", ["number", "text", "text", "number"], False),  # whole numbers to decimals
         (b"3,x,2024-01-02,word", ["number", "text", "text", "text"], True),  # a number column turns to text
-        (b"3,,,", ["number", "text", "number", "number"], True),  # a last chunk without text in `name`
+        (b"3,,,", ["number", "text", "number", "number"], False),  # a last chunk without text in `name`
         (b"3,x,,7", ["number", "text", "number", "number"], False),  # nothing new: the chunks' types hold
     ],
 )
 def test_a_run_types_columns_by_the_whole_file_even_when_late_rows_change_them(
     tmp_path: Path, late_row: bytes, kinds: list[str], read_again: bool
 ) -> None:
-    """A run reads chunks; where a later chunk's types differ, the file is read again in one piece."""
+    """A run reads chunks typed as the whole file; where only the whole file can tell (numbers,
+    then text), it is read again in one piece."""
     path = tmp_path / "in.csv"
     early = b"".join(b"%d,w%d,,%d\n" % (i, i, i) for i in range(250_000))
     path.write_bytes(b"n,name,day,v\n" + early + late_row + b"\n")
@@ -104,6 +107,29 @@ def test_a_run_types_columns_by_the_whole_file_even_when_late_rows_change_them(
     assert [kind(frame[c]) for c in frame] == kinds
     assert rows(frame.tail(1)) == rows(readers.read_all(source, 100_000).tail(1))
     assert list(frame.index[[0, -1]]) == [0, 250_000]
+
+
+@pytest.mark.parametrize(
+    ("text", "read_again"),
+    [
+        (b"a,b\nTrue,1\nFalse,2\n,3\n,4\n", False),  # booleans, then a chunk without any
+        (b"a,b\n,1\n,2\nTrue,3\nFalse,4\n", False),
+        (b"a,b\nx,1\ny,2\n,3\n,4\n", False),  # text, then a chunk without any
+        (b"a,b\n,1\n,2\nx,3\ny,4\n", False),
+        (b"a,b\n1,1\n2,2\n1.5,3\n,4\n", False),  # whole numbers, decimals, gaps
+        (b"a,b\nx,1\ny,2\n1,3\n2,4\n", True),  # text, then numbers: only the whole file tells
+        (b"a,b\nTrue,1\nFalse,2\n1,3\n0,4\n", True),
+    ],
+)
+def test_chunks_read_one_by_one_get_the_whole_files_types(
+    tmp_path: Path, text: bytes, read_again: bool
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(text)
+    chunks = list(readers.read_chunks({"path": str(path), "format": "csv"}, 2, whole=True))
+    assert len(chunks) == (1 if read_again else 2)
+    whole = pd.read_csv(path, low_memory=False)
+    pd.testing.assert_frame_equal(concat_rows(chunks), whole)
 
 
 def test_an_out_of_core_read_streams_the_file_in_chunks(tmp_path: Path) -> None:
@@ -175,7 +201,7 @@ def test_dates_that_first_appear_after_the_first_block_stay_text(tmp_path: Path)
     path = tmp_path / "in.csv"
     filler = b"".join(b"%d,\n" % i for i in range(150_000))
     path.write_bytes(b"n,day\n" + filler + b"-1,2024-01-05\n")
-    at_once, in_chunks = read_both(path)
+    at_once, in_chunks = read_both(path, chunk_rows=50_000)
     assert kind(at_once["day"]) == kind(in_chunks["day"]) == "text"
     assert at_once["day"].iloc[-1] == "2024-01-05"
     assert rows(at_once.tail(3)) == rows(in_chunks.tail(3))
