@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Runs fork from a warm process that has imported pandas; it is stopped after this long
     # without runs (0: after every run, so each run starts Python and pandas again).
     PIPELINE_WARM_IDLE_SECONDS: float = Field(default=300.0, ge=0)
+    # It is started anew, once no run is in it, after this many runs or when its own resident
+    # memory has grown this much since it started (it only forks, so growth would be a leak).
+    PIPELINE_WARM_MAX_RUNS: int = Field(default=1000, ge=1)
+    PIPELINE_WARM_MAX_GROWTH_MB: int = Field(default=64, ge=1)
     # A source file larger than this runs out of core: row-local steps stream, dedupe/sort/aggregate
     # run in DuckDB spilling to disk (docs/pipelines.md); smaller ones run in memory, which is faster.
     PIPELINE_LARGE_INPUT_MB: int = Field(default=256, ge=0)

@@ -23,6 +23,7 @@ from backend_fastapi.pipelines.child_spec import ChildSpec, InputFile
 from backend_fastapi.pipelines.errors import PipelineNotFound
 from backend_fastapi.pipelines.inputs import materialize
 from backend_fastapi.pipelines.process import run_child
+from backend_fastapi.pipelines.warm import WarmPolicy
 from backend_fastapi.schemas.common import blocked_address_in
 from backend_fastapi.schemas.pipeline import PipelinePayload, PipelinePreviewPayload, PipelineSpec
 from backend_fastapi.schemas.pipeline_sources import InlineSource
@@ -129,7 +130,11 @@ async def _run(
             workdir,
             ctx.settings.PIPELINE_MEMORY_LIMIT_MB,
             progress,
-            ctx.settings.PIPELINE_WARM_IDLE_SECONDS,
+            WarmPolicy(
+                ctx.settings.PIPELINE_WARM_IDLE_SECONDS,
+                ctx.settings.PIPELINE_WARM_MAX_RUNS,
+                ctx.settings.PIPELINE_WARM_MAX_GROWTH_MB,
+            ),
         )
     except JobError as exc:
         details = exc.details if isinstance(exc.details, dict) else {}

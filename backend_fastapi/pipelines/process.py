@@ -25,7 +25,7 @@ import psutil
 from backend_fastapi.pipelines.child import LOG_FILE, RESULT_FILE
 from backend_fastapi.pipelines.child_spec import ChildSpec
 from backend_fastapi.pipelines.errors import MemoryLimitExceeded, PipelineCrashed, from_code
-from backend_fastapi.pipelines.warm import warm_process
+from backend_fastapi.pipelines.warm import WarmPolicy, warm_process
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class _Run:
 
 
 async def run_child(
-    spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: Progress, idle_seconds: float
+    spec: ChildSpec, workdir: Path, limit_mb: int, on_progress: Progress, warm: WarmPolicy
 ) -> ChildOutcome:
     """Run the engine on `spec` in a process of its own; returns its report or raises the job's error."""
     spec_path = workdir / "spec.json"
@@ -137,7 +137,7 @@ async def run_child(
             writer.close()
     finally:
         channel.close()
-        await warm_process.finish_run(idle_seconds)
+        await warm_process.finish_run(warm)
     seconds = time.monotonic() - started
     where = _describe(run.last)
     if over_limit:

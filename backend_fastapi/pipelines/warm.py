@@ -1,5 +1,7 @@
 """The worker's one warm pipeline process (`pipelines.forkserver`): started by the first pipeline
-job, shared by concurrent runs, stopped after `PIPELINE_WARM_IDLE_SECONDS` without runs.
+job, shared by concurrent runs, stopped after `PIPELINE_WARM_IDLE_SECONDS` without runs, and
+started anew (once no run is in it) after `PIPELINE_WARM_MAX_RUNS` runs or when its memory has
+grown by `PIPELINE_WARM_MAX_GROWTH_MB`.
 
 Each run gets a socket pair: one end goes to the warm process with the spec's path, which forks
 the run's child and hands it that end; the worker reads the run's pid, progress and exit status
@@ -13,7 +15,10 @@ import contextlib
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from backend_fastapi.child_python import python_command, python_env
 from backend_fastapi.pipelines.errors import PipelineCrashed
@@ -24,6 +29,27 @@ SERVER_MODULE = "backend_fastapi.pipelines.forkserver"
 READY = b"ready"
 START_TIMEOUT = 120.0  # importing pandas on a busy small box
 STOP_TIMEOUT = 10.0
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WarmPolicy:
+    """When the warm process goes: idle this long, or due for a new one (`WarmProcess.due`)."""
+
+    idle_seconds: float
+    max_runs: int
+    max_growth_mb: int
+
+
+def recycle_reason(forked: int, grown_bytes: int | None, policy: WarmPolicy) -> str | None:
+    """Why a warm process that forked `forked` runs and whose resident memory grew `grown_bytes`
+    since it was ready should be started anew: `runs` after `max_runs`, `memory` past
+    `max_growth_mb` (it only forks, so growth is a leak); None while neither."""
+    if forked >= policy.max_runs:
+        return "runs"
+    if grown_bytes is not None and grown_bytes > policy.max_growth_mb * MB:
+        return "memory"
+    return None
 
 
 class WarmProcess:
@@ -34,6 +60,8 @@ class WarmProcess:
         self._control: socket.socket | None = None
         self._lock = asyncio.Lock()
         self._runs = 0
+        self._forked = 0  # runs since it started
+        self._start_rss = 0
         self._idle_task: asyncio.Task[None] | None = None
 
     @property
@@ -57,6 +85,7 @@ class WarmProcess:
                 await self._start()
                 channel = self._fork(spec_path)
             self._runs += 1
+            self._forked += 1
             return channel
 
     def _fork(self, spec_path: Path) -> socket.socket:
@@ -72,12 +101,25 @@ class WarmProcess:
             theirs.close()
         return ours
 
-    async def finish_run(self, idle_seconds: float) -> None:
-        """A run has ended: the last one starts the idle countdown."""
+    async def finish_run(self, policy: WarmPolicy) -> None:
+        """A run has ended: the last one stops a warm process that is due for a new one, or
+        starts the idle countdown."""
         async with self._lock:
             self._runs -= 1
             if self._runs == 0 and self._proc is not None:
-                self._idle_task = asyncio.create_task(self._stop_when_idle(idle_seconds))
+                reason = self.due(policy)
+                if reason is not None:
+                    await self._stop(reason)  # the next run starts a new one
+                else:
+                    self._idle_task = asyncio.create_task(self._stop_when_idle(policy.idle_seconds))
+
+    def due(self, policy: WarmPolicy) -> str | None:
+        """Why the warm process should be started anew (`recycle_reason`), or None."""
+        grown = None
+        if self.pid is not None and self._start_rss:
+            with contextlib.suppress(psutil.Error):
+                grown = psutil.Process(self.pid).memory_info().rss - self._start_rss
+        return recycle_reason(self._forked, grown, policy)
 
     async def _stop_when_idle(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -108,6 +150,9 @@ class WarmProcess:
         if ready != READY:
             await self._stop("failed")
             raise PipelineCrashed("The pipeline process could not be started (see the worker's log).")
+        self._forked = 0
+        with contextlib.suppress(psutil.Error):
+            self._start_rss = psutil.Process(proc.pid).memory_info().rss
         log.info("pipeline.warm_started", extra={"pid": proc.pid})
 
     async def _stop(self, reason: str) -> None:

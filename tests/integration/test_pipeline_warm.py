@@ -123,3 +123,19 @@ def test_with_no_idle_time_no_process_is_left_between_runs(tmp_path_factory: pyt
             run_small(stack)
             wait_for(lambda: warm_processes(stack) == [])
             assert pipeline_children(stack) == []
+
+
+def test_a_warm_process_is_started_anew_after_its_number_of_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("recycled")
+    with pipeline_stack(
+        f"sqlite+aiosqlite:///{tmp_path / 'dataops.db'}", tmp_path, PIPELINE_WARM_MAX_RUNS=2
+    ) as stack:
+        run_small(stack)
+        (first,) = warm_processes(stack)
+        run_small(stack)  # its second run: it is due once the run ends, idle time or not
+        wait_for(lambda: warm_processes(stack) == [])
+        run_small(stack)
+        (second,) = warm_processes(stack)
+        assert second.pid != first.pid
