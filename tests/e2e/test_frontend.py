@@ -90,6 +90,14 @@ def test_pipeline_built_in_the_editor_runs_and_reports_rows_in_and_out_per_step(
     page.get_by_label("Step 3 Compare columns").fill("title")
     page.get_by_label("File format").select_option("csv")
 
+    # The preview runs the steps on the first rows, through the worker, before anything is saved.
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_test_id("pipeline-preview")
+    expect(preview.locator(".badge").first).to_have_text("completed", timeout=BOUND_MS)
+    expect(preview.get_by_role("table", name="Preview rows").locator("tbody tr")).to_have_count(2)
+    expect(preview).to_contain_text("Desk")
+    screenshot(page, "pipeline-preview")
+
     page.get_by_role("button", name="Save pipeline").click()
     expect(page).to_have_url(re.compile(r"/pipelines/[0-9a-f-]{36}$"))
     expect(page.get_by_role("button", name="Saved")).to_be_visible()
