@@ -18,7 +18,6 @@ import gzip
 import hashlib
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.support.corpus_pages import git_show, trim
 from tests.support.field_corpus import META_TAGS, PAGES, meta_variant
 
 HERE = Path(__file__).resolve().parent
@@ -151,27 +151,7 @@ ADDED_HELD_OUT = frozenset({"monsterpetsupplies", "ebrosia", "toralin", "happyco
 # labelled values (`Product #: 925872`, `Regular price: $179.99 $119.99`) say what they are.
 BARE = {"extruct-product": ("sku", "price"), "extruct-microdata": ("sku", "price")}
 FIELDS = ("title", "price", "brand", "sku", "image", "description", "in_stock", "rating")
-_STRIP = (
-    "script:not([type='application/ld+json']), style, svg, noscript, iframe, link[rel=stylesheet], template"
-)
 _SPACES = re.compile(r"\s+")
-
-
-def git_show(repo: Path, path: str) -> str:
-    """A file of a checkout (or of a bare mirror) at HEAD."""
-    data = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True, check=True)
-    return data.stdout.decode("utf-8", errors="replace")
-
-
-def trim(html: str) -> LexborHTMLParser:
-    """The page without scripts (JSON-LD kept), styles, SVG and comments: what extraction reads."""
-    tree = LexborHTMLParser(html)
-    for node in tree.css(_STRIP):
-        node.decompose()
-    for node in list(tree.root.traverse(include_text=False)) if tree.root else []:
-        if node.tag == "-comment":
-            node.decompose()
-    return tree
 
 
 def product_of(tree: LexborHTMLParser) -> dict[str, Any]:
@@ -277,7 +257,7 @@ def main(shopping: Path, metascraper: Path, extruct: Path, price_parser: Path, t
     cases: list[dict[str, Any]] = []
     for key, entries in SOURCES.items():
         for path, name, url, given in entries:
-            tree = trim(git_show(repos[key], path))
+            tree = trim(git_show(repos[key], path).decode("utf-8", errors="replace"))
             product = product_of(tree)
             expected = {k: v for k, v in {**expected_from(product), **given}.items() if v is not None}
             if not expected:
@@ -343,7 +323,7 @@ def price_strings(repo: Path) -> list[dict[str, Any]]:
 
     price-parser was developed on PRICE_PARSING_EXAMPLES and evaluated on the others: the same
     split marks the held-out strings here."""
-    source = ast.parse(git_show(repo, "tests/test_price_parsing.py"))
+    source = ast.parse(git_show(repo, "tests/test_price_parsing.py").decode("utf-8", errors="replace"))
     out: list[dict[str, Any]] = []
     for node in source.body:
         if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name):

@@ -14,42 +14,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.support.corpus_pages import git_show, trim
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
 ATTRIBUTES = ("price", "availability", "sku", "brand", "gtin", "mpn", "currency")
 _INLINE_DATA = 200
-_STRIP = (
-    "script:not([type='application/ld+json']), style, svg, noscript, iframe, link[rel=stylesheet], template"
-)
-
-
-def git_show(repo: Path, path: str) -> bytes:
-    """A file of a checkout (or of a bare mirror) at HEAD."""
-    data = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True, check=True)
-    return data.stdout
-
-
-def trim(html: str) -> str:
-    """The page without scripts (JSON-LD kept), styles, SVG and comments: what extraction reads."""
-    tree = LexborHTMLParser(html)
-    for node in tree.css(_STRIP):
-        node.decompose()
-    for node in list(tree.root.traverse(include_text=False)) if tree.root else []:
-        if node.tag == "-comment":
-            node.decompose()
-            continue
-        # An inline picture (`src="data:image/png;base64,..."`) is no address a field can take.
-        for attr, value in list((node.attributes or {}).items()):
-            if value and value.startswith("data:") and len(value) > _INLINE_DATA:
-                node.attrs[attr] = "data:,"
-    return tree.html or ""
 
 
 def held_out(page_id: str) -> bool:
@@ -67,7 +42,8 @@ def main(repo: Path) -> None:
     for page_id, entry in sorted(truth.items()):
         raw = gzip.decompress(git_show(repo, f"dataset/html/{page_id}.html.gz")).decode("utf-8", "replace")
         name = page_id[:16]
-        (PAGES / f"{name}.html.gz").write_bytes(gzip.compress(trim(raw).encode(), compresslevel=9, mtime=0))
+        kept = trim(raw, inline_data=_INLINE_DATA).html or ""
+        (PAGES / f"{name}.html.gz").write_bytes(gzip.compress(kept.encode(), compresslevel=9, mtime=0))
         expected = {key: list(entry[key]) for key in ATTRIBUTES if entry.get(key)}
         cases.append({"id": page_id, "file": f"{name}.html.gz", "url": entry["url"],
                       "held_out": held_out(page_id), "expected": expected})  # fmt: skip
