@@ -305,7 +305,7 @@ def _context(
         if names.strip():
             words = set(name_words(names))
             # `.old-price > .price-container > .price-wrapper > .price`: an old price wraps deep.
-            if negative and (_marks(words, negative) if depth < 2 else depth < 5 and words & _OLD):
+            if negative and (marks(words, negative) if depth < 2 else depth < 5 and words & _OLD):
                 bad = True
             if words & away_words and not (words & _TABS and not (words & away_words) - _TAB_MENUS):
                 away = True
@@ -353,19 +353,21 @@ def _collect(node: Any, negative: frozenset[str], parts: list[str], budget: list
         child = child.next
 
 
-# `price-including-tax`, `Inkl. MwSt`, `prix TTC`: the price with its tax is the one people pay;
-# only a tax on its own (`tax`, `price-excluding-tax`) is not the price.
+# `price-including-tax`, `Inkl. MwSt`, `prix TTC`, `price-excluding-tax`, `bez DPH`: a price with or
+# without its tax is a price (a page showing both puts the one its buyers pay first); only a tax on
+# its own (`tax`, `vat-amount`) is not the price.
 _TAX_WORDS = frozenset({"tax", "vat"})
-_INCLUDING = frozenset(
+_WITH_OR_WITHOUT = frozenset(
     {"incl", "inkl", "including", "inclusive", "inc", "ttc", "incluido", "incluso", "inclusief"}
+    | {"excl", "exkl", "excluding", "exclusive", "exklusive", "zzgl", "ht", "exclusief", "ex", "net", "netto"}
 )
 
 
-def _marks(words: set[str] | frozenset[str], negative: frozenset[str]) -> bool:
+def marks(words: set[str] | frozenset[str], negative: frozenset[str]) -> bool:
     """Whether name words carry a word that marks a look-alike (`old`, `was`, `tax`), a tax
-    with `including` before it excepted."""
+    with `including` or `excluding` beside it excepted."""
     hit = words & negative
-    return bool(hit) and not (hit <= _TAX_WORDS and not words.isdisjoint(_INCLUDING))
+    return bool(hit) and not (hit <= _TAX_WORDS and not words.isdisjoint(_WITH_OR_WITHOUT))
 
 
 def _negative_named(node: Any, negative: frozenset[str]) -> bool:
@@ -373,7 +375,7 @@ def _negative_named(node: Any, negative: frozenset[str]) -> bool:
         return False
     attrs = node.attributes
     names = " ".join(str(attrs.get(a) or "") for a in ("class", "id"))
-    return bool(names.strip()) and _marks(set(name_words(names)), negative)
+    return bool(names.strip()) and marks(set(name_words(names)), negative)
 
 
 def label_hits(name: str, kind: str, index: PageIndex, keys: Iterable[str] | None = None) -> list[Hit]:
@@ -490,7 +492,7 @@ def named_hits(name: str, kind: str, index: PageIndex) -> list[Hit]:
                 continue
             extra = set(entry.words) - set(words)
             # Its own other names count too: `<span data-price-amount class="old-price">`.
-            if _marks(extra, negative) or (entry.kind != "class" and _negative_named(entry.node, negative)):
+            if marks(extra, negative) or (entry.kind != "class" and _negative_named(entry.node, negative)):
                 continue
             key = (entry.position, entry.kind)
             if key in seen:
@@ -580,6 +582,12 @@ def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
         return None
     if kind in ("date", "datetime") and attrs.get("datetime"):
         return attrs["datetime"]
+    if node.tag in ("label", "textarea", "select") or (
+        node.tag == "input" and str(attrs.get("type") or "text").casefold() in _TYPED_INPUTS
+    ):
+        # A form's field and its label hold what a reader types (`Your price: 0`, a quantity of 1),
+        # not the page's value; a hidden input carries the page's own data and is read.
+        return None
     for attr in ("content", "value"):
         if attrs.get(attr) and node.tag in ("meta", "span", "div", "data", "meter", "input", "link"):
             return attrs[attr]
@@ -587,6 +595,9 @@ def _named_value(entry: Named, kind: str, negative: frozenset[str]) -> Any:
     if kind != "string" and len(text) > _VALUE_MAX:
         return None
     return text or None
+
+
+_TYPED_INPUTS = frozenset({"text", "number", "email", "tel", "search", "password", "range", "url"})
 
 
 def _named_like(image: Any, negative: frozenset[str]) -> bool:
@@ -633,7 +644,7 @@ def price_near_title(index: PageIndex, negative: frozenset[str]) -> list[Hit]:
             continue
         before = set(name_words(joined[: match.start()]))
         bad, away = _context(node, negative)
-        if bad or away or _marks(before, negative) or _negative_named(node.parent, negative):
+        if bad or away or marks(before, negative) or _negative_named(node.parent, negative):
             continue
         hits.append(Hit(match.group(0), "near:h1", (position,)))
     return hits

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from backend_fastapi.scraping import identifiers, labels
-from backend_fastapi.scraping.coerce import CoercionError, to_boolean
+from backend_fastapi.scraping.coerce import CoercionError, to_boolean, to_number
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.structured import PageMetadata, is_frame
 from backend_fastapi.scraping.vocabulary import (
@@ -224,6 +224,9 @@ def _all_candidates(
     if concept is not None and concept.key == "sku" and kind == "string" and not many:
         yield from _product_code_first(name, kind, tree, metadata)
         return
+    if concept is not None and concept.key == "price" and kind == "number" and not many:
+        yield from _shown_price_first(name, kind, tree, metadata)
+        return
     if not (concept is not None and concept.key == "title" and kind == "string" and not many):
         yield from from_structured(name, metadata)
         yield from from_page(name, kind, many, tree, metadata)
@@ -261,6 +264,48 @@ def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMe
     # None on the page: the code its own address ends with, where the page shows that code too.
     if code := identifiers.code_in_address((metadata.canonical, _text_tag(metadata, "og:url")), shown):
         yield Found([code], "url")
+
+
+def _shown_price_first(name: str, kind: str, tree: LexborTree, metadata: PageMetadata) -> Iterator[Found]:
+    """A price's candidates, the markup's first; but a meta tag's price the page shows nowhere (a
+    shop's lowest variant price, a stale tag) gives way to a currency amount the page shows where
+    it labels its price."""
+    structured = list(from_structured(name, metadata))
+    tagged = structured[0] if structured and structured[0].source.startswith("meta:") else None
+    if tagged is not None and not _amount_shown(tree, tagged.values[0]):
+        on_page = list(islice(from_page(name, kind, False, tree, metadata), _PRICES))
+        first = str(on_page[0].values[0]) if on_page else ""
+        if CURRENCY_AMOUNT.search(first) and _amount_shown(tree, first):
+            yield from on_page
+            yield from structured
+            return
+    yield from structured
+    yield from from_page(name, kind, False, tree, metadata)
+
+
+_PRICES = 4
+
+
+def _amount_shown(tree: LexborTree, value: Any) -> bool:
+    """Whether an amount is among the numbers of the page's text, however it is written there
+    (`16.90`, `16,90 €`, `$1,234.50`)."""
+    try:
+        amount = to_number(value)
+    except CoercionError:
+        return False
+    previous = ""
+    for _, _, text in labels.page_index(tree).texts:
+        for number in _NUMBERS.findall(text):
+            # `$329<sup>99</sup>`: cents raised after the whole amount are two numbers in two texts.
+            joined = f"{previous}.{number}" if len(number) == 2 and previous.isdigit() else None
+            for reading in (number, joined) if joined else (number,):
+                try:
+                    if abs(to_number(reading) - amount) < 0.005:
+                        return True
+                except CoercionError:
+                    continue
+            previous = number
+    return False
 
 
 def _shown(tree: LexborTree, code: str) -> bool:
@@ -306,7 +351,9 @@ def _any_variant_in_stock(metadata: PageMetadata) -> Found | None:
     return next((Found([value], source) for state, value, source in states if state), None)
 
 
-_SITE_IMAGE_WORDS = frozenset({"share", "sharing", "default", "fallback", "og", "opengraph", "site", "brand"})
+_SITE_IMAGE_WORDS = frozenset(
+    {"share", "sharing", "default", "fallback", "og", "opengraph", "site", "brand", "background"}
+)
 
 
 def _site_image(url: str, negative: frozenset[str]) -> bool:
@@ -667,7 +714,15 @@ def _offer_wording(text: str) -> bool:
 def _marked_not_current(text: str, negative: frozenset[str]) -> bool:
     """`Was: $34.99`, `UVP 20 €`, `Regular price $179.99`: words before the amount say it is not it."""
     head = _DIGIT.split(text, maxsplit=1)[0]
-    return bool(set(name_words(head)) & negative)
+    # `$25 off`, `10 € Rabatt`: the word after the amount says it is a saving.
+    tail = _AFTER_AMOUNT.search(text)
+    return labels.marks(set(name_words(head)), negative) or (
+        tail is not None and tail.group(1).casefold() in _SAVING_AFTER
+    )
+
+
+_AFTER_AMOUNT = re.compile(r"\d(?:\s?[$€£¥%])?\s+([^\W\d_]+)")
+_SAVING_AFTER = frozenset({"off", "rabatt", "korting", "sconto", "remise", "descuento", "desconto"})
 
 
 def _ranked(hits: list[tuple[tuple[int, ...], labels.Hit]]) -> list[labels.Hit]:
