@@ -61,9 +61,13 @@ def is_maker_label(source: str) -> bool:
     return source.startswith("label:") and source[6:].strip(" :#-").casefold() in MAKER_LABELS
 
 
-def product_code_first(codes: list[tuple[str, str]], shown: str) -> int:
+def product_code_first(
+    codes: list[tuple[str, str]], shown: str, address: frozenset[str] = frozenset()
+) -> int:
     """Of the candidate codes (value, source) in the order found, the index of the one to take:
 
+    - the code the page's own address names it by (`/dp/B08LNDXM65`: `ASIN B08LNDXM65` before
+      `Référence QB737`), where the first is not that code;
     - the product's code where the first is one of its variants' (the first extends a code the page
       shows by a separator and more: `VE900` before `VE900_REAL_BLACK`);
     - a code the page labels for its readers where the first is only in the markup (not in `shown`,
@@ -73,6 +77,10 @@ def product_code_first(codes: list[tuple[str, str]], shown: str) -> int:
     if not codes:
         return 0
     first, source = codes[0]
+    if first not in address:
+        named = [i for i, (v, _) in enumerate(codes) if v in address and v in shown]
+        if named:
+            return named[0]
     labelled = [i for i, (_, s) in enumerate(codes) if s.startswith("label:") and not is_maker_label(s)]
     for i, (value, _) in enumerate(codes[1:], start=1):
         if (
@@ -95,6 +103,20 @@ def product_code_first(codes: list[tuple[str, str]], shown: str) -> int:
 _ADDRESS_CODE = re.compile(r"(?:^|[-_/])([A-Za-z]{0,3}\d{4,}[A-Za-z\d]*)$")
 _PAGE_EXTENSIONS = re.compile(r"\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
 _ID_PARAMETERS = frozenset({"pid", "product_id", "productid", "sku", "item", "itemid", "item_id", "id"})
+
+
+def address_codes(urls: Iterable[str | None]) -> frozenset[str]:
+    """The codes a page's own address names: the parts of its path and the values of its query that
+    hold a digit and are long enough to be a code (`B08LNDXM65` of `/Connector-Fittings/dp/B08LNDXM65`)."""
+    found: set[str] = set()
+    for url in urls:
+        if not url:
+            continue
+        parts = urlsplit(url)
+        pieces = [_PAGE_EXTENSIONS.sub("", p) for p in parts.path.split("/")]
+        pieces += [v for _, v in parse_qsl(parts.query)]
+        found.update(p for p in pieces if len(p) >= _MIN_CODE and any(ch.isdigit() for ch in p))
+    return frozenset(found)
 
 
 def code_in_address(urls: Iterable[str | None], shown: str) -> str | None:

@@ -258,7 +258,8 @@ def _product_code_first(name: str, kind: str, tree: LexborTree, metadata: PageMe
     every = chain(structured, from_page(name, kind, False, tree, metadata))
     found = list(islice(every, _CODES))
     shown = " ".join(text for _, _, text in labels.page_index(tree).texts)
-    best = identifiers.product_code_first([(str(f.values[0]), f.source) for f in found], shown)
+    address = identifiers.address_codes((metadata.canonical, _text_tag(metadata, "og:url")))
+    best = identifiers.product_code_first([(str(f.values[0]), f.source) for f in found], shown, address)
     yield from [found[best], *found[:best], *found[best + 1 :]] if found else []
     yield from every
     # None on the page: the code its own address ends with, where the page shows that code too.

@@ -883,6 +883,13 @@ def test_the_product_code_people_read_beats_a_variant_a_hidden_or_a_maker_code()
     # A shop's own code before a maker's or a global number.
     labelled = "<h1>Tea</h1><ul><li>UPC: 099482467999</li><li>ASIN: B07FW264WL</li></ul>"
     assert found(labelled, "sku") == ("B07FW264WL", "label:ASIN")
+    # The code the page's own address names it by, before a reference that comes first.
+    rows = (("Référence", "QB737"), ("ASIN", "B08LNDXM65"))
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    table = f"<h1>Hose Tee</h1><table>{cells}</table>"
+    named = '<link rel="canonical" href="https://shop.example/Hose-Tee-Connector/dp/B08LNDXM65">'
+    assert found(table, "sku", head=named) == ("B08LNDXM65", "label:ASIN")
+    assert found(table, "sku")[0] == "QB737"
 
 
 @pytest.mark.parametrize(
