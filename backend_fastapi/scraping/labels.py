@@ -136,7 +136,8 @@ def build_index(tree: LexborTree) -> PageIndex:
             index.texts.append((position, node, text))
             if parent.tag in _NOT_LABELS:
                 continue
-            head, colon, rest = text.partition(":")
+            # `品牌\uff1aSony`: CJK pages write the colon full width (U+FF1A).
+            head, colon, rest = text.replace("\uff1a", ":").partition(":")
             if colon and len(head) <= _LABEL_MAX and "//" not in rest[:2]:
                 # `Brand \u200f:\u200e`: direction marks around the colon are no value.
                 head, rest = visible(head), visible(rest)
@@ -391,7 +392,10 @@ def label_hits(name: str, kind: str, index: PageIndex, keys: Iterable[str] | Non
         found: list[Hit] = []
         for label in announced:
             value = label.rest or _value_after(
-                label.node, negative, long=kind == "string", announced=":" in (label.node.text_content or "")
+                label.node,
+                negative,
+                long=kind == "string",
+                announced=any(c in (label.node.text_content or "") for c in ":\uff1a"),
             )
             if not value or is_placeholder(value) or normalize_label(value) == key:
                 continue

@@ -54,7 +54,10 @@ CONCEPTS: tuple[Concept, ...] = (
             "angebotspreis|aktionspreis|prix|notre prix|prix de vente|prix promo|maintenant|precio|"
             "precio de venta|precio oferta|precio actual|ahora|prezzo|prezzo di vendita|prezzo scontato|"
             "prezzo offerta|ora|adesso|preço|preco|preço atual|preço de venda|por|agora|prijs|onze prijs|"
-            "verkoopprijs|actieprijs|nu|nu voor|voor"
+            "verkoopprijs|actieprijs|nu|nu voor|voor|"
+            # More of the web's languages (as for brands).
+            "цена|ціна|cena|cijena|preț|pret|ár|fiyat|pris|hinta|τιμή|价格|價格|售价|售價|価格|販売価格|"
+            "가격|판매가"
         ),
         _NOT_CURRENT,
     ),
@@ -80,7 +83,13 @@ CONCEPTS: tuple[Concept, ...] = (
         ("brand", "manufacturer", "maker", "vendor", "make"),
         _set(
             "brand|brand name|manufacturer|make|maker|vendor|marke|hersteller|marque|fabricant|marca|"
-            "fabricante|marchio|produttore|merk|fabrikant"
+            "fabricante|marchio|produttore|merk|fabrikant|"
+            # More of the web's languages: Russian/Ukrainian, Polish, Czech/Slovak, Slovene/Croatian,
+            # Romanian, Hungarian, Turkish, Nordic, Finnish, Greek, Chinese, Japanese, Korean.
+            "бренд|производитель|торговая марка|виробник|marka|producent|výrobce|výrobca|značka|"
+            "proizvajalec|proizvođač|blagovna znamka|producător|márka|gyártó|üretici|märke|tillverkare|"
+            "mærke|producent|merke|produsent|valmistaja|merkki|μάρκα|κατασκευαστής|品牌|廠牌|品牌名称|"
+            "ブランド|メーカー|브랜드|제조사"
         ),
         # A site's own branding, its other sites, a brand's story section: not the product's brand.
         _set("logo|logos|list|nav|navigation|menu|filter|filters|carousel|slider|branding|cross|multi|story"),
