@@ -787,6 +787,10 @@ def _slug(text: str) -> str:
     return "".join(c for c in folded if c.isalnum() and c.isascii())
 
 
+# A file's name (`MyAccount.do`, `RebateCenter.bos`, `index.html`): a page of the site, not a shop's name.
+_SCRIPT_PAGE = re.compile(r"\.[A-Za-z]{2,6}$")
+
+
 def _maker_names(href: str) -> list[str]:
     """The names beside a maker word in a link's path or query (`/brand/acme` -> acme)."""
     try:
@@ -802,8 +806,9 @@ def _maker_names(href: str) -> list[str]:
         near = [j for j in (i - 1, i + 1, i + 2) if 0 <= j < len(segments) and segments[j]]
         if segment in SHOP_PATHS:
             # `/shop/mugs/` is a category of many shops; a shop's own page keeps its name's case
-            # (`/shop/AcmeStudio`, `/stores/Acme/page/...`).
-            near = [j for j in near if not raw[j].islower()]
+            # (`/shop/AcmeStudio`, `/stores/Acme/page/...`); `/shop/MyAccount.do` is one of the
+            # site's own pages.
+            near = [j for j in near if not raw[j].islower() and _SCRIPT_PAGE.search(raw[j]) is None]
         out.extend(segments[j] for j in near)
         if segment not in SHOP_PATHS:
             out.extend(_slug(v) for _, v in parse_qsl(parts.query))

@@ -606,6 +606,9 @@ def test_a_link_beside_the_title_to_the_makers_page_gives_the_brand(link: str, b
         "<h1>Blue Mug</h1><a href=/brand/acme>See all</a>",
         # A shop's category under its shop path (lower case) is no maker's shop (`/shop/AcmeStudio`).
         "<h1>Blue Mug</h1><a href=/shop/mugs/>Mugs</a>",
+        # A page of the site under its shop path (`MyAccount.do`, `RebateCenter.bos`).
+        "<h1>Crib Mattress</h1><div><a href=/shop/MyAccount.do>My Account</a>"
+        "<a href=https://shop.example/shop/RebateCenter.bos>Rebate Center</a></div>",
     ],
 )
 def test_links_that_do_not_name_the_maker_give_no_brand(body: str) -> None:
