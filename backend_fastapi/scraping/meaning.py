@@ -10,7 +10,9 @@ real paragraph, a currency amount, a stock phrase and the picture. Placeholders 
 
 from __future__ import annotations
 
+import math
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -294,6 +296,15 @@ def _amount_shown(tree: LexborTree, value: Any) -> bool:
         amount = to_number(value)
     except CoercionError:
         return False
+    return math.isfinite(amount) and round(amount * 100) in _shown_amounts(tree)
+
+
+def _shown_amounts(tree: LexborTree) -> frozenset[int]:
+    """The numbers of the page's text in hundredths, read once a page (kept as long as it is)."""
+    found = _AMOUNTS.get(tree)
+    if found is not None:
+        return found
+    cents: set[int] = set()
     previous = ""
     for _, _, text in labels.page_index(tree).texts:
         for number in _NUMBERS.findall(text):
@@ -301,12 +312,18 @@ def _amount_shown(tree: LexborTree, value: Any) -> bool:
             joined = f"{previous}.{number}" if len(number) == 2 and previous.isdigit() else None
             for reading in (number, joined) if joined else (number,):
                 try:
-                    if abs(to_number(reading) - amount) < 0.005:
-                        return True
+                    number_read = to_number(reading)
                 except CoercionError:
                     continue
+                if math.isfinite(number_read):
+                    # A run of hundreds of digits reads as infinity: no amount anyone shows.
+                    cents.add(round(number_read * 100))
             previous = number
-    return False
+    found = _AMOUNTS[tree] = frozenset(cents)
+    return found
+
+
+_AMOUNTS: weakref.WeakKeyDictionary[LexborTree, frozenset[int]] = weakref.WeakKeyDictionary()
 
 
 def _shown(tree: LexborTree, code: str) -> bool:

@@ -720,6 +720,9 @@ def test_a_meta_price_the_page_shows_nowhere_gives_way_to_the_price_it_shows() -
     for shown in ("€16,90", "<span class=price-sup>$</span>16<sup>90</sup>"):
         page = f"<h1>Sidamo Beans</h1><p class=price>{shown}</p><p class=other_price>€27.90</p>"
         assert found(page, "price", "number", head=stale) == (16.9, "meta:product:price:amount")
+    # A run of hundreds of digits (infinity as a number) is no amount and breaks nothing.
+    digits = f"<h1>Sidamo Beans</h1><p>{'9' * 500}</p>{body[body.index('<p') :]}"
+    assert found(digits, "price", "number", head=stale) == (27.9, "css:.modal_price")
     # Nothing shown reads as a price: the tag stands too.
     assert found("<h1>Sidamo Beans</h1><p class=price>MzI5Ljk5</p>", "price", "number", head=stale) == (
         16.9,
