@@ -378,7 +378,13 @@ class GuardedClient:
                         f"{url} redirects more than {hops_allowed} times.", details={"url": url}
                     )
                 redirects.append(url)
-                url = urljoin(str(resp.url), location)
+                try:
+                    url = urljoin(str(resp.url), location)
+                except ValueError as exc:  # `Location: http://[bad`: a hostile server's header
+                    raise BlockedAddress(
+                        f"{url} redirects to an address no parser reads: {exc}",
+                        details={"url": url, "location": location[:200], "reason": "invalid host"},
+                    ) from exc
                 if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                     method, body = "GET", None
         except ProxyFailed as exc:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from backend_fastapi.scraping.dates import NO_CONTEXT, DateContext, UnreadableDate, parse_date
+from backend_fastapi.scraping.urlnorm import join_url, split_url
 
 # A leading decimal point counts too: shops write 75 cents as `$.75`.
 _NUMBER = re.compile(
@@ -137,7 +138,8 @@ def to_url(value: Any, base_url: str) -> str:
         raise CoercionError("empty URL")
     if text.startswith("//"):
         text = f"{urlsplit(base_url).scheme or 'https'}:{text}"
-    absolute = urljoin(base_url, text) if base_url else text
-    if urlsplit(absolute).scheme not in ("http", "https", "data", "mailto", "tel", "ftp"):
+    absolute = join_url(base_url, text) if base_url else text
+    parts = split_url(absolute) if absolute is not None else None
+    if parts is None or parts.scheme not in ("http", "https", "data", "mailto", "tel", "ftp"):
         raise CoercionError(f"{text[:80]!r} is not a URL")
-    return absolute
+    return str(absolute)

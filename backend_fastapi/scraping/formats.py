@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text, image_source
 from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks, main_content
+from backend_fastapi.scraping.urlnorm import join_url
 
 # Never text, even of the whole page (main content drops boilerplate itself: maincontent.py).
 DROP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button", "select",
@@ -62,12 +63,18 @@ class _Writer:
         if tag == "a":
             text = clean_text(self.inline(node))
             href = attrs.get("href")
-            if not href or str(href).startswith(("javascript:", "#")):
+            url = (
+                join_url(self.base, str(href))
+                if href and not str(href).startswith(("javascript:", "#"))
+                else None
+            )
+            if url is None:
                 return text
-            return f"[{text}]({urljoin(self.base, str(href))})" if text else ""
+            return f"[{text}]({url})" if text else ""
         if tag == "img":
             src = image_source(attrs)
-            return f"![{attrs.get('alt') or ''}]({urljoin(self.base, src)})" if src else ""
+            url = join_url(self.base, src) if src else None
+            return f"![{attrs.get('alt') or ''}]({url})" if url else ""
         if tag in ("strong", "b"):
             text = self.inline(node).strip()
             return f"**{text}**" if text else ""
@@ -214,7 +221,8 @@ def extract_links(tree: LexborTree, base_url: str) -> list[dict[str, str]]:
 
 def absolute_link(base_url: str, href: Any) -> str | None:
     """An href made absolute and without its fragment; None unless it is http(s)."""
-    if not href:
+    joined = join_url(base_url, str(href).strip()) if href else None
+    if joined is None:
         return None
-    url = urldefrag(urljoin(base_url, str(href).strip()))[0]
+    url = urldefrag(joined)[0]
     return url if urlsplit(url).scheme in ("http", "https") else None

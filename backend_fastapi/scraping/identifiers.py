@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
+from backend_fastapi.scraping.urlnorm import split_url
 from backend_fastapi.scraping.vocabulary import field_labels
 
 # A maker's or a global number, not the shop's own code.
@@ -110,9 +111,9 @@ def address_codes(urls: Iterable[str | None]) -> frozenset[str]:
     hold a digit and are long enough to be a code (`B08LNDXM65` of `/Connector-Fittings/dp/B08LNDXM65`)."""
     found: set[str] = set()
     for url in urls:
-        if not url:
+        parts = split_url(url) if url else None
+        if parts is None:
             continue
-        parts = urlsplit(url)
         pieces = [_PAGE_EXTENSIONS.sub("", p) for p in parts.path.split("/")]
         pieces += [v for _, v in parse_qsl(parts.query)]
         found.update(p for p in pieces if len(p) >= _MIN_CODE and any(ch.isdigit() for ch in p))
@@ -124,9 +125,9 @@ def code_in_address(urls: Iterable[str | None], shown: str) -> str | None:
     products so: the address ends with a code, or passes one as `pid`, `sku`, `item` or `id`, and the
     page shows that code to its readers too (`/deal/4548094738` and `Deal no.: 4548094738`)."""
     for url in urls:
-        if not url:
+        parts = split_url(url) if url else None
+        if parts is None:
             continue
-        parts = urlsplit(url)
         last = _PAGE_EXTENSIONS.sub("", parts.path.rstrip("/").rsplit("/", 1)[-1])
         codes = [m.group(1)] if (m := _ADDRESS_CODE.search(last)) else []
         codes += [v for k, v in parse_qsl(parts.query) if k.casefold() in _ID_PARAMETERS and v]

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text, image_source
+from backend_fastapi.scraping.urlnorm import split_url
 from backend_fastapi.scraping.vocabulary import (
     CONNECTORS,
     CURRENCY_AMOUNT,
@@ -793,9 +794,8 @@ _SCRIPT_PAGE = re.compile(r"\.[A-Za-z]{2,6}$")
 
 def _maker_names(href: str) -> list[str]:
     """The names beside a maker word in a link's path or query (`/brand/acme` -> acme)."""
-    try:
-        parts = urlsplit(href)
-    except ValueError:
+    parts = split_url(href)
+    if parts is None:
         return []
     raw = [unquote(s) for s in parts.path.split("/")]
     segments = [_slug(s) for s in raw]

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
-from urllib.parse import urlsplit
 
 from backend_fastapi.scraping import identifiers, labels
 from backend_fastapi.scraping.coerce import CoercionError, to_boolean, to_number
 from backend_fastapi.scraping.dom import LexborTree, clean_text
 from backend_fastapi.scraping.structured import PageMetadata, is_frame
+from backend_fastapi.scraping.urlnorm import split_url
 from backend_fastapi.scraping.vocabulary import (
     BY_WORDS,
     CONNECTORS,
@@ -443,7 +443,7 @@ def _names_site(text: str, metadata: PageMetadata) -> bool:
         str(v) for v in (metadata.tag("og:site_name"), metadata.tag("application-name")) if isinstance(v, str)
     ]
     for url in (metadata.canonical, metadata.tag("og:url")):
-        if isinstance(url, str) and (host := urlsplit(url).hostname):
+        if isinstance(url, str) and (parts := split_url(url)) is not None and (host := parts.hostname):
             names.append(max(host.removeprefix("www.").split("."), key=len))
     squashed = _squash(text)
     return any(len(name) >= 4 and name in squashed for name in map(_squash, names))

@@ -27,7 +27,7 @@ from backend_fastapi.errors import JobError
 from backend_fastapi.outbound import raise_for_status
 from backend_fastapi.scraping.hostlimits import host_turn
 from backend_fastapi.scraping.robots import ROBOTS, Rules
-from backend_fastapi.scraping.urlnorm import canonical
+from backend_fastapi.scraping.urlnorm import canonical, web_url
 
 if TYPE_CHECKING:
     from backend_fastapi.scraping.session import ScrapeSession
@@ -96,8 +96,7 @@ def _parse_text(data: bytes) -> SitemapFile:
     """A plain list, one URL a line (sitemaps.org's text format)."""
     found = SitemapFile()
     for line in data.decode("utf-8-sig", errors="replace").splitlines():
-        url = line.strip()
-        if url.startswith(("http://", "https://")):
+        if url := web_url(line.strip()):
             found.pages.append((url, None))
     return found
 
@@ -124,14 +123,14 @@ def _parse_xml(data: bytes) -> SitemapFile:
             if name in _FIELDS and _local(element.getparent().tag) not in _ENTRIES:
                 continue  # a feed's own link or date, not an entry's
             if name == "loc":
-                loc = _text(element.text)
+                loc = web_url(_text(element.text))
             elif name in ("lastmod", "updated", "pubdate"):
                 lastmod = _text(element.text) or None
             elif name == "link":
                 # RSS: the link is the text; Atom: the `href` of the alternate (or only) link.
                 rel = element.get("rel", "alternate")
                 if loc is None and rel == "alternate":
-                    loc = _text(element.get("href") or element.text)
+                    loc = web_url(_text(element.get("href") or element.text))
             elif name in ("url", "item", "entry"):
                 if loc:
                     found.pages.append((loc, lastmod))

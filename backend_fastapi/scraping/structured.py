@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 import orjson
 
 from backend_fastapi.scraping.dom import LexborTree, clean_text
+from backend_fastapi.scraping.urlnorm import join_url
 
 # Entity types that describe the site or page rather than what the page is about.
 _FRAME_TYPES = frozenset(
@@ -115,7 +115,7 @@ def extract_metadata(tree: LexborTree, base_url: str) -> PageMetadata:
     html = root.css_first("html") or root
     meta.lang = (html.attributes.get("lang") or None) if html is not None else None
     if (link := root.css_first('link[rel="canonical"]')) is not None and link.attributes.get("href"):
-        meta.canonical = urljoin(base_url, str(link.attributes["href"]))
+        meta.canonical = join_url(base_url, str(link.attributes["href"]))
     for node in root.css("meta[content]"):
         attrs = node.attributes
         content = attrs.get("content")
@@ -172,7 +172,9 @@ def _prop_value(node: Any, base_url: str) -> Any:
     if tag == "meta":
         return attrs.get("content") or ""
     if tag in _URL_PROPS and attrs.get(_URL_PROPS[tag]):
-        return urljoin(base_url, str(attrs[_URL_PROPS[tag]]))
+        # An address no parser reads stays as written: converting it to a URL reports it.
+        raw = str(attrs[_URL_PROPS[tag]])
+        return join_url(base_url, raw) or raw
     if tag == "time" and attrs.get("datetime"):
         return attrs["datetime"]
     if tag in ("data", "meter") and attrs.get("value"):

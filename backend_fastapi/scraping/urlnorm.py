@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say where a visitor came from: the page is the same without them.
 TRACKING_PREFIXES = ("utm_",)
@@ -25,6 +25,31 @@ def without_tracking(query: str) -> str:
     if not query:
         return query
     return "&".join(pair for pair in query.split("&") if pair and not _is_tracking(pair))
+
+
+def split_url(url: str) -> SplitResult | None:
+    """`url`'s parts, or None where a page wrote an address no parser reads (`http://[bad`): a page's
+    own links and tags are hostile input."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def web_url(text: str) -> str | None:
+    """`text` if it is an http(s) address a parser reads (a sitemap's `<loc>`), else None."""
+    parts = split_url(text) if text.startswith(("http://", "https://")) else None
+    return text if parts is not None and parts.netloc else None
+
+
+def join_url(base: str, href: str) -> str | None:
+    """`href` resolved against `base`, or None where the result is no address a parser reads."""
+    try:
+        joined = urljoin(base, href)
+        urlsplit(joined)
+    except ValueError:
+        return None
+    return joined
 
 
 def canonical(url: str) -> str:

@@ -155,6 +155,30 @@ def test_formats_markdown_text_links_and_metadata() -> None:
     assert jsonld["opengraph"]["og:site_name"] == "Demo Shop"
 
 
+def test_addresses_no_parser_reads_in_a_page_break_nothing() -> None:
+    """`http://[bad` in a canonical link, an og:url, a link, an image and a microdata URL: the page is
+    still read; each such address is left out or reported as a field error."""
+    bad = "http://[bad"
+    html = (
+        f'<html><head><link rel=canonical href="{bad}"><meta property="og:url" content="{bad}"></head><body>'
+        "<h1>Blue Mug</h1><article><p>A large stoneware mug that keeps tea hot for a long time, dishwasher "
+        f'safe. <a href="{bad}">broken</a> <a href="/tag/kitchen">kitchen</a> <img src="{bad}" alt=x></p>'
+        f'</article><div itemscope itemtype="https://schema.org/Product"><span itemprop=name>Blue Mug</span>'
+        f'<a itemprop=url href="{bad}">here</a></div></body></html>'
+    )
+    out = scrape(
+        html, {"title": "string", "url": "url", "sku": "string"}, ["data", "markdown", "links", "metadata"]
+    )
+    assert out.data["title"] == "Blue Mug"
+    assert out.data["url"] is None
+    assert "is not a URL" in out.extraction.errors["url"]
+    assert "[kitchen](https://shop.example/tag/kitchen)" in out.formats["markdown"]
+    assert "broken" in out.formats["markdown"]
+    assert bad not in out.formats["markdown"]
+    assert [link["url"] for link in out.formats["links"]] == [f"{BASE}/tag/kitchen"]
+    assert out.formats["metadata"]["canonical"] is None
+
+
 def test_script_rendered_pages_are_recognised() -> None:
     js = shop_page("/js/1")
     assert script_rendered_reason(parse_html(js)) is not None

@@ -111,6 +111,15 @@ async def test_responses_over_max_bytes_are_cut_off(shop: LoopbackServer) -> Non
             await client.get(f"{shop.url}/huge?mb=0.1")
 
 
+async def test_a_redirect_to_an_address_no_parser_reads_is_refused(
+    client: GuardedClient, shop: LoopbackServer, counter: LoopbackServer
+) -> None:
+    for target in ("http://[bad/", f"http://[::1:{counter.port}/"):
+        with pytest.raises(BlockedAddress, match="no parser reads"):
+            await client.get(f"{shop.url}/go?to={target}")
+    assert counter.requests == []
+
+
 async def test_redirects_are_capped(client: GuardedClient, shop: LoopbackServer) -> None:
     with pytest.raises(TooManyRedirects):
         await client.get(f"{shop.url}/redirect/5")

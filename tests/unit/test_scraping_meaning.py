@@ -903,6 +903,13 @@ def test_the_product_code_people_read_beats_a_variant_a_hidden_or_a_maker_code()
     named = '<link rel="canonical" href="https://shop.example/Hose-Tee-Connector/dp/B08LNDXM65">'
     assert found(table, "sku", head=named) == ("B08LNDXM65", "label:ASIN")
     assert found(table, "sku")[0] == "QB737"
+    # An address no parser reads, in the page's own tags, names nothing and breaks nothing.
+    broken = (
+        '<link rel="canonical" href="http://[bad/dp/B08LNDXM65"><meta property="og:url" content="http://[x">'
+    )
+    assert found(table, "sku", head=broken)[0] == "QB737"
+    assert found("<h1>Hose Tee</h1><p>A hose.</p>", "sku", head=broken) == (None, None)
+    assert found("<h1>Hose Tee</h1><p>Brand: Hose Tee Co.</p>", "description", head=broken)[0] is None
 
 
 @pytest.mark.parametrize(

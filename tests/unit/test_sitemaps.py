@@ -36,6 +36,15 @@ def test_an_index_lists_sitemaps_and_feeds_and_text_lists_give_pages() -> None:
     assert parse_sitemap(text).pages == [("https://a.example/a", None), ("https://a.example/b", None)]
 
 
+def test_addresses_no_parser_reads_and_other_schemes_are_left_out() -> None:
+    locs = ("http://[bad/1", "https://a.example/ok", "javascript:alert(1)", "https://", "/relative")
+    urlset = "<urlset>" + "".join(f"<url><loc>{loc}</loc></url>" for loc in locs) + "</urlset>"
+    assert parse_sitemap(urlset.encode()).pages == [("https://a.example/ok", None)]
+    index = "<sitemapindex><sitemap><loc>http://[bad/s.xml</loc></sitemap></sitemapindex>"
+    assert parse_sitemap(index.encode()).sitemaps == []
+    assert parse_sitemap("\n".join(locs).encode()).pages == [("https://a.example/ok", None)]
+
+
 def test_bare_ampersands_are_read_and_a_cut_file_gives_its_whole_entries() -> None:
     data = b"<urlset><url><loc>https://a.example/p?a=1&b=2</loc></url><url><loc>https://a.exa"
     assert parse_sitemap(data).pages == [("https://a.example/p?a=1&b=2", None)]
