@@ -20,6 +20,7 @@ from backend_fastapi.scraping.formats import absolute_link, content_nodes, extra
 from backend_fastapi.scraping.maincontent import ContentOptions, RepeatedBlocks
 from backend_fastapi.scraping.spa import script_rendered_reason
 from backend_fastapi.scraping.structured import PageMetadata, extract_metadata
+from backend_fastapi.scraping.urlnorm import web_url
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Pages from this size on are parsed and extracted in a thread: at ~0.1 ms per KB, a bigger page
@@ -99,7 +100,7 @@ class PageOutput:
 
 def _item_url(item: dict[str, Any]) -> str | None:
     value = item.get("url")
-    return value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
+    return web_url(value) if isinstance(value, str) else None
 
 
 class PageProcessor:

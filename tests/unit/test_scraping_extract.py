@@ -177,6 +177,18 @@ def test_addresses_no_parser_reads_in_a_page_break_nothing() -> None:
     assert bad not in out.formats["markdown"]
     assert [link["url"] for link in out.formats["links"]] == [f"{BASE}/tag/kitchen"]
     assert out.formats["metadata"]["canonical"] is None
+    # An item whose own `url` is such an address is the page's record.
+    items = {
+        "items": {
+            "selector": "li",
+            "many": True,
+            "fields": {"name": "a", "url": {"selector": "a", "attr": "href"}},
+        }
+    }
+    listing = scrape(f'<ul><li><a href="{bad}">Mug</a></li></ul>', items, url=f"{BASE}/list")
+    assert listing.records(Schema.compile(normalize_schema(items))) == [
+        {"url": f"{BASE}/list", "data": {"name": "Mug", "url": bad}}
+    ]
 
 
 def test_script_rendered_pages_are_recognised() -> None:
