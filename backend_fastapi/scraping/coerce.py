@@ -7,6 +7,7 @@ availability values read as booleans. A value that cannot be read raises Coercio
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -69,7 +70,7 @@ def to_number(value: Any) -> float:
     if isinstance(value, bool):
         raise CoercionError("a boolean is not a number")
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(value, value)
     text = str(value).strip()
     match = _NUMBER.search(text)
     if match is None:
@@ -99,9 +100,22 @@ def to_number(value: Any) -> float:
     if decimal == ",":
         raw = raw.replace(",", ".")
     try:
-        return float(f"{sign}{raw}{exponent}")
+        number = float(f"{sign}{raw}{exponent}")
     except ValueError as exc:
         raise CoercionError(f"no number in {text[:80]!r}") from exc
+    return _finite(number, text)
+
+
+def _finite(number: float, shown: Any) -> float:
+    """`number` as a float; a page's run of hundreds of digits, `1e999` or NaN is no number (JSON has
+    no infinity, and an integer field could not hold it)."""
+    try:
+        out = float(number)
+    except OverflowError as exc:
+        raise CoercionError(f"{str(shown)[:40]!r}... is too large to be a number") from exc
+    if not math.isfinite(out):
+        raise CoercionError(f"{str(shown)[:40]!r} is not a finite number")
+    return out
 
 
 def to_boolean(value: Any) -> bool:

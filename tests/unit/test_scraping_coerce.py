@@ -54,6 +54,16 @@ def test_values_are_coerced_to_the_schema_type(raw: Any, kind: str, expected: An
         ("maybe", "boolean"),
         ("soon", "date"),
         ("javascript:alert(1)", "url"),
+        # Hostile numbers: hundreds of digits, an overflowing exponent, JSON-LD's huge or NaN values.
+        ("9" * 500, "number"),
+        ("9" * 500, "integer"),
+        ("1e999", "integer"),
+        (10**400, "number"),
+        (float("nan"), "number"),
+        (float("inf"), "integer"),
+        # Addresses no parser reads.
+        ("http://[bad", "url"),
+        ("//[bad/x", "url"),
     ],
 )
 def test_unreadable_values_raise_with_a_reason(raw: Any, kind: str) -> None:
