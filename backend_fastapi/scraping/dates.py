@@ -61,6 +61,8 @@ _LEFTOVER = re.compile(r"[^\W\d_]+[.:]?|[\s,;:()\[\]|\-\u2013\u2014/.]+|\([^\d)]
 # A number, a letter beside another letter or mark (`आज`, `วันนี้`), or a CJK character: else
 # (`n/a`, `-`) dateparser finds a weekday in some language and answers with a date.
 _WORTH_PARSING = re.compile(r"\d|[^\W\d_][^\s\d/.,:;()\-]|[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+MAX_DATE_TEXT = 300
+_LONG_DIGITS = re.compile(r"\d{15,}")
 _EDGE_WORDS = re.compile(r"^(?:[^\W\d_]{1,3}\s+)+|(?:\s+[^\W\d_]{1,3})+$")
 _SMALL_NUMBERS = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])(?!\d)")
 # Words that may follow a numeric date or its time without changing it (any other word, such as
@@ -248,6 +250,16 @@ def _zone(text: str) -> timezone:
 
 
 def _read_slow(text: str, context: DateContext) -> datetime:
+    # dateparser's time grows with the text (a long paragraph or a run of hundreds of digits costs
+    # it up to a second): a date is written in far fewer characters, and no date has a run of more
+    # digits than `20030925104941`.
+    if len(text) > MAX_DATE_TEXT:
+        raise UnreadableDate(
+            f"{text[:80]!r}... is {len(text)} characters long, too long to be a date "
+            f"(at most {MAX_DATE_TEXT}): select the element that holds the date"
+        )
+    if _LONG_DIGITS.search(text):
+        raise UnreadableDate(f"{text[:80]!r} is not a date (a run of more digits than a date has)")
     order = context.order()
     if order is None and (numeric := _NUMERIC.search(text)) and numeric.group(2) == ".":
         order = "DMY"  # as on the fast path: no locale writes month.day.year with dots

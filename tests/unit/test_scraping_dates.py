@@ -10,6 +10,7 @@ from backend_fastapi.extraction.spec import normalize_schema
 from backend_fastapi.schemas.scrape import ScrapeFields
 from backend_fastapi.scraping.coerce import CoercionError, coerce
 from backend_fastapi.scraping.dates import (
+    MAX_DATE_TEXT,
     DateContext,
     UnreadableDate,
     order_for_language,
@@ -142,6 +143,19 @@ def test_a_date_that_is_only_one_way_round_needs_no_order() -> None:
 def test_what_is_not_a_date_is_refused(text: str) -> None:
     with pytest.raises(UnreadableDate):
         parse_date(text, DateContext(date_order="DMY"))
+
+
+def test_a_text_far_longer_than_a_date_or_a_run_of_digits_is_refused_at_once() -> None:
+    """dateparser would spend up to a second on each; a hostile page could hold thousands."""
+    byline = "Posted by Ann on March 3, 2021 in News. "
+    assert parse_date(byline + "x" * (MAX_DATE_TEXT - len(byline))) == datetime(2021, 3, 3)
+    with pytest.raises(UnreadableDate, match="too long to be a date"):
+        parse_date(byline + "About the author: " * 20)
+    for digits in ("9" * 15, "9" * 400, f"March 3, {'2' * 40}"):
+        with pytest.raises(UnreadableDate):
+            parse_date(digits)
+    # Compact forms with as many digits as a date has are still read.
+    assert parse_date("20030925T104941") == datetime(2003, 9, 25, 10, 49, 41)
 
 
 def test_an_unknown_date_order_is_refused() -> None:
