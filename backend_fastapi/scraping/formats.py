@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -19,6 +20,9 @@ BLOCKS = frozenset(
      "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd", "figure", "figcaption", "br", "address"}
 )  # fmt: skip
 MAX_LINKS = 5000
+# Elements rendered as Markdown within each other; below that, text (each level is a few frames of
+# Python's stack, which holds about a thousand).
+MAX_RENDER_DEPTH = 100
 _SPACES = re.compile(r"\s+")
 # Soft hyphens and zero-width characters: invisible to a reader, but they split the words they sit in.
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
@@ -31,6 +35,7 @@ class _Writer:
     def __init__(self, base_url: str, plain: bool) -> None:
         self.base = base_url
         self.plain = plain
+        self.depth = 0
 
     def inline(self, node: Any) -> str:
         parts: list[str] = []
@@ -44,9 +49,16 @@ class _Writer:
             return _SPACES.sub(" ", node.text_content or "")
         if tag in ("-comment",) or tag in DROP_TAGS:
             return ""
-        if self.plain:
-            return self._plain(node, tag)
-        return self._markdown(node, tag)
+        if self.depth >= MAX_RENDER_DEPTH:
+            # Deeper than any real layout (unclosed `<font>`s, a hostile page): the rest of the subtree
+            # is its text in one piece, not another level of Python's stack each.
+            text = clean_text(node.text(deep=True, separator=" "))
+            return f"\n\n{text}\n\n" if tag in BLOCKS and text else text
+        self.depth += 1
+        try:
+            return self._plain(node, tag) if self.plain else self._markdown(node, tag)
+        finally:
+            self.depth -= 1
 
     def _plain(self, node: Any, tag: str) -> str:
         inner = self.inline(node)
@@ -118,8 +130,13 @@ class _Writer:
             words: list[str] = []
             nested: list[str] = []
             for child in item.iter(include_text=True):
-                if child.tag in ("ul", "ol"):
-                    nested += [f"{' ' * (len(marker) + 1)}{line}" for line in self._list(child, child.tag)]
+                if child.tag in ("ul", "ol") and self.depth < MAX_RENDER_DEPTH:
+                    self.depth += 1
+                    try:
+                        lines_in = self._list(child, child.tag)
+                    finally:
+                        self.depth -= 1
+                    nested += [f"{' ' * (len(marker) + 1)}{line}" for line in lines_in]
                 else:
                     words.append(self.node(child))
             lines.append(f"{marker} {clean_text(''.join(words))}")
@@ -127,9 +144,11 @@ class _Writer:
         return lines
 
     def _table(self, node: Any) -> str:
+        # The table's own rows and cells: a table nested in a cell is written inside that cell once,
+        # not again as rows of this one (and of every table around it).
         rows = [
-            [clean_text(self.inline(c)).replace("|", "\\|") for c in tr.css("th, td")]
-            for tr in node.css("tr")
+            [clean_text(self.inline(c)).replace("|", "\\|") for c in tr.iter() if c.tag in ("th", "td")]
+            for tr in _own_rows(node)
         ]
         rows = [r for r in rows if r]
         if not rows:
@@ -139,6 +158,15 @@ class _Writer:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+def _own_rows(table: Any) -> Iterator[Any]:
+    """A table's rows, inside its `thead`, `tbody` and `tfoot` or not, without those of tables in it."""
+    for child in table.iter():
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child.iter() if row.tag == "tr")
 
 
 # The language a code block names in its class (`language-python`, `lang-js`, `highlight-source-go`).

@@ -335,24 +335,29 @@ def _own_text(node: Any, negative: frozenset[str], limit: int = 4000) -> str:
     read up to about `limit` characters."""
     if node.tag == "-text":
         return clean_text(node.text_content or "")
+    return clean_text(" ".join(_collect(node, negative, limit)))
+
+
+def _collect(node: Any, negative: frozenset[str], budget: int) -> list[str]:
+    """The texts under `node` in document order, about `budget` characters, without the parts
+    `_own_text` leaves out; iterative, as a page may nest elements thousands deep."""
     parts: list[str] = []
-    _collect(node, negative, parts, [limit])
-    return clean_text(" ".join(parts))
-
-
-def _collect(node: Any, negative: frozenset[str], parts: list[str], budget: list[int]) -> None:
-    child = node.first_child
-    while child is not None and budget[0] > 0:
+    pending = [node.first_child]
+    while pending and budget > 0:
+        child = pending.pop()
+        if child is None:
+            continue
+        pending.append(child.next)
         tag = child.tag
         if tag == "-text":
             text = child.text_content or ""
             parts.append(text)
-            budget[0] -= len(text)
+            budget -= len(text)
         elif not (
             tag in _STRUCK or tag in _SKIP_TEXT or tag == "-comment" or _negative_named(child, negative)
         ):
-            _collect(child, negative, parts, budget)
-        child = child.next
+            pending.append(child.first_child)
+    return parts
 
 
 # `price-including-tax`, `Inkl. MwSt`, `prix TTC`, `price-excluding-tax`, `bez DPH`: a price with or
@@ -723,9 +728,7 @@ def reads_as_prose(node: Any, negative: frozenset[str] = frozenset()) -> bool:
     """Whether an element's text, read as a value is (`_own_text`), is sentences: a run of 60
     characters or more, or runs of 25 on average. A table of specifications or a row of labels and
     values is many short runs."""
-    parts: list[str] = []
-    _collect(node, negative, parts, [4000])
-    runs = [length for length in (len(part.strip()) for part in parts) if length]
+    runs = [length for length in (len(part.strip()) for part in _collect(node, negative, 4000)) if length]
     return bool(runs) and (max(runs) >= 60 or sum(runs) / len(runs) >= 25)
 
 

@@ -140,30 +140,53 @@ def _first(value: Any) -> Any:
 
 
 def extract_microdata(tree: LexborTree, base_url: str) -> list[dict[str, Any]]:
-    """Top-level microdata items (`itemscope` without `itemprop`) as nested dicts."""
-    return [
-        _item(node, base_url) for node in tree.root.css("[itemscope]") if "itemprop" not in node.attributes
-    ]
+    """Top-level microdata items (`itemscope` without `itemprop`) as nested dicts.
 
-
-def _owner(node: Any) -> Any:
-    parent = node.parent
-    while parent is not None and "itemscope" not in (parent.attributes or {}):
-        parent = parent.parent
-    return parent
-
-
-def _item(scope: Any, base_url: str) -> dict[str, Any]:
-    item: dict[str, Any] = {}
-    if kind := scope.attributes.get("itemtype"):
-        item["@type"] = str(kind).split()[0].rstrip("/").rsplit("/", 1)[-1]
-    for node in scope.css("[itemprop]"):
-        if _owner(node) != scope:
+    One pass in document order: each element's properties go to the item of its nearest `itemscope`
+    ancestor, known from its parent's entry (a parent is always met before its children). Reading
+    each item's subtree again, as a query per item does, costs a page of nested items the square of
+    its size, and more: a hostile page of a thousand nested items would hold a worker for minutes.
+    Items and properties nested deeper than MAX_MICRODATA_DEPTH are not read (real pages nest a
+    handful; a property's text is read whole, so thousands of nested ones would cost the square)."""
+    root = tree.root
+    if root is None:
+        return []
+    items: list[dict[str, Any]] = []
+    # Per element seen so far: the item owning the properties inside it (None: none), and how many
+    # microdata elements (items or properties) enclose them.
+    inside: dict[int, tuple[dict[str, Any] | None, int]] = {}
+    for node in root.traverse():
+        parent = node.parent
+        owner, depth = inside.get(parent.mem_id, (None, 0)) if parent is not None else (None, 0)
+        attrs = node.attributes
+        scoped, named = "itemscope" in attrs, "itemprop" in attrs
+        if not (scoped or named):
+            inside[node.mem_id] = (owner, depth)
             continue
-        value = _item(node, base_url) if "itemscope" in node.attributes else _prop_value(node, base_url)
-        for name in str(node.attributes.get("itemprop") or "").split():
-            _add(item, name, value)
-    return item
+        if depth >= MAX_MICRODATA_DEPTH:
+            inside[node.mem_id] = (None, depth)
+            continue
+        names = str(attrs.get("itemprop") or "").split()
+        if scoped:
+            item: dict[str, Any] = {}
+            if kind := attrs.get("itemtype"):
+                item["@type"] = str(kind).split()[0].rstrip("/").rsplit("/", 1)[-1]
+            if not named:
+                items.append(item)
+            elif owner is not None:
+                for name in names:
+                    _add(owner, name, item)
+            inside[node.mem_id] = (item, depth + 1)
+            continue
+        if owner is not None:
+            value = _prop_value(node, base_url)
+            for name in names:
+                _add(owner, name, value)
+        inside[node.mem_id] = (owner, depth + 1)
+    return items
+
+
+MAX_MICRODATA_DEPTH = 32
 
 
 def _prop_value(node: Any, base_url: str) -> Any:

@@ -9,6 +9,7 @@ from backend_fastapi.scraping.dom import parse_html
 from backend_fastapi.scraping.extract import Schema
 from backend_fastapi.scraping.page import Document, PageOutput, PageProcessor
 from backend_fastapi.scraping.spa import script_rendered_reason
+from backend_fastapi.scraping.structured import MAX_MICRODATA_DEPTH, extract_microdata
 from tests.support.servers import Recorded
 from tests.support.sites import ShopSite
 
@@ -189,6 +190,37 @@ def test_addresses_no_parser_reads_in_a_page_break_nothing() -> None:
     assert listing.records(Schema.compile(normalize_schema(items))) == [
         {"url": f"{BASE}/list", "data": {"name": "Mug", "url": bad}}
     ]
+
+
+def test_a_page_nested_thousands_deep_is_read_in_every_format() -> None:
+    """Unclosed `<font>`s, lists in lists, tables in tables: no recursion limit is reached, the deepest
+    text is kept, and a table nested in a cell is written once (not again as rows of each table)."""
+    depth = 1500
+    for open_tag, close_tag in (("<div>", "</div>"), ("<ul><li>", "</li></ul>"), ("<font>", "")):
+        nested = f"{open_tag}level " * depth + "deepest words" + close_tag * depth
+        html = f"<html><body><h1>Deep</h1><div class=description>{nested}</div></body></html>"
+        out = scrape(html, {"title": "string", "description": "string"}, ["data", "markdown", "text"])
+        assert out.data["title"] == "Deep"
+        assert "deepest words" in out.formats["text"]
+        assert "deepest words" in out.formats["markdown"]
+    inner = "<table><tr><td>inner cell</td></tr></table>"
+    tables = f"<h1>T</h1><table><tr><td>outer cell {inner}</td><td>second</td></tr></table>"
+    markdown = scrape(f"<html><body>{tables}</body></html>", {}, ["markdown"]).formats["markdown"]
+    assert markdown.count("inner cell") == 1
+    assert "| outer cell" in markdown
+
+
+def test_microdata_nested_deeper_than_any_page_is_not_read() -> None:
+    items = '<div itemscope itemtype="https://schema.org/Thing"><span itemprop=name>N</span>' * 200
+    found = extract_microdata(parse_html(f"<html><body>{items}</body></html>"), BASE)
+    assert len(found) == MAX_MICRODATA_DEPTH
+    assert found[0] == {"@type": "Thing", "name": "N"}
+    props = '<div itemscope itemtype="https://schema.org/Product"><b itemprop=name>Mug</b>' + (
+        "<div itemprop=description>d " * 200
+    )
+    (product,) = extract_microdata(parse_html(f"<html><body>{props}</body></html>"), BASE)
+    assert product["name"] == "Mug"
+    assert len(product["description"]) == MAX_MICRODATA_DEPTH - 1
 
 
 def test_script_rendered_pages_are_recognised() -> None:
