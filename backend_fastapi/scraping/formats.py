@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -54,9 +55,15 @@ class _Writer:
             # is its text in one piece, not another level of Python's stack each.
             text = clean_text(node.text(deep=True, separator=" "))
             return f"\n\n{text}\n\n" if tag in BLOCKS and text else text
+        with self._deeper():
+            return self._plain(node, tag) if self.plain else self._markdown(node, tag)
+
+    @contextmanager
+    def _deeper(self) -> Iterator[None]:
+        """One more level of elements rendered within each other (see MAX_RENDER_DEPTH)."""
         self.depth += 1
         try:
-            return self._plain(node, tag) if self.plain else self._markdown(node, tag)
+            yield
         finally:
             self.depth -= 1
 
@@ -131,11 +138,8 @@ class _Writer:
             nested: list[str] = []
             for child in item.iter(include_text=True):
                 if child.tag in ("ul", "ol") and self.depth < MAX_RENDER_DEPTH:
-                    self.depth += 1
-                    try:
+                    with self._deeper():
                         lines_in = self._list(child, child.tag)
-                    finally:
-                        self.depth -= 1
                     nested += [f"{' ' * (len(marker) + 1)}{line}" for line in lines_in]
                 else:
                     words.append(self.node(child))

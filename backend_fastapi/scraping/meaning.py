@@ -10,7 +10,6 @@ real paragraph, a currency amount, a stock phrase and the picture. Placeholders 
 
 from __future__ import annotations
 
-import math
 import re
 import weakref
 from collections.abc import Iterator
@@ -274,16 +273,18 @@ def _shown_price_first(name: str, kind: str, tree: LexborTree, metadata: PageMet
     shop's lowest variant price, a stale tag) gives way to a currency amount the page shows where
     it labels its price."""
     structured = list(from_structured(name, metadata))
+    on_page = from_page(name, kind, False, tree, metadata)
     tagged = structured[0] if structured and structured[0].source.startswith("meta:") else None
     if tagged is not None and not _amount_shown(tree, tagged.values[0]):
-        on_page = list(islice(from_page(name, kind, False, tree, metadata), _PRICES))
-        first = str(on_page[0].values[0]) if on_page else ""
-        if CURRENCY_AMOUNT.search(first) and _amount_shown(tree, first):
-            yield from on_page
-            yield from structured
-            return
+        first = list(islice(on_page, _PRICES))
+        shown = str(first[0].values[0]) if first else ""
+        if CURRENCY_AMOUNT.search(shown) and _amount_shown(tree, shown):
+            yield from chain(first, structured, on_page)
+        else:
+            yield from chain(structured, first, on_page)
+        return
     yield from structured
-    yield from from_page(name, kind, False, tree, metadata)
+    yield from on_page
 
 
 _PRICES = 4
@@ -296,7 +297,7 @@ def _amount_shown(tree: LexborTree, value: Any) -> bool:
         amount = to_number(value)
     except CoercionError:
         return False
-    return math.isfinite(amount) and round(amount * 100) in _shown_amounts(tree)
+    return round(amount * 100) in _shown_amounts(tree)
 
 
 def _shown_amounts(tree: LexborTree) -> frozenset[int]:
@@ -312,12 +313,10 @@ def _shown_amounts(tree: LexborTree) -> frozenset[int]:
             joined = f"{previous}.{number}" if len(number) == 2 and previous.isdigit() else None
             for reading in (number, joined) if joined else (number,):
                 try:
-                    number_read = to_number(reading)
+                    # A run of hundreds of digits is no number (to_number refuses what is not finite).
+                    cents.add(round(to_number(reading) * 100))
                 except CoercionError:
                     continue
-                if math.isfinite(number_read):
-                    # A run of hundreds of digits reads as infinity: no amount anyone shows.
-                    cents.add(round(number_read * 100))
             previous = number
     found = _AMOUNTS[tree] = frozenset(cents)
     return found
